@@ -1,0 +1,97 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+// Dependency direction is fixed (docs/architecture.md): Model ← Store ← APIServer ← CLI, Model ← Client ←
+// Controllers/Agent ← CLI. A target may only import what sits below it.
+let package = Package(
+    name: "skiff",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "skiff", targets: ["skiff"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
+    ],
+    targets: [
+        // Pure core: JSON, schema registry, selectors, patches. Foundation only.
+        .target(name: "SkiffModel"),
+        .target(
+            name: "SkiffStore",
+            dependencies: [
+                "SkiffModel",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "SkiffPKI",
+            dependencies: [
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ]
+        ),
+        .target(name: "SkiffTunnel", dependencies: ["SkiffModel"]),
+        .target(
+            name: "SkiffAPIServer",
+            dependencies: [
+                "SkiffModel", "SkiffStore", "SkiffPKI", "SkiffTunnel",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(name: "SkiffClient", dependencies: ["SkiffModel"]),
+        .target(
+            name: "SkiffControllers",
+            dependencies: [
+                "SkiffModel", "SkiffClient",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(name: "SkiffCRI"),
+        .target(
+            name: "SkiffAgent",
+            dependencies: [
+                "SkiffModel", "SkiffClient", "SkiffCRI", "SkiffTunnel",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "SkiffCLI",
+            dependencies: [
+                "SkiffModel", "SkiffStore", "SkiffPKI", "SkiffAPIServer", "SkiffClient",
+                "SkiffControllers", "SkiffAgent",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        .executableTarget(name: "skiff", dependencies: ["SkiffCLI"]),
+        .target(
+            name: "SkiffTesting",
+            dependencies: ["SkiffModel", "SkiffStore", "SkiffCLI"]
+        ),
+
+        .testTarget(name: "SkiffModelTests", dependencies: ["SkiffModel"]),
+        .testTarget(name: "SkiffStoreTests", dependencies: ["SkiffStore", "SkiffTesting"]),
+        .testTarget(name: "SkiffPKITests", dependencies: ["SkiffPKI"]),
+        .testTarget(name: "SkiffTunnelTests", dependencies: ["SkiffTunnel"]),
+        .testTarget(name: "SkiffAPIServerTests", dependencies: ["SkiffAPIServer", "SkiffTesting"]),
+        .testTarget(name: "SkiffClientTests", dependencies: ["SkiffClient"]),
+        .testTarget(name: "SkiffControllersTests", dependencies: ["SkiffControllers"]),
+        .testTarget(name: "SkiffCRITests", dependencies: ["SkiffCRI"]),
+        .testTarget(name: "SkiffAgentTests", dependencies: ["SkiffAgent"]),
+        .testTarget(name: "SkiffCLITests", dependencies: ["SkiffCLI", "SkiffTesting"]),
+    ]
+)

@@ -1,0 +1,2 @@
+/// The Kubernetes API served over HTTPS from a `KeyValueStore`.
+public enum SkiffAPIServer {}

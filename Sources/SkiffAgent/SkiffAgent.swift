@@ -1,0 +1,2 @@
+/// The kubelet side of skiff: containerd supervisor, pod workers, node status, streaming and local cache.
+public enum SkiffAgent {}

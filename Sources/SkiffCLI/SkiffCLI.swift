@@ -1,0 +1,2 @@
+/// Command-line interface.
+public enum SkiffCLI {}

@@ -1,0 +1,2 @@
+/// Cluster certificate authorities, leaf certificates, node tokens and kubeconfigs.
+public enum SkiffPKI {}

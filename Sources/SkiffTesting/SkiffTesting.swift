@@ -1,0 +1,2 @@
+/// Test kit: in-process clusters, temporary stores.
+public enum SkiffTesting {}

@@ -1,0 +1,6 @@
+import Testing
+@testable import SkiffCLI
+
+@Test func moduleLinks() {
+    #expect(String(describing: SkiffCLI.self) == "SkiffCLI")
+}

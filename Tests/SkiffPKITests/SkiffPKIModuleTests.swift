@@ -1,0 +1,6 @@
+import Testing
+@testable import SkiffPKI
+
+@Test func moduleLinks() {
+    #expect(String(describing: SkiffPKI.self) == "SkiffPKI")
+}

@@ -1,0 +1,6 @@
+import Testing
+@testable import SkiffTunnel
+
+@Test func moduleLinks() {
+    #expect(String(describing: SkiffTunnel.self) == "SkiffTunnel")
+}
