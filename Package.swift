@@ -25,9 +25,9 @@ let package = Package(
         .target(
             name: "SkiffStore",
             dependencies: [
-                "SkiffModel",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .target(
@@ -77,10 +77,13 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
-        .executableTarget(name: "skiff", dependencies: ["SkiffCLI"]),
+        .executableTarget(
+            name: "skiff",
+            dependencies: ["SkiffCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
         .target(
             name: "SkiffTesting",
-            dependencies: ["SkiffModel", "SkiffStore", "SkiffCLI"]
+            dependencies: ["SkiffStore"]
         ),
 
         .testTarget(name: "SkiffModelTests", dependencies: ["SkiffModel"]),

@@ -1,0 +1,36 @@
+# skiff — two commands for a newcomer on a fresh Debian 12 box with Swift:
+#   make run    install what is missing, build, start a single-node server (SQLite) and say how to use kubectl
+#   make test   every test: unit, in-process, crash and (as root) real-containerd end-to-end
+SHELL := /bin/bash
+SWIFT ?= swift
+DATA_DIR ?= $(if $(filter 0,$(shell id -u)),/var/lib/skiff,$(HOME)/.skiff)
+KUBECONFIG_OUT ?= $(if $(filter 0,$(shell id -u)),/etc/skiff/skiff.yaml,$(HOME)/.skiff/skiff.yaml)
+BIN := .build/debug/skiff
+
+.PHONY: deps build run test unit e2e bench bench-store fmt clean
+
+deps:
+	@contrib/install-deps.sh
+
+build: deps
+	$(SWIFT) build --product skiff
+
+run: build
+	@echo "starting skiff server (data dir $(DATA_DIR)); in another shell:"
+	@echo "  export KUBECONFIG=$(KUBECONFIG_OUT); kubectl get nodes"
+	@echo "  (or: $(BIN) kubectl get nodes)"
+	$(BIN) server --data-dir $(DATA_DIR) --write-kubeconfig $(KUBECONFIG_OUT)
+
+# One build configuration (debug) for all tests: CI builds cold every time.
+test: deps
+	$(SWIFT) build --build-tests
+	SKIFF_BIN=$(CURDIR)/$(BIN) $(SWIFT) test --skip-build
+	@tests/e2e/run-all.sh $(BIN)
+
+bench: bench-store
+
+bench-store:
+	bench/store/run.sh
+
+clean:
+	rm -rf .build .build-*

@@ -1,0 +1,9 @@
+import ArgumentParser
+
+struct VersionCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "version", abstract: "Print the skiff version.")
+
+    func run() {
+        print(SkiffVersion.description)
+    }
+}

@@ -1,0 +1,164 @@
+import Foundation
+
+/// Everything `skiff server` needs, resolved from flags, environment and config file, validated, and immutable from
+/// then on (k3s' normalize-before-start habit).
+public struct ServerConfig: Sendable, Equatable {
+    public var dataDir: String
+    public var httpsListenPort: Int
+    public var bindAddress: String
+    public var advertiseAddress: String?
+    public var tlsSANs: [String]
+    public var kubeconfigPath: String
+    public var kubeconfigMode: Int
+    public var token: String?
+    public var disableAgent: Bool
+    public var clusterCIDR: String
+    public var serviceCIDR: String
+    public var clusterDNS: String
+    public var datastoreEndpoint: String?
+    public var nodeMonitorGracePeriod: Duration
+    public var debug: Bool
+    public var agent: AgentConfig
+    public var configFile: String?
+
+    /// `<data-dir>/server/db/state.db`, where k3s users look for it.
+    public var databasePath: String { "\(dataDir)/server/db/state.db" }
+    public var serverDirectory: String { "\(dataDir)/server" }
+}
+
+/// Settings of a (standalone or embedded) agent.
+public struct AgentConfig: Sendable, Equatable {
+    public var dataDir: String
+    public var serverURL: String?
+    public var token: String?
+    public var nodeName: String
+    public var nodeIP: String?
+    public var nodeLabels: [String]
+    public var nodeTaints: [String]
+    public var containerRuntimeEndpoint: String?
+    public var pauseImage: String
+    public var simulate: Int?
+    public var debug: Bool
+}
+
+enum Defaults {
+    static var dataDir: String {
+        getuid() == 0 ? "/var/lib/skiff" : (ProcessInfo.processInfo.environment["HOME"] ?? "/tmp") + "/.skiff"
+    }
+    static let kubeconfig = "/etc/skiff/skiff.yaml"
+    static let port = 6443
+    static let clusterCIDR = "10.42.0.0/16"
+    static let serviceCIDR = "10.43.0.0/16"
+    static let clusterDNS = "10.43.0.10"
+    static let pauseImage = "docker.io/rancher/mirrored-pause:3.6"
+    static var nodeName: String { ProcessInfo.processInfo.hostName.lowercased() }
+}
+
+extension ServerConfig {
+    static let fileKeys = Set([
+        "data-dir", "debug", "https-listen-port", "bind-address", "advertise-address", "tls-san", "write-kubeconfig",
+        "write-kubeconfig-mode", "token", "token-file", "disable-agent", "cluster-cidr", "service-cidr", "cluster-dns",
+        "datastore-endpoint", "node-monitor-grace-period",
+    ]).union(AgentConfig.fileKeys)
+
+    init(
+        common: CommonOptions, server: ServerOptions, agent: AgentOptions, environment: [String: String]
+    ) throws(ConfigError) {
+        let layers = try ConfigLayers.load(
+            explicitPath: common.config, environment: environment, allowedKeys: Self.fileKeys)
+        let dataDir = layers.string("data-dir", flag: common.dataDir) ?? Defaults.dataDir
+        let debug = try layers.bool("debug", flag: common.debug)
+        let port = try layers.int("https-listen-port", flag: server.httpsListenPort) ?? Defaults.port
+        guard (1...65535).contains(port) else { throw ConfigError("https-listen-port must be 1-65535, not \(port)") }
+        let modeText = layers.string("write-kubeconfig-mode", flag: server.writeKubeconfigMode) ?? "0600"
+        guard let mode = Int(modeText, radix: 8), (0...0o777).contains(mode) else {
+            throw ConfigError("write-kubeconfig-mode must be an octal file mode like 0600, not \"\(modeText)\"")
+        }
+        let grace = layers.string("node-monitor-grace-period", flag: server.nodeMonitorGracePeriod) ?? "40s"
+        guard let gracePeriod = GoDuration.parse(grace), gracePeriod > .zero else {
+            throw ConfigError("node-monitor-grace-period must be a duration like 40s, not \"\(grace)\"")
+        }
+        let clusterCIDR = layers.string("cluster-cidr", flag: server.clusterCidr) ?? Defaults.clusterCIDR
+        let serviceCIDR = layers.string("service-cidr", flag: server.serviceCidr) ?? Defaults.serviceCIDR
+        for (key, value) in [("cluster-cidr", clusterCIDR), ("service-cidr", serviceCIDR)] {
+            guard IPv4CIDR(value) != nil else { throw ConfigError("\(key) must be an IPv4 CIDR like 10.42.0.0/16, not \"\(value)\"") }
+        }
+        let clusterDNS = layers.string("cluster-dns", flag: server.clusterDns) ?? Defaults.clusterDNS
+        guard IPv4CIDR.parseAddress(clusterDNS) != nil else {
+            throw ConfigError("cluster-dns must be an IPv4 address, not \"\(clusterDNS)\"")
+        }
+        let datastore = layers.string("datastore-endpoint", flag: server.datastoreEndpoint)
+        if let datastore, !datastore.isEmpty, !datastore.hasPrefix("sqlite://") {
+            throw ConfigError(
+                "datastore-endpoint \"\(datastore)\" is not supported yet: only the embedded SQLite datastore exists")
+        }
+        let token = try Self.token(
+            layers.string("token", flag: server.token), file: layers.string("token-file", flag: server.tokenFile))
+        self.init(
+            dataDir: dataDir,
+            httpsListenPort: port,
+            bindAddress: layers.string("bind-address", flag: server.bindAddress) ?? "0.0.0.0",
+            advertiseAddress: layers.string("advertise-address", flag: server.advertiseAddress),
+            tlsSANs: layers.strings("tls-san", flag: server.tlsSan),
+            kubeconfigPath: layers.string("write-kubeconfig", flag: server.writeKubeconfig) ?? Defaults.kubeconfig,
+            kubeconfigMode: mode,
+            token: token,
+            disableAgent: try layers.bool("disable-agent", flag: server.disableAgent),
+            clusterCIDR: clusterCIDR,
+            serviceCIDR: serviceCIDR,
+            clusterDNS: clusterDNS,
+            datastoreEndpoint: datastore,
+            nodeMonitorGracePeriod: gracePeriod,
+            debug: debug,
+            agent: try AgentConfig(
+                layers: layers, dataDir: dataDir, agent: agent, token: token, debug: debug, requireServer: false),
+            configFile: layers.filePath)
+    }
+
+    static func token(_ token: String?, file: String?) throws(ConfigError) -> String? {
+        if let token { return token }
+        guard let file else { return nil }
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw ConfigError("cannot read token file \(file)")
+        }
+        let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !text.isEmpty else { throw ConfigError("token file \(file) is empty") }
+        return text
+    }
+}
+
+extension AgentConfig {
+    static let fileKeys: Set<String> = [
+        "data-dir", "debug", "server", "token", "token-file", "node-name", "node-ip", "node-label", "node-taint",
+        "container-runtime-endpoint", "pause-image", "simulate",
+    ]
+
+    init(
+        layers: ConfigLayers, dataDir: String, agent: AgentOptions, token: String?, debug: Bool, requireServer: Bool
+    ) throws(ConfigError) {
+        let server = layers.string("server", flag: agent.server, aliases: ["SKIFF_URL"])
+        if requireServer {
+            guard let server else { throw ConfigError("--server (or SKIFF_URL) is required to run an agent") }
+            guard let url = URL(string: server), url.scheme == "https", url.host != nil else {
+                throw ConfigError("--server must be an https URL like https://HOST:6443, not \"\(server)\"")
+            }
+        }
+        let simulate = try layers.int("simulate", flag: agent.simulate)
+        if let simulate, simulate < 0 { throw ConfigError("simulate must not be negative") }
+        for label in layers.strings("node-label", flag: agent.nodeLabel) where !label.contains("=") {
+            throw ConfigError("node-label must be key=value, not \"\(label)\"")
+        }
+        self.init(
+            dataDir: dataDir,
+            serverURL: server,
+            token: token,
+            nodeName: layers.string("node-name", flag: agent.nodeName) ?? Defaults.nodeName,
+            nodeIP: layers.string("node-ip", flag: agent.nodeIp),
+            nodeLabels: layers.strings("node-label", flag: agent.nodeLabel),
+            nodeTaints: layers.strings("node-taint", flag: agent.nodeTaint),
+            containerRuntimeEndpoint: layers.string("container-runtime-endpoint", flag: agent.containerRuntimeEndpoint),
+            pauseImage: layers.string("pause-image", flag: agent.pauseImage) ?? Defaults.pauseImage,
+            simulate: simulate,
+            debug: debug)
+    }
+}

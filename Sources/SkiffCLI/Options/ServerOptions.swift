@@ -1,0 +1,46 @@
+import ArgumentParser
+
+/// Flags of `skiff server`; names follow k3s so its users feel at home.
+struct ServerOptions: ParsableArguments {
+    @Option(help: "HTTPS listen port (default 6443).")
+    var httpsListenPort: Int?
+
+    @Option(help: "Address to bind the API server to (default 0.0.0.0).")
+    var bindAddress: String?
+
+    @Option(help: "Address advertised to agents (default: the node IP).")
+    var advertiseAddress: String?
+
+    @Option(help: "Additional hostnames or IPs as Subject Alternative Names in the serving certificate (repeatable).")
+    var tlsSan: [String] = []
+
+    @Option(name: [.customShort("o"), .long], help: "Write the admin kubeconfig here (default /etc/skiff/skiff.yaml).")
+    var writeKubeconfig: String?
+
+    @Option(help: "Mode of the written kubeconfig, octal (default 0600).")
+    var writeKubeconfigMode: String?
+
+    @Option(name: [.customShort("t"), .long], help: "Shared secret used to join agents (default: generated).")
+    var token: String?
+
+    @Option(help: "File holding the shared secret.")
+    var tokenFile: String?
+
+    @Flag(help: "Do not run the embedded agent.")
+    var disableAgent = false
+
+    @Option(help: "Pod network CIDR (default 10.42.0.0/16).")
+    var clusterCidr: String?
+
+    @Option(help: "Service network CIDR (default 10.43.0.0/16).")
+    var serviceCidr: String?
+
+    @Option(help: "Cluster DNS service IP (default 10.43.0.10).")
+    var clusterDns: String?
+
+    @Option(help: "Datastore: empty for the embedded SQLite (default); PostgreSQL endpoints are planned.")
+    var datastoreEndpoint: String?
+
+    @Option(help: "Time without heartbeat before a node is marked NotReady (default 40s).")
+    var nodeMonitorGracePeriod: String?
+}

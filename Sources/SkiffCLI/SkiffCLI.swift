@@ -1,2 +1,0 @@
-/// Command-line interface.
-public enum SkiffCLI {}

@@ -1,2 +1,0 @@
-/// Revisioned key-value store: the single datastore every write goes through.
-public enum SkiffStore {}

@@ -1,0 +1,96 @@
+import Synchronization
+
+/// Fans committed events out to watchers. Publishing is push-based and the same `WatchEvent` (whose byte arrays are
+/// shared, copy-on-write) reaches every watcher; no per-watcher copy or re-encoding happens here.
+final class WatchHub: Sendable {
+    private struct State {
+        var nextID = 0
+        var lastPublished: Revision
+        var subscribers: [Int: Subscriber] = [:]
+        var closed = false
+    }
+
+    private struct Subscriber {
+        var prefix: String
+        var queue: WatchQueue
+        /// Events published while the subscriber replays history; nil once live.
+        var held: [WatchEvent]?
+    }
+
+    private let state: Mutex<State>
+    /// How many undelivered events a watcher may accumulate before it is cut off with `.expired`.
+    let maxBacklog: Int
+
+    init(lastPublished: Revision, maxBacklog: Int) {
+        self.state = Mutex(State(lastPublished: lastPublished))
+        self.maxBacklog = maxBacklog
+    }
+
+    var lastPublished: Revision { state.withLock { $0.lastPublished } }
+
+    var subscriberCount: Int { state.withLock { $0.subscribers.count } }
+
+    /// Delivers one committed batch, in revision order. Called by the single committer.
+    func publish(_ events: [WatchEvent]) {
+        guard let last = events.last else { return }
+        state.withLock { state in
+            state.lastPublished = last.revision
+            for (id, subscriber) in state.subscribers {
+                let matching = events.filter { $0.current.key.hasPrefix(subscriber.prefix) }
+                if matching.isEmpty { continue }
+                if subscriber.held != nil {
+                    state.subscribers[id]?.held?.append(contentsOf: matching)
+                } else {
+                    subscriber.queue.push(matching)
+                }
+            }
+        }
+    }
+
+    /// Subscribes to `prefix`: replays history after `revision` with `history`, then switches to live events.
+    /// `history(from, through)` must return the committed events in (from, through] under the prefix.
+    func subscribe(
+        prefix: String,
+        after revision: Revision,
+        history: (Revision, Revision) async throws(StoreError) -> [WatchEvent]
+    ) async throws(StoreError) -> WatchStream {
+        let queue = WatchQueue(maxBacklog: maxBacklog)
+        let registered: (id: Int, through: Revision)? = state.withLock { state in
+            if state.closed { return nil }
+            let id = state.nextID
+            state.nextID += 1
+            state.subscribers[id] = Subscriber(prefix: prefix, queue: queue, held: [])
+            return (id, state.lastPublished)
+        }
+        guard let (id, through) = registered else { throw StoreError(.closed, "store is closed") }
+        let stream = WatchStream(queue: queue) { [weak self] in self?.unsubscribe(id) }
+        do {
+            if revision < through {
+                queue.push(try await history(revision, through), countsAgainstBacklog: false)
+            }
+        } catch {
+            unsubscribe(id)
+            throw error
+        }
+        state.withLock { state in
+            guard let held = state.subscribers[id]?.held else { return }
+            state.subscribers[id]?.held = nil
+            queue.push(held.filter { $0.revision > revision })
+        }
+        return stream
+    }
+
+    private func unsubscribe(_ id: Int) {
+        state.withLock { _ = $0.subscribers.removeValue(forKey: id) }
+    }
+
+    /// Ends every watch with `.closed`; later subscriptions fail.
+    func close() {
+        let queues = state.withLock { state in
+            state.closed = true
+            defer { state.subscribers.removeAll() }
+            return state.subscribers.values.map(\.queue)
+        }
+        for queue in queues { queue.finish(StoreError(.closed, "store is closed")) }
+    }
+}

@@ -1,2 +1,0 @@
-/// Test kit: in-process clusters, temporary stores.
-public enum SkiffTesting {}

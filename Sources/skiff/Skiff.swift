@@ -1,0 +1,5 @@
+import ArgumentParser
+import SkiffCLI
+
+@main
+extension SkiffCommand {}

@@ -1,6 +1,0 @@
-import Testing
-@testable import SkiffCLI
-
-@Test func moduleLinks() {
-    #expect(String(describing: SkiffCLI.self) == "SkiffCLI")
-}

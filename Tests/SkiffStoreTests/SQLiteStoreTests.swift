@@ -1,0 +1,124 @@
+import Foundation
+import Logging
+import SkiffStore
+import SkiffTesting
+import Testing
+
+@Suite struct SQLiteStoreTests {
+    let logger = Logger(label: "test")
+
+    @Test func restartRecoversDataHistoryAndRevisions() async throws {
+        let directory = try TemporaryDirectory("skiff-store")
+        defer { directory.remove() }
+        let path = directory.file("state.db")
+        var store = try SQLiteStore(path: path, logger: logger)
+        let first = try await store.create("/r/a", value: Array("a1".utf8))
+        let second = try await store.update("/r/a", value: Array("a2".utf8), expectedRevision: first.modRevision)
+        try await store.create("/r/b", value: Array("b1".utf8))
+        let beforeRestart = try await store.currentRevision()
+        store.close()
+
+        store = try SQLiteStore(path: path, logger: logger)
+        defer { store.close() }
+        #expect(try await store.currentRevision() == beforeRestart)
+        #expect(try await store.get("/r/a")?.modRevision == second.modRevision)
+        let events = try await collect(try await store.watch(prefix: "/r/", after: 0), count: 3)
+        #expect(events.map(\.revision) == [first.modRevision, second.modRevision, beforeRestart])
+        let next = try await store.create("/r/c", value: [])
+        #expect(next.modRevision == beforeRestart + 1)
+    }
+
+    @Test func revisionsNeverGoBackwardsAfterCompactingTheNewestRow() async throws {
+        let directory = try TemporaryDirectory("skiff-store")
+        defer { directory.remove() }
+        let path = directory.file("state.db")
+        var store = try SQLiteStore(path: path, logger: logger)
+        let kv = try await store.create("/x", value: [])
+        let tombstone = try await store.delete("/x", expectedRevision: kv.modRevision)
+        try await store.compact(upTo: tombstone.modRevision)
+        store.close()
+        store = try SQLiteStore(path: path, logger: logger)
+        defer { store.close() }
+        #expect(try await store.currentRevision() == tombstone.modRevision)
+        #expect(try await store.create("/y", value: []).modRevision == tombstone.modRevision + 1)
+    }
+
+    enum Corruption: String, CaseIterable, Sendable {
+        case garbage
+        case sqliteHeaderThenGarbage
+
+        var content: [UInt8] {
+            switch self {
+            case .garbage: Array("this is definitely not a database, it is a text file".utf8)
+            case .sqliteHeaderThenGarbage: Array("SQLite format 3\0".utf8) + Array(repeating: 0xAB, count: 4096)
+            }
+        }
+    }
+
+    @Test(arguments: Corruption.allCases)
+    func corruptFilesAreRefusedAndLeftUntouched(corruption: Corruption) throws {
+        let content = corruption.content
+        let directory = try TemporaryDirectory("skiff-store")
+        defer { directory.remove() }
+        let path = directory.file("state.db")
+        try Data(content).write(to: URL(fileURLWithPath: path))
+        let error = #expect(throws: StoreError.self) { _ = try SQLiteStore(path: path, logger: logger) }
+        #expect(error?.code == .corrupt)
+        #expect(error?.description.contains(path) == true)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == Data(content))
+    }
+
+    @Test func foreignSQLiteDatabaseIsRefused() throws {
+        let directory = try TemporaryDirectory("skiff-store")
+        defer { directory.remove() }
+        let path = directory.file("other.db")
+        let sqlite = Process()
+        sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        sqlite.arguments = [path, "CREATE TABLE t(x); INSERT INTO t VALUES (1);"]
+        try sqlite.run()
+        sqlite.waitUntilExit()
+        let before = try Data(contentsOf: URL(fileURLWithPath: path))
+        let error = #expect(throws: StoreError.self) { _ = try SQLiteStore(path: path, logger: logger) }
+        #expect(error?.code == .corrupt)
+        #expect(error?.message.contains("not a skiff database") == true)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
+    }
+
+    @Test func secondOpenerIsLockedOut() throws {
+        let directory = try TemporaryDirectory("skiff-store")
+        defer { directory.remove() }
+        let store = try SQLiteStore(path: directory.file("state.db"), logger: logger)
+        defer { store.close() }
+        let error = #expect(throws: StoreError.self) {
+            _ = try SQLiteStore(path: directory.file("state.db"), logger: logger)
+        }
+        #expect(error?.code == .unavailable)
+    }
+
+    @Test func snapshotSaveAndRestore() async throws {
+        let directory = try TemporaryDirectory("skiff-store")
+        defer { directory.remove() }
+        let path = directory.file("state.db")
+        let snapshot = directory.file("snap.db")
+        var store = try SQLiteStore(path: path, logger: logger)
+        try await store.create("/s/kept", value: Array("before".utf8))
+        // Online: the store stays open (and locked) while the snapshot is taken.
+        try SQLiteStore.saveSnapshot(database: path, to: snapshot)
+        let refused = #expect(throws: StoreError.self) { try SQLiteStore.saveSnapshot(database: path, to: snapshot) }
+        #expect(refused?.code == .invalidRequest)
+        try await store.create("/s/after", value: Array("after".utf8))
+
+        let busy = #expect(throws: StoreError.self) { try SQLiteStore.restoreSnapshot(from: snapshot, to: path) }
+        #expect(busy?.code == .unavailable)
+        store.close()
+
+        let kept = try #require(try SQLiteStore.restoreSnapshot(from: snapshot, to: path))
+        store = try SQLiteStore(path: path, logger: logger)
+        #expect(try await store.list(ListRequest(prefix: "/s/")).items.map(\.key) == ["/s/kept"])
+        store.close()
+        // The replaced database is kept whole.
+        let previous = try SQLiteStore(path: kept, logger: logger)
+        defer { previous.close() }
+        #expect(try await previous.list(ListRequest(prefix: "/s/")).items.map(\.key) == ["/s/after", "/s/kept"])
+    }
+}
