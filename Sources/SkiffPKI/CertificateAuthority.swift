@@ -22,12 +22,14 @@ public struct CertificateAuthority: Sendable {
         do {
             constraints = try keyPair.certificate.extensions.basicConstraints
         } catch {
-            throw PKIError(code: .invalidPEM, message: "the certificate's basic constraints are malformed", cause: error)
+            throw PKIError(
+                code: .invalidPEM, message: "the certificate's basic constraints are malformed", cause: error)
         }
         guard case .isCertificateAuthority = constraints else {
             throw PKIError(
                 code: .invalidArgument,
-                message: "certificate '\(keyPair.certificate.subject)' is not a CA certificate (basicConstraints CA is not set)"
+                message:
+                    "certificate '\(keyPair.certificate.subject)' is not a CA certificate (basicConstraints CA is not set)"
             )
         }
         self.keyPair = keyPair
@@ -69,7 +71,8 @@ public struct CertificateAuthority: Sendable {
         let certificate = try buildCertificate {
             let extensions = try Certificate.Extensions([
                 Certificate.Extension(BasicConstraints.isCertificateAuthority(maxPathLength: nil), critical: true),
-                Certificate.Extension(KeyUsage(digitalSignature: true, keyCertSign: true, cRLSign: true), critical: true),
+                Certificate.Extension(
+                    KeyUsage(digitalSignature: true, keyCertSign: true, cRLSign: true), critical: true),
                 Certificate.Extension(SubjectKeyIdentifier(hash: key.publicKey), critical: false),
             ])
             return try Certificate(
@@ -113,12 +116,14 @@ public struct CertificateAuthority: Sendable {
     }
 
     /// Signs a PEM PKCS#10 request: only its public key is used; subject, names and usages come from `profile`.
-    public func sign(csrPEM: String, as profile: LeafProfile, now: Date = Date()) throws(PKIError) -> SignedCertificate {
+    public func sign(csrPEM: String, as profile: LeafProfile, now: Date = Date()) throws(PKIError) -> SignedCertificate
+    {
         try self.sign(csr: PEMCoding.decodeCSR(csrPEM), as: profile, now: now)
     }
 
     /// Signs a DER PKCS#10 request: only its public key is used; subject, names and usages come from `profile`.
-    public func sign(csrDER: [UInt8], as profile: LeafProfile, now: Date = Date()) throws(PKIError) -> SignedCertificate {
+    public func sign(csrDER: [UInt8], as profile: LeafProfile, now: Date = Date()) throws(PKIError) -> SignedCertificate
+    {
         try self.sign(csr: PEMCoding.decodeCSR(der: csrDER), as: profile, now: now)
     }
 
@@ -155,7 +160,8 @@ public struct CertificateAuthority: Sendable {
         guard notAfter > now else {
             throw PKIError(
                 code: .certificateCreationFailed,
-                message: "CA '\(caCertificate.subject)' expired at \(caCertificate.notValidAfter); it cannot issue certificates"
+                message:
+                    "CA '\(caCertificate.subject)' expired at \(caCertificate.notValidAfter); it cannot issue certificates"
             )
         }
 
@@ -233,6 +239,7 @@ private func buildCertificate(_ body: () throws -> Certificate) throws(PKIError)
     } catch let error as PKIError {
         throw error
     } catch {
-        throw PKIError(code: .certificateCreationFailed, message: "could not build or sign the certificate", cause: error)
+        throw PKIError(
+            code: .certificateCreationFailed, message: "could not build or sign the certificate", cause: error)
     }
 }

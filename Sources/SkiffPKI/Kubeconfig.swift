@@ -93,7 +93,8 @@ enum YAMLScalar {
             (scalar >= "a" && scalar <= "z") || (scalar >= "A" && scalar <= "Z") || (scalar >= "0" && scalar <= "9")
                 || "-_./:@+=".unicodeScalars.contains(scalar)
         }
-        let firstIsSafe = (first >= "a" && first <= "z") || (first >= "A" && first <= "Z") || first == "/"
+        let firstIsSafe =
+            (first >= "a" && first <= "z") || (first >= "A" && first <= "Z") || first == "/"
             || (first >= "0" && first <= "9")
         guard allowed, firstIsSafe, last != ":" else {
             return false
@@ -123,7 +124,8 @@ enum YAMLScalar {
             case _ where scalar.value < 0x20 || scalar.value == 0x7f:
                 let hex = String(scalar.value, radix: 16)
                 out += "\\x" + String(repeating: "0", count: 2 - hex.count) + hex
-            case _ where scalar.value == 0x85 || scalar.value == 0x2028 || scalar.value == 0x2029 || scalar.value == 0xfeff:
+            case _
+            where scalar.value == 0x85 || scalar.value == 0x2028 || scalar.value == 0x2029 || scalar.value == 0xfeff:
                 // Line and byte-order marks that YAML readers may fold or strip.
                 let hex = String(scalar.value, radix: 16)
                 out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex

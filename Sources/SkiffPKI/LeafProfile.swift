@@ -64,6 +64,23 @@ public struct LeafProfile: Sendable, Hashable {
         .client(commonName: "system:node:\(nodeName)", organizations: ["system:nodes"], validity: validity)
     }
 
+    /// A kubelet's serving certificate as k3s issues it: CN and SAN `<node>`, plus `localhost`, loopbacks and node IPs.
+    public static func kubeletServing(
+        nodeName: String,
+        nodeIPs: [String] = [],
+        validity: TimeInterval = SkiffPKI.leafValidity
+    ) throws(PKIError) -> LeafProfile {
+        var names = ServingNames()
+        try names.add(nodeName)
+        try names.addDNSName("localhost")
+        try names.addIPAddress("127.0.0.1")
+        try names.addIPAddress("::1")
+        for address in nodeIPs {
+            try names.addIPAddress(address)
+        }
+        return .serving(commonName: nodeName, names: names, validity: validity)
+    }
+
     /// Checks that the profile can become a usable certificate.
     func validate() throws(PKIError) {
         guard !self.commonName.isEmpty else {
@@ -82,7 +99,8 @@ public struct LeafProfile: Sendable, Hashable {
             // TLS clients ignore the CN for host checks, so a serving certificate without SANs is useless.
             throw PKIError(
                 code: .invalidArgument,
-                message: "serving certificate '\(self.commonName)' needs at least one DNS or IP subject alternative name"
+                message:
+                    "serving certificate '\(self.commonName)' needs at least one DNS or IP subject alternative name"
             )
         }
     }

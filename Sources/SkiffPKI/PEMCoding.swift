@@ -8,7 +8,8 @@ enum PEMCoding {
         do {
             return try certificate.serializeAsPEM().pemString + "\n"
         } catch {
-            throw PKIError(code: .certificateCreationFailed, message: "could not encode certificate as PEM", cause: error)
+            throw PKIError(
+                code: .certificateCreationFailed, message: "could not encode certificate as PEM", cause: error)
         }
     }
 
@@ -43,7 +44,8 @@ enum PEMCoding {
             do {
                 certificates.append(try Certificate(derEncoded: document.derBytes))
             } catch {
-                throw PKIError(code: .invalidPEM, message: "CERTIFICATE block is not a valid X.509 certificate", cause: error)
+                throw PKIError(
+                    code: .invalidPEM, message: "CERTIFICATE block is not a valid X.509 certificate", cause: error)
             }
         }
         return certificates

@@ -58,7 +58,9 @@ import X509
     }
 
     @Test func servingCertificateVerifiesWithSwiftCertificatesAndCarriesSANs() async throws {
-        let names = try ServingNames(["localhost", "kubernetes.default.svc", "127.0.0.1", "10.43.0.1", "::1", "fd00::10"])
+        let names = try ServingNames([
+            "localhost", "kubernetes.default.svc", "127.0.0.1", "10.43.0.1", "::1", "fd00::10",
+        ])
         let serving = try sharedCA.issueServingCertificate(commonName: "kube-apiserver", names: names)
         let certificate = serving.certificate
 
@@ -128,14 +130,30 @@ import X509
 
     @Test func nodeAndAdminProfilesMatchKubernetesConventions() throws {
         let node = try sharedCA.issue(.nodeClient(nodeName: "edge-7"))
-        #expect(try sharedCA.authenticateClient(chain: [node.certificate]) == ClientIdentity(user: "system:node:edge-7", groups: ["system:nodes"]))
+        #expect(
+            try sharedCA.authenticateClient(chain: [node.certificate])
+                == ClientIdentity(user: "system:node:edge-7", groups: ["system:nodes"]))
         let admin = try sharedCA.issue(.admin())
-        #expect(try sharedCA.authenticateClient(chain: [admin.certificate]) == ClientIdentity(user: "system:admin", groups: ["system:masters"]))
+        #expect(
+            try sharedCA.authenticateClient(chain: [admin.certificate])
+                == ClientIdentity(user: "system:admin", groups: ["system:masters"]))
+    }
+
+    @Test func kubeletServingProfileMatchesK3s() throws {
+        let profile = try LeafProfile.kubeletServing(nodeName: "Edge-4", nodeIPs: ["192.168.1.20", "fd00::20"])
+        #expect(profile.commonName == "Edge-4")
+        #expect(profile.names.dnsNames == ["edge-4", "localhost"])
+        #expect(profile.names.ipAddresses == ["127.0.0.1", "::1", "192.168.1.20", "fd00::20"])
+        #expect(profile.usages == [.serverAuth])
+        let issued = try sharedCA.issue(profile)
+        try sharedCA.verify(issued.certificate, for: .serverAuth)
+        #expect(throws: PKIError.self) { try sharedCA.verify(issued.certificate, for: .clientAuth) }
     }
 
     @Test func clientAuthenticationRejectsForeignExpiredAndServingCertificates() throws {
         let foreignCA = try CertificateAuthority.generate(namePrefix: "foreign")
-        let foreign = try foreignCA.issueClientCertificate(commonName: "system:admin", organizations: ["system:masters"])
+        let foreign = try foreignCA.issueClientCertificate(
+            commonName: "system:admin", organizations: ["system:masters"])
         #expect {
             try sharedCA.authenticateClient(chain: [foreign.certificate])
         } throws: { error in
@@ -146,7 +164,8 @@ import X509
         let impostorCA = try CertificateAuthority.generate(
             commonName: try ClientIdentity(certificate: sharedCA.certificate).user
         )
-        let forged = try impostorCA.issueClientCertificate(commonName: "system:admin", organizations: ["system:masters"])
+        let forged = try impostorCA.issueClientCertificate(
+            commonName: "system:admin", organizations: ["system:masters"])
         #expect(forged.certificate.issuer == sharedCA.certificate.subject)
         #expect {
             try sharedCA.authenticateClient(chain: [forged.certificate])

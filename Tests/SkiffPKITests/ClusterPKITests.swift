@@ -33,10 +33,13 @@ import X509
             #expect(try ClientIdentity(certificate: pki.serverCA.certificate).user.hasPrefix("skiff-server-ca@"))
             #expect(try ClientIdentity(certificate: pki.clientCA.certificate).user.hasPrefix("skiff-client-ca@"))
             try pki.serverCA.verify(pki.serving.certificate, for: .serverAuth)
-            #expect(try pki.clientCA.authenticateClient(chain: [pki.admin.certificate]) == ClientIdentity(user: "system:admin", groups: ["system:masters"]))
+            #expect(
+                try pki.clientCA.authenticateClient(chain: [pki.admin.certificate])
+                    == ClientIdentity(user: "system:admin", groups: ["system:masters"]))
             // Client certificates from the client CA must not pass as serving, nor the other way round.
             #expect(throws: PKIError.self) { try pki.serverCA.authenticateClient(chain: [pki.admin.certificate]) }
-            #expect(try String(contentsOfFile: layout.serverCACertificate, encoding: .utf8) == pki.serverCA.certificatePEM)
+            #expect(
+                try String(contentsOfFile: layout.serverCACertificate, encoding: .utf8) == pki.serverCA.certificatePEM)
         }
     }
 
@@ -114,12 +117,15 @@ import X509
             try writeText(foreign.certificatePEM, to: dir + "/client-admin.crt")
             try writeText(foreign.privateKeyPEM, to: dir + "/client-admin.key")
             let pki = try ClusterPKI.loadOrCreate(directory: dir, sans: Self.sans())
-            #expect(pki.changes == [.issuedCertificate(certificatePath: dir + "/client-admin.crt", reason: .notIssuedByCA)])
+            #expect(
+                pki.changes == [.issuedCertificate(certificatePath: dir + "/client-admin.crt", reason: .notIssuedByCA)])
             #expect(pki.clientCA.isIssuer(of: pki.admin.certificate))
         }
     }
 
-    @Test(arguments: ["server-ca.crt", "server-ca.key", "client-ca.crt", "serving-kube-apiserver.crt", "client-admin.key"])
+    @Test(arguments: [
+        "server-ca.crt", "server-ca.key", "client-ca.crt", "serving-kube-apiserver.crt", "client-admin.key",
+    ])
     func corruptFileIsNamedAndLeftUntouched(name: String) throws {
         try withTemporaryDirectory { dir in
             _ = try ClusterPKI.loadOrCreate(directory: dir, sans: Self.sans())
@@ -188,7 +194,8 @@ import X509
             _ = try ClusterPKI.loadOrCreate(directory: dir, sans: Self.sans())
             // A directory where a file should be: open succeeds but read fails with EISDIR on Linux.
             try FileManager.default.removeItem(atPath: dir + "/client-admin.crt")
-            try FileManager.default.createDirectory(atPath: dir + "/client-admin.crt", withIntermediateDirectories: false)
+            try FileManager.default.createDirectory(
+                atPath: dir + "/client-admin.crt", withIntermediateDirectories: false)
             #expect {
                 try ClusterPKI.loadOrCreate(directory: dir, sans: Self.sans())
             } throws: { error in
@@ -202,7 +209,10 @@ import X509
             _ = try ClusterPKI.loadOrCreate(directory: dir, sans: Self.sans())
             try FileManager.default.removeItem(atPath: dir + "/serving-kube-apiserver.key")
             let pki = try ClusterPKI.loadOrCreate(directory: dir, sans: Self.sans())
-            #expect(pki.changes == [.issuedCertificate(certificatePath: dir + "/serving-kube-apiserver.crt", reason: .incomplete)])
+            #expect(
+                pki.changes == [
+                    .issuedCertificate(certificatePath: dir + "/serving-kube-apiserver.crt", reason: .incomplete)
+                ])
             #expect(try permissions(dir + "/serving-kube-apiserver.key") == 0o600)
         }
     }

@@ -85,7 +85,8 @@ import Testing
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/kubectl")))
     func kubectlReadsTheAdminKubeconfig() throws {
         try withTemporaryDirectory { dir in
-            let pki = try ClusterPKI.loadOrCreate(directory: dir + "/tls", sans: ServingNames(["localhost", "127.0.0.1"]))
+            let pki = try ClusterPKI.loadOrCreate(
+                directory: dir + "/tls", sans: ServingNames(["localhost", "127.0.0.1"]))
             let config = Kubeconfig(admin: pki, server: "https://127.0.0.1:6443", name: "edge \"lab\"")
             let path = dir + "/kubeconfig.yaml"
             try config.write(to: path)

@@ -57,7 +57,9 @@ struct OpenSSLInteropTests {
             #expect(subject.output.contains("O=system:masters"))
 
             // OpenSSL reads the private keys and agrees they match the certificates.
-            for (cert, key) in [(layout.servingCertificate, layout.servingKey), (layout.serverCACertificate, layout.serverCAKey)] {
+            for (cert, key) in [
+                (layout.servingCertificate, layout.servingKey), (layout.serverCACertificate, layout.serverCAKey),
+            ] {
                 let fromCert = try run("/usr/bin/openssl", ["x509", "-noout", "-pubkey", "-in", cert])
                 let fromKey = try run("/usr/bin/openssl", ["pkey", "-pubout", "-in", key])
                 #expect(fromKey.status == 0, "\(fromKey.output)")
@@ -79,8 +81,10 @@ struct OpenSSLInteropTests {
             for keySpec in [["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"], ["-newkey", "rsa:2048"]] {
                 let made = try run(
                     "/usr/bin/openssl",
-                    ["req", "-new", "-nodes", "-keyout", dir + "/agent.key", "-out", dir + "/agent.csr",
-                        "-subj", "/O=system:masters/CN=system:admin"] + keySpec
+                    [
+                        "req", "-new", "-nodes", "-keyout", dir + "/agent.key", "-out", dir + "/agent.csr",
+                        "-subj", "/O=system:masters/CN=system:admin",
+                    ] + keySpec
                 )
                 #expect(made.status == 0, "\(made.output)")
                 let csrPEM = try String(contentsOfFile: dir + "/agent.csr", encoding: .utf8)
@@ -93,7 +97,9 @@ struct OpenSSLInteropTests {
                 )
                 #expect(verified.status == 0, "\(verified.output)")
                 // The CSR asked for system:admin; the certificate says what the CA decided.
-                #expect(try ca.authenticateClient(chainPEM: signed.chainPEM) == ClientIdentity(user: "system:node:edge-3", groups: ["system:nodes"]))
+                #expect(
+                    try ca.authenticateClient(chainPEM: signed.chainPEM)
+                        == ClientIdentity(user: "system:node:edge-3", groups: ["system:nodes"]))
 
                 let fromCert = try run("/usr/bin/openssl", ["x509", "-noout", "-pubkey", "-in", dir + "/agent.crt"])
                 let fromKey = try run("/usr/bin/openssl", ["pkey", "-pubout", "-in", dir + "/agent.key"])
