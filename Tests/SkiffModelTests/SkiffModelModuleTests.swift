@@ -1,6 +1,0 @@
-import Testing
-@testable import SkiffModel
-
-@Test func moduleLinks() {
-    #expect(String(describing: SkiffModel.self) == "SkiffModel")
-}
