@@ -21,7 +21,12 @@ final class GroupCommitter: Sendable {
         var leading = false
         var queue: [Waiting] = []
         var closed = false
+        var transactions = 0
+        var writes = 0
     }
+
+    /// Transactions committed and writes they carried, since the store opened.
+    var statistics: (transactions: Int, writes: Int) { state.withLock { ($0.transactions, $0.writes) } }
 
     private let state = Mutex(State())
     private let apply: Apply
@@ -87,6 +92,8 @@ final class GroupCommitter: Sendable {
             waiting.continuation.resume(returning: .done(result))
         }
         let next = state.withLock { state -> Waiting? in
+            state.transactions += 1
+            state.writes += batch.count
             guard !state.queue.isEmpty else {
                 state.leading = false
                 return nil

@@ -14,6 +14,9 @@ public struct WatchStream: AsyncSequence, Sendable {
 
     public func makeAsyncIterator() -> Iterator { Iterator(subscription: subscription) }
 
+    /// Ends the stream cleanly once the events already buffered are consumed (e.g. when a watch times out).
+    public func stop() { subscription.queue.finish(nil) }
+
     public struct Iterator: AsyncIteratorProtocol {
         fileprivate let subscription: Subscription
 

@@ -1,11 +1,22 @@
 import Foundation
 import Logging
-import SkiffStore
 import SkiffTesting
 import Testing
 
+@testable import SkiffStore
+
 @Suite struct SQLiteStoreTests {
     let logger = Logger(label: "test")
+
+    @Test func commitsAreDurableAcrossPowerLoss() async throws {
+        let directory = try TemporaryDirectory("skiff-store")
+        defer { directory.remove() }
+        let store = try SQLiteStore(path: directory.file("state.db"), logger: logger)
+        defer { store.close() }
+        let (journal, synchronous) = try await store.durabilitySettings()
+        #expect(journal == "wal")
+        #expect(synchronous == 2, "synchronous must be FULL (2): NORMAL loses acknowledged writes on power loss")
+    }
 
     @Test func restartRecoversDataHistoryAndRevisions() async throws {
         let directory = try TemporaryDirectory("skiff-store")
