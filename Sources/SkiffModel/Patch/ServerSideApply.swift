@@ -1,0 +1,189 @@
+import Foundation
+
+/// Server-side apply (`application/apply-patch+yaml`) and the `managedFields` bookkeeping behind it, simplified
+/// from structured-merge-diff:
+///
+/// - The applied configuration merges into the live object with strategic-merge semantics (lists by merge key,
+///   primitive `merge` lists as sets, other lists atomic).
+/// - The applier owns exactly the fields its configuration names; fields it owned before and no longer names are
+///   removed from the object unless another manager owns them (or something below them).
+/// - Changing a field that another manager owns is a 409 conflict naming each field, unless `force`, in which case
+///   ownership moves to the applier.
+/// - Updates (create, PUT, non-apply PATCH) record `operation: Update` entries for the fields they add or change,
+///   taking those fields away from other managers, so a later apply can detect conflicts.
+///
+/// Not modelled: version conversion of managed fields, the `before-first-apply` manager, capping Update managers at
+/// ten, atomic struct or map types (`x-kubernetes-map-type: atomic`), and defaulted list-map keys (a key field
+/// missing from an item is left out of that item's `k:{…}`). Creating an object that does not exist is the API
+/// server's job: pass `live: nil`.
+public struct ServerSideApply: Sendable {
+    /// The schemas that give merge keys and list types.
+    public var registry: SchemaRegistry
+
+    /// An applier over `registry`.
+    public init(registry: SchemaRegistry) {
+        self.registry = registry
+    }
+
+    /// Applies `configuration` for `manager` to `live` (nil when creating) and returns the new object with its
+    /// `metadata.managedFields`; throws a 409 ``PatchError`` listing conflicts unless `force`.
+    public func apply(
+        _ configuration: JSON, to live: JSON?, kind: GroupVersionKind, manager: String, force: Bool = false,
+        now: Date = Date(), subresource: String? = nil, ignoredFields: Set<String> = []
+    ) throws(PatchError) -> JSON {
+        guard !manager.isEmpty else {
+            throw .notApplicable("fieldManager: Required value: is required for apply patch")
+        }
+        guard case .object = configuration else { throw .invalid("invalid apply configuration: expected an object") }
+        if configuration["metadata"].contains(key: "managedFields"), !configuration["metadata"]["managedFields"].isNull {
+            throw .invalid("metadata.managedFields must be nil")
+        }
+        if let version = configuration["apiVersion"].stringValue, version != kind.apiVersion {
+            throw .invalid(
+                "Incorrect version specified in apply patch. Specified patch version: \(version), expected: \(kind.apiVersion)")
+        }
+        let walker = FieldSetWalker(registry: registry, root: registry.schema(for: kind), ignoredFields: ignoredFields)
+        var entries = ManagedFieldsEntry.entries(of: live ?? .null)
+        let liveObject = Self.withoutManagedFields(live ?? .emptyObject)
+        let appliedSet = walker.fieldSet(of: configuration)
+
+        var merged = try StrategicMergePatch(registry: registry).apply(
+            configuration, to: liveObject, schema: registry.schema(for: kind))
+
+        let identity = ManagedFieldsEntry.Identity(
+            manager: manager, operation: .apply, apiVersion: "", subresource: subresource ?? "")
+        let previous = entries.firstIndex { $0.identity == identity }.map { entries.remove(at: $0) }
+        let applier = ManagedFieldsEntry(
+            manager: manager, operation: .apply, apiVersion: kind.apiVersion,
+            time: previous?.fields == appliedSet ? previous?.time : Self.timestamp(now), fields: appliedSet,
+            subresource: subresource)
+
+        // Fields this manager applied before and no longer names go away, unless someone else still owns them.
+        if let lastSet = previous?.fields {
+            let owned = entries.reduce(appliedSet) { $0.union($1.fields) }
+            for path in lastSet.subtracting(appliedSet).sortedPaths.reversed()
+            where !owned.contains(path) && !owned.hasDescendant(of: path) && !Self.isKeyField(path) {
+                merged = FieldSetWalker.removing(path.elements[...], from: merged)
+            }
+        }
+
+        let comparison = walker.compare(liveObject, merged)
+        let changed = comparison.added.union(comparison.modified)
+        var conflicts: [(entry: ManagedFieldsEntry, fields: FieldSet)] = []
+        for entry in entries {
+            let overlap = entry.fields.intersection(changed)
+            if !overlap.isEmpty { conflicts.append((entry, overlap)) }
+        }
+        if !force && !conflicts.isEmpty {
+            throw Self.conflictError(conflicts)
+        }
+        for index in entries.indices {
+            entries[index].fields = entries[index].fields.subtracting(changed).subtracting(comparison.removed)
+        }
+        entries.append(applier)
+        return Self.withManagedFields(merged, entries.filter { !$0.fields.isEmpty })
+    }
+
+    /// Records a create, update or non-apply patch by `manager`: the fields it added or changed become its own
+    /// (`operation: Update`) and leave other managers; removed fields leave everyone. Returns `new` with its
+    /// `metadata.managedFields` set. A `new` object carrying managed fields keeps them (clients may reset them with
+    /// `[{}]`); one without takes those of `old`.
+    public func recordUpdate(
+        from old: JSON?, to new: JSON, kind: GroupVersionKind, manager: String, now: Date = Date(),
+        subresource: String? = nil, ignoredFields: Set<String> = []
+    ) -> JSON {
+        guard !manager.isEmpty else { return new }
+        let walker = FieldSetWalker(registry: registry, root: registry.schema(for: kind), ignoredFields: ignoredFields)
+        var entries = ManagedFieldsEntry.entries(of: new).filter { !$0.manager.isEmpty }
+        let sentManagedFields = new["metadata"]["managedFields"].arrayValue.map { !$0.isEmpty } ?? false
+        if !sentManagedFields {
+            entries = ManagedFieldsEntry.entries(of: old ?? .null)
+        }
+        let comparison = walker.compare(
+            Self.withoutManagedFields(old ?? .emptyObject), Self.withoutManagedFields(new))
+        let changed = comparison.added.union(comparison.modified)
+
+        let identity = ManagedFieldsEntry.Identity(
+            manager: manager, operation: .update, apiVersion: kind.apiVersion, subresource: subresource ?? "")
+        let previous = entries.firstIndex { $0.identity == identity }.map { entries.remove(at: $0) }
+        for index in entries.indices {
+            entries[index].fields = entries[index].fields.subtracting(changed).subtracting(comparison.removed)
+        }
+        let mine = (previous?.fields ?? FieldSet()).subtracting(comparison.removed).union(changed)
+        entries.append(
+            ManagedFieldsEntry(
+                manager: manager, operation: .update, apiVersion: kind.apiVersion,
+                time: previous?.fields == mine ? previous?.time : Self.timestamp(now), fields: mine,
+                subresource: subresource))
+        return Self.withManagedFields(new, entries.filter { !$0.fields.isEmpty })
+    }
+}
+
+extension ServerSideApply {
+    /// Whether `path` names a key field of the list item it is in (`…[name="app"].name`), which stays as long as
+    /// the item does.
+    static func isKeyField(_ path: FieldPath) -> Bool {
+        guard path.elements.count >= 2, case .field(let name) = path.elements[path.elements.count - 1],
+            case .key(let fields) = path.elements[path.elements.count - 2]
+        else { return false }
+        return fields.contains { $0.name == name }
+    }
+
+    static func withoutManagedFields(_ object: JSON) -> JSON {
+        var object = object
+        if object["metadata"].contains(key: "managedFields") {
+            object["metadata"].removeValue(forKey: "managedFields")
+        }
+        return object
+    }
+
+    static func withManagedFields(_ object: JSON, _ entries: [ManagedFieldsEntry]) -> JSON {
+        var object = withoutManagedFields(object)
+        if !entries.isEmpty {
+            object["metadata"]["managedFields"] = .array(ManagedFieldsEntry.sorted(entries).map(\.json))
+        }
+        return object
+    }
+
+    /// Upstream's conflict error: `Apply failed with 1 conflict: conflict with "m" using apps/v1: .spec.replicas`.
+    static func conflictError(_ conflicts: [(entry: ManagedFieldsEntry, fields: FieldSet)]) -> PatchError {
+        let ordered = conflicts.sorted { $0.entry.identity < $1.entry.identity }
+        var list: [ApplyConflict] = []
+        var lines: [String] = []
+        for (entry, fields) in ordered {
+            lines.append("conflicts with \(entry.conflictName):")
+            for path in fields.sortedPaths {
+                list.append(ApplyConflict(manager: entry.conflictName, field: path.description))
+                lines.append("- \(path)")
+            }
+        }
+        let message =
+            list.count == 1
+            ? "Apply failed with 1 conflict: conflict with \(list[0].manager): \(list[0].field)"
+            : "Apply failed with \(list.count) conflicts: " + lines.joined(separator: "\n")
+        return PatchError(.conflict, message, conflicts: list)
+    }
+
+    /// RFC 3339 in UTC with whole seconds, as `metav1.Time` serializes.
+    public static func timestamp(_ date: Date) -> String {
+        let seconds = Int64(date.timeIntervalSince1970.rounded(.down))
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let secondOfDay = seconds - days * 86_400
+        // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthIndex = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
+        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        func pad(_ value: Int64, _ width: Int) -> String {
+            let text = String(value)
+            return String(repeating: "0", count: max(0, width - text.count)) + text
+        }
+        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(secondOfDay / 3600, 2)):"
+            + "\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2))Z"
+    }
+}
