@@ -59,8 +59,12 @@ enum PatchFixtures {
         TypeSchema(name: "EnvVar", fields: [FieldSchema("name", .string), FieldSchema("value", .string)]),
         TypeSchema(
             name: "ContainerPort",
-            fields: [FieldSchema("containerPort", .int32), FieldSchema("protocol", .string), FieldSchema("name", .string)]),
-        TypeSchema(name: "Resources", fields: [FieldSchema("limits", .map(.quantity)), FieldSchema("requests", .map(.quantity))]),
+            fields: [
+                FieldSchema("containerPort", .int32), FieldSchema("protocol", .string), FieldSchema("name", .string),
+            ]),
+        TypeSchema(
+            name: "Resources",
+            fields: [FieldSchema("limits", .map(.quantity)), FieldSchema("requests", .map(.quantity))]),
         TypeSchema(
             name: "Volume",
             fields: [FieldSchema("name", .string), FieldSchema("emptyDir", .any), FieldSchema("configMap", .any)]),
@@ -121,7 +125,10 @@ enum PatchFixtures {
             ], groupVersionKind: nodeKind),
         TypeSchema(
             name: "NodeSpec",
-            fields: [FieldSchema("unschedulable", .boolean), FieldSchema("taints", .array(.any)), FieldSchema("podCIDR", .string)]),
+            fields: [
+                FieldSchema("unschedulable", .boolean), FieldSchema("taints", .array(.any)),
+                FieldSchema("podCIDR", .string),
+            ]),
     ])
 
     static func parse(_ text: String) -> JSON {

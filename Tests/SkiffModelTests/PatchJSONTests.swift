@@ -63,7 +63,10 @@ struct PatchJSONPatchTests {
         (#"{"foo":["bar","baz"]}"#, #"[{"op":"add","path":"/foo/1","value":"qux"}]"#, #"{"foo":["bar","qux","baz"]}"#),
         (#"{"baz":"qux","foo":"bar"}"#, #"[{"op":"remove","path":"/baz"}]"#, #"{"foo":"bar"}"#),
         (#"{"foo":["bar","qux","baz"]}"#, #"[{"op":"remove","path":"/foo/1"}]"#, #"{"foo":["bar","baz"]}"#),
-        (#"{"baz":"qux","foo":"bar"}"#, #"[{"op":"replace","path":"/baz","value":"boo"}]"#, #"{"baz":"boo","foo":"bar"}"#),
+        (
+            #"{"baz":"qux","foo":"bar"}"#, #"[{"op":"replace","path":"/baz","value":"boo"}]"#,
+            #"{"baz":"boo","foo":"bar"}"#
+        ),
         (
             #"{"foo":{"bar":"baz","waldo":"fred"},"qux":{"corge":"grault"}}"#,
             #"[{"op":"move","from":"/foo/waldo","path":"/qux/thud"}]"#,
@@ -73,12 +76,24 @@ struct PatchJSONPatchTests {
             #"{"foo":["all","grass","cows","eat"]}"#, #"[{"op":"move","from":"/foo/1","path":"/foo/3"}]"#,
             #"{"foo":["all","cows","eat","grass"]}"#
         ),
-        (#"{"foo":"bar"}"#, #"[{"op":"add","path":"/child","value":{"grandchild":{}}}]"#, #"{"foo":"bar","child":{"grandchild":{}}}"#),
-        (#"{"foo":["bar"]}"#, #"[{"op":"add","path":"/foo/-","value":["abc","def"]}]"#, #"{"foo":["bar",["abc","def"]]}"#),
+        (
+            #"{"foo":"bar"}"#, #"[{"op":"add","path":"/child","value":{"grandchild":{}}}]"#,
+            #"{"foo":"bar","child":{"grandchild":{}}}"#
+        ),
+        (
+            #"{"foo":["bar"]}"#, #"[{"op":"add","path":"/foo/-","value":["abc","def"]}]"#,
+            #"{"foo":["bar",["abc","def"]]}"#
+        ),
         (#"{"foo":null}"#, #"[{"op":"test","path":"/foo","value":null}]"#, #"{"foo":null}"#),
         (#"{"foo":1}"#, #"[{"op":"test","path":"/foo","value":1.0}]"#, #"{"foo":1}"#),
-        (#"{"/":9,"~1":10}"#, #"[{"op":"test","path":"/~01","value":10},{"op":"replace","path":"/~1","value":0}]"#, #"{"/":0,"~1":10}"#),
-        (#"{"a":{"b":1}}"#, #"[{"op":"copy","from":"/a","path":"/c"},{"op":"replace","path":"/c/b","value":2}]"#, #"{"a":{"b":1},"c":{"b":2}}"#),
+        (
+            #"{"/":9,"~1":10}"#, #"[{"op":"test","path":"/~01","value":10},{"op":"replace","path":"/~1","value":0}]"#,
+            #"{"/":0,"~1":10}"#
+        ),
+        (
+            #"{"a":{"b":1}}"#, #"[{"op":"copy","from":"/a","path":"/c"},{"op":"replace","path":"/c/b","value":2}]"#,
+            #"{"a":{"b":1},"c":{"b":2}}"#
+        ),
         (#"{"a":1}"#, #"[{"op":"add","path":"/n","value":null}]"#, #"{"a":1,"n":null}"#),
         (#"{"a":1}"#, #"[{"op":"replace","path":"","value":{"b":2}}]"#, #"{"b":2}"#),
         (
@@ -99,31 +114,51 @@ struct PatchJSONPatchTests {
 
     /// (document, patch, expected 422 message), worded like evanphx/json-patch v4.
     static let failures: [(String, String, String)] = [
-        (#"{"foo":"bar"}"#, #"[{"op":"add","path":"/baz/bat","value":"qux"}]"#,
-         #"add operation does not apply: doc is missing path: "/baz/bat": missing value"#),
+        (
+            #"{"foo":"bar"}"#, #"[{"op":"add","path":"/baz/bat","value":"qux"}]"#,
+            #"add operation does not apply: doc is missing path: "/baz/bat": missing value"#
+        ),
         (#"{"foo":"bar"}"#, #"[{"op":"test","path":"/foo","value":"baz"}]"#, "testing value /foo failed: test failed"),
-        (#"{"foo":"bar"}"#, #"[{"op":"remove","path":"/nope"}]"#,
-         "error in remove for path: '/nope': Unable to remove nonexistent key: nope: missing value"),
-        (#"{"foo":[1]}"#, #"[{"op":"remove","path":"/foo/5"}]"#,
-         "error in remove for path: '/foo/5': Unable to access invalid index: 5: invalid index referenced"),
-        (#"{"foo":[1]}"#, #"[{"op":"add","path":"/foo/3","value":2}]"#,
-         "error in add for path: '/foo/3': Unable to access invalid index: 3: invalid index referenced"),
-        (#"{"foo":[1]}"#, #"[{"op":"add","path":"/foo/x","value":2}]"#,
-         "error in add for path: '/foo/x': value was not a proper array index: 'x'"),
-        (#"{"foo":"bar"}"#, #"[{"op":"replace","path":"/nope","value":1}]"#,
-         "replace operation does not apply: doc is missing key: /nope: missing value"),
-        (#"{"foo":"bar"}"#, #"[{"op":"move","from":"/a/b","path":"/c"}]"#,
-         "move operation does not apply: doc is missing from path: /a/b: missing value"),
-        (#"{"foo":"bar"}"#, #"[{"op":"copy","from":"/nope","path":"/c"}]"#,
-         "copy operation does not apply: doc is missing from path: /nope: missing value"),
-        (#"{"foo":"bar"}"#, #"[{"op":"test","path":"/a/b","value":1}]"#,
-         "test operation does not apply: is missing path: /a/b: missing value"),
+        (
+            #"{"foo":"bar"}"#, #"[{"op":"remove","path":"/nope"}]"#,
+            "error in remove for path: '/nope': Unable to remove nonexistent key: nope: missing value"
+        ),
+        (
+            #"{"foo":[1]}"#, #"[{"op":"remove","path":"/foo/5"}]"#,
+            "error in remove for path: '/foo/5': Unable to access invalid index: 5: invalid index referenced"
+        ),
+        (
+            #"{"foo":[1]}"#, #"[{"op":"add","path":"/foo/3","value":2}]"#,
+            "error in add for path: '/foo/3': Unable to access invalid index: 3: invalid index referenced"
+        ),
+        (
+            #"{"foo":[1]}"#, #"[{"op":"add","path":"/foo/x","value":2}]"#,
+            "error in add for path: '/foo/x': value was not a proper array index: 'x'"
+        ),
+        (
+            #"{"foo":"bar"}"#, #"[{"op":"replace","path":"/nope","value":1}]"#,
+            "replace operation does not apply: doc is missing key: /nope: missing value"
+        ),
+        (
+            #"{"foo":"bar"}"#, #"[{"op":"move","from":"/a/b","path":"/c"}]"#,
+            "move operation does not apply: doc is missing from path: /a/b: missing value"
+        ),
+        (
+            #"{"foo":"bar"}"#, #"[{"op":"copy","from":"/nope","path":"/c"}]"#,
+            "copy operation does not apply: doc is missing from path: /nope: missing value"
+        ),
+        (
+            #"{"foo":"bar"}"#, #"[{"op":"test","path":"/a/b","value":1}]"#,
+            "test operation does not apply: is missing path: /a/b: missing value"
+        ),
         (#"{"foo":"bar"}"#, #"[{"op":"frob","path":"/foo"}]"#, "Unexpected kind: frob"),
         (#"{"foo":"bar"}"#, #"[{"path":"/foo"}]"#, "Unexpected kind: unknown"),
         (#"{"foo":"bar"}"#, #"[{"op":"add","value":1}]"#, "add operation failed to decode path: missing value"),
         (#"{"foo":"bar"}"#, #"[{"op":"add","path":"/x"}]"#, "add operation, missing value field: missing value"),
-        (#"{"a":{"b":1}}"#, #"[{"op":"move","from":"/a","path":"/a/b/c"}]"#,
-         "move operation does not apply: cannot move /a into its own child /a/b/c"),
+        (
+            #"{"a":{"b":1}}"#, #"[{"op":"move","from":"/a","path":"/a/b/c"}]"#,
+            "move operation does not apply: cannot move /a into its own child /a/b/c"
+        ),
     ]
 
     @Test(arguments: failures)

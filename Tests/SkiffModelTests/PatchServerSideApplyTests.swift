@@ -9,7 +9,10 @@ struct PatchServerSideApplyTests {
     static let t0 = Date(timeIntervalSince1970: 1_735_689_600)  // 2025-01-01T00:00:00Z
     static let t1 = Date(timeIntervalSince1970: 1_735_776_000)  // 2025-01-02T00:00:00Z
 
-    static func config(replicas: Int? = 2, containers: String = #"[{"name":"app","image":"nginx:1","ports":[{"containerPort":80,"protocol":"TCP"}]}]"#)
+    static func config(
+        replicas: Int? = 2,
+        containers: String = #"[{"name":"app","image":"nginx:1","ports":[{"containerPort":80,"protocol":"TCP"}]}]"#
+    )
         -> JSON
     {
         let replicasField = replicas.map { "\"replicas\":\($0)," } ?? ""
@@ -47,7 +50,8 @@ struct PatchServerSideApplyTests {
         #expect(managed[0]["apiVersion"] == "apps/v1")
         #expect(managed[0]["time"] == "2025-01-01T00:00:00Z")
         #expect(managed[0]["fieldsType"] == "FieldsV1")
-        #expect(managed[0].objectValue?.keys == ["manager", "operation", "apiVersion", "time", "fieldsType", "fieldsV1"])
+        #expect(
+            managed[0].objectValue?.keys == ["manager", "operation", "apiVersion", "time", "fieldsType", "fieldsV1"])
         let expected =
             #"{"f:metadata":{"f:labels":{"f:app":{}}},"f:spec":{"f:replicas":{},"f:selector":{"f:matchLabels":{"f:app":{}}},"#
             + #""f:template":{"f:metadata":{"f:labels":{"f:app":{}}},"f:spec":{"f:containers":{"k:{\"name\":\"app\"}":{".":{},"#
@@ -75,15 +79,20 @@ struct PatchServerSideApplyTests {
         let first = try ssa.apply(Self.config(containers: two), to: nil, kind: kind, manager: "kubectl", now: Self.t0)
 
         let one = #"[{"name":"app","image":"nginx:1"}]"#
-        let pruned = try ssa.apply(Self.config(containers: one), to: first, kind: kind, manager: "kubectl", now: Self.t1)
+        let pruned = try ssa.apply(
+            Self.config(containers: one), to: first, kind: kind, manager: "kubectl", now: Self.t1)
         #expect(pruned["spec"]["template"]["spec"]["containers"] == [["name": "app", "image": "nginx:1"]])
 
         // Another manager changes the sidecar's image: it now owns that field, so the item survives the prune.
         var edited = first
         edited["spec"]["template"]["spec"]["containers"][1]["image"] = "busybox:2"
         let recorded = ssa.recordUpdate(from: first, to: edited, kind: kind, manager: "kubectl-edit", now: Self.t1)
-        let kept = try ssa.apply(Self.config(containers: one), to: recorded, kind: kind, manager: "kubectl", now: Self.t1)
-        #expect(kept["spec"]["template"]["spec"]["containers"] == [["name": "app", "image": "nginx:1"], ["name": "sidecar", "image": "busybox:2"]])
+        let kept = try ssa.apply(
+            Self.config(containers: one), to: recorded, kind: kind, manager: "kubectl", now: Self.t1)
+        #expect(
+            kept["spec"]["template"]["spec"]["containers"] == [
+                ["name": "app", "image": "nginx:1"], ["name": "sidecar", "image": "busybox:2"],
+            ])
     }
 
     @Test func conflictWithAnUpdaterNamesFieldAndManager() throws {
@@ -100,7 +109,8 @@ struct PatchServerSideApplyTests {
                 && status.code == 409 && status.reason == "Conflict"
                 && status.causes == [
                     APIError.Cause(
-                        type: "FieldManagerConflict", message: #"conflict with "kubectl-client-side-apply" using apps/v1"#,
+                        type: "FieldManagerConflict",
+                        message: #"conflict with "kubectl-client-side-apply" using apps/v1"#,
                         field: ".spec.replicas")
                 ]
         }
@@ -118,7 +128,8 @@ struct PatchServerSideApplyTests {
     @Test func forceMovesOwnership() throws {
         let created = ssa.recordUpdate(
             from: nil, to: Self.config(), kind: kind, manager: "kubectl-client-side-apply", now: Self.t0)
-        let forced = try ssa.apply(Self.config(replicas: 3), to: created, kind: kind, manager: "kubectl", force: true, now: Self.t1)
+        let forced = try ssa.apply(
+            Self.config(replicas: 3), to: created, kind: kind, manager: "kubectl", force: true, now: Self.t1)
         #expect(forced["spec"]["replicas"] == 3)
         #expect(entry(forced, "kubectl")?.fields.contains(Self.replicasPath) == true)
         #expect(entry(forced, "kubectl-client-side-apply")?.fields.contains(Self.replicasPath) == false)
@@ -128,7 +139,8 @@ struct PatchServerSideApplyTests {
     @Test func severalConflictsAreGroupedByManager() throws {
         let created = ssa.recordUpdate(from: nil, to: Self.config(), kind: kind, manager: "deployer", now: Self.t0)
         let other = try ssa.apply(
-            PatchFixtures.parse(#"{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web","labels":{"team":"a"}}}"#),
+            PatchFixtures.parse(
+                #"{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web","labels":{"team":"a"}}}"#),
             to: created, kind: kind, manager: "labeller", now: Self.t0)
         var config = Self.config(replicas: 5, containers: #"[{"name":"app","image":"nginx:9"}]"#)
         config["metadata"]["labels"]["team"] = "b"
@@ -151,7 +163,8 @@ struct PatchServerSideApplyTests {
 
     @Test func primitiveSetsArePrunedPerValue() throws {
         let base = #"{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","finalizers":["a"]}}"#
-        let first = try ssa.apply(PatchFixtures.parse(base), to: nil, kind: PatchFixtures.podKind, manager: "m", now: Self.t0)
+        let first = try ssa.apply(
+            PatchFixtures.parse(base), to: nil, kind: PatchFixtures.podKind, manager: "m", now: Self.t0)
         #expect(
             entry(first, "m")?.fields.fieldsV1.serializedString() == #"{"f:metadata":{"f:finalizers":{"v:\"a\"":{}}}}"#)
         var withB = first
@@ -162,6 +175,36 @@ struct PatchServerSideApplyTests {
             kind: PatchFixtures.podKind, manager: "m", now: Self.t1)
         #expect(emptied["metadata"]["finalizers"] == ["b"])
         #expect(entry(emptied, "m") == nil)
+    }
+
+    @Test func subresourceManagersAreNamedInConflicts() throws {
+        let pod = PatchFixtures.parse(#"{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"},"spec":{"nodeName":"n1"}}"#)
+        let created = ssa.recordUpdate(from: nil, to: pod, kind: PatchFixtures.podKind, manager: "kubectl", now: Self.t0)
+        var bound = created
+        bound["spec"]["nodeName"] = "n2"
+        let status = ssa.recordUpdate(
+            from: created, to: bound, kind: PatchFixtures.podKind, manager: "kubelet", now: Self.t1, subresource: "status")
+        #expect(entry(status, "kubelet")?.subresource == "status")
+        #expect(entry(status, "kubelet")?.json["subresource"] == "status")
+        #expect(throws: PatchError.self) {
+            try ssa.apply(pod, to: status, kind: PatchFixtures.podKind, manager: "applier", now: Self.t1)
+        }
+        do {
+            _ = try ssa.apply(pod, to: status, kind: PatchFixtures.podKind, manager: "applier", now: Self.t1)
+        } catch {
+            #expect(
+                error.message
+                    == #"Apply failed with 1 conflict: conflict with "kubelet" with subresource "status" using v1: .spec.nodeName"#)
+        }
+    }
+
+    @Test func ignoredFieldsNeitherMergeNorBecomeOwned() throws {
+        var config = Self.config()
+        config["status"] = ["replicas": 9]
+        let live = try ssa.apply(Self.config(), to: nil, kind: kind, manager: "kubectl", now: Self.t0)
+        let result = try ssa.apply(config, to: live, kind: kind, manager: "kubectl", now: Self.t1, ignoredFields: ["status"])
+        #expect(!result.contains(key: "status"))
+        #expect(result == live)
     }
 
     static let rejected: [(String, String?, PatchError)] = [
@@ -211,14 +254,16 @@ struct PatchServerSideApplyTests {
         // A later apply that changes the image again conflicts with the setter.
         #expect(throws: PatchError.self) {
             try ssa.apply(
-                Self.config(containers: #"[{"name":"app","image":"nginx:3","ports":[{"containerPort":80,"protocol":"TCP"}]}]"#),
+                Self.config(
+                    containers: #"[{"name":"app","image":"nginx:3","ports":[{"containerPort":80,"protocol":"TCP"}]}]"#),
                 to: recorded, kind: kind, manager: "kubectl", now: Self.t1)
         }
     }
 
     @Test func createRecordsEveryFieldAndRemovalDropsOwnership() throws {
         let created = ssa.recordUpdate(
-            from: nil, to: Self.config(), kind: kind, manager: "kubectl-create", now: Self.t0, ignoredFields: ["status"])
+            from: nil, to: Self.config(), kind: kind, manager: "kubectl-create", now: Self.t0, ignoredFields: ["status"]
+        )
         let fields = try #require(entry(created, "kubectl-create")).fields
         #expect(fields.contains(Self.replicasPath))
         #expect(fields.contains(Self.appImagePath))
@@ -228,7 +273,8 @@ struct PatchServerSideApplyTests {
         var scaled = created
         scaled["spec"].removeValue(forKey: "replicas")
         scaled["status"] = ["replicas": 2]
-        let after = ssa.recordUpdate(from: created, to: scaled, kind: kind, manager: "other", now: Self.t1, ignoredFields: ["status"])
+        let after = ssa.recordUpdate(
+            from: created, to: scaled, kind: kind, manager: "other", now: Self.t1, ignoredFields: ["status"])
         #expect(entry(after, "kubectl-create")?.fields.contains(Self.replicasPath) == false)
         #expect(entry(after, "other") == nil)  // removing and ignored fields own nothing
     }
@@ -264,11 +310,14 @@ struct PatchServerSideApplyTests {
 
     @Test func pathsPrintLikeUpstream() {
         let port = FieldPath([
-            .field("spec"), .field("ports"), .key([.init(name: "port", value: 80), .init(name: "protocol", value: "TCP")]),
+            .field("spec"), .field("ports"),
+            .key([.init(name: "port", value: 80), .init(name: "protocol", value: "TCP")]),
             .field("targetPort"),
         ])
         #expect(port.description == #".spec.ports[port=80,protocol="TCP"].targetPort"#)
-        #expect(FieldPath([.field("metadata"), .field("finalizers"), .value("x")]).description == #".metadata.finalizers[="x"]"#)
+        #expect(
+            FieldPath([.field("metadata"), .field("finalizers"), .value("x")]).description
+                == #".metadata.finalizers[="x"]"#)
         #expect(FieldPath([.field("args"), .index(2)]).description == ".args[2]")
     }
 
@@ -282,7 +331,8 @@ struct PatchServerSideApplyTests {
 
     @Test func malformedEntriesAreDropped() {
         let object = PatchFixtures.parse(
-            #"{"metadata":{"managedFields":[{"manager":"x","operation":"Frob"},{"manager":"y","operation":"Update","apiVersion":"v1","fieldsType":"FieldsV1","fieldsV1":{"f:data":{}}}]}}"#)
+            #"{"metadata":{"managedFields":[{"manager":"x","operation":"Frob"},{"manager":"y","operation":"Update","apiVersion":"v1","fieldsType":"FieldsV1","fieldsV1":{"f:data":{}}}]}}"#
+        )
         #expect(ManagedFieldsEntry.entries(of: object).map(\.manager) == ["y"])
         #expect(throws: PatchError.self) { try FieldSet(fieldsV1: ["x:y": .emptyObject]) }
     }

@@ -5,7 +5,8 @@ import Testing
 struct PatchStrategicMergeTests {
     let patcher = StrategicMergePatch(registry: PatchFixtures.registry)
 
-    func apply(_ patch: String, to original: JSON, kind: GroupVersionKind = PatchFixtures.deploymentKind) throws(PatchError)
+    func apply(_ patch: String, to original: JSON, kind: GroupVersionKind = PatchFixtures.deploymentKind)
+        throws(PatchError)
         -> JSON
     {
         try patcher.apply(PatchFixtures.parse(patch), to: original, kind: kind)
@@ -49,7 +50,9 @@ struct PatchStrategicMergeTests {
         #expect(names(containers(result)) == ["app", "sidecar"])
         #expect(containers(result)[0]["image"] == "nginx:2")
         // Untouched fields of the merged container survive.
-        #expect(containers(result)[0]["env"] == PatchFixtures.deployment["spec"]["template"]["spec"]["containers"][0]["env"])
+        #expect(
+            containers(result)[0]["env"] == PatchFixtures.deployment["spec"]["template"]["spec"]["containers"][0]["env"]
+        )
         #expect(containers(result)[1] == ["name": "sidecar", "image": "busybox"])
         #expect(result["spec"]["replicas"] == 2)
         expectNoDirectives(result)
@@ -100,12 +103,15 @@ struct PatchStrategicMergeTests {
         let result = try apply(
             #"{"spec":{"template":{"metadata":{"annotations":{"kubectl.kubernetes.io/restartedAt":"2025-01-02T03:04:05Z"}}}}}"#,
             to: PatchFixtures.deployment)
-        #expect(result["spec"]["template"]["metadata"]["annotations"]["kubectl.kubernetes.io/restartedAt"] == "2025-01-02T03:04:05Z")
+        #expect(
+            result["spec"]["template"]["metadata"]["annotations"]["kubectl.kubernetes.io/restartedAt"]
+                == "2025-01-02T03:04:05Z")
         #expect(result["spec"]["template"]["metadata"]["labels"] == ["app": "web"])
     }
 
     @Test func kubectlCordonAndUncordon() throws {
-        let cordoned = try apply(#"{"spec":{"unschedulable":true}}"#, to: PatchFixtures.node, kind: PatchFixtures.nodeKind)
+        let cordoned = try apply(
+            #"{"spec":{"unschedulable":true}}"#, to: PatchFixtures.node, kind: PatchFixtures.nodeKind)
         #expect(cordoned["spec"] == ["podCIDR": "10.42.0.0/24", "unschedulable": true])
         let uncordoned = try apply(#"{"spec":{"unschedulable":null}}"#, to: cordoned, kind: PatchFixtures.nodeKind)
         #expect(uncordoned["spec"] == ["podCIDR": "10.42.0.0/24"])
@@ -124,7 +130,8 @@ struct PatchStrategicMergeTests {
 
     @Test func numericMergeKeysCompareAsNumbers() throws {
         let result = try apply(
-            #"{"spec":{"ports":[{"port":443.0,"targetPort":1}]}}"#, to: PatchFixtures.service, kind: PatchFixtures.serviceKind)
+            #"{"spec":{"ports":[{"port":443.0,"targetPort":1}]}}"#, to: PatchFixtures.service,
+            kind: PatchFixtures.serviceKind)
         #expect(result["spec"]["ports"].arrayValue?.count == 2)
         #expect(result["spec"]["ports"][1]["targetPort"] == 1)
     }
@@ -133,7 +140,8 @@ struct PatchStrategicMergeTests {
 
     @Test func listsWithoutMergeStrategyReplace() throws {
         let result = try apply(
-            #"{"spec":{"template":{"spec":{"containers":[{"name":"app","args":["--c"]}]}}}}"#, to: PatchFixtures.deployment)
+            #"{"spec":{"template":{"spec":{"containers":[{"name":"app","args":["--c"]}]}}}}"#,
+            to: PatchFixtures.deployment)
         #expect(containers(result)[0]["args"] == ["--c"])
     }
 
@@ -141,7 +149,10 @@ struct PatchStrategicMergeTests {
         let result = try apply(
             #"{"spec":{"template":{"spec":{"containers":[{"name":"app","env":[{"name":"B","value":"two"},{"name":"C","value":"3"}]}]}}}}"#,
             to: PatchFixtures.deployment)
-        #expect(containers(result)[0]["env"] == [["name": "A", "value": "1"], ["name": "B", "value": "two"], ["name": "C", "value": "3"]])
+        #expect(
+            containers(result)[0]["env"] == [
+                ["name": "A", "value": "1"], ["name": "B", "value": "two"], ["name": "C", "value": "3"],
+            ])
     }
 
     static let finalizerCases: [(String, [String])] = [
@@ -198,6 +209,19 @@ struct PatchStrategicMergeTests {
         #expect(result["spec"]["strategy"] == ["type": "Recreate"])
     }
 
+    @Test func kubectlApplySwitchesVolumeSourceWithRetainKeys() throws {
+        let pod = PatchFixtures.parse(
+            #"{"metadata":{"name":"p"},"spec":{"volumes":[{"name":"data","emptyDir":{}},{"name":"cfg","configMap":{"name":"a"}}]}}"#)
+        let patch = """
+            {"spec":{"$setElementOrder/volumes":[{"name":"data"},{"name":"cfg"}],
+              "volumes":[{"$retainKeys":["configMap","name"],"configMap":{"name":"b"},"name":"data"}]}}
+            """
+        let result = try apply(patch, to: pod, kind: PatchFixtures.podKind)
+        #expect(
+            result["spec"]["volumes"] == [["name": "data", "configMap": ["name": "b"]], ["name": "cfg", "configMap": ["name": "a"]]])
+        expectNoDirectives(result)
+    }
+
     @Test func nullDeletesAndUnmatchedNullsAreIgnored() throws {
         let result = try apply(
             #"{"spec":{"replicas":null,"template":{"spec":{"nodeSelector":{"disk":null}}}},"status":null}"#,
@@ -210,7 +234,8 @@ struct PatchStrategicMergeTests {
     @Test func unknownKindMergesMapsAndReplacesLists() throws {
         let original = PatchFixtures.parse(#"{"spec":{"items":[{"name":"a","v":1}],"size":{"w":1,"h":2}}}"#)
         let result = try apply(
-            #"{"spec":{"items":[{"name":"b"}],"size":{"h":3,"w":null}}}"#, to: original, kind: PatchFixtures.unknownKind)
+            #"{"spec":{"items":[{"name":"b"}],"size":{"h":3,"w":null}}}"#, to: original, kind: PatchFixtures.unknownKind
+        )
         #expect(result == PatchFixtures.parse(#"{"spec":{"items":[{"name":"b"}],"size":{"h":3}}}"#))
     }
 
@@ -227,21 +252,35 @@ struct PatchStrategicMergeTests {
     // MARK: Errors
 
     static let errorCases: [(String, PatchError.Code, String)] = [
-        (#"{"spec":{"template":{"spec":{"containers":[{"$patch":"merge","name":"app"}]}}}}"#, .invalidPatch,
-         "merging lists cannot yet be specified in the patch"),
-        (#"{"spec":{"strategy":{"$patch":"frob"}}}"#, .invalidPatch,
-         #"unknown patch type: frob in map: {"$patch":"frob"}"#),
-        (#"{"spec":{"template":{"spec":{"containers":[{"image":"x"}]}}}}"#, .notApplicable,
-         #"map: {"image":"x"} does not contain declared merge key: name"#),
-        (#"{"spec":{"strategy":{"$retainKeys":["type"],"rollingUpdate":{"maxSurge":1}}}}"#, .invalidPatch,
-         "invalid patch format of retainKeys"),
+        (
+            #"{"spec":{"template":{"spec":{"containers":[{"$patch":"merge","name":"app"}]}}}}"#, .invalidPatch,
+            "merging lists cannot yet be specified in the patch"
+        ),
+        (
+            #"{"spec":{"strategy":{"$patch":"frob"}}}"#, .invalidPatch,
+            #"unknown patch type: frob in map: {"$patch":"frob"}"#
+        ),
+        (
+            #"{"spec":{"template":{"spec":{"containers":[{"image":"x"}]}}}}"#, .notApplicable,
+            #"map: {"image":"x"} does not contain declared merge key: name"#
+        ),
+        (
+            #"{"spec":{"strategy":{"$retainKeys":["type"],"rollingUpdate":{"maxSurge":1}}}}"#, .invalidPatch,
+            "invalid patch format of retainKeys"
+        ),
         (#"{"spec":{"strategy":{"$retainKeys":"type"}}}"#, .invalidPatch, "invalid patch format of retainKeys"),
-        (#"{"metadata":{"$deleteFromPrimitiveListfinalizers":["a"]}}"#, .invalidPatch,
-         "invalid patch format of primitive list"),
-        (#"{"spec":{"template":{"spec":{"$setElementOrdercontainers":[]}}}}"#, .invalidPatch,
-         "invalid patch format of setElementOrder list"),
-        (#"{"spec":{"template":{"spec":{"$setElementOrder/containers":{"name":"app"}}}}}"#, .invalidPatch,
-         "invalid patch format of setElementOrder list"),
+        (
+            #"{"metadata":{"$deleteFromPrimitiveListfinalizers":["a"]}}"#, .invalidPatch,
+            "invalid patch format of primitive list"
+        ),
+        (
+            #"{"spec":{"template":{"spec":{"$setElementOrdercontainers":[]}}}}"#, .invalidPatch,
+            "invalid patch format of setElementOrder list"
+        ),
+        (
+            #"{"spec":{"template":{"spec":{"$setElementOrder/containers":{"name":"app"}}}}}"#, .invalidPatch,
+            "invalid patch format of setElementOrder list"
+        ),
     ]
 
     @Test(arguments: errorCases)

@@ -82,7 +82,9 @@ struct QuantityTests {
         #expect(try Quantity(parsing: "1Gi") > Quantity(parsing: "1G"))
         #expect(try Quantity(parsing: "100m") < Quantity(parsing: "1"))
         #expect(try Quantity(parsing: "-1") < Quantity.zero)
-        #expect(try [Quantity(parsing: "2"), Quantity(parsing: "500m"), Quantity(parsing: "1Ki")].max()?.description == "1Ki")
+        #expect(
+            try [Quantity(parsing: "2"), Quantity(parsing: "500m"), Quantity(parsing: "1Ki")].max()?.description
+                == "1Ki")
         #expect(try Set([Quantity(parsing: "1k"), Quantity(parsing: "1000"), Quantity(parsing: "1e3")]).count == 1)
     }
 

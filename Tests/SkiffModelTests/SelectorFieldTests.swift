@@ -73,7 +73,8 @@ struct SelectorFieldTests {
     }
 
     @Test func unscheduledPodMatchesEmptyNodeName() throws {
-        let pending = PatchFixtures.parse(#"{"metadata":{"name":"p"},"spec":{"hostNetwork":true},"status":{"phase":"Pending"}}"#)
+        let pending = PatchFixtures.parse(
+            #"{"metadata":{"name":"p"},"spec":{"hostNetwork":true},"status":{"phase":"Pending"}}"#)
         #expect(try FieldSelector(parsing: "spec.nodeName=").matches(pending, resource: "pods"))
         #expect(try FieldSelector(parsing: "spec.hostNetwork=true").matches(pending, resource: "pods"))
         #expect(try FieldSelector(parsing: "status.podIP=").matches(pending, resource: "pods"))
@@ -87,7 +88,10 @@ struct SelectorFieldTests {
             true
         ),
         ("events", #"{"involvedObject":{"name":"a"},"reportingComponent":"sched"}"#, "source=sched", true),
-        ("events", #"{"regarding":{"name":"a","kind":"Node"},"reportingController":"c"}"#, "involvedObject.kind=Node,reportingComponent=c", true),
+        (
+            "events", #"{"regarding":{"name":"a","kind":"Node"},"reportingController":"c"}"#,
+            "involvedObject.kind=Node,reportingComponent=c", true
+        ),
         ("secrets", #"{"metadata":{"name":"s"},"type":"kubernetes.io/tls"}"#, "type=kubernetes.io/tls", true),
         ("nodes", #"{"metadata":{"name":"n1"},"spec":{"unschedulable":true}}"#, "spec.unschedulable=true", true),
         ("nodes", #"{"metadata":{"name":"n1"},"spec":{}}"#, "spec.unschedulable=false,metadata.name=n1", true),

@@ -67,7 +67,10 @@ struct SelectorLabelTests {
         ("a=>b", "unable to parse requirement: found '>', expected: identifier"),
         ("a$b=c", "unable to parse requirement: : Invalid value: \"a$b\": \(keyRule)"),
         ("a=b$", "unable to parse requirement: values[0][a]: Invalid value: \"b$\": \(valueRule)"),
-        ("a>x", "unable to parse requirement: values[0]: Invalid value: \"x\": for 'Gt', 'Lt' operators, the value must be an integer"),
+        (
+            "a>x",
+            "unable to parse requirement: values[0]: Invalid value: \"x\": for 'Gt', 'Lt' operators, the value must be an integer"
+        ),
         (
             "/a",
             "unable to parse requirement: : Invalid value: \"/a\": prefix part must be non-empty"

@@ -117,7 +117,9 @@ public enum FieldPathElement: Sendable, Hashable {
 
     private static func valuePrecedes(_ a: JSON, _ b: JSON) -> Bool {
         if let x = a.doubleValue, let y = b.doubleValue, x != y { return x < y }
-        if let x = a.stringValue, let y = b.stringValue { return Array(x.utf8).lexicographicallyPrecedes(Array(y.utf8)) }
+        if let x = a.stringValue, let y = b.stringValue {
+            return Array(x.utf8).lexicographicallyPrecedes(Array(y.utf8))
+        }
         return a.serializedString() < b.serializedString()
     }
 }

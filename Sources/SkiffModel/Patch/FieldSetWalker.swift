@@ -52,7 +52,9 @@ struct FieldSetWalker {
         case .set:
             return .value(item)
         case .associative(let keys):
-            let fields = keys.compactMap { key in item.objectValue?[key].map { FieldPathElement.KeyField(name: key, value: $0) } }
+            let fields = keys.compactMap { key in
+                item.objectValue?[key].map { FieldPathElement.KeyField(name: key, value: $0) }
+            }
             return fields.isEmpty ? .index(index) : .key(fields.sorted { $0.name < $1.name })
         }
     }
@@ -73,7 +75,9 @@ struct FieldSetWalker {
         return FieldSet(paths.filter(keep))
     }
 
-    private func collect(_ value: JSON, node: SchemaNode, field: FieldSchema?, path: FieldPath, into paths: inout Set<FieldPath>) {
+    private func collect(
+        _ value: JSON, node: SchemaNode, field: FieldSchema?, path: FieldPath, into paths: inout Set<FieldPath>
+    ) {
         switch value {
         case .object(let object):
             for (key, child) in object {
@@ -139,7 +143,8 @@ struct FieldSetWalker {
             for key in keys {
                 let (childField, childNode) = node.child(key, in: registry)
                 compare(
-                    oldObject?[key], newObject?[key], node: childNode, field: childField, path: path.appending(.field(key)),
+                    oldObject?[key], newObject?[key], node: childNode, field: childField,
+                    path: path.appending(.field(key)),
                     recordsNode: !node.declares(key), into: &comparison)
             }
             if recordsNode { record(old, new, path, into: &comparison) }
@@ -149,7 +154,8 @@ struct FieldSetWalker {
         let newList = new.flatMap(\.arrayValue)
         let kind = Self.listKind(of: field)
         let lists = (old == nil || oldList != nil) && (new == nil || newList != nil)
-        if case .atomic = kind {} else if lists && !((oldList?.isEmpty ?? true) && (newList?.isEmpty ?? true)) {
+        if case .atomic = kind {
+        } else if lists && !((oldList?.isEmpty ?? true) && (newList?.isEmpty ?? true)) {
             let oldItems = Self.index(oldList ?? [], kind)
             let newItems = Self.index(newList ?? [], kind)
             var order = oldItems.order
@@ -180,7 +186,9 @@ struct FieldSetWalker {
     }
 
     /// Items by path element, first occurrence winning, in list order.
-    private static func index(_ list: [JSON], _ kind: ListKind) -> (order: [FieldPathElement], items: [FieldPathElement: JSON]) {
+    private static func index(_ list: [JSON], _ kind: ListKind) -> (
+        order: [FieldPathElement], items: [FieldPathElement: JSON]
+    ) {
         var order: [FieldPathElement] = []
         var items: [FieldPathElement: JSON] = [:]
         for (position, item) in list.enumerated() {
@@ -222,7 +230,9 @@ struct FieldSetWalker {
     private static func matches(_ element: FieldPathElement, item: JSON, at index: Int) -> Bool {
         switch element {
         case .key(let fields):
-            return fields.allSatisfy { field in item.objectValue?[field.name].map { $0.patchEquals(field.value) } ?? false }
+            return fields.allSatisfy { field in
+                item.objectValue?[field.name].map { $0.patchEquals(field.value) } ?? false
+            }
         case .value(let value):
             return item.patchEquals(value)
         case .index(let position):

@@ -132,7 +132,8 @@ extension JSONPatch.Operation {
         guard let (parent, key) = JSONPatch.locate(from, in: document) else {
             throw .notApplicable("move operation does not apply: doc is missing from path: \(from): missing value")
         }
-        let moved = try JSONPatch.remove(key, parent: parent, in: &document, context: "error in move for path: '\(key)'")
+        let moved = try JSONPatch.remove(
+            key, parent: parent, in: &document, context: "error in move for path: '\(key)'")
         try JSONPatch.add(moved, at: path, in: &document, operation: "move", destination: true)
     }
 
@@ -223,7 +224,8 @@ extension JSONPatch {
                 : "\(operation) operation does not apply: doc is missing path: \"\(path)\": missing value"
             throw .notApplicable(message)
         }
-        let context = operation == "copy" ? "error while adding value during copy" : "error in \(operation) for path: '\(path)'"
+        let context =
+            operation == "copy" ? "error while adding value during copy" : "error in \(operation) for path: '\(path)'"
         switch document.value(at: parent) {
         case .object?:
             write(value, at: parent + [.key(key)], in: &document)
@@ -235,13 +237,15 @@ extension JSONPatch {
                     throw .notApplicable("\(context): value was not a proper array index: '\(key)'")
                 }
                 guard index >= 0, index <= elements.count else {
-                    throw .notApplicable("\(context): Unable to access invalid index: \(index): invalid index referenced")
+                    throw .notApplicable(
+                        "\(context): Unable to access invalid index: \(index): invalid index referenced")
                 }
                 elements.insert(value, at: index)
             }
             replaceContainer(.array(elements), at: parent, in: &document)
         default:
-            throw .notApplicable("\(operation) operation does not apply: doc is missing path: \"\(path)\": missing value")
+            throw .notApplicable(
+                "\(operation) operation does not apply: doc is missing path: \"\(path)\": missing value")
         }
     }
 
@@ -259,7 +263,9 @@ extension JSONPatch {
         case .array(let elements)?:
             guard let index = Int(key), elements.indices.contains(index) else {
                 throw .notApplicable(
-                    "\(context): Unable to access invalid index: \(Int(key).map(String.init) ?? key): invalid index referenced")
+                    "\(context): Unable to access invalid index: \(Int(key).map(String.init) ?? key): "
+                        + "invalid index referenced"
+                )
             }
             document.removeValue(at: parent + [.index(index)])
             return elements[index]

@@ -29,7 +29,8 @@ public struct JSONPointer: Sendable, Hashable, CustomStringConvertible {
                 switch iterator.next() {
                 case "0": token.append("~")
                 case "1": token.append("/")
-                default: throw .invalid("JSON pointer \"\(text)\" has an invalid escape: '~' must be followed by 0 or 1")
+                default:
+                    throw .invalid("JSON pointer \"\(text)\" has an invalid escape: '~' must be followed by 0 or 1")
                 }
             }
             result.append(token)

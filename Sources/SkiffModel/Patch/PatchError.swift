@@ -40,7 +40,8 @@ public struct PatchError: Error, Sendable, Equatable, CustomStringConvertible {
             return APIError(
                 code: 409, reason: "Conflict", message: message,
                 causes: conflicts.map {
-                    APIError.Cause(type: "FieldManagerConflict", message: "conflict with \($0.manager)", field: $0.field)
+                    APIError.Cause(
+                        type: "FieldManagerConflict", message: "conflict with \($0.manager)", field: $0.field)
                 })
         }
     }

@@ -35,20 +35,26 @@ public struct ServerSideApply: Sendable {
             throw .notApplicable("fieldManager: Required value: is required for apply patch")
         }
         guard case .object = configuration else { throw .invalid("invalid apply configuration: expected an object") }
-        if configuration["metadata"].contains(key: "managedFields"), !configuration["metadata"]["managedFields"].isNull {
+        if configuration["metadata"].contains(key: "managedFields"), !configuration["metadata"]["managedFields"].isNull
+        {
             throw .invalid("metadata.managedFields must be nil")
         }
         if let version = configuration["apiVersion"].stringValue, version != kind.apiVersion {
             throw .invalid(
-                "Incorrect version specified in apply patch. Specified patch version: \(version), expected: \(kind.apiVersion)")
+                "Incorrect version specified in apply patch. Specified patch version: \(version), "
+                    + "expected: \(kind.apiVersion)"
+            )
         }
         let walker = FieldSetWalker(registry: registry, root: registry.schema(for: kind), ignoredFields: ignoredFields)
         var entries = ManagedFieldsEntry.entries(of: live ?? .null)
         let liveObject = Self.withoutManagedFields(live ?? .emptyObject)
         let appliedSet = walker.fieldSet(of: configuration)
 
+        // Fields the endpoint ignores (e.g. `status` on the main resource) neither merge nor become owned.
+        var applied = configuration
+        for field in ignoredFields { applied.removeValue(forKey: field) }
         var merged = try StrategicMergePatch(registry: registry).apply(
-            configuration, to: liveObject, schema: registry.schema(for: kind))
+            applied, to: liveObject, schema: registry.schema(for: kind))
 
         let identity = ManagedFieldsEntry.Identity(
             manager: manager, operation: .apply, apiVersion: "", subresource: subresource ?? "")

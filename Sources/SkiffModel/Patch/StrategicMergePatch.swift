@@ -101,7 +101,8 @@ extension StrategicMergePatch {
                 if field?.mergeStrategy == Directive.merge || isDeleteList {
                     original[key] = .array(
                         try mergeList(
-                            originalList, patchList, childNode, mergeKey: field?.patchMergeKey, isDeleteList: isDeleteList))
+                            originalList, patchList, childNode, mergeKey: field?.patchMergeKey,
+                            isDeleteList: isDeleteList))
                 } else {
                     original[key] = try Self.materialize(patchValue)
                 }
@@ -354,7 +355,8 @@ extension StrategicMergePatch {
         }
         if p < items.count && s >= order.count {
             throw .invalid(
-                "The order in patch list:\n\(JSON.array(patchList))\n doesn't match \(Directive.setElementOrder) list:\n"
+                "The order in patch list:\n\(JSON.array(patchList))\n doesn't match "
+                    + "\(Directive.setElementOrder) list:\n"
                     + "\(JSON.array(order))\n")
         }
     }

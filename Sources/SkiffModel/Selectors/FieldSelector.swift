@@ -121,7 +121,8 @@ public struct FieldSelector: Sendable, Hashable, CustomStringConvertible {
         var index = term.startIndex
         while index < term.endIndex {
             let rest = term[index...]
-            for (token, op) in [("!=", Operator.notEquals), ("==", .equals), ("=", .equals)] where rest.hasPrefix(token) {
+            for (token, op) in [("!=", Operator.notEquals), ("==", .equals), ("=", .equals)] where rest.hasPrefix(token)
+            {
                 return (String(term[..<index]), op, String(rest.dropFirst(token.count)))
             }
             index = term.index(after: index)

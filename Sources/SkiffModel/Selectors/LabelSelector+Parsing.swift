@@ -105,7 +105,8 @@ enum LabelSelectorLexer {
                         position += 1
                     }
                 }
-                result.append(last ?? (.error, "error expected: keyword found '\(String(decoding: buffer, as: UTF8.self))'"))
+                result.append(
+                    last ?? (.error, "error expected: keyword found '\(String(decoding: buffer, as: UTF8.self))'"))
             } else {
                 let start = position
                 while position < bytes.count && !isSpecial(bytes[position]) && !isWhitespace(bytes[position]) {

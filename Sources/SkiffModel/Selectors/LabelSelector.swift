@@ -45,16 +45,25 @@ public struct LabelSelector: Sendable, Hashable, CustomStringConvertible {
             let badValues = "values: Invalid value: " + LabelValidation.goSliceLiteral(values)
             switch `operator` {
             case .in, .notIn:
-                if values.isEmpty { errors.append("\(badValues): for 'in', 'notin' operators, values set can't be empty") }
+                if values.isEmpty {
+                    errors.append("\(badValues): for 'in', 'notin' operators, values set can't be empty")
+                }
             case .equals, .doubleEquals, .notEquals:
-                if values.count != 1 { errors.append("\(badValues): exact-match compatibility requires one single value") }
+                if values.count != 1 {
+                    errors.append("\(badValues): exact-match compatibility requires one single value")
+                }
             case .exists, .doesNotExist:
-                if !values.isEmpty { errors.append("\(badValues): values set must be empty for exists and does not exist") }
+                if !values.isEmpty {
+                    errors.append("\(badValues): values set must be empty for exists and does not exist")
+                }
             case .greaterThan, .lessThan:
-                if values.count != 1 { errors.append("\(badValues): for 'Gt', 'Lt' operators, exactly one value is required") }
+                if values.count != 1 {
+                    errors.append("\(badValues): for 'Gt', 'Lt' operators, exactly one value is required")
+                }
                 for (i, value) in values.enumerated() where Int64(value) == nil {
                     errors.append(
-                        "values[\(i)]: Invalid value: \(LabelValidation.goQuote(value)): for 'Gt', 'Lt' operators, the value must be an integer"
+                        "values[\(i)]: Invalid value: \(LabelValidation.goQuote(value)): "
+                            + "for 'Gt', 'Lt' operators, the value must be an integer"
                     )
                 }
             }

@@ -1,12 +1,15 @@
 /// Label key and value rules with upstream's (apimachinery v0.32 `util/validation`) error wording.
 enum LabelValidation {
     static let qualifiedNameMessage =
-        "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character"
+        "must consist of alphanumeric characters, '-', '_' or '.', "
+        + "and must start and end with an alphanumeric character"
     static let qualifiedNameFormat = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]"
     static let labelValueMessage =
-        "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character"
+        "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', "
+        + "and must start and end with an alphanumeric character"
     static let subdomainMessage =
-        "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character"
+        "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', "
+        + "and must start and end with an alphanumeric character"
     static let subdomainFormat = #"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*"#
 
     /// `field: Invalid value: "k": problems` for a bad label key, or nil (upstream `validateLabelKey`).
@@ -21,7 +24,8 @@ enum LabelValidation {
         var problems: [String] = []
         if value.utf8.count > 63 { problems.append("must be no more than 63 characters") }
         if !value.isEmpty && !isQualifiedNamePart(value) {
-            problems.append(regexError(labelValueMessage, "(" + qualifiedNameFormat + ")?", "MyValue", "my_value", "12345"))
+            problems.append(
+                regexError(labelValueMessage, "(" + qualifiedNameFormat + ")?", "MyValue", "my_value", "12345"))
         }
         guard !problems.isEmpty else { return nil }
         return "\(path): Invalid value: \(goQuote(value)): " + problems.joined(separator: "; ")
