@@ -5,14 +5,22 @@ import Foundation
 /// Cells carry every column, wide ones included; kubectl shows `priority: 1` columns only with `-o wide`.
 /// Everything time-dependent (Age, Restarts "(5m ago)", Last Seen) is computed against `now`, so tests pin a clock.
 public enum TablePrinter {
-    /// The column definitions for `type`.
-    public static func columns(for type: ResourceType) -> [TableColumn] {
-        RowPrinter.printer(for: type).columns
+    /// The column definitions for `type`; `printerColumns` are a custom resource's declared columns.
+    public static func columns(for type: ResourceType, printerColumns: [PrinterColumn]? = nil) -> [TableColumn] {
+        printer(type, printerColumns).columns
     }
 
-    /// The cells of one object's row, one per column of ``columns(for:)``.
-    public static func cells(for type: ResourceType, object: JSON, now: Date) -> [JSON] {
-        RowPrinter.printer(for: type).cells(object, now)
+    /// The cells of one object's row, one per column of ``columns(for:printerColumns:)``.
+    public static func cells(
+        for type: ResourceType, object: JSON, printerColumns: [PrinterColumn]? = nil, now: Date
+    ) -> [JSON] {
+        printer(type, printerColumns).cells(object, now)
+    }
+
+    private static func printer(_ type: ResourceType, _ printerColumns: [PrinterColumn]?) -> RowPrinter {
+        // A CRD without printer columns gets the default Age column, exactly like an unknown kind.
+        guard let printerColumns, !printerColumns.isEmpty else { return RowPrinter.printer(for: type) }
+        return RowPrinter.customResource(printerColumns)
     }
 
     /// A Table for a list response.
@@ -23,22 +31,23 @@ public enum TablePrinter {
     ///   - resourceVersion, continueToken, remainingItemCount: the list's metadata, copied to the Table's.
     ///   - columnDefinitions: false leaves `columnDefinitions` empty, as for every watch event after the first.
     ///   - version: the negotiated `meta.k8s.io` version, also used for rows' `PartialObjectMetadata`.
+    ///   - printerColumns: a custom resource's declared columns (``PrinterColumn/columns(ofCRD:version:)``).
     public static func table(
         for type: ResourceType, objects: [JSON], include: IncludeObject = .metadata, resourceVersion: String? = nil,
         continueToken: String? = nil, remainingItemCount: Int64? = nil, columnDefinitions: Bool = true,
-        version: TableVersion = .v1, now: Date
+        version: TableVersion = .v1, printerColumns: [PrinterColumn]? = nil, now: Date
     ) -> JSON {
-        let printer = RowPrinter.printer(for: type)
+        let rowPrinter = printer(type, printerColumns)
         var metadata = JSONObject()
         if let resourceVersion, !resourceVersion.isEmpty { metadata["resourceVersion"] = .string(resourceVersion) }
         if let continueToken, !continueToken.isEmpty { metadata["continue"] = .string(continueToken) }
         if let remainingItemCount { metadata["remainingItemCount"] = .int(remainingItemCount) }
-        let rows = objects.map { row(printer, object: $0, include: include, version: version, now: now) }
+        let rows = objects.map { row(rowPrinter, object: $0, include: include, version: version, now: now) }
         return [
             "kind": "Table",
             "apiVersion": .string(version.apiVersion),
             "metadata": .object(metadata),
-            "columnDefinitions": columnDefinitions ? .array(printer.columns.map(\.json)) : [],
+            "columnDefinitions": columnDefinitions ? .array(rowPrinter.columns.map(\.json)) : [],
             "rows": .array(rows),
         ]
     }
@@ -46,12 +55,12 @@ public enum TablePrinter {
     /// A Table for a single object (a GET, or one watch event); its resourceVersion is the object's.
     public static func table(
         for type: ResourceType, object: JSON, include: IncludeObject = .metadata, columnDefinitions: Bool = true,
-        version: TableVersion = .v1, now: Date
+        version: TableVersion = .v1, printerColumns: [PrinterColumn]? = nil, now: Date
     ) -> JSON {
         table(
             for: type, objects: [object], include: include,
             resourceVersion: object["metadata"]["resourceVersion"].stringValue, columnDefinitions: columnDefinitions,
-            version: version, now: now)
+            version: version, printerColumns: printerColumns, now: now)
     }
 
     private static func row(
