@@ -9,16 +9,27 @@ public struct TypeSchema: Sendable, Hashable {
     public var required: [String]
     /// Set for top-level kinds.
     public var groupVersionKind: GroupVersionKind?
+    /// `atomic` or `granular` (`x-kubernetes-map-type` on the type), for server-side apply.
+    public var mapType: String?
+    /// Nested protobuf messages whose fields JSON flattens into this type (Go `json:",inline"` structs such as
+    /// `Volume.volumeSource`): their fields are listed here without protobuf numbers.
+    public var protobufEmbedded: [ProtobufEmbedding]
+    /// A message that exists only in protobuf (an inlined Go struct); OpenAPI never names it.
+    public var isProtobufOnly: Bool
 
     public init(
         name: String, description: String = "", fields: [FieldSchema], required: [String] = [],
-        groupVersionKind: GroupVersionKind? = nil
+        groupVersionKind: GroupVersionKind? = nil, mapType: String? = nil, protobufEmbedded: [ProtobufEmbedding] = [],
+        isProtobufOnly: Bool = false
     ) {
         self.name = name
         self.description = description
         self.fields = fields
         self.required = required
         self.groupVersionKind = groupVersionKind
+        self.mapType = mapType
+        self.protobufEmbedded = protobufEmbedded
+        self.isProtobufOnly = isProtobufOnly
     }
 
     public func field(_ name: String) -> FieldSchema? { fields.first { $0.name == name } }
@@ -39,10 +50,16 @@ public struct FieldSchema: Sendable, Hashable {
     /// `atomic`, `set` or `map` (`x-kubernetes-list-type`).
     public var listType: String?
     public var listMapKeys: [String]
+    /// `atomic` or `granular` (`x-kubernetes-map-type`).
+    public var mapType: String?
+    /// A scalar that Go declares as a non-pointer with `omitempty`: its zero value never appears in JSON, so a zero
+    /// read from protobuf (where such fields are always written) is left out.
+    public var omitsZeroValue: Bool
 
     public init(
         _ name: String, _ type: FieldType, description: String = "", protobuf: Int? = nil, patchMergeKey: String? = nil,
-        patchStrategy: String? = nil, listType: String? = nil, listMapKeys: [String] = []
+        patchStrategy: String? = nil, listType: String? = nil, listMapKeys: [String] = [], mapType: String? = nil,
+        omitsZeroValue: Bool = false
     ) {
         self.name = name
         self.type = type
@@ -52,6 +69,8 @@ public struct FieldSchema: Sendable, Hashable {
         self.patchStrategy = patchStrategy
         self.listType = listType
         self.listMapKeys = listMapKeys
+        self.mapType = mapType
+        self.omitsZeroValue = omitsZeroValue
     }
 }
 
