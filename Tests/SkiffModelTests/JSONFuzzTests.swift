@@ -6,7 +6,8 @@ struct JSONFuzzTests {
     /// Whatever the bytes, parsing returns or throws; anything it accepts serializes to text that parses back equal.
     @Test func mutatedFixtureNeverTraps() throws {
         var generator = JSONTestRandom(seed: 0x5EED)
-        let interesting: [UInt8] = Array(#"{}[]":,\-+.eE0123456789tfnu"#.utf8) + [0x00, 0x1F, 0x7F, 0x80, 0xC3, 0xE2, 0xED, 0xF4, 0xFF]
+        let interesting: [UInt8] =
+            Array(#"{}[]":,\-+.eE0123456789tfnu"#.utf8) + [0x00, 0x1F, 0x7F, 0x80, 0xC3, 0xE2, 0xED, 0xF4, 0xFF]
         var accepted = 0
         var parsedAfterMutation = 0
         for _ in 0..<10_000 {
@@ -75,9 +76,10 @@ struct JSONFuzzTests {
             return value.isFinite && !integral ? .double(value) : .double(0.5)
         case 4, 5: return .string(randomString(using: &generator))
         case 6:
-            return .array((0..<Int.random(in: 0...5, using: &generator)).map { _ in
-                randomValue(depth: depth + 1, using: &generator)
-            })
+            return .array(
+                (0..<Int.random(in: 0...5, using: &generator)).map { _ in
+                    randomValue(depth: depth + 1, using: &generator)
+                })
         default:
             var object = JSONObject()
             for _ in 0..<Int.random(in: 0...20, using: &generator) {
@@ -88,8 +90,10 @@ struct JSONFuzzTests {
     }
 
     static func randomString(using generator: inout JSONTestRandom) -> String {
-        let pieces: [String] = ["a", "Z", "0", " ", "\"", "\\", "/", "\n", "\u{1}", "\u{1F}", "<", ">", "&", "é",
-                                "中", "😀", "\u{2028}", "\u{2029}", "\u{7F}", "e\u{301}", "name", "metadata"]
+        let pieces: [String] = [
+            "a", "Z", "0", " ", "\"", "\\", "/", "\n", "\u{1}", "\u{1F}", "<", ">", "&", "é",
+            "中", "😀", "\u{2028}", "\u{2029}", "\u{7F}", "e\u{301}", "name", "metadata",
+        ]
         var text = ""
         for _ in 0..<Int.random(in: 0...12, using: &generator) {
             text += pieces[Int.random(in: 0..<pieces.count, using: &generator)]

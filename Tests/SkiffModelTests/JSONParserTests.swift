@@ -4,22 +4,24 @@ import Testing
 
 @Suite("JSON parser")
 struct JSONParserTests {
-    @Test("parses scalars", arguments: [
-        ("null", JSON.null),
-        ("true", .bool(true)),
-        ("false", .bool(false)),
-        ("0", .int(0)),
-        ("5", .int(5)),
-        ("-17", .int(-17)),
-        ("1.5", .double(1.5)),
-        ("-0.25", .double(-0.25)),
-        ("1e3", .double(1000)),
-        ("1E+3", .double(1000)),
-        ("25e-2", .double(0.25)),
-        (#""""#, .string("")),
-        (#""pod""#, .string("pod")),
-        (" \t\r\n 42 \n", .int(42)),
-    ] as [(String, JSON)])
+    @Test(
+        "parses scalars",
+        arguments: [
+            ("null", JSON.null),
+            ("true", .bool(true)),
+            ("false", .bool(false)),
+            ("0", .int(0)),
+            ("5", .int(5)),
+            ("-17", .int(-17)),
+            ("1.5", .double(1.5)),
+            ("-0.25", .double(-0.25)),
+            ("1e3", .double(1000)),
+            ("1E+3", .double(1000)),
+            ("25e-2", .double(0.25)),
+            (#""""#, .string("")),
+            (#""pod""#, .string("pod")),
+            (" \t\r\n 42 \n", .int(42)),
+        ] as [(String, JSON)])
     func scalars(text: String, expected: JSON) throws {
         #expect(try JSON(parsing: text) == expected)
     }
@@ -59,23 +61,25 @@ struct JSONParserTests {
 
     // MARK: - Numbers
 
-    @Test("integers stay exact", arguments: [
-        ("9223372036854775807", JSON.int(Int64.max)),
-        ("-9223372036854775808", .int(Int64.min)),
-        ("9223372036854775808", .bigNumber("9223372036854775808")),
-        ("-9223372036854775809", .bigNumber("-9223372036854775809")),
-        ("18446744073709551616", .bigNumber("18446744073709551616")),
-        ("123456789012345678901234567890", .bigNumber("123456789012345678901234567890")),
-        ("-0", .double(-0.0)),
-        ("-0.0", .double(-0.0)),
-        ("0.0", .double(0)),
-        ("1e300", .double(1e300)),
-        ("1E400", .bigNumber("1E400")),
-        ("-1e400", .bigNumber("-1e400")),
-        ("1e-400", .double(0)),
-        ("4.9e-324", .double(.leastNonzeroMagnitude)),
-        ("1.7976931348623157e308", .double(1.7976931348623157e308)),
-    ] as [(String, JSON)])
+    @Test(
+        "integers stay exact",
+        arguments: [
+            ("9223372036854775807", JSON.int(Int64.max)),
+            ("-9223372036854775808", .int(Int64.min)),
+            ("9223372036854775808", .bigNumber("9223372036854775808")),
+            ("-9223372036854775809", .bigNumber("-9223372036854775809")),
+            ("18446744073709551616", .bigNumber("18446744073709551616")),
+            ("123456789012345678901234567890", .bigNumber("123456789012345678901234567890")),
+            ("-0", .double(-0.0)),
+            ("-0.0", .double(-0.0)),
+            ("0.0", .double(0)),
+            ("1e300", .double(1e300)),
+            ("1E400", .bigNumber("1E400")),
+            ("-1e400", .bigNumber("-1e400")),
+            ("1e-400", .double(0)),
+            ("4.9e-324", .double(.leastNonzeroMagnitude)),
+            ("1.7976931348623157e308", .double(1.7976931348623157e308)),
+        ] as [(String, JSON)])
     func integerExactness(text: String, expected: JSON) throws {
         let value = try JSON(parsing: text)
         #expect(value == expected)
@@ -84,24 +88,26 @@ struct JSONParserTests {
         }
     }
 
-    @Test("numbers serialize back", arguments: [
-        ("5", "5"),
-        ("-5", "-5"),
-        ("9223372036854775807", "9223372036854775807"),
-        ("-9223372036854775808", "-9223372036854775808"),
-        ("9223372036854775808", "9223372036854775808"),
-        ("-0", "-0"),
-        ("1.0", "1"),
-        ("1.50", "1.5"),
-        ("1e300", "1e+300"),
-        ("1E400", "1E400"),
-        ("0.1", "0.1"),
-        ("100e-2", "1"),
-        ("1e20", "100000000000000000000"),
-        ("1e21", "1e+21"),
-        ("0.000001", "0.000001"),
-        ("0.0000001", "1e-7"),
-    ])
+    @Test(
+        "numbers serialize back",
+        arguments: [
+            ("5", "5"),
+            ("-5", "-5"),
+            ("9223372036854775807", "9223372036854775807"),
+            ("-9223372036854775808", "-9223372036854775808"),
+            ("9223372036854775808", "9223372036854775808"),
+            ("-0", "-0"),
+            ("1.0", "1"),
+            ("1.50", "1.5"),
+            ("1e300", "1e+300"),
+            ("1E400", "1E400"),
+            ("0.1", "0.1"),
+            ("100e-2", "1"),
+            ("1e20", "100000000000000000000"),
+            ("1e21", "1e+21"),
+            ("0.000001", "0.000001"),
+            ("0.0000001", "1e-7"),
+        ])
     func numberRoundTrip(text: String, expected: String) throws {
         #expect(try JSON(parsing: text).serializedString() == expected)
     }
@@ -151,24 +157,28 @@ struct JSONParserTests {
 
     // MARK: - Strings
 
-    @Test("escapes decode", arguments: [
-        (#""\"\\\/\b\f\n\r\t""#, "\"\\/\u{08}\u{0C}\n\r\t"),
-        (#""\u0041\u00e9\u4e2D""#, "Aé中"),
-        (#""\ud83d\ude00""#, "😀"),
-        (#""\uD83D\uDE00x""#, "😀x"),
-        (#""\ud800""#, "\u{FFFD}"),
-        (#""\udc00""#, "\u{FFFD}"),
-        (#""\ud800\u0041""#, "\u{FFFD}A"),
-        (#""\ud800\ud800\udc00""#, "\u{FFFD}\u{10000}"),
-        (#""\ud800x""#, "\u{FFFD}x"),
-        (#""\u0000""#, "\u{0}"),
-        (#""a\nb""#, "a\nb"),
-        ("\"é中😀\"", "é中😀"),
-        ("\"e\u{301}\"", "e\u{301}"),
-        ("\"\u{7F}\"", "\u{7F}"),
-        ("\"abcdefghijklmnopqrstuvwxyz0123456789 with a long \\\"escaped\\\" tail\"",
-         "abcdefghijklmnopqrstuvwxyz0123456789 with a long \"escaped\" tail"),
-    ])
+    @Test(
+        "escapes decode",
+        arguments: [
+            (#""\"\\\/\b\f\n\r\t""#, "\"\\/\u{08}\u{0C}\n\r\t"),
+            (#""\u0041\u00e9\u4e2D""#, "Aé中"),
+            (#""\ud83d\ude00""#, "😀"),
+            (#""\uD83D\uDE00x""#, "😀x"),
+            (#""\ud800""#, "\u{FFFD}"),
+            (#""\udc00""#, "\u{FFFD}"),
+            (#""\ud800\u0041""#, "\u{FFFD}A"),
+            (#""\ud800\ud800\udc00""#, "\u{FFFD}\u{10000}"),
+            (#""\ud800x""#, "\u{FFFD}x"),
+            (#""\u0000""#, "\u{0}"),
+            (#""a\nb""#, "a\nb"),
+            ("\"é中😀\"", "é中😀"),
+            ("\"e\u{301}\"", "e\u{301}"),
+            ("\"\u{7F}\"", "\u{7F}"),
+            (
+                "\"abcdefghijklmnopqrstuvwxyz0123456789 with a long \\\"escaped\\\" tail\"",
+                "abcdefghijklmnopqrstuvwxyz0123456789 with a long \"escaped\" tail"
+            ),
+        ])
     func escapes(text: String, expected: String) throws {
         let value = try JSON(parsing: text)
         #expect(value.stringValue.map { Array($0.utf8) } == Array(expected.utf8))
@@ -232,20 +242,23 @@ struct JSONParserTests {
         Rejection("NaN", .invalidCharacter, "invalid character 'N' looking for beginning of value", 0),
         Rejection("'a'", .invalidCharacter, #"invalid character '\'' looking for beginning of value"#, 0),
         Rejection("\u{0}", .invalidCharacter, #"invalid character '\x00' looking for beginning of value"#, 0),
-        Rejection([0xEF, 0xBB, 0xBF, 0x31], .invalidCharacter, "invalid character 'ï' looking for beginning of value", 0),
+        Rejection(
+            [0xEF, 0xBB, 0xBF, 0x31], .invalidCharacter, "invalid character 'ï' looking for beginning of value", 0),
         Rejection([0x80], .invalidCharacter, #"invalid character '\u0080' looking for beginning of value"#, 0),
         // Trailing commas, comments, missing separators.
         Rejection("[1,]", .invalidCharacter, "invalid character ']' looking for beginning of value", 3),
         Rejection("[,1]", .invalidCharacter, "invalid character ',' looking for beginning of value", 1),
-        Rejection(#"{"a":1,}"#, .invalidCharacter,
-                  "invalid character '}' looking for beginning of object key string", 7),
+        Rejection(
+            #"{"a":1,}"#, .invalidCharacter,
+            "invalid character '}' looking for beginning of object key string", 7),
         Rejection("{,}", .invalidCharacter, "invalid character ',' looking for beginning of object key string", 1),
         Rejection("{a:1}", .invalidCharacter, "invalid character 'a' looking for beginning of object key string", 1),
         Rejection(#"{"a":}"#, .invalidCharacter, "invalid character '}' looking for beginning of value", 5),
         Rejection(#"{"a" 1}"#, .invalidCharacter, "invalid character '1' after object key", 5),
         Rejection(#"{"a"=1}"#, .invalidCharacter, "invalid character '=' after object key", 4),
-        Rejection(#"{"a":1 "b":2}"#, .invalidCharacter,
-                  #"invalid character '"' after object key:value pair"#, 7),
+        Rejection(
+            #"{"a":1 "b":2}"#, .invalidCharacter,
+            #"invalid character '"' after object key:value pair"#, 7),
         Rejection(#"{"a":1]"#, .invalidCharacter, "invalid character ']' after object key:value pair", 6),
         Rejection("[1 2]", .invalidCharacter, "invalid character '2' after array element", 3),
         Rejection("[1}", .invalidCharacter, "invalid character '}' after array element", 2),
@@ -282,8 +295,9 @@ struct JSONParserTests {
         Rejection(#""\U0041""#, .invalidCharacter, "invalid character 'U' in string escape code", 2),
         Rejection(#""\u12G4""#, .invalidCharacter, #"invalid character 'G' in \u hexadecimal character escape"#, 5),
         Rejection(#""\u12""#, .invalidCharacter, #"invalid character '"' in \u hexadecimal character escape"#, 5),
-        Rejection(#""\ud800\u12""#, .invalidCharacter,
-                  #"invalid character '"' in \u hexadecimal character escape"#, 11),
+        Rejection(
+            #""\ud800\u12""#, .invalidCharacter,
+            #"invalid character '"' in \u hexadecimal character escape"#, 11),
         Rejection(#"{"k\q":1}"#, .invalidCharacter, "invalid character 'q' in string escape code", 4),
         // Malformed UTF-8 inside strings.
         Rejection([0x22, 0xFF, 0x22], .invalidUTF8, "invalid UTF-8 in string literal", 1),

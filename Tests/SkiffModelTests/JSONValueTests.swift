@@ -61,7 +61,8 @@ struct JSONValueTests {
         value["metadata"]["labels"]["app"] = "web"
         value["metadata"]["name"] = "api"
         value["spec"]["replicas"] = 3
-        #expect(value.serializedString() == #"{"metadata":{"name":"api","labels":{"app":"web"}},"spec":{"replicas":3}}"#)
+        #expect(
+            value.serializedString() == #"{"metadata":{"name":"api","labels":{"app":"web"}},"spec":{"replicas":3}}"#)
 
         var empty = JSON.null
         empty["a"]["b"] = 1
@@ -71,7 +72,8 @@ struct JSONValueTests {
         value["metadata"]["name"]["x"] = 1
         value["status"][0] = 1
         value["metadata"]["labels"]["list"][0]["x"] = 1
-        #expect(value.serializedString() == #"{"metadata":{"name":"api","labels":{"app":"web"}},"spec":{"replicas":3}}"#)
+        #expect(
+            value.serializedString() == #"{"metadata":{"name":"api","labels":{"app":"web"}},"spec":{"replicas":3}}"#)
 
         // An explicit null is stored when assigned directly.
         value["metadata"]["deletionTimestamp"] = nil

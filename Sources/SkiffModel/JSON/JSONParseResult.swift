@@ -27,7 +27,9 @@ public struct JSONDuplicateKey: Sendable, Hashable, CustomStringConvertible {
     public var fieldPath: String { JSONPathComponent.format(path) }
 
     /// `duplicate field "spec.replicas"`, as the Kubernetes strict decoder words it.
-    public var message: String { "duplicate field \(JSON.string(fieldPath).serializedString(.init(escapesHTML: false)))" }
+    public var message: String {
+        "duplicate field \(JSON.string(fieldPath).serializedString(.init(escapesHTML: false)))"
+    }
 
     /// The message.
     public var description: String { message }

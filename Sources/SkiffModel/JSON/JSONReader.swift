@@ -37,7 +37,7 @@ struct JSONReader {
         fingerprints.reserveCapacity(32)
 
         skipWhitespace()
-        var value: JSON
+        // Every finished value goes straight onto the stack, so no value is ever copied on its way into a container.
         nextValue: while true {
             guard position < end else { throw .unexpectedEnd(at: position) }
             let byte = bytes[position]
@@ -49,7 +49,7 @@ struct JSONReader {
                 guard position < end else { throw .unexpectedEnd(at: position) }
                 if bytes[position] == UInt8(ascii: "}") {
                     position += 1
-                    value = .object(JSONObject())
+                    values.append(.object(JSONObject()))
                 } else {
                     frames.append(Frame(isObject: true, valueStart: values.count, keyStart: keys.count))
                     try readKeyAndColon(into: &keys, &fingerprints)
@@ -62,31 +62,30 @@ struct JSONReader {
                 guard position < end else { throw .unexpectedEnd(at: position) }
                 if bytes[position] == UInt8(ascii: "]") {
                     position += 1
-                    value = .array([])
+                    values.append(.array([]))
                 } else {
                     frames.append(Frame(isObject: false, valueStart: values.count, keyStart: keys.count))
                     continue nextValue
                 }
             case UInt8(ascii: "\""):
-                value = .string(try readString(fingerprint: false))
+                values.append(.string(try readString(fingerprint: false)))
             case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-                value = try readNumber()
+                values.append(try readNumber())
             case UInt8(ascii: "t"):
                 try readLiteral("true")
-                value = .bool(true)
+                values.append(.bool(true))
             case UInt8(ascii: "f"):
                 try readLiteral("false")
-                value = .bool(false)
+                values.append(.bool(false))
             case UInt8(ascii: "n"):
                 try readLiteral("null")
-                value = .null
+                values.append(.null)
             default:
                 throw .invalidCharacter(byte, "looking for beginning of value", at: position)
             }
 
-            // A value is complete: hand it to the enclosing containers, closing each that ends here.
+            // A value is complete: continue its container, closing each container that ends here.
             while let frame = frames.last {
-                values.append(value)
                 skipWhitespace()
                 guard position < end else { throw .unexpectedEnd(at: position) }
                 let byte = bytes[position]
@@ -101,9 +100,8 @@ struct JSONReader {
                         throw .invalidCharacter(byte, "after object key:value pair", at: position)
                     }
                     position += 1
-                    value = .object(
-                        closeObject(frames: frames, values: &values, keys: &keys, fingerprints: &fingerprints)
-                    )
+                    let object = closeObject(frames: frames, values: &values, keys: &keys, fingerprints: &fingerprints)
+                    values.append(.object(object))
                 } else {
                     if byte == UInt8(ascii: ",") {
                         position += 1
@@ -114,8 +112,8 @@ struct JSONReader {
                         throw .invalidCharacter(byte, "after array element", at: position)
                     }
                     position += 1
-                    value = .array(Array(values[frame.valueStart...]))
-                    values.removeSubrange(frame.valueStart...)
+                    let elements = Self.moveElements(of: &values, from: frame.valueStart)
+                    values.append(.array(elements))
                 }
                 frames.removeLast()
             }
@@ -126,7 +124,7 @@ struct JSONReader {
         if position < end {
             throw .invalidCharacter(bytes[position], "after top-level value", at: position)
         }
-        return value
+        return values.removeLast()
     }
 
     @inline(__always)
@@ -186,41 +184,77 @@ struct JSONReader {
     ) -> JSONObject {
         let frame = frames[frames.count - 1]
         let count = keys.count - frame.keyStart
-        var entries: [JSONObject.Entry] = []
-        entries.reserveCapacity(count)
-        for n in 0..<count {
-            entries.append(JSONObject.Entry(key: keys[frame.keyStart + n], value: values[frame.valueStart + n]))
-        }
-        var hasDuplicates = false
-        if count <= JSONObject.indexThreshold {
+        var mayRepeat = count > JSONObject.indexThreshold
+        if !mayRepeat {
             // Pairwise over fingerprints; whole keys are compared only when fingerprints collide.
             let base = frame.keyStart
             search: for i in 1..<max(count, 1) {
                 for j in 0..<i where fingerprints[base + i] == fingerprints[base + j] {
                     if JSONKey.equal(keys[base + i], keys[base + j]) {
-                        hasDuplicates = true
+                        mayRepeat = true
                         break search
                     }
                 }
             }
         }
-        let object: JSONObject
-        if count <= JSONObject.indexThreshold && !hasDuplicates {
-            object = JSONObject(uniqueEntries: entries)
-        } else {
-            var duplicates: [Int] = []
-            object = JSONObject.deduplicating(entries, duplicates: &duplicates)
-            if !duplicates.isEmpty { record(duplicates, frames: frames, keys: keys) }
+        fingerprints.removeLast(count)
+        let entries = Self.moveEntries(keys: &keys, from: frame.keyStart, values: &values, from: frame.valueStart)
+        guard mayRepeat else { return JSONObject(uniqueEntries: entries) }
+        var duplicates: [Int] = []
+        let object = JSONObject.deduplicating(entries, duplicates: &duplicates)
+        if !duplicates.isEmpty && recordsDuplicateKeys {
+            record(duplicates.map { entries[$0].key }, frames: frames, keys: keys)
         }
-        values.removeSubrange(frame.valueStart...)
-        keys.removeSubrange(frame.keyStart...)
-        fingerprints.removeSubrange(frame.keyStart...)
         return object
     }
 
-    /// Notes repeated keys (given as offsets into the closing object's keys) with their full paths.
-    private mutating func record(_ duplicates: [Int], frames: [Frame], keys: [String]) {
-        guard recordsDuplicateKeys else { return }
+    /// Moves the values from `start` on into a new array, without retaining and releasing each one.
+    static func moveElements(of values: inout [JSON], from start: Int) -> [JSON] {
+        let count = values.count - start
+        var elements: [JSON] = []
+        elements.reserveCapacity(count)
+        values.withUnsafeMutableBufferPointer { stack in
+            guard let base = stack.baseAddress else { return }
+            for i in start..<(start + count) {
+                elements.append((base + i).move())
+            }
+            (base + start).initialize(repeating: .null, count: count)  // trivial stand-ins for the moved values
+        }
+        values.removeLast(count)
+        return elements
+    }
+
+    /// Moves keys and values from the given starts on into entries, without retaining and releasing each one.
+    static func moveEntries(
+        keys: inout [String],
+        from keyStart: Int,
+        values: inout [JSON],
+        from valueStart: Int
+    ) -> [JSONObject.Entry] {
+        let count = keys.count - keyStart
+        var entries: [JSONObject.Entry] = []
+        entries.reserveCapacity(count)
+        keys.withUnsafeMutableBufferPointer { keyStack in
+            values.withUnsafeMutableBufferPointer { valueStack in
+                guard let keyBase = keyStack.baseAddress, let valueBase = valueStack.baseAddress else { return }
+                for i in 0..<count {
+                    entries.append(
+                        JSONObject.Entry(
+                            key: (keyBase + keyStart + i).move(), value: (valueBase + valueStart + i).move())
+                    )
+                }
+                // Trivial stand-ins for the moved values.
+                (keyBase + keyStart).initialize(repeating: "", count: count)
+                (valueBase + valueStart).initialize(repeating: .null, count: count)
+            }
+        }
+        keys.removeLast(count)
+        values.removeLast(count)
+        return entries
+    }
+
+    /// Notes repeated keys of the closing object with their full paths.
+    private mutating func record(_ repeated: [String], frames: [Frame], keys: [String]) {
         var prefix: [JSONPathComponent] = []
         for depth in 0..<(frames.count - 1) {
             let frame = frames[depth]
@@ -231,10 +265,9 @@ struct JSONReader {
                 prefix.append(.index(child.valueStart - frame.valueStart))
             }
         }
-        let keyStart = frames[frames.count - 1].keyStart
-        for n in duplicates {
+        for key in repeated {
             guard duplicateKeys.count < 100 else { return }
-            let record = JSONDuplicateKey(path: prefix + [.key(keys[keyStart + n])])
+            let record = JSONDuplicateKey(path: prefix + [.key(key)])
             if !duplicateKeys.contains(record) {
                 duplicateKeys.append(record)
             }
