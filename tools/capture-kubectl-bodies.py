@@ -30,7 +30,12 @@ RESOURCES = {
         ("serviceaccounts/token", "TokenRequest", True),
         ("pods", "Pod", True),
     ],
-    "apps/v1": [("deployments", "Deployment", True)],
+    "apps/v1": [("deployments", "Deployment", True), ("deployments/scale", "Scale", True)],
+    "autoscaling/v1": [("horizontalpodautoscalers", "HorizontalPodAutoscaler", True)],
+    "autoscaling/v2": [("horizontalpodautoscalers", "HorizontalPodAutoscaler", True)],
+    "authorization.k8s.io/v1": [("selfsubjectaccessreviews", "SelfSubjectAccessReview", False),
+                                ("selfsubjectrulesreviews", "SelfSubjectRulesReview", True)],
+    "authentication.k8s.io/v1": [("selfsubjectreviews", "SelfSubjectReview", False)],
     "batch/v1": [("jobs", "Job", True), ("cronjobs", "CronJob", True)],
     "rbac.authorization.k8s.io/v1": [
         ("roles", "Role", True),
@@ -60,6 +65,9 @@ COMMANDS = [
     ("service-nodeport", ["create", "service", "nodeport", "np", "--tcp=5678:8080", "--node-port=30080"]),
     ("clusterrole", ["create", "clusterrole", "cr", "--verb=get,list", "--resource=pods,deployments.apps"]),
     ("rolebinding", ["create", "rolebinding", "rb", "--role=r", "--user=alice", "--serviceaccount=default:sa"]),
+    ("can-i", ["auth", "can-i", "get", "pods", "--subresource=log"]),
+    ("whoami", ["auth", "whoami"]),
+    ("autoscale", ["autoscale", "deployment", "web", "--min=2", "--max=5", "--cpu-percent=80"]),
 ]
 
 captured = []
@@ -110,6 +118,11 @@ class Handler(BaseHTTPRequestHandler):
                 entry = {"groupVersion": group_version, "version": version}
                 groups.append({"name": group, "versions": [entry], "preferredVersion": entry})
             return self.reply(200, {"kind": "APIGroupList", "apiVersion": "v1", "groups": groups})
+        if path.startswith("/apis/apps/v1/namespaces/default/deployments/"):
+            return self.reply(200, {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {
+                "name": path.rsplit("/", 1)[-1], "namespace": "default"}, "spec": {
+                "selector": {"matchLabels": {"app": "web"}}, "template": {"metadata": {"labels": {"app": "web"}},
+                "spec": {"containers": [{"name": "web", "image": "busybox"}]}}}})
         group_version = "v1" if path == "/api/v1" else path[len("/apis/"):]
         if group_version in RESOURCES:
             resources = []
@@ -129,6 +142,10 @@ class Handler(BaseHTTPRequestHandler):
             "method": "POST", "path": self.path, "contentType": self.headers.get("Content-Type"), "body": body})
         api_version, kind = kind_for(self.path)
         answer = {"apiVersion": api_version, "kind": kind, "metadata": {"name": "x", "namespace": "default"}}
+        if kind == "SelfSubjectAccessReview":
+            answer = {"apiVersion": api_version, "kind": kind, "status": {"allowed": True}}
+        if kind == "SelfSubjectReview":
+            answer = {"apiVersion": api_version, "kind": kind, "status": {"userInfo": {"username": "alice"}}}
         if kind == "TokenRequest":
             answer["status"] = {"token": "t", "expirationTimestamp": "2030-01-01T00:00:00Z"}
         return self.reply(201, answer)

@@ -6,8 +6,9 @@
 
 Serves, on 127.0.0.1 over plain HTTP, /version (minor "32"), legacy discovery for a few kinds, /openapi/v3 (the
 dumped index.json) and /openapi/v3/<gv> (the dumped documents); /openapi/v2 answers 404 as skiff's server does.
-Then runs `kubectl explain` and `kubectl apply --dry-run=server` and reports what kubectl printed and which query
-string the apply POST carried (`fieldValidation=Strict` means kubectl found the parameter in the PATCH operation).
+Then runs `kubectl explain`, `kubectl apply --dry-run=server` and a client-side apply followed by a changed apply,
+and reports what kubectl printed, which query string the POSTs carried (`fieldValidation=Strict` means kubectl found
+the parameter in the PATCH operation) and the strategic merge patch kubectl computed from the documents' merge keys.
 """
 
 import json
@@ -46,6 +47,8 @@ spec:
 """
 
 requests = []
+stored = {}
+patches = []
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -90,6 +93,8 @@ class Handler(BaseHTTPRequestHandler):
                 with open(file, "rb") as handle:
                     return self.reply(200, handle.read(), raw=True)
             return self.not_found()
+        if path in stored:
+            return self.reply(200, stored[path])
         group_version = "v1" if path == "/api/v1" else path[len("/apis/"):]
         if group_version in RESOURCES:
             resources = [{"name": name, "singularName": kind.lower(), "namespaced": namespaced, "kind": kind,
@@ -102,7 +107,19 @@ class Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = json.loads(self.rfile.read(length) or b"{}")
         requests.append(("POST", self.path))
+        if "dryRun" not in self.path:
+            stored[self.path.split("?")[0] + "/" + body.get("metadata", {}).get("name", "")] = body
         return self.reply(201, body)
+
+    def do_PATCH(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length)
+        requests.append(("PATCH", self.path))
+        patches.append((self.headers.get("Content-Type"), body.decode()))
+        path = self.path.split("?")[0]
+        if path not in stored:
+            return self.reply(404, {"kind": "Status", "apiVersion": "v1", "status": "Failure", "code": 404})
+        return self.reply(200, stored[path])
 
 
 def main():
@@ -119,21 +136,28 @@ def main():
     manifest = os.path.join(home, "deployment.yaml")
     with open(manifest, "w") as handle:
         handle.write(DEPLOYMENT)
+    changed = os.path.join(home, "deployment-v2.yaml")
+    with open(changed, "w") as handle:
+        handle.write(DEPLOYMENT.replace("replicas: 2", "replicas: 3").replace(
+            "      - name: web\n", "      - name: sidecar\n        image: busybox:1.36\n      - name: web\n"))
     env = dict(os.environ, KUBECONFIG=kubeconfig, HOME=home)
     failures = 0
     for arguments in (["explain", "deployment.spec.replicas"], ["explain", "pods.spec.containers.ports"],
                       ["explain", "service.spec.ports.targetPort"], ["explain", "deployment", "--recursive"],
-                      ["apply", "--dry-run=server", "-f", manifest], ["create", "--dry-run=server", "-f", manifest]):
+                      ["apply", "--dry-run=server", "-f", manifest], ["create", "--dry-run=server", "-f", manifest],
+                      ["apply", "-f", manifest], ["apply", "-f", changed]):
         before = len(requests)
         result = subprocess.run(["kubectl"] + arguments, env=env, capture_output=True, text=True, timeout=120)
         output = (result.stdout + result.stderr).strip()
         print("$ kubectl %s  (rc=%d)" % (" ".join(arguments), result.returncode))
         print("\n".join(output.splitlines()[:25]))
         for method, path in requests[before:]:
-            if method == "POST" or path.startswith("/openapi"):
+            if method in ("POST", "PATCH") or path.startswith("/openapi"):
                 print("   %s %s" % (method, path))
         print()
         failures += result.returncode != 0
+    for content_type, body in patches:
+        print("PATCH body (%s): %s" % (content_type, body))
     server.shutdown()
     sys.exit(1 if failures else 0)
 

@@ -104,6 +104,24 @@ struct ProtobufDecoderTests {
         #expect(decoded == expected, "\(decoded)")
     }
 
+    @Test func kubectlAuthCommandsDecode() throws {
+        let canI = try #require(KubectlProtobufFixtures.all.first { $0.name == "can-i" })
+        let review: JSON = [
+            "apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectAccessReview", "metadata": .emptyObject,
+            "spec": [
+                "resourceAttributes": ["namespace": "default", "verb": "get", "resource": "pods", "subresource": "log"]
+            ],
+            "status": ["allowed": false],
+        ]
+        #expect(try decode([UInt8](hex: canI.hex)) == review)
+        let whoami = try #require(KubectlProtobufFixtures.all.first { $0.name == "whoami" })
+        let selfReview: JSON = [
+            "apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview", "metadata": .emptyObject,
+            "status": ["userInfo": .emptyObject],
+        ]
+        #expect(try decode([UInt8](hex: whoami.hex)) == selfReview)
+    }
+
     @Test func deploymentKeepsWireOrder() throws {
         let fixture = try #require(KubectlProtobufFixtures.all.first { $0.name == "deployment" })
         let decoded = try decode([UInt8](hex: fixture.hex))
@@ -332,6 +350,26 @@ struct ProtobufDecoderTests {
             }
         }
         expectError(.exceededMaxDepth, body)
+    }
+
+    /// Many repeated entries must decode in linear time: appending must not copy the list (or map) per element.
+    @Test func manyRepeatedEntriesDecodeInLinearTime() throws {
+        let count = 100_000
+        let body = ProtobufTestWriter.body(apiVersion: "v1", kind: "ConfigMap") { configMap in
+            for i in 0..<count {
+                configMap.message(1) { meta in meta.string(14, "f") }  // metadata sent again and again: merged
+                configMap.message(2) { entry in  // data["k<i>"]
+                    entry.string(1, "k\(i)")
+                    entry.string(2, "v")
+                }
+            }
+        }
+        let clock = ContinuousClock()
+        var decoded = JSON.null
+        let elapsed = try clock.measure { decoded = try decode(body) }
+        #expect(decoded["metadata"]["finalizers"].arrayValue?.count == count)
+        #expect(decoded["data"].objectValue?.count == count)
+        #expect(elapsed < .seconds(20), "\(elapsed)")
     }
 
     @Test func mutatedBodiesNeverCrash() {

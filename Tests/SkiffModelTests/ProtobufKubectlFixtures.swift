@@ -198,5 +198,37 @@ enum KubectlProtobufFixtures {
                 """,
             expectedJSON: #"{"kind":"RoleBinding","apiVersion":"rbac.authorization.k8s.io/v1","metadata":{"name":"rb"},"subjects":[{"kind":"User","apiGroup":"rbac.authorization.k8s.io","name":"alice"},{"kind":"ServiceAccount","name":"sa","namespace":"default"}],"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"Role","name":"r"}}"#
         ),
+        KubectlProtobufFixture(
+            name: "can-i",
+            command: "kubectl auth can-i get pods --subresource=log",
+            path: "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews",
+            hex: """
+                6b3873000a320a17617574686f72697a6174696f6e2e6b38732e696f2f7631121753656c665375626a65637441636365
+                7373526576696577123f0a100a0012001a0022002a0032003800420012210a1f0a0764656661756c7412036765741a00
+                22002a04706f647332036c6f673a001a08080012001a0020001a002200
+                """,
+            expectedJSON: nil
+        ),
+        KubectlProtobufFixture(
+            name: "whoami",
+            command: "kubectl auth whoami",
+            path: "/apis/authentication.k8s.io/v1/selfsubjectreviews",
+            hex: """
+                6b3873000a2d0a1861757468656e7469636174696f6e2e6b38732e696f2f7631121153656c665375626a656374526576
+                696577121a0a100a0012001a0022002a0032003800420012060a040a0012001a002200
+                """,
+            expectedJSON: nil
+        ),
+        KubectlProtobufFixture(
+            name: "autoscale",
+            command: "kubectl autoscale deployment web --min=2 --max=5 --cpu-percent=80",
+            path: "/apis/autoscaling/v1/namespaces/default/horizontalpodautoscalers?fieldManager=kubectl-autoscale",
+            hex: """
+                6b3873000a290a0e6175746f7363616c696e672f76311217486f72697a6f6e74616c506f644175746f7363616c657212
+                3f0a130a0377656212001a0022002a0032003800420012220a1a0a0a4465706c6f796d656e7412037765621a07617070
+                732f76311002180520501a04180020001a002200
+                """,
+            expectedJSON: #"{"kind":"HorizontalPodAutoscaler","apiVersion":"autoscaling/v1","metadata":{"name":"web"},"spec":{"scaleTargetRef":{"kind":"Deployment","name":"web","apiVersion":"apps/v1"},"minReplicas":2,"maxReplicas":5,"targetCPUUtilizationPercentage":80},"status":{"currentReplicas":0,"desiredReplicas":0}}"#
+        ),
     ]
 }

@@ -59,7 +59,7 @@ public struct ProtobufObjectDecoder: Sendable {
         let name = fieldSchema.name
         switch fieldSchema.type {
         case .array(let element):
-            var elements = object[name]?.arrayValue ?? []
+            var elements = Self.take(name, from: &object)?.arrayValue ?? []
             if case .lengthDelimited(let range) = field.value, Self.isPackable(element) {
                 // Packed repeated scalars: one length-delimited run of values.
                 var packed = reader.subreader(range)
@@ -76,7 +76,7 @@ public struct ProtobufObjectDecoder: Sendable {
                         offset: field.offset)
                     if let json = try scalar(item, element, reader: reader, depth: depth) { elements.append(json) }
                 }
-            } else if let json = try value(field, element, reader: reader, depth: depth, existing: nil) {
+            } else if let json = try value(field, element, reader: reader, depth: depth) {
                 elements.append(json)
             } else {
                 elements.append(Self.zeroValue(element))
@@ -84,7 +84,7 @@ public struct ProtobufObjectDecoder: Sendable {
             object[name] = .array(elements)
         case .map(let element):
             guard case .lengthDelimited(let range) = field.value else { throw wrongWireType(field, name) }
-            var entries = object[name]?.objectValue ?? JSONObject()
+            var entries = Self.take(name, from: &object)?.objectValue ?? JSONObject()
             var entry = reader.subreader(range)
             var key = ""
             var entryValue: JSON?
@@ -94,7 +94,7 @@ public struct ProtobufObjectDecoder: Sendable {
                     guard case .lengthDelimited(let keyRange) = part.value else { throw wrongWireType(part, "map key") }
                     key = Self.string(reader.bytes, keyRange)
                 case 2:
-                    entryValue = try value(part, element, reader: reader, depth: depth + 1, existing: nil)
+                    entryValue = try value(part, element, reader: reader, depth: depth + 1)
                 default:
                     continue
                 }
@@ -102,8 +102,19 @@ public struct ProtobufObjectDecoder: Sendable {
             entries[key] = entryValue ?? Self.zeroValue(element)
             object[name] = .object(entries)
         default:
-            guard let json = try value(field, fieldSchema.type, reader: reader, depth: depth, existing: object[name])
-            else {
+            if case .object(let typeName) = fieldSchema.type {
+                // A singular message sent twice merges, as protobuf says; taking it out first avoids copying it.
+                guard let schema = schemas[typeName] else {
+                    throw ProtobufDecodingError(
+                        code: .unknownKind, message: "no schema for \(typeName)", offset: field.offset)
+                }
+                let message = try submessage(field, typeName, reader: reader)
+                var nested = Self.takeObject(name, from: &object) ?? JSONObject()
+                try decode(message, schema: schema, into: &nested, depth: depth + 1)
+                object[name] = .object(nested)
+                return
+            }
+            guard let json = try value(field, fieldSchema.type, reader: reader, depth: depth) else {
                 object[name] = nil
                 return
             }
@@ -117,7 +128,7 @@ public struct ProtobufObjectDecoder: Sendable {
 
     /// The JSON for one value of `type`, or nil when the value marshals to nothing (a zero time, an empty raw value).
     private func value(
-        _ field: ProtobufField, _ type: FieldType, reader: ProtobufReader, depth: Int, existing: JSON?
+        _ field: ProtobufField, _ type: FieldType, reader: ProtobufReader, depth: Int
     ) throws(ProtobufDecodingError) -> JSON? {
         switch type {
         case .string, .bytes, .boolean, .int32, .int64, .double:
@@ -189,7 +200,7 @@ public struct ProtobufObjectDecoder: Sendable {
                     code: .unknownKind, message: "no schema for \(typeName)", offset: field.offset)
             }
             let message = try submessage(field, typeName, reader: reader)
-            var object = existing?.objectValue ?? JSONObject()
+            var object = JSONObject()
             try decode(message, schema: schema, into: &object, depth: depth + 1)
             return .object(object)
         case .array, .map:
@@ -251,6 +262,21 @@ public struct ProtobufObjectDecoder: Sendable {
         ProtobufDecodingError(
             code: .invalidWireType, message: "field \(field.number) has wire type \(field.wireType) for \(what)",
             offset: field.offset)
+    }
+
+    /// Takes the value of `name` out of `object`, leaving a placeholder in its position, so that appending to a
+    /// repeated field mutates uniquely owned storage instead of copying it per element (which would make hostile
+    /// bodies with many repeated entries quadratic).
+    static func take(_ name: String, from object: inout JSONObject) -> JSON? {
+        guard object.contains(name) else { return nil }
+        return object.updateValue(.null, forKey: name)
+    }
+
+    static func takeObject(_ name: String, from object: inout JSONObject) -> JSONObject? {
+        guard object.contains(name), case .object(let taken)? = object.updateValue(.null, forKey: name) else {
+            return nil
+        }
+        return taken
     }
 
     static func string(_ bytes: [UInt8], _ range: Range<Int>) -> String {

@@ -11,6 +11,7 @@ public enum BuiltinSchemas {
         var types: [TypeSchema] = []
         types += appsV1Types()
         types += authenticationV1Types()
+        types += authorizationV1Types()
         types += autoscalingV1Types()
         types += batchV1Types()
         types += coordinationV1Types()
