@@ -18,6 +18,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // Pure core: JSON, schema registry, selectors, patches. Foundation only.
@@ -46,6 +50,12 @@ let package = Package(
                 "SkiffModel", "SkiffStore", "SkiffPKI", "SkiffTunnel",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
         .target(name: "SkiffClient", dependencies: ["SkiffModel"]),
@@ -80,6 +90,19 @@ let package = Package(
         .executableTarget(
             name: "skiff",
             dependencies: ["SkiffCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        // Benchmarks: one executable, one subcommand per benchmark (bench/*/run.sh call it on a release build).
+        .executableTarget(
+            name: "skiff-bench",
+            dependencies: [
+                "SkiffStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "bench/Sources/skiff-bench"
         ),
         .target(
             name: "SkiffTesting",

@@ -24,7 +24,7 @@ struct AgentCommand: AsyncParsableCommand {
         } catch let error as ConfigError {
             throw ValidationError(error.description)
         }
-        let logger = Logging.bootstrap(debug: config.debug)
+        let logger = LogSetup.bootstrap(debug: config.debug)
         logger.error("the agent (kubelet) is not implemented yet", metadata: ["node": "\(config.nodeName)"])
         throw ExitCode(1)
     }

@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import Logging
 import ServiceLifecycle
+import SkiffAPIServer
+import SkiffPKI
 import SkiffStore
 
 struct ServerCommand: AsyncParsableCommand {
@@ -20,23 +22,71 @@ struct ServerCommand: AsyncParsableCommand {
         } catch {
             throw ValidationError(error.description)
         }
-        let logger = Logging.bootstrap(debug: config.debug)
+        let logger = LogSetup.bootstrap(debug: config.debug)
+        let started = ContinuousClock.now
         try DataDirectory.prepareServer(config)
+        let control = try ControlPlane.prepare(config, logger: logger)
         let store = try SQLiteStore(path: config.databasePath, logger: logger)
         defer { store.close() }
-        let revision = try await store.currentRevision()
-        logger.info(
-            "skiff server starting",
-            metadata: [
-                "version": "\(SkiffVersion.skiff)", "data-dir": "\(config.dataDir)",
-                "revision": "\(revision)",
-            ])
+        let registry = ObjectRegistry(store: store, logger: logger)
+        try await registry.seed()
+        let customResources = CustomResourceController(registry: registry, logger: logger)
+        _ = try await customResources.loadAll()
+        let apiServer = APIServer(
+            configuration: control.apiConfiguration, registry: registry, logger: logger,
+            onListening: { port in
+                logger.info(
+                    "skiff server is ready",
+                    metadata: [
+                        "port": "\(port)", "startup": "\(ContinuousClock.now - started)",
+                        "kubeconfig": "\(config.kubeconfigPath)",
+                    ])
+                print("skiff is running. Use it with:\n  export KUBECONFIG=\(config.kubeconfigPath)\n  kubectl get namespaces")
+            })
+        if !config.disableAgent {
+            logger.warning("the embedded agent is not implemented yet; running the control plane only")
+        }
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: StoreCompactor(store: store, logger: logger))],
+                services: [
+                    .init(service: apiServer),
+                    .init(service: NamespaceFinalizer(registry: registry, logger: logger)),
+                    .init(service: customResources),
+                    .init(service: StoreCompactor(store: store, logger: logger)),
+                ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         try await group.run()
+    }
+}
+
+/// The server's identity material: CAs and certificates, the join token and the admin kubeconfig, created on
+/// first start and reused afterwards (k3s layout under `<data-dir>/server`).
+struct ControlPlane {
+    var apiConfiguration: APIServerConfiguration
+    var token: NodeToken
+
+    static func prepare(_ config: ServerConfig, logger: Logger) throws -> ControlPlane {
+        var sans = ServingNames.kubernetesAPIDefaults + [ProcessInfo.processInfo.hostName.lowercased()] + config.tlsSANs
+        if let address = config.advertiseAddress { sans.append(address) }
+        if let nodeIP = config.agent.nodeIP { sans.append(nodeIP) }
+        let pki = try ClusterPKI.loadOrCreate(
+            directory: "\(config.serverDirectory)/tls", sans: try ServingNames(sans))
+        for change in pki.changes { logger.info("certificate \(change)") }
+        let password = try config.token.map { token throws -> String in
+            (try? NodeToken(parsing: token))?.password ?? token
+        }
+        let token = try NodeTokenFile(dataDirectory: config.dataDir).loadOrCreate(
+            caPEM: Array(pki.serverCA.certificatePEM.utf8), password: password)
+        let kubeconfig = Kubeconfig(admin: pki, server: "https://127.0.0.1:\(config.httpsListenPort)")
+        try kubeconfig.write(to: config.kubeconfigPath, mode: mode_t(config.kubeconfigMode))
+        return ControlPlane(
+            apiConfiguration: APIServerConfiguration(
+                host: config.bindAddress, port: config.httpsListenPort,
+                servingCertificatePEM: pki.serving.certificatePEM + pki.serverCA.certificatePEM,
+                servingKeyPEM: pki.serving.privateKeyPEM, clientCAPEM: pki.clientCA.certificatePEM,
+                joinSecret: token.password, advertiseAddress: config.advertiseAddress ?? "127.0.0.1"),
+            token: token)
     }
 }
 
@@ -51,7 +101,7 @@ enum DataDirectory {
     }
 }
 
-enum Logging {
+enum LogSetup {
     /// Sets up logging to stderr once per process and returns the root logger.
     static func bootstrap(debug: Bool) -> Logger {
         LoggingSystem.bootstrap { label in

@@ -1,0 +1,77 @@
+import Hummingbird
+import HummingbirdTLS
+import Logging
+import NIOCore
+import NIOSSL
+import ServiceLifecycle
+import SkiffModel
+
+/// What the API server listens on and how it proves and checks identities.
+public struct APIServerConfiguration: Sendable {
+    public var host: String
+    /// 0 picks a free port (tests); `onListening` reports the one bound.
+    public var port: Int
+    public var servingCertificatePEM: String
+    public var servingKeyPEM: String
+    /// Client certificates are verified against this CA during the TLS handshake.
+    public var clientCAPEM: String
+    /// The join secret accepted as a bearer token / basic-auth password from agents.
+    public var joinSecret: String?
+    /// Address announced in discovery (`serverAddressByClientCIDRs`).
+    public var advertiseAddress: String
+
+    public init(
+        host: String, port: Int, servingCertificatePEM: String, servingKeyPEM: String, clientCAPEM: String,
+        joinSecret: String?, advertiseAddress: String
+    ) {
+        self.host = host
+        self.port = port
+        self.servingCertificatePEM = servingCertificatePEM
+        self.servingKeyPEM = servingKeyPEM
+        self.clientCAPEM = clientCAPEM
+        self.joinSecret = joinSecret
+        self.advertiseAddress = advertiseAddress
+    }
+}
+
+/// The HTTPS Kubernetes API endpoint, a `Service` that runs until graceful shutdown.
+public struct APIServer: Service {
+    let configuration: APIServerConfiguration
+    let registry: ObjectRegistry
+    let logger: Logger
+    let onListening: @Sendable (Int) async -> Void
+
+    public init(
+        configuration: APIServerConfiguration, registry: ObjectRegistry, logger: Logger,
+        onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) {
+        self.configuration = configuration
+        self.registry = registry
+        self.logger = logger
+        self.onListening = onListening
+    }
+
+    public func run() async throws {
+        let serving = try NIOSSLCertificate.fromPEMBytes(Array(configuration.servingCertificatePEM.utf8))
+        let key = try NIOSSLPrivateKey(bytes: Array(configuration.servingKeyPEM.utf8), format: .pem)
+        let clientCAs = try NIOSSLCertificate.fromPEMBytes(Array(configuration.clientCAPEM.utf8))
+        var tls = TLSConfiguration.makeServerConfiguration(
+            certificateChain: serving.map { .certificate($0) }, privateKey: .privateKey(key))
+        // Clients without a certificate may still authenticate with a token; presented certificates must chain to
+        // the client CA.
+        tls.certificateVerification = .optionalVerification
+        tls.trustRoots = .certificates(clientCAs)
+        tls.applicationProtocols = ["http/1.1"]
+        let responder = APIResponder(
+            registry: registry, authenticator: Authenticator(joinSecret: configuration.joinSecret),
+            serverAddress: "\(configuration.advertiseAddress):\(configuration.port)", logger: logger)
+        let onListening = self.onListening
+        let app = Application(
+            responder: responder,
+            server: try .tls(.http1(), tlsConfiguration: tls),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
+            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
+            logger: logger)
+        try await app.run()
+    }
+}

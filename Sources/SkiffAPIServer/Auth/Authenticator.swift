@@ -1,0 +1,54 @@
+import Foundation
+import NIOCore
+import NIOSSL
+import SkiffModel
+import SkiffPKI
+import X509
+
+/// Who made a request.
+public struct UserInfo: Sendable, Equatable {
+    public var name: String
+    public var groups: [String]
+
+    public init(name: String, groups: [String]) {
+        self.name = name
+        self.groups = groups
+    }
+
+    public var isAdmin: Bool { groups.contains("system:masters") }
+}
+
+/// Authenticates requests by TLS client certificate (verified against the client CA during the handshake) or by the
+/// cluster's join secret presented as a bearer token or basic-auth password (agents before they have a certificate).
+public struct Authenticator: Sendable {
+    /// The join secret (the password part of the node token); nil disables token authentication.
+    let joinSecret: String?
+
+    public init(joinSecret: String?) {
+        self.joinSecret = joinSecret
+    }
+
+    func authenticate(peerCertificate: NIOSSLCertificate?, authorization: String?) -> UserInfo? {
+        if let peerCertificate, let der = try? peerCertificate.toDERBytes(),
+            let certificate = try? Certificate(derEncoded: der), let identity = try? ClientIdentity(certificate: certificate)
+        {
+            return UserInfo(name: identity.user, groups: identity.groups + ["system:authenticated"])
+        }
+        guard let authorization, let joinSecret else { return nil }
+        if authorization.hasPrefix("Bearer ") {
+            let token = String(authorization.dropFirst("Bearer ".count)).trimmingCharacters(in: .whitespaces)
+            let presented = (try? NodeToken(parsing: token))?.password ?? token
+            if NodeToken.constantTimeEquals(presented, joinSecret) { return Self.node }
+        } else if authorization.hasPrefix("Basic "),
+            let decoded = Data(base64Encoded: String(authorization.dropFirst("Basic ".count))),
+            let text = String(data: decoded, encoding: .utf8), let colon = text.firstIndex(of: ":")
+        {
+            let user = text[..<colon]
+            let password = String(text[text.index(after: colon)...])
+            if ["node", "server"].contains(user), NodeToken.constantTimeEquals(password, joinSecret) { return Self.node }
+        }
+        return nil
+    }
+
+    static let node = UserInfo(name: "node", groups: ["system:nodes", "system:authenticated"])
+}

@@ -1,0 +1,140 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import NIOSSL
+import SkiffModel
+import SkiffStore
+import Synchronization
+
+/// Answers every HTTP request of the Kubernetes API: authentication, then dispatch on the parsed route. All errors
+/// leave as `Status` objects with the upstream code and reason.
+public struct APIResponder: HTTPResponder {
+    public typealias Context = APIRequestContext
+
+    static let maxBodySize = 3 * 1024 * 1024
+
+    let registry: ObjectRegistry
+    let authenticator: Authenticator
+    let serverAddress: String
+    let logger: Logger
+    let openAPI = OpenAPICache()
+
+    public init(registry: ObjectRegistry, authenticator: Authenticator, serverAddress: String, logger: Logger) {
+        self.registry = registry
+        self.authenticator = authenticator
+        self.serverAddress = serverAddress
+        self.logger = logger
+    }
+
+    public func respond(to request: Request, context: Context) async throws -> Response {
+        do {
+            let user = try await authenticate(request, context)
+            var request = request
+            return try await route(&request, user: user)
+        } catch let error as APIError {
+            return Self.error(error)
+        } catch {
+            logger.error("request failed", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
+            return Self.error(APIError.internal(String(describing: error)))
+        }
+    }
+
+    private func authenticate(_ request: Request, _ context: Context) async throws(APIError) -> UserInfo {
+        var certificate: NIOSSLCertificate?
+        if let channel = context.channel {
+            certificate = try? await channel.nioSSL_peerCertificate().get()
+        }
+        guard let user = authenticator.authenticate(peerCertificate: certificate, authorization: request.headers[.authorization]) else {
+            throw APIError.unauthorized
+        }
+        return user
+    }
+
+    private func route(_ request: inout Request, user: UserInfo) async throws -> Response {
+        let query = QueryParameters(request.uri.query)
+        switch APIRoute.parse(request.uri.path) {
+        case .version:
+            return Self.json(.ok, Self.versionDocument)
+        case .health(let name):
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: name == "healthz" || query["verbose"] == nil ? "ok" : "[+]ping ok\n\(name) check passed\n")))
+        case .coreVersions:
+            let format = DiscoveryFormat.negotiate(accept: request.headers[.accept])
+            guard case .aggregated(let version) = format else {
+                return Self.json(.ok, Discovery.apiVersions(serverAddress: serverAddress))
+            }
+            return Self.json(
+                .ok, Discovery.aggregated(registry.resources, core: true, version: version), contentType: format.contentType)
+        case .groups:
+            let format = DiscoveryFormat.negotiate(accept: request.headers[.accept])
+            guard case .aggregated(let version) = format else {
+                return Self.json(.ok, Discovery.groupList(registry.resources))
+            }
+            return Self.json(
+                .ok, Discovery.aggregated(registry.resources, core: false, version: version), contentType: format.contentType)
+        case .group(let group):
+            guard let document = Discovery.group(registry.resources, name: group) else { throw APIError.unknownPath }
+            return Self.json(.ok, document)
+        case .resourceList(let group, let version):
+            let groupVersion = group.isEmpty ? version : "\(group)/\(version)"
+            guard let document = Discovery.resourceList(registry.resources, groupVersion: groupVersion) else {
+                throw APIError.unknownPath
+            }
+            return Self.json(.ok, document)
+        case .openAPIv3Index:
+            return Self.bytes(.ok, openAPI.documents(for: registry.resources).indexBytes)
+        case .openAPIv3(let group, let version):
+            let path = group.isEmpty ? "api/\(version)" : "apis/\(group)/\(version)"
+            guard let document = openAPI.documents(for: registry.resources).document(at: path) else {
+                throw APIError.unknownPath
+            }
+            return Self.bytes(.ok, document.bytes)
+        case .openAPIv2, .unknown:
+            throw APIError.unknownPath
+        case .resource(let route):
+            guard let type = registry.resources.lookup(group: route.group, version: route.version, resource: route.resource) else {
+                throw APIError.unknownPath
+            }
+            let handler = ResourceHandler(
+                registry: registry, type: type, namespace: route.namespace, name: route.name,
+                subresource: route.subresource, query: query, user: user, logger: logger)
+            return try await handler.handle(&request)
+        }
+    }
+
+    static let versionDocument: JSON = [
+        "major": "1", "minor": "32", "gitVersion": "v1.32.4+skiff", "gitCommit": "skiff", "gitTreeState": "clean",
+        "buildDate": "2026-11-21T00:00:00Z", "goVersion": "swift6.3", "compiler": "swiftc", "platform": "linux/amd64",
+    ]
+
+    // MARK: Responses
+
+    static func json(_ status: HTTPResponse.Status, _ value: JSON, contentType: String = "application/json") -> Response {
+        bytes(status, value.serialized(), contentType: contentType)
+    }
+
+    static func bytes(_ status: HTTPResponse.Status, _ bytes: [UInt8], contentType: String = "application/json") -> Response {
+        Response(status: status, headers: [.contentType: contentType], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    static func error(_ error: APIError) -> Response {
+        var response = json(HTTPResponse.Status(code: error.code), error.status)
+        if let retry = error.retryAfterSeconds { response.headers[.retryAfter] = String(retry) }
+        return response
+    }
+}
+
+/// OpenAPI documents are generated once per set of served types (custom resources change it) and reused.
+final class OpenAPICache: Sendable {
+    private let cached = Mutex<(types: [ResourceType], documents: OpenAPIDocuments)?>(nil)
+
+    func documents(for resources: ResourceRegistry) -> OpenAPIDocuments {
+        if let hit = cached.withLock({ $0 }), hit.types == resources.types { return hit.documents }
+        let documents = OpenAPIDocuments(resources: resources)
+        cached.withLock { $0 = (resources.types, documents) }
+        return documents
+    }
+}

@@ -1,0 +1,107 @@
+import SkiffModel
+import Yams
+
+/// Turns a request body into a `JSON` object according to its media type: JSON, YAML, or Kubernetes protobuf.
+enum RequestBody {
+    enum MediaType: Equatable {
+        case json
+        case yaml
+        case protobuf
+        case mergePatch
+        case jsonPatch
+        case strategicMergePatch
+        case applyPatch
+    }
+
+    /// The media type of a `Content-Type` header; nil for an unsupported one.
+    static func mediaType(_ header: String?) -> MediaType? {
+        let base = (header ?? "application/json").split(separator: ";").first.map {
+            $0.trimmingCharacters(in: .whitespaces).lowercased()
+        } ?? ""
+        switch base {
+        case "", "application/json", "*/*": return .json
+        case "application/yaml", "application/x-yaml", "text/yaml": return .yaml
+        case "application/vnd.kubernetes.protobuf": return .protobuf
+        case "application/merge-patch+json": return .mergePatch
+        case "application/json-patch+json": return .jsonPatch
+        case "application/strategic-merge-patch+json": return .strategicMergePatch
+        case "application/apply-patch+yaml", "application/apply-patch+json": return .applyPatch
+        default: return nil
+        }
+    }
+
+    /// Parsed body plus repeated keys (reported by `fieldValidation=Strict`).
+    struct Decoded {
+        var value: JSON
+        var duplicateFields: [String]
+    }
+
+    static func decode(_ bytes: [UInt8], as mediaType: MediaType) throws(APIError) -> Decoded {
+        switch mediaType {
+        case .protobuf:
+            do {
+                return Decoded(value: try KubernetesProtobuf.decode(bytes, schemas: BuiltinSchemas.registry), duplicateFields: [])
+            } catch {
+                throw APIError.badRequest("unable to decode protobuf body: \(error)")
+            }
+        case .yaml, .applyPatch:
+            // JSON is YAML; take the fast path when the body is JSON (kubectl sends apply patches as JSON).
+            if let first = bytes.first(where: { ![0x20, 0x0A, 0x0D, 0x09].contains($0) }), first == UInt8(ascii: "{") {
+                return try json(bytes)
+            }
+            return Decoded(value: try yaml(bytes), duplicateFields: [])
+        case .json, .mergePatch, .jsonPatch, .strategicMergePatch:
+            return try json(bytes)
+        }
+    }
+
+    static func json(_ bytes: [UInt8]) throws(APIError) -> Decoded {
+        do {
+            let result = try JSONParser(recordsDuplicateKeys: true).parse(bytes)
+            return Decoded(value: result.value, duplicateFields: result.duplicateKeys.map(\.message))
+        } catch {
+            throw APIError.badRequest("error decoding JSON body: \(error.message) at offset \(error.offset)")
+        }
+    }
+
+    /// YAML to JSON, keeping mapping order and resolving scalars with the YAML 1.1 core tags as Kubernetes' yaml
+    /// library does (so `replicas: 3` is a number and `"3"` a string).
+    static func yaml(_ bytes: [UInt8]) throws(APIError) -> JSON {
+        let text = String(decoding: bytes, as: UTF8.self)
+        let node: Node?
+        do {
+            node = try Yams.compose(yaml: text)
+        } catch {
+            throw APIError.badRequest("error decoding YAML body: \(error)")
+        }
+        guard let node else { throw APIError.badRequest("the request body is empty") }
+        return try convert(node, depth: 0)
+    }
+
+    private static func convert(_ node: Node, depth: Int) throws(APIError) -> JSON {
+        guard depth < 256 else { throw APIError.badRequest("error decoding YAML body: nesting too deep") }
+        switch node {
+        case .scalar(let scalar):
+            switch scalar.tag.description {
+            case "tag:yaml.org,2002:null": return .null
+            case "tag:yaml.org,2002:bool": return node.bool.map(JSON.bool) ?? .string(scalar.string)
+            case "tag:yaml.org,2002:int": return node.int.map { .int(Int64($0)) } ?? .string(scalar.string)
+            case "tag:yaml.org,2002:float": return node.float.map(JSON.double) ?? .string(scalar.string)
+            default: return .string(scalar.string)
+            }
+        case .mapping(let mapping):
+            var object = JSONObject(minimumCapacity: mapping.count)
+            for (key, value) in mapping {
+                guard let name = key.string else { throw APIError.badRequest("error decoding YAML body: map keys must be strings") }
+                _ = object.updateValue(try convert(value, depth: depth + 1), forKey: name)
+            }
+            return .object(object)
+        case .sequence(let sequence):
+            var array: [JSON] = []
+            for element in sequence { array.append(try convert(element, depth: depth + 1)) }
+            return .array(array)
+        case .alias:
+            throw APIError.badRequest("error decoding YAML body: aliases are not supported")
+        }
+    }
+}

@@ -1,0 +1,212 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import SkiffModel
+import SkiffStore
+
+extension ResourceHandler {
+    func create(_ request: inout Request) async throws -> Response {
+        let object = try await object(&request)
+        let kv = try await registry.create(type, namespace: namespace, object: object, options: try writeOptions)
+        return try served(kv, status: .created, accept: request.headers[.accept])
+    }
+
+    func replace(_ name: String, _ request: inout Request) async throws -> Response {
+        let body = try await object(&request)
+        if subresource == "scale" {
+            return try await updateScale(name) { _ throws(APIError) in body }
+        }
+        guard subresource == nil || subresource == "status" || subresource == "finalize" else {
+            throw APIError.methodNotAllowed("the server does not allow this method on the requested resource")
+        }
+        let (kv, _) = try await registry.update(
+            type, namespace: namespace, name: name, subresource: subresource, options: try writeOptions
+        ) { _ throws(APIError) in body }
+        return try served(kv, accept: request.headers[.accept])
+    }
+
+    func patch(_ name: String, _ request: inout Request) async throws -> Response {
+        let contentType = request.headers[.contentType]
+        guard let mediaType = RequestBody.mediaType(contentType),
+            [.mergePatch, .jsonPatch, .strategicMergePatch, .applyPatch].contains(mediaType)
+        else {
+            throw APIError.unsupportedMediaType(contentType ?? "")
+        }
+        let decoded = try RequestBody.decode(try await body(&request), as: mediaType)
+        if !decoded.duplicateFields.isEmpty { try checkStrict(.emptyObject, duplicates: decoded.duplicateFields) }
+        let patcher = Patcher(
+            type: type, mediaType: mediaType, patch: decoded.value, fieldManager: query["fieldManager"],
+            force: try query.bool("force"), subresource: subresource, now: registry.now())
+        if mediaType == .applyPatch, (query["fieldManager"] ?? "").isEmpty {
+            throw APIError.badRequest("PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch")
+        }
+        if subresource == "scale" {
+            return try await updateScale(name) { scale throws(APIError) in try patcher.apply(to: scale) }
+        }
+        var options = try writeOptions
+        options.isApply = mediaType == .applyPatch
+        let (kv, created) = try await registry.update(
+            type, namespace: namespace, name: name, subresource: subresource, options: options,
+            createIfMissing: mediaType == .applyPatch && subresource == nil
+        ) { live throws(APIError) in
+            let patched = try patcher.apply(to: live)
+            try checkStrict(patched)
+            return patched
+        }
+        return try served(kv, status: created ? .created : .ok, accept: request.headers[.accept])
+    }
+
+    /// Reads the parent as a Scale, lets `change` produce the new Scale, and writes its replicas back.
+    func updateScale(_ name: String, _ change: (JSON) throws(APIError) -> JSON) async throws -> Response {
+        let (kv, _) = try await registry.update(type, namespace: namespace, name: name, options: try writeOptions) {
+            live throws(APIError) in
+            guard var live else { throw APIError.notFound(type, name) }
+            let scale = try change(try Scale.from(live, type: type))
+            if let version = scale.resourceVersion, !version.isEmpty, version != live.resourceVersion {
+                throw APIError.conflict(type, name)
+            }
+            live["spec"]["replicas"] = .int(try Scale.replicas(scale))
+            _ = live.removeValue(at: "metadata", "resourceVersion")
+            return live
+        }
+        return APIResponder.json(.ok, try Scale.from(try StoredBytes.decode(kv), type: type))
+    }
+
+    /// POST on an object's subresource: pods/binding, pods/eviction.
+    func createSubresource(_ name: String, _ request: inout Request) async throws -> Response {
+        let body = try await object(&request)
+        switch subresource {
+        case "binding":
+            guard let node = body["target"]["name"].stringValue, !node.isEmpty else {
+                throw APIError.invalid(type, name, [.init(type: "FieldValueRequired", message: "Required value", field: "target.name")])
+            }
+            _ = try await registry.update(
+                type, namespace: namespace, name: name, subresource: "binding", options: try writeOptions
+            ) { live throws(APIError) in
+                guard var pod = live else { throw APIError.notFound(type, name) }
+                if let assigned = pod["spec"]["nodeName"].stringValue, !assigned.isEmpty {
+                    throw APIError.conflict(type, name, "pod \(name) is already assigned to node \"\(assigned)\"")
+                }
+                if pod.deletionTimestamp != nil {
+                    throw APIError.conflict(type, name, "pod \(name) is being deleted, cannot be assigned to a host")
+                }
+                pod["spec"]["nodeName"] = .string(node)
+                PodConditions.set(&pod, type: "PodScheduled", status: "True", at: ObjectRegistry.timestamp(registry.now()))
+                _ = pod.removeValue(at: "metadata", "resourceVersion")
+                return pod
+            }
+            return APIResponder.json(.created, Self.success())
+        case "eviction":
+            var options = DeleteOptions()
+            if case .object = body["deleteOptions"] { options = try DeleteOptions(json: body["deleteOptions"]) }
+            _ = try await registry.delete(type, namespace: namespace, name: name, options: options)
+            return APIResponder.json(.created, Self.success())
+        default:
+            throw APIError.methodNotAllowed("the server does not allow this method on the requested resource")
+        }
+    }
+
+    func delete(_ name: String, _ request: inout Request) async throws -> Response {
+        guard subresource == nil else {
+            throw APIError.methodNotAllowed("the server does not allow this method on the requested resource")
+        }
+        let options = try await deleteOptions(&request)
+        switch try await registry.delete(type, namespace: namespace, name: name, options: options) {
+        case .deleted(let kv):
+            if type.kind == "Pod" { return try served(kv, accept: nil) }
+            let object = try StoredBytes.decode(kv)
+            return APIResponder.json(.ok, Self.success(name: name, group: type.group, kind: type.resource, uid: object.uid))
+        case .pending(let kv):
+            return try served(kv, accept: nil)
+        }
+    }
+
+    func deleteCollection(_ request: inout Request) async throws -> Response {
+        guard type.supports("deletecollection") else {
+            throw APIError.methodNotAllowed("the server does not allow this method on the requested resource")
+        }
+        let options = try await deleteOptions(&request)
+        let filter = try ObjectFilter(query: query, resource: type.resource)
+        let page = try await registry.list(type, namespace: namespace, filter: filter.storeFilter)
+        for item in page.items {
+            let object = try StoredBytes.decode(item)
+            do {
+                _ = try await registry.delete(type, namespace: object.namespace, name: object.name ?? "", options: options)
+            } catch {
+                if error.code != 404 { throw error }  // 404: deleted concurrently
+            }
+        }
+        return APIResponder.json(.ok, Self.success())
+    }
+
+    /// Delete options from the body (kubectl) and the query (Python client, curl).
+    func deleteOptions(_ request: inout Request) async throws(APIError) -> DeleteOptions {
+        let bytes = try await body(&request)
+        var options = DeleteOptions()
+        if !bytes.isEmpty { options = try DeleteOptions(json: try RequestBody.json(bytes).value) }
+        if let policy = query["propagationPolicy"] {
+            options = try DeleteOptions(json: ["propagationPolicy": .string(policy)])
+        }
+        if let grace = try query.int("gracePeriodSeconds") { options.gracePeriodSeconds = grace }
+        if query.all("dryRun").contains("All") { options.dryRun = true }
+        return options
+    }
+
+    static func success(name: String? = nil, group: String? = nil, kind: String? = nil, uid: String? = nil) -> JSON {
+        var status: JSON = ["kind": "Status", "apiVersion": "v1", "metadata": .emptyObject, "status": "Success"]
+        if let name {
+            var details: JSON = ["name": .string(name), "group": .string(group ?? ""), "kind": .string(kind ?? "")]
+            if let uid { details["uid"] = .string(uid) }
+            status["details"] = details
+        }
+        return status
+    }
+}
+
+/// `autoscaling/v1` Scale views of workload objects.
+enum Scale {
+    static func from(_ object: JSON, type: ResourceType) throws(APIError) -> JSON {
+        var metadata = JSON.emptyObject
+        for key in ["name", "namespace", "uid", "resourceVersion", "creationTimestamp"] where !object["metadata"][key].isNull {
+            metadata[key] = object["metadata"][key]
+        }
+        var selector = ""
+        if let labels = object["spec"]["selector"]["matchLabels"].objectValue {
+            selector = labels.map { "\($0.key)=\($0.value.stringValue ?? "")" }.sorted().joined(separator: ",")
+        } else if let labels = object["spec"]["selector"].objectValue, type.kind == "ReplicationController" {
+            selector = labels.map { "\($0.key)=\($0.value.stringValue ?? "")" }.sorted().joined(separator: ",")
+        }
+        return [
+            "kind": "Scale", "apiVersion": "autoscaling/v1", "metadata": metadata,
+            "spec": ["replicas": .int(object["spec"]["replicas"].int64Value ?? 0)],
+            "status": ["replicas": .int(object["status"]["replicas"].int64Value ?? 0), "selector": .string(selector)],
+        ]
+    }
+
+    static func replicas(_ scale: JSON) throws(APIError) -> Int64 {
+        guard let replicas = scale["spec"]["replicas"].int64Value, replicas >= 0 else {
+            throw APIError(
+                code: 422, reason: "Invalid", message: "Scale.autoscaling \"\(scale.name ?? "")\" is invalid: spec.replicas: Invalid value: must be greater than or equal to 0",
+                name: scale.name, group: "autoscaling", kind: "Scale",
+                causes: [.init(type: "FieldValueInvalid", message: "Invalid value: must be greater than or equal to 0", field: "spec.replicas")])
+        }
+        return replicas
+    }
+}
+
+/// Pod status conditions, set the way the scheduler and kubelet do.
+enum PodConditions {
+    static func set(_ pod: inout JSON, type: String, status: String, at time: String, reason: String? = nil, message: String? = nil) {
+        var conditions = pod["status"]["conditions"].arrayValue ?? []
+        var condition: JSON = ["type": .string(type), "status": .string(status), "lastProbeTime": .null, "lastTransitionTime": .string(time)]
+        if let reason { condition["reason"] = .string(reason) }
+        if let message { condition["message"] = .string(message) }
+        if let index = conditions.firstIndex(where: { $0["type"].stringValue == type }) {
+            if conditions[index]["status"].stringValue == status { condition["lastTransitionTime"] = conditions[index]["lastTransitionTime"] }
+            conditions[index] = condition
+        } else {
+            conditions.append(condition)
+        }
+        pod["status"]["conditions"] = .array(conditions)
+    }
+}

@@ -1,0 +1,117 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import SkiffModel
+import SkiffStore
+
+/// Serves one request against one resource type: the REST verbs, their subresources and watch.
+struct ResourceHandler {
+    let registry: ObjectRegistry
+    let type: ResourceType
+    let namespace: String?
+    let name: String?
+    let subresource: String?
+    let query: QueryParameters
+    let user: UserInfo
+    let logger: Logger
+
+    func handle(_ request: inout Request) async throws -> Response {
+        if let subresource, type.subresource(subresource) == nil { throw APIError.unknownPath }
+        if type.namespaced, namespace == nil, request.method != .get || name != nil {
+            throw APIError.unknownPath
+        }
+        if !type.namespaced, namespace != nil { throw APIError.unknownPath }
+        switch (request.method, name) {
+        case (.get, nil):
+            return try await query.bool("watch") ? try await watch(request) : try await list(request)
+        case (.get, let name?):
+            return try await get(name, request)
+        case (.post, nil):
+            return try await create(&request)
+        case (.post, let name?):
+            return try await createSubresource(name, &request)
+        case (.put, let name?):
+            return try await replace(name, &request)
+        case (.patch, let name?):
+            return try await patch(name, &request)
+        case (.delete, nil):
+            return try await deleteCollection(&request)
+        case (.delete, let name?):
+            return try await delete(name, &request)
+        default:
+            throw APIError.methodNotAllowed("the server does not allow this method on the requested resource")
+        }
+    }
+
+    var writeOptions: WriteOptions {
+        get throws(APIError) {
+            WriteOptions(dryRun: query.all("dryRun").contains("All"), fieldManager: query["fieldManager"])
+        }
+    }
+
+    /// Reads the body, refusing oversized ones with 413 before they are buffered whole.
+    func body(_ request: inout Request) async throws(APIError) -> [UInt8] {
+        var collected: [UInt8] = []
+        do {
+            for try await buffer in request.body {
+                if collected.count + buffer.readableBytes > APIResponder.maxBodySize {
+                    throw APIError.tooLarge("the request body exceeds \(APIResponder.maxBodySize) bytes")
+                }
+                collected.append(contentsOf: buffer.readableBytesView)
+            }
+        } catch let error as APIError {
+            throw error
+        } catch {
+            throw APIError.badRequest("error reading the request body: \(error)")
+        }
+        return collected
+    }
+
+    /// The body as an object, with `fieldValidation=Strict` enforced for duplicate and unknown fields.
+    func object(_ request: inout Request) async throws(APIError) -> JSON {
+        let contentType = request.headers[.contentType]
+        guard let mediaType = RequestBody.mediaType(contentType), [.json, .yaml, .protobuf].contains(mediaType) else {
+            throw APIError.unsupportedMediaType(contentType ?? "")
+        }
+        let bytes = try await body(&request)
+        guard !bytes.isEmpty else { throw APIError.badRequest("the request body is empty") }
+        let decoded = try RequestBody.decode(bytes, as: mediaType)
+        try checkStrict(decoded)
+        guard case .object = decoded.value else { throw APIError.badRequest("the request body must be a JSON object") }
+        return decoded.value
+    }
+
+    func checkStrict(_ decoded: RequestBody.Decoded) throws(APIError) {
+        try checkStrict(decoded.value, duplicates: decoded.duplicateFields)
+    }
+
+    /// `fieldValidation=Strict`: repeated and unknown fields are a 400. Patches are checked on their result (their
+    /// bodies carry directives such as `$setElementOrder/…`), as upstream does.
+    func checkStrict(_ object: JSON, duplicates: [String] = []) throws(APIError) {
+        guard query["fieldValidation"] == "Strict" else { return }
+        var problems = duplicates
+        if let unknown = UnknownFieldValidator().unknownFields(in: object, kind: type.groupVersionKind) {
+            problems += UnknownFieldValidator.messages(unknown)
+        }
+        guard !problems.isEmpty else { return }
+        throw APIError.badRequest("strict decoding error: " + problems.joined(separator: ", "))
+    }
+
+    // MARK: Responses
+
+    func served(_ kv: KeyValue, status: HTTPResponse.Status = .ok, accept: String?) throws(APIError) -> Response {
+        if Negotiation.wantsTable(accept) {
+            let object = try StoredBytes.decode(kv)
+            return APIResponder.json(
+                status,
+                TablePrinter.table(
+                    for: type, objects: [object], include: Negotiation.includeObject(query["includeObject"]),
+                    resourceVersion: nil, continueToken: nil, columnDefinitions: true, now: registry.now()))
+        }
+        // A dry-run create has no revision yet; serve it without one.
+        let bytes = kv.modRevision == 0 ? kv.value : StoredBytes.serve(kv.value, revision: kv.modRevision)
+        return APIResponder.bytes(status, bytes)
+    }
+}

@@ -1,0 +1,146 @@
+import Foundation
+import Logging
+import SkiffModel
+import SkiffStore
+import Synchronization
+
+/// The generic registry: Kubernetes object semantics (metadata, optimistic concurrency, generation, status,
+/// finalizers, namespaces) on top of a `KeyValueStore`. HTTP handlers and in-process callers both go through it,
+/// so admission and watch behave the same for everyone.
+public final class ObjectRegistry: Sendable {
+    let store: any KeyValueStore
+    let logger: Logger
+    private let resourceTypes: Mutex<ResourceRegistry>
+    let now: @Sendable () -> Date
+    /// Whether a garbage collector honours the `orphan`/`foregroundDeletion` finalizers; without one, those
+    /// propagation policies fall back to background so deletes never hang.
+    let garbageCollection: Bool
+
+    public init(
+        store: any KeyValueStore, resources: ResourceRegistry = ResourceRegistry(), logger: Logger,
+        garbageCollection: Bool = false, now: @escaping @Sendable () -> Date = Date.init
+    ) {
+        self.store = store
+        self.garbageCollection = garbageCollection
+        self.resourceTypes = Mutex(resources)
+        self.logger = logger
+        self.now = now
+    }
+
+    /// The resource types served right now (built-ins plus established custom resources).
+    public var resources: ResourceRegistry { resourceTypes.withLock { $0 } }
+
+    /// Replaces the served custom resource types.
+    func updateResources(_ update: (inout ResourceRegistry) -> Void) {
+        resourceTypes.withLock { update(&$0) }
+    }
+
+    // MARK: Keys
+
+    /// `/registry/<group|core>/<resource>/[<namespace>/]<name>`.
+    static func key(_ type: ResourceType, namespace: String?, name: String) -> String {
+        prefix(type, namespace: namespace) + name
+    }
+
+    /// The key prefix of a collection: every object of the type, or those in one namespace.
+    static func prefix(_ type: ResourceType, namespace: String?) -> String {
+        var key = "/registry/\(type.group.isEmpty ? "core" : type.group)/\(type.resource)/"
+        if type.namespaced, let namespace { key += namespace + "/" }
+        return key
+    }
+
+    // MARK: Reads
+
+    /// The stored version of one object.
+    func get(_ type: ResourceType, namespace: String?, name: String) async throws(APIError) -> KeyValue {
+        guard let kv = try await storeCall({ () async throws(StoreError) in
+            try await self.store.get(Self.key(type, namespace: namespace, name: name))
+        }) else {
+            throw APIError.notFound(type, name)
+        }
+        return kv
+    }
+
+    /// One object, parsed, with its resourceVersion.
+    public func getObject(_ type: ResourceType, namespace: String?, name: String) async throws(APIError) -> JSON {
+        try StoredBytes.decode(try await get(type, namespace: namespace, name: name))
+    }
+
+    /// A page of a collection at one revision.
+    struct Page {
+        var items: [KeyValue]
+        var revision: Revision
+        /// The last key returned when more items follow.
+        var continueAfter: String?
+    }
+
+    func list(
+        _ type: ResourceType, namespace: String?, startAfter: String? = nil, limit: Int? = nil,
+        revision: Revision? = nil, filter: ((KeyValue) throws(APIError) -> Bool)? = nil
+    ) async throws(APIError) -> Page {
+        let prefix = Self.prefix(type, namespace: namespace)
+        var items: [KeyValue] = []
+        var cursor = startAfter
+        var at = revision
+        let wanted = (limit ?? 0) > 0 ? limit! : Int.max
+        // With a filter, keep reading pages until the limit is filled or the range ends (as upstream does).
+        while true {
+            let request = ListRequest(
+                prefix: prefix, startAfter: cursor, limit: wanted == .max ? nil : max(wanted - items.count, 50),
+                revision: at)
+            let page = try await storeCall({ () async throws(StoreError) in try await self.store.list(request) })
+            at = page.revision
+            for item in page.items {
+                if let filter, try !filter(item) {
+                    cursor = item.key
+                    continue
+                }
+                if items.count == wanted {
+                    return Page(items: items, revision: page.revision, continueAfter: items.last?.key)
+                }
+                items.append(item)
+                cursor = item.key
+            }
+            if !page.hasMore { return Page(items: items, revision: page.revision, continueAfter: nil) }
+            if items.count == wanted {
+                return Page(items: items, revision: page.revision, continueAfter: items.last?.key)
+            }
+        }
+    }
+
+    func currentRevision() async throws(APIError) -> Revision {
+        try await storeCall({ () async throws(StoreError) in try await self.store.currentRevision() })
+    }
+
+    func watch(_ type: ResourceType, namespace: String?, after revision: Revision) async throws(APIError) -> WatchStream {
+        let prefix = Self.prefix(type, namespace: namespace)
+        return try await storeCall({ () async throws(StoreError) in
+            try await self.store.watch(prefix: prefix, after: revision)
+        })
+    }
+
+    /// `watch` as a `Result`, for callers that answer some failures in-band.
+    func openWatch(_ type: ResourceType, namespace: String?, after revision: Revision) async -> Result<WatchStream, APIError> {
+        do {
+            return .success(try await watch(type, namespace: namespace, after: revision))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    /// Maps store failures to the Status errors clients expect.
+    func storeCall<T>(_ body: () async throws(StoreError) -> T) async throws(APIError) -> T {
+        do {
+            return try await body()
+        } catch {
+            switch error.code {
+            case .expired: throw APIError.expired(error.message)
+            case .invalidRequest: throw APIError.badRequest(error.message)
+            case .keyNotFound, .keyExists, .conflict: throw APIError.internal(error.message)
+            case .corrupt, .unavailable, .closed:
+                logger.error("store failure", metadata: ["error": "\(error)"])
+                throw APIError.internal(error.description)
+            }
+        }
+    }
+}

@@ -1,2 +1,0 @@
-/// The Kubernetes API served over HTTPS from a `KeyValueStore`.
-public enum SkiffAPIServer {}

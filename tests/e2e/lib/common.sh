@@ -1,0 +1,56 @@
+# Shared helpers for end-to-end scripts: start a server on a free port with its own data dir, assertions.
+set -euo pipefail
+
+SKIFF_BIN=${SKIFF_BIN:-$(pwd)/.build/debug/skiff}
+work=$(mktemp -d /tmp/skiff-e2e.XXXXXX)
+server_pid=""
+
+cleanup() {
+  local status=$?
+  if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+  if [ $status -ne 0 ] && [ -f "$work/server.log" ]; then
+    echo "--- server log (last 40 lines) ---"; tail -n 40 "$work/server.log"
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+
+# start_server [extra flags…]: runs `skiff server --disable-agent` and waits for /readyz through kubectl.
+start_server() {
+  port=$(free_port)
+  export KUBECONFIG="$work/kubeconfig"
+  "$SKIFF_BIN" server --disable-agent --data-dir "$work/data" --https-listen-port "$port" --bind-address 127.0.0.1 \
+    --write-kubeconfig "$KUBECONFIG" "$@" >"$work/server.log" 2>&1 &
+  server_pid=$!
+  for _ in $(seq 100); do
+    if [ -f "$KUBECONFIG" ] && kubectl --request-timeout=2s get --raw /readyz >/dev/null 2>&1; then return 0; fi
+    kill -0 "$server_pid" 2>/dev/null || { echo "server exited"; cat "$work/server.log"; return 1; }
+    sleep 0.1
+  done
+  echo "server did not become ready"; return 1
+}
+
+kubectl() { command kubectl --cache-dir "$work/kube-cache" "$@"; }
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+pass() { echo "ok - $*"; }
+
+# expect_output DESCRIPTION PATTERN COMMAND…: runs COMMAND, requires success and PATTERN (grep -E) in its output.
+expect_output() {
+  local description=$1 pattern=$2; shift 2
+  local output
+  output=$("$@" 2>&1) || fail "$description: command failed: $* → $output"
+  grep -qE -- "$pattern" <<<"$output" || fail "$description: expected /$pattern/ in: $output"
+  pass "$description"
+}
+
+# expect_error DESCRIPTION PATTERN COMMAND…: requires failure and PATTERN in the output.
+expect_error() {
+  local description=$1 pattern=$2; shift 2
+  local output
+  if output=$("$@" 2>&1); then fail "$description: expected failure, got: $output"; fi
+  grep -qE -- "$pattern" <<<"$output" || fail "$description: expected /$pattern/ in: $output"
+  pass "$description"
+}
