@@ -47,7 +47,7 @@ let package = Package(
         .target(
             name: "SkiffAPIServer",
             dependencies: [
-                "SkiffModel", "SkiffStore", "SkiffPKI", "SkiffTunnel",
+                "SkiffModel", "SkiffStore", "SkiffPKI", "SkiffTunnel", "SkiffClient",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
@@ -58,7 +58,10 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
-        .target(name: "SkiffClient", dependencies: ["SkiffModel"]),
+        .target(
+            name: "SkiffClient",
+            dependencies: ["SkiffModel", .product(name: "Logging", package: "swift-log")]
+        ),
         .target(
             name: "SkiffControllers",
             dependencies: [

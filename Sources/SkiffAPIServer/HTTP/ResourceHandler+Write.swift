@@ -77,24 +77,7 @@ extension ResourceHandler {
         let body = try await object(&request)
         switch subresource {
         case "binding":
-            guard let node = body["target"]["name"].stringValue, !node.isEmpty else {
-                throw APIError.invalid(type, name, [.init(type: "FieldValueRequired", message: "Required value", field: "target.name")])
-            }
-            _ = try await registry.update(
-                type, namespace: namespace, name: name, subresource: "binding", options: try writeOptions
-            ) { live throws(APIError) in
-                guard var pod = live else { throw APIError.notFound(type, name) }
-                if let assigned = pod["spec"]["nodeName"].stringValue, !assigned.isEmpty {
-                    throw APIError.conflict(type, name, "pod \(name) is already assigned to node \"\(assigned)\"")
-                }
-                if pod.deletionTimestamp != nil {
-                    throw APIError.conflict(type, name, "pod \(name) is being deleted, cannot be assigned to a host")
-                }
-                pod["spec"]["nodeName"] = .string(node)
-                PodConditions.set(&pod, type: "PodScheduled", status: "True", at: ObjectRegistry.timestamp(registry.now()))
-                _ = pod.removeValue(at: "metadata", "resourceVersion")
-                return pod
-            }
+            try await registry.bind(type, namespace: namespace, name: name, binding: body, options: try writeOptions)
             return APIResponder.json(.created, Self.success())
         case "eviction":
             var options = DeleteOptions()
@@ -191,22 +174,5 @@ enum Scale {
                 causes: [.init(type: "FieldValueInvalid", message: "Invalid value: must be greater than or equal to 0", field: "spec.replicas")])
         }
         return replicas
-    }
-}
-
-/// Pod status conditions, set the way the scheduler and kubelet do.
-enum PodConditions {
-    static func set(_ pod: inout JSON, type: String, status: String, at time: String, reason: String? = nil, message: String? = nil) {
-        var conditions = pod["status"]["conditions"].arrayValue ?? []
-        var condition: JSON = ["type": .string(type), "status": .string(status), "lastProbeTime": .null, "lastTransitionTime": .string(time)]
-        if let reason { condition["reason"] = .string(reason) }
-        if let message { condition["message"] = .string(message) }
-        if let index = conditions.firstIndex(where: { $0["type"].stringValue == type }) {
-            if conditions[index]["status"].stringValue == status { condition["lastTransitionTime"] = conditions[index]["lastTransitionTime"] }
-            conditions[index] = condition
-        } else {
-            conditions.append(condition)
-        }
-        pod["status"]["conditions"] = .array(conditions)
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import ServiceLifecycle
+import SkiffAgent
 import SkiffAPIServer
 import SkiffPKI
 import SkiffStore
@@ -43,17 +44,21 @@ struct ServerCommand: AsyncParsableCommand {
                     ])
                 print("skiff is running. Use it with:\n  export KUBECONFIG=\(config.kubeconfigPath)\n  kubectl get namespaces")
             })
-        if !config.disableAgent {
-            logger.warning("the embedded agent is not implemented yet; running the control plane only")
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: apiServer),
+            .init(service: NamespaceFinalizer(registry: registry, logger: logger)),
+            .init(service: customResources),
+            .init(service: StoreCompactor(store: store, logger: logger)),
+        ]
+        let api = InProcessClusterAPI(registry: registry)
+        if let simulated = config.agent.simulate, simulated > 0 {
+            services.append(.init(service: SimulatedNodes(api: api, count: simulated, logger: logger)))
+        } else if !config.disableAgent {
+            logger.warning("the embedded agent (kubelet) is not implemented yet; running the control plane only")
         }
         let group = ServiceGroup(
             configuration: .init(
-                services: [
-                    .init(service: apiServer),
-                    .init(service: NamespaceFinalizer(registry: registry, logger: logger)),
-                    .init(service: customResources),
-                    .init(service: StoreCompactor(store: store, logger: logger)),
-                ],
+                services: services,
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         try await group.run()

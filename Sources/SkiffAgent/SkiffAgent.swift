@@ -1,2 +1,0 @@
-/// The kubelet side of skiff: containerd supervisor, pod workers, node status, streaming and local cache.
-public enum SkiffAgent {}

@@ -1,6 +1,0 @@
-import Testing
-@testable import SkiffAgent
-
-@Test func moduleLinks() {
-    #expect(String(describing: SkiffAgent.self) == "SkiffAgent")
-}
