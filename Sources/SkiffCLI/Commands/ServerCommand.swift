@@ -4,6 +4,7 @@ import Logging
 import ServiceLifecycle
 import SkiffAgent
 import SkiffAPIServer
+import SkiffControllers
 import SkiffPKI
 import SkiffStore
 
@@ -51,6 +52,8 @@ struct ServerCommand: AsyncParsableCommand {
             .init(service: StoreCompactor(store: store, logger: logger)),
         ]
         let api = InProcessClusterAPI(registry: registry)
+        services.append(
+            .init(service: NodeLifecycleController(api: api, gracePeriod: config.nodeMonitorGracePeriod, logger: logger)))
         if let simulated = config.agent.simulate, simulated > 0 {
             services.append(.init(service: SimulatedNodes(api: api, count: simulated, logger: logger)))
         } else if !config.disableAgent {

@@ -1,0 +1,45 @@
+import Foundation
+import Logging
+import SkiffClient
+import SkiffModel
+
+/// Records core/v1 Events about objects, as `kubectl describe` shows them.
+public struct EventRecorder: Sendable {
+    let api: any ClusterAPI
+    let component: String
+    let logger: Logger
+
+    public init(api: any ClusterAPI, component: String, logger: Logger) {
+        self.api = api
+        self.component = component
+        self.logger = logger
+    }
+
+    /// Best effort: a failed event never fails the caller.
+    public func record(_ object: JSON, type: String = "Normal", reason: String, message: String) async {
+        let now = Self.timestamp(Date())
+        let namespace = object.namespace.flatMap { $0.isEmpty ? nil : $0 } ?? "default"
+        let event: JSON = [
+            "metadata": ["generateName": .string("\(object.name ?? "object").")],
+            "involvedObject": [
+                "kind": object["kind"], "apiVersion": object["apiVersion"], "name": object["metadata"]["name"],
+                "namespace": object["metadata"]["namespace"], "uid": object["metadata"]["uid"],
+                "resourceVersion": object["metadata"]["resourceVersion"],
+            ],
+            "reason": .string(reason), "message": .string(message), "type": .string(type),
+            "source": ["component": .string(component)], "reportingComponent": .string(component),
+            "firstTimestamp": .string(now), "lastTimestamp": .string(now), "count": 1,
+        ]
+        do {
+            _ = try await api.create(api.type("", "v1", "events"), namespace: namespace, object: event, fieldManager: component)
+        } catch {
+            logger.debug("event not recorded", metadata: ["reason": "\(reason)", "error": "\(error)"])
+        }
+    }
+
+    static func timestamp(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.string(from: date)
+    }
+}

@@ -1,6 +1,0 @@
-import Testing
-@testable import SkiffControllers
-
-@Test func moduleLinks() {
-    #expect(String(describing: SkiffControllers.self) == "SkiffControllers")
-}
