@@ -52,6 +52,7 @@ struct ServerCommand: AsyncParsableCommand {
             .init(service: StoreCompactor(store: store, logger: logger)),
         ]
         let api = InProcessClusterAPI(registry: registry)
+        services.append(.init(service: ServiceAccountController(api: api, logger: logger)))
         services.append(
             .init(service: NodeLifecycleController(api: api, gracePeriod: config.nodeMonitorGracePeriod, logger: logger)))
         if let simulated = config.agent.simulate, simulated > 0 {
