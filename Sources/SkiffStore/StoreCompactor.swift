@@ -21,7 +21,8 @@ public struct StoreCompactor: Service {
     public func run() async throws {
         while !Task.isCancelledOrShuttingDown {
             do {
-                try await Task.sleep(for: interval)
+                // The wait ends at graceful shutdown too, so the compactor never holds up a stop.
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
             } catch {
                 return
             }

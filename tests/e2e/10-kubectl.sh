@@ -54,7 +54,7 @@ expect_output "get -o wide shows images" 'CONTAINERS +IMAGES +SELECTOR' kubectl 
 expect_output "get table columns" 'NAME +READY +UP-TO-DATE +AVAILABLE +AGE' kubectl -n e2e get deployments
 
 # Watch: ADDED, MODIFIED, DELETED arrive while kubectl get -w runs.
-kubectl -n e2e get configmaps -w --output-watch-events >"$work/watch.out" 2>&1 &
+command kubectl --cache-dir "$work/kube-cache" -n e2e get configmaps -w --output-watch-events >"$work/watch.out" 2>&1 &
 watch_pid=$!
 sleep 1
 kubectl -n e2e create configmap watched --from-literal=a=1 >/dev/null
@@ -114,4 +114,15 @@ expect_output "delete waits until gone" 'configmap "settings" deleted' kubectl -
 expect_error "deleted object is gone" 'NotFound' kubectl -n e2e get configmap settings
 expect_output "delete namespace" 'namespace "e2e" deleted' kubectl delete namespace e2e --timeout=60s
 expect_error "namespace contents removed" 'NotFound' kubectl get namespace e2e
+# Graceful shutdown ends open watches instead of hanging on them.
+command kubectl --cache-dir "$work/kube-cache" get namespaces -w >"$work/shutdown-watch.out" 2>&1 &
+shutdown_watch=$!
+sleep 1
+kill "$server_pid"
+for _ in $(seq 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$server_pid" 2>/dev/null && fail "server still running 5 s after SIGTERM with a watch open"
+for _ in $(seq 50); do kill -0 "$shutdown_watch" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$shutdown_watch" 2>/dev/null && fail "kubectl get -w still waiting after the server stopped"
+server_pid=""
+pass "SIGTERM with a watch open: server stops, the watch ends"
 echo "10-kubectl: all passed"

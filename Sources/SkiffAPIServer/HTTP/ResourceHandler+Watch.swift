@@ -4,6 +4,7 @@ import NIOCore
 import SkiffModel
 import SkiffStore
 import Logging
+import ServiceLifecycle
 
 extension ResourceHandler {
     /// A watch: newline-delimited events, chunked, held open until the client leaves or the timeout passes. Without a
@@ -93,9 +94,14 @@ struct WatchSession: Sendable {
         }
         defer { timer.cancel() }
         do {
-            for try await event in stream {
-                guard let (kind, kv) = try ResourceHandler.translate(event, filter: filter) else { continue }
-                try await writer.write(ByteBuffer(bytes: try encoder.event(kind, kv)))
+            // On shutdown the watch ends cleanly (clients rewatch elsewhere), so the server is not held open by it.
+            try await withGracefulShutdownHandler {
+                for try await event in stream {
+                    guard let (kind, kv) = try ResourceHandler.translate(event, filter: filter) else { continue }
+                    try await writer.write(ByteBuffer(bytes: try encoder.event(kind, kv)))
+                }
+            } onGracefulShutdown: {
+                stream.stop()
             }
         } catch let error as StoreError {
             let status = error.code == .expired ? APIError.expired(error.message) : APIError.internal(error.description)

@@ -7,11 +7,23 @@ server_pid=""
 
 cleanup() {
   local status=$?
-  if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+  # Background helpers of the script (e.g. kubectl get -w) go first, then the server; never wait forever.
+  pkill -P $$ -f "kube-cache" 2>/dev/null || true
+  if [ -n "$server_pid" ]; then
+    kill "$server_pid" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
+    if kill -0 "$server_pid" 2>/dev/null; then
+      echo "server did not stop within 5 s of SIGTERM" >&2
+      kill -9 "$server_pid" 2>/dev/null || true
+      [ $status -ne 0 ] || status=1
+    fi
+    wait "$server_pid" 2>/dev/null || true
+  fi
   if [ $status -ne 0 ] && [ -f "$work/server.log" ]; then
     echo "--- server log (last 40 lines) ---"; tail -n 40 "$work/server.log"
   fi
   rm -rf "$work"
+  exit $status
 }
 trap cleanup EXIT
 
