@@ -1,0 +1,174 @@
+import Foundation
+import SkiffModel
+
+@testable import SkiffControllers
+
+/// Builders and a tiny in-memory "cluster" that applies workload actions, for the workload reconcile tests.
+enum Fixture {
+    static let epoch = Date(timeIntervalSince1970: 1_700_000_000)
+
+    static func time(_ offset: TimeInterval) -> String { WorkloadTime.format(epoch.addingTimeInterval(offset)) }
+
+    static func template(labels: [String: String], image: String = "nginx:1.25") -> JSON {
+        [
+            "metadata": ["labels": .object(JSONObject(labels.sorted { $0.key < $1.key }.map { ($0.key, JSON.string($0.value)) }))],
+            "spec": ["containers": [["name": "app", "image": .string(image)]], "restartPolicy": "Always"],
+        ]
+    }
+
+    static func selector(_ labels: [String: String]) -> JSON {
+        ["matchLabels": .object(JSONObject(labels.sorted { $0.key < $1.key }.map { ($0.key, JSON.string($0.value)) }))]
+    }
+
+    static func replicaSet(
+        name: String = "web-rs", uid: String = "rs-uid", replicas: Int = 3, labels: [String: String] = ["app": "web"],
+        minReadySeconds: Int = 0, generation: Int = 1
+    ) -> JSON {
+        var rs: JSON = [
+            "apiVersion": "apps/v1", "kind": "ReplicaSet",
+            "metadata": [
+                "name": .string(name), "namespace": "default", "uid": .string(uid), "generation": .int(generation),
+                "resourceVersion": "10", "creationTimestamp": .string(time(0)),
+            ],
+            "spec": ["replicas": .int(replicas), "selector": selector(labels), "template": template(labels: labels)],
+        ]
+        if minReadySeconds > 0 { rs["spec"]["minReadySeconds"] = .int(minReadySeconds) }
+        return rs
+    }
+
+    static func pod(
+        _ name: String, owner: JSON? = nil, ownerResource: WorkloadResource = .replicaSets,
+        labels: [String: String] = ["app": "web"], phase: String = "Running", ready: Bool = true,
+        readySince: TimeInterval = 0, node: String? = "node-a", created: TimeInterval = 0, restarts: Int = 0
+    ) -> JSON {
+        var pod: JSON = [
+            "apiVersion": "v1", "kind": "Pod",
+            "metadata": [
+                "name": .string(name), "namespace": "default", "uid": .string("uid-\(name)"),
+                "resourceVersion": "5", "creationTimestamp": .string(time(created)),
+                "labels": .object(JSONObject(labels.sorted { $0.key < $1.key }.map { ($0.key, JSON.string($0.value)) })),
+            ],
+            "spec": ["containers": [["name": "app", "image": "nginx:1.25"]]],
+            "status": ["phase": .string(phase)],
+        ]
+        if let owner {
+            pod["metadata"]["ownerReferences"] = [WorkloadReference.controllerRef(to: owner, as: ownerResource)]
+        }
+        if let node { pod["spec"]["nodeName"] = .string(node) }
+        pod["status"]["conditions"] = [
+            ["type": "Ready", "status": ready ? "True" : "False", "lastTransitionTime": .string(time(readySince))]
+        ]
+        if restarts > 0 { pod["status"]["containerStatuses"] = [["name": "app", "restartCount": .int(restarts)]] }
+        return pod
+    }
+}
+
+/// An in-memory API: applies actions the way the server would (names from generateName, uids, generation bumps,
+/// resourceVersion checks) so reconciles can be chained across steps.
+struct FakeCluster {
+    var objects: [WorkloadResource: [String: JSON]] = [:]
+    var clock: Date = Fixture.epoch
+    var counter = 0
+    var events: [WorkloadEvent] = []
+    var conflicts = 0
+
+    func list(_ resource: WorkloadResource) -> [JSON] {
+        (objects[resource] ?? [:]).values.sorted { ($0.name ?? "") < ($1.name ?? "") }
+    }
+
+    func get(_ resource: WorkloadResource, _ name: String) -> JSON? { objects[resource]?[name] }
+
+    mutating func put(_ resource: WorkloadResource, _ object: JSON) {
+        var object = object
+        if object.uid == nil { object["metadata"]["uid"] = .string("uid-\(object.name ?? "")") }
+        if object["metadata"]["resourceVersion"].isNull { object["metadata"]["resourceVersion"] = "1" }
+        if object["metadata"]["generation"].isNull { object["metadata"]["generation"] = 1 }
+        if object["metadata"]["creationTimestamp"].isNull {
+            object["metadata"]["creationTimestamp"] = .string(WorkloadTime.format(clock))
+        }
+        objects[resource, default: [:]][object.name ?? ""] = object
+    }
+
+    mutating func nextVersion() -> JSON {
+        counter += 1
+        return .string(String(100 + counter))
+    }
+
+    mutating func apply(_ actions: [WorkloadAction]) {
+        for action in actions {
+            switch action {
+            case .create(let resource, let namespace, var object):
+                counter += 1
+                if object.name == nil {
+                    let prefix = object["metadata"]["generateName"].stringValue ?? "x-"
+                    object["metadata"]["name"] = .string("\(prefix)\(String(counter, radix: 36))")
+                }
+                if objects[resource]?[object.name ?? ""] != nil { continue }  // AlreadyExists
+                object["metadata"]["namespace"] = .string(namespace)
+                object["metadata"]["uid"] = .string("uid-\(object.name ?? "")-\(counter)")
+                object["metadata"]["resourceVersion"] = nextVersion()
+                object["metadata"]["generation"] = 1
+                object["metadata"]["creationTimestamp"] = .string(WorkloadTime.format(clock))
+                if resource == .pods, object["status"]["phase"].isNull { object["status"]["phase"] = "Pending" }
+                objects[resource, default: [:]][object.name ?? ""] = object
+            case .update(let resource, var object), .updateStatus(let resource, var object):
+                guard let live = objects[resource]?[object.name ?? ""] else { continue }
+                guard live.resourceVersion == object.resourceVersion else {
+                    conflicts += 1
+                    continue
+                }
+                if case .updateStatus = action {
+                    var next = live
+                    next["status"] = object["status"]
+                    next["metadata"]["annotations"] = object["metadata"]["annotations"]
+                    next["metadata"]["labels"] = object["metadata"]["labels"]
+                    object = next
+                } else {
+                    object["status"] = live["status"]
+                    var generation = live["metadata"]["generation"].int64Value ?? 1
+                    if live["spec"] != object["spec"] { generation += 1 }
+                    object["metadata"]["generation"] = .int(generation)
+                }
+                object["metadata"]["resourceVersion"] = nextVersion()
+                objects[resource, default: [:]][object.name ?? ""] = object
+            case .delete(let resource, _, let name, let uid, _):
+                if let uid, objects[resource]?[name]?.uid != uid { continue }
+                objects[resource]?[name] = nil
+            case .event(let event):
+                events.append(event)
+            }
+        }
+    }
+
+    /// The kubelet of this fake: schedules pending pods and makes them Running and Ready when `ready` says so.
+    mutating func runPods(ready: (JSON) -> Bool = { _ in true }) {
+        for pod in list(.pods) where WorkloadPod(pod).phase == "Pending" || !WorkloadPod(pod).isReady {
+            guard ready(pod) else { continue }
+            var next = pod
+            if next["spec"]["nodeName"].isNull { next["spec"]["nodeName"] = "node-a" }
+            next["status"]["phase"] = "Running"
+            next["status"]["conditions"] = [
+                ["type": "Ready", "status": "True", "lastTransitionTime": .string(WorkloadTime.format(clock))]
+            ]
+            next["metadata"]["resourceVersion"] = nextVersion()
+            objects[.pods]?[pod.name ?? ""] = next
+        }
+    }
+
+    /// Runs the ReplicaSet reconcile for every ReplicaSet once.
+    mutating func reconcileReplicaSets() {
+        for rs in list(.replicaSets) {
+            let result = ReplicaSetReconciler.reconcile(replicaSet: rs, pods: list(.pods), now: clock)
+            apply(result.actions)
+        }
+    }
+}
+
+extension JSON {
+    /// Test shorthand: the integer at a path of keys, 0 when absent.
+    func int(_ keys: String...) -> Int {
+        var value = self
+        for key in keys { value = value[key] }
+        return value.intValue ?? 0
+    }
+}
