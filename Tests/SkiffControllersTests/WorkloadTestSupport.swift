@@ -29,6 +29,7 @@ enum Fixture {
             "metadata": [
                 "name": .string(name), "namespace": "default", "uid": .string(uid), "generation": .int(generation),
                 "resourceVersion": "10", "creationTimestamp": .string(time(0)),
+                "labels": .object(JSONObject(labels.sorted { $0.key < $1.key }.map { ($0.key, JSON.string($0.value)) })),
             ],
             "spec": ["replicas": .int(replicas), "selector": selector(labels), "template": template(labels: labels)],
         ]
@@ -170,5 +171,88 @@ extension JSON {
         var value = self
         for key in keys { value = value[key] }
         return value.intValue ?? 0
+    }
+}
+
+extension Fixture {
+    static func deployment(
+        name: String = "web", replicas: Int = 3, image: String = "nginx:1.25", strategy: JSON? = nil,
+        minReadySeconds: Int = 0, progressDeadline: Int? = 600, revisionHistoryLimit: Int = 10
+    ) -> JSON {
+        var d: JSON = [
+            "apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": [
+                "name": .string(name), "namespace": "default", "uid": .string("uid-\(name)"), "generation": 1,
+                "resourceVersion": "1", "creationTimestamp": .string(time(0)),
+            ],
+            "spec": [
+                "replicas": .int(replicas), "selector": selector(["app": name]),
+                "template": template(labels: ["app": name], image: image),
+                "strategy": strategy ?? ["type": "RollingUpdate", "rollingUpdate": ["maxUnavailable": "25%", "maxSurge": "25%"]],
+                "revisionHistoryLimit": .int(revisionHistoryLimit),
+            ],
+        ]
+        if let progressDeadline { d["spec"]["progressDeadlineSeconds"] = .int(progressDeadline) }
+        if minReadySeconds > 0 { d["spec"]["minReadySeconds"] = .int(minReadySeconds) }
+        return d
+    }
+
+    /// kubectl 1.32's `rollout status` verdict for a Deployment (`polymorphichelpers.DeploymentStatusViewer`).
+    static func rolloutStatus(_ d: JSON) -> (done: Bool, message: String) {
+        let name = d.name ?? ""
+        let status = d["status"]
+        guard (d["metadata"]["generation"].int64Value ?? 0) <= (status["observedGeneration"].int64Value ?? 0) else {
+            return (false, "Waiting for deployment spec update to be observed...")
+        }
+        if WorkloadConditions.find("Progressing", in: status["conditions"])?["reason"] == "ProgressDeadlineExceeded" {
+            return (false, "deployment \"\(name)\" exceeded its progress deadline")
+        }
+        let replicas = d["spec"]["replicas"].intValue ?? 1
+        let updated = status.int("updatedReplicas")
+        if updated < replicas {
+            return (false, "Waiting for deployment \"\(name)\" rollout to finish: \(updated) out of \(replicas) new replicas have been updated...")
+        }
+        if status.int("replicas") > updated {
+            return (false, "Waiting for deployment \"\(name)\" rollout to finish: \(status.int("replicas") - updated) old replicas are pending termination...")
+        }
+        if status.int("availableReplicas") < updated {
+            return (false, "Waiting for deployment \"\(name)\" rollout to finish: \(status.int("availableReplicas")) of \(updated) updated replicas are available...")
+        }
+        return (true, "deployment \"\(name)\" successfully rolled out")
+    }
+}
+
+extension FakeCluster {
+    mutating func reconcileDeployment(_ name: String = "web") {
+        guard let d = get(.deployments, name) else { return }
+        let result = DeploymentReconciler.reconcile(
+            deployment: d, replicaSets: list(.replicaSets), pods: list(.pods), now: clock)
+        apply(result.actions)
+    }
+
+    /// Changes a Deployment's spec like `kubectl apply` would.
+    mutating func editDeployment(_ name: String = "web", _ change: (inout JSON) -> Void) {
+        guard var d = get(.deployments, name) else { return }
+        change(&d)
+        apply([.update(resource: .deployments, object: d)])
+    }
+
+    /// Active pods, and how many of them are ready.
+    var podCounts: (total: Int, ready: Int) {
+        let pods = list(.pods).map(WorkloadPod.init).filter(\.isActive)
+        return (pods.count, pods.filter(\.isReady).count)
+    }
+
+    /// One controller round: Deployment, then ReplicaSets; `check` sees the cluster before pods make progress;
+    /// then pods the predicate allows become ready, ReplicaSets publish it, and the clock moves a second.
+    mutating func step(
+        _ name: String = "web", ready: (JSON) -> Bool = { _ in true }, check: (FakeCluster) -> Void = { _ in }
+    ) {
+        reconcileDeployment(name)
+        reconcileReplicaSets()
+        check(self)
+        runPods(ready: ready)
+        reconcileReplicaSets()
+        clock = clock.addingTimeInterval(1)
     }
 }
