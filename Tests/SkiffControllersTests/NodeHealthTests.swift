@@ -87,4 +87,17 @@ import Testing
         queue.close()
         #expect(await queue.next() == nil)
     }
+
+    @Test func manyWorkersEachGetDistinctKeys() async {
+        let queue = WorkQueue()
+        let taken = await withTaskGroup(of: String?.self) { group in
+            for _ in 0..<8 { group.addTask { await queue.next() } }
+            try? await Task.sleep(for: .milliseconds(50))
+            for index in 0..<8 { queue.add("k\(index)") }
+            var keys: [String] = []
+            for await key in group { if let key { keys.append(key) } }
+            return keys
+        }
+        #expect(Set(taken) == Set((0..<8).map { "k\($0)" }))
+    }
 }

@@ -53,6 +53,7 @@ struct ServerCommand: AsyncParsableCommand {
         ]
         let api = InProcessClusterAPI(registry: registry)
         services.append(.init(service: ServiceAccountController(api: api, logger: logger)))
+        services.append(.init(service: SchedulerService(api: api, logger: logger)))
         services.append(
             .init(service: NodeLifecycleController(api: api, gracePeriod: config.nodeMonitorGracePeriod, logger: logger)))
         if let simulated = config.agent.simulate, simulated > 0 {

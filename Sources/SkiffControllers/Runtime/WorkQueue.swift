@@ -9,7 +9,8 @@ public final class WorkQueue: Sendable {
         var queued: Set<String> = []
         var active: Set<String> = []
         var dirtyWhileActive: Set<String> = []
-        var waiter: CheckedContinuation<String?, Never>?
+        /// Workers waiting for a key, oldest first.
+        var waiters: [CheckedContinuation<String?, Never>] = []
         var closed = false
     }
 
@@ -24,13 +25,11 @@ public final class WorkQueue: Sendable {
                 state.dirtyWhileActive.insert(key)
                 return nil
             }
-            state.queued.insert(key)
-            if let waiter = state.waiter {
-                state.waiter = nil
-                state.queued.remove(key)
+            if !state.waiters.isEmpty {
                 state.active.insert(key)
-                return waiter
+                return state.waiters.removeFirst()
             }
+            state.queued.insert(key)
             state.queue.append(key)
             return nil
         }
@@ -54,7 +53,7 @@ public final class WorkQueue: Sendable {
                         return .some(key)
                     }
                     if state.closed || Task.isCancelled { return .some(nil) }
-                    state.waiter = continuation
+                    state.waiters.append(continuation)
                     return .none
                 }
                 if let ready { continuation.resume(returning: ready) }
@@ -73,12 +72,12 @@ public final class WorkQueue: Sendable {
     }
 
     public func close() {
-        let waiter = state.withLock { state -> CheckedContinuation<String?, Never>? in
+        let waiters = state.withLock { state -> [CheckedContinuation<String?, Never>] in
             state.closed = true
-            defer { state.waiter = nil }
-            return state.waiter
+            defer { state.waiters.removeAll() }
+            return state.waiters
         }
-        waiter?.resume(returning: nil)
+        for waiter in waiters { waiter.resume(returning: nil) }
     }
 
     public var count: Int { state.withLock { $0.queue.count - $0.head } }
