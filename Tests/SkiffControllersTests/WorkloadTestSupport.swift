@@ -256,3 +256,53 @@ extension FakeCluster {
         clock = clock.addingTimeInterval(1)
     }
 }
+
+extension Fixture {
+    static func job(
+        name: String = "pi", completions: Int? = 1, parallelism: Int = 1, backoffLimit: Int = 6,
+        restartPolicy: String = "Never"
+    ) -> JSON {
+        var job: JSON = [
+            "apiVersion": "batch/v1", "kind": "Job",
+            "metadata": [
+                "name": .string(name), "namespace": "default", "uid": .string("uid-\(name)"), "generation": 1,
+                "resourceVersion": "1", "creationTimestamp": .string(time(0)),
+            ],
+            "spec": [
+                "parallelism": .int(parallelism), "backoffLimit": .int(backoffLimit), "completionMode": "NonIndexed",
+                "suspend": false,
+                "template": [
+                    "spec": [
+                        "containers": [["name": "pi", "image": "perl:5.34"]], "restartPolicy": .string(restartPolicy),
+                    ]
+                ],
+            ],
+        ]
+        if let completions { job["spec"]["completions"] = .int(completions) }
+        return job
+    }
+}
+
+extension FakeCluster {
+    mutating func reconcileJob(_ name: String = "pi") -> WorkloadReconcileResult {
+        guard let job = get(.jobs, name) else { return WorkloadReconcileResult() }
+        let result = JobReconciler.reconcile(job: job, pods: list(.pods), now: clock)
+        apply(result.actions)
+        return result
+    }
+
+    /// The kubelet ends a pod: phase Succeeded or Failed, with a terminated container finishing now.
+    mutating func finishPod(_ name: String, phase: String) {
+        guard var pod = get(.pods, name) else { return }
+        pod["status"]["phase"] = .string(phase)
+        pod["status"]["conditions"] = [["type": "Ready", "status": "False", "lastTransitionTime": .string(WorkloadTime.format(clock))]]
+        pod["status"]["containerStatuses"] = [[
+            "name": "pi", "restartCount": 0,
+            "state": ["terminated": ["exitCode": phase == "Succeeded" ? 0 : 1, "finishedAt": .string(WorkloadTime.format(clock))]],
+        ]]
+        pod["metadata"]["resourceVersion"] = nextVersion()
+        objects[.pods]?[name] = pod
+    }
+
+    var activePodNames: [String] { list(.pods).filter { WorkloadPod($0).isActive }.compactMap(\.name) }
+}
