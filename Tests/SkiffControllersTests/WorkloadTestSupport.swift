@@ -146,7 +146,9 @@ struct FakeCluster {
         for pod in list(.pods) where WorkloadPod(pod).phase == "Pending" || !WorkloadPod(pod).isReady {
             guard ready(pod) else { continue }
             var next = pod
-            if next["spec"]["nodeName"].isNull { next["spec"]["nodeName"] = "node-a" }
+            if next["spec"]["nodeName"].isNull {
+                next["spec"]["nodeName"] = .string(DaemonSetReconciler.targetNode(of: pod) ?? "node-a")
+            }
             next["status"]["phase"] = "Running"
             next["status"]["conditions"] = [
                 ["type": "Ready", "status": "True", "lastTransitionTime": .string(WorkloadTime.format(clock))]
@@ -305,4 +307,55 @@ extension FakeCluster {
     }
 
     var activePodNames: [String] { list(.pods).filter { WorkloadPod($0).isActive }.compactMap(\.name) }
+}
+
+extension Fixture {
+    static func node(_ name: String, labels: [String: String] = [:], taints: [JSON] = []) -> JSON {
+        var node: JSON = [
+            "apiVersion": "v1", "kind": "Node",
+            "metadata": [
+                "name": .string(name), "uid": .string("uid-\(name)"),
+                "labels": .object(JSONObject(([("kubernetes.io/hostname", name)] + labels.sorted { $0.key < $1.key }).map { ($0.0, JSON.string($0.1)) })),
+            ],
+            "spec": [:],
+        ]
+        if !taints.isEmpty { node["spec"]["taints"] = .array(taints) }
+        return node
+    }
+
+    static func taint(_ key: String, _ effect: String, value: String? = nil) -> JSON {
+        var taint: JSON = ["key": .string(key), "effect": .string(effect)]
+        if let value { taint["value"] = .string(value) }
+        return taint
+    }
+
+    static func daemonSet(name: String = "agent", maxUnavailable: JSON = 1, maxSurge: JSON = 0) -> JSON {
+        [
+            "apiVersion": "apps/v1", "kind": "DaemonSet",
+            "metadata": [
+                "name": .string(name), "namespace": "default", "uid": .string("uid-\(name)"), "generation": 1,
+                "resourceVersion": "1", "creationTimestamp": .string(time(0)),
+            ],
+            "spec": [
+                "selector": selector(["app": name]), "template": template(labels: ["app": name], image: "agent:1"),
+                "updateStrategy": ["type": "RollingUpdate", "rollingUpdate": ["maxUnavailable": maxUnavailable, "maxSurge": maxSurge]],
+                "revisionHistoryLimit": 10,
+            ],
+        ]
+    }
+}
+
+extension FakeCluster {
+    mutating func reconcileDaemonSet(_ name: String = "agent", nodes: [JSON]) -> WorkloadReconcileResult {
+        guard let ds = get(.daemonSets, name) else { return WorkloadReconcileResult() }
+        let result = DaemonSetReconciler.reconcile(
+            daemonSet: ds, nodes: nodes, pods: list(.pods), revisions: list(.controllerRevisions), now: clock)
+        apply(result.actions)
+        return result
+    }
+
+    /// Daemon pods by the node they run on or target.
+    var podsByNode: [String: [JSON]] {
+        Dictionary(grouping: list(.pods).filter { WorkloadPod($0).isActive }) { DaemonSetReconciler.targetNode(of: $0) ?? "" }
+    }
 }
