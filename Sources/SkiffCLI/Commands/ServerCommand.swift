@@ -54,6 +54,8 @@ struct ServerCommand: AsyncParsableCommand {
         let api = InProcessClusterAPI(registry: registry)
         services.append(.init(service: ServiceAccountController(api: api, logger: logger)))
         services.append(.init(service: SchedulerService(api: api, logger: logger)))
+        services.append(.init(service: WorkloadController.deployments(api: api, logger: logger)))
+        services.append(.init(service: WorkloadController.replicaSets(api: api, logger: logger)))
         services.append(
             .init(service: NodeLifecycleController(api: api, gracePeriod: config.nodeMonitorGracePeriod, logger: logger)))
         if let simulated = config.agent.simulate, simulated > 0 {

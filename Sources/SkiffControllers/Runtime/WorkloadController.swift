@@ -1,0 +1,210 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import SkiffClient
+import SkiffModel
+import Synchronization
+
+/// Runs a pure workload reconcile (`ReplicaSetReconciler`, `DeploymentReconciler`, …) against the cluster: informers
+/// for the primary resource and what it owns, a work queue of primary keys, expectations for in-flight writes, and
+/// an executor for the reconcile's actions.
+public struct WorkloadController: Service {
+    /// What a reconcile can read: the cached objects of a resource in a namespace.
+    public struct Cache: Sendable {
+        let informers: [WorkloadResource: Informer]
+
+        public func objects(_ resource: WorkloadResource, namespace: String) -> [JSON] {
+            informers[resource]?.objects.filter { $0.namespace == namespace } ?? []
+        }
+
+        func get(_ resource: WorkloadResource, key: String) -> JSON? { informers[resource]?.get(key) }
+    }
+
+    public typealias Reconcile = @Sendable (_ object: JSON, _ cache: Cache, _ now: Date) -> WorkloadReconcileResult
+
+    let api: any ClusterAPI
+    let primary: WorkloadResource
+    let owned: [WorkloadResource]
+    let component: String
+    let workers: Int
+    let reconcile: Reconcile
+    let logger: Logger
+
+    public init(
+        api: any ClusterAPI, primary: WorkloadResource, owned: [WorkloadResource], component: String, workers: Int = 4,
+        logger: Logger, reconcile: @escaping Reconcile
+    ) {
+        self.api = api
+        self.primary = primary
+        self.owned = owned
+        self.component = component
+        self.workers = workers
+        self.logger = logger
+        self.reconcile = reconcile
+    }
+
+    /// The ReplicaSet controller.
+    public static func replicaSets(api: any ClusterAPI, logger: Logger) -> WorkloadController {
+        WorkloadController(api: api, primary: .replicaSets, owned: [.pods], component: "replicaset-controller", logger: logger) {
+            replicaSet, cache, now in
+            ReplicaSetReconciler.reconcile(replicaSet: replicaSet, pods: cache.objects(.pods, namespace: replicaSet.namespace ?? ""), now: now)
+        }
+    }
+
+    /// The Deployment controller.
+    public static func deployments(api: any ClusterAPI, logger: Logger) -> WorkloadController {
+        WorkloadController(
+            api: api, primary: .deployments, owned: [.replicaSets, .pods], component: "deployment-controller", logger: logger
+        ) { deployment, cache, now in
+            let namespace = deployment.namespace ?? ""
+            return DeploymentReconciler.reconcile(
+                deployment: deployment, replicaSets: cache.objects(.replicaSets, namespace: namespace),
+                pods: cache.objects(.pods, namespace: namespace), now: now)
+        }
+    }
+
+    public func run() async throws {
+        var informers: [WorkloadResource: Informer] = [:]
+        for resource in [primary] + owned where informers[resource] == nil {
+            informers[resource] = Informer(api: api, type: type(resource), logger: logger)
+        }
+        let cache = Cache(informers: informers)
+        let all = informers
+        let queue = WorkQueue()
+        let expectations = Expectations()
+        let delayed = DelayedKeys()
+        let events = EventRecorder(api: api, component: component, logger: logger)
+        try await withThrowingDiscardingTaskGroup { group in
+            for (resource, informer) in all {
+                group.addTask {
+                    await informer.run { event in
+                        if resource == primary {
+                            let key = Informer.key(event.object)
+                            if event.kind == .deleted { expectations.forget(key) }
+                            queue.add(key)
+                            return
+                        }
+                        guard let ownerKey = owner(of: event.object, cache: cache) else { return }
+                        if directOwner(of: event.object)?.kind == primary.kind {
+                            expectations.observe(ownerKey, added: event.kind == .added ? 1 : 0, deleted: event.kind == .deleted ? 1 : 0)
+                        }
+                        queue.add(ownerKey)
+                    }
+                }
+            }
+            group.addTask {
+                // Requeues that a reconcile asked for (minReadySeconds, deadlines, TTLs).
+                while !Task.isCancelled {
+                    do { try await Task.sleep(for: .milliseconds(500)) } catch { return }
+                    for key in delayed.due(Date()) { queue.add(key) }
+                }
+            }
+            for _ in 0..<workers {
+                group.addTask {
+                    while let key = await queue.next() {
+                        defer { queue.done(key) }
+                        guard cache.informers.values.allSatisfy(\.hasSynced), expectations.satisfied(key),
+                            let object = cache.get(primary, key: key)
+                        else { continue }
+                        let result = reconcile(object, cache, Date())
+                        let adds = result.actions.filter { if case .create = $0 { return true } else { return false } }.count
+                        let deletes = result.actions.filter { if case .delete = $0 { return true } else { return false } }.count
+                        expectations.expect(key, adds: adds, deletes: deletes)
+                        let failed = await execute(result.actions, key: key, expectations: expectations, events: events)
+                        if failed {
+                            delayed.add(key, at: Date() + 1)
+                        } else if let after = result.requeueAfter {
+                            delayed.add(key, at: Date() + after)
+                        }
+                    }
+                }
+            }
+            try await gracefulShutdown()
+            queue.close()
+            group.cancelAll()
+        }
+    }
+
+    /// Carries actions out in order, stopping at the first failure; returns whether one failed.
+    func execute(_ actions: [WorkloadAction], key: String, expectations: Expectations, events: EventRecorder) async -> Bool {
+        for (index, action) in actions.enumerated() {
+            do {
+                switch action {
+                case .create(let resource, let namespace, let object):
+                    _ = try await api.create(type(resource), namespace: namespace, object: object, fieldManager: component)
+                case .update(let resource, let object):
+                    _ = try await api.update(type(resource), namespace: object.namespace, object: object, subresource: nil, fieldManager: component)
+                case .updateStatus(let resource, let object):
+                    _ = try await api.update(type(resource), namespace: object.namespace, object: object, subresource: "status", fieldManager: component)
+                case .delete(let resource, let namespace, let name, let uid, let propagation):
+                    var options: JSON = .emptyObject
+                    if let uid { options["preconditions"] = ["uid": .string(uid)] }
+                    if let propagation { options["propagationPolicy"] = .string(propagation) }
+                    do {
+                        try await api.delete(type(resource), namespace: namespace, name: name, options: options)
+                    } catch {
+                        guard error.code == 404 else { throw error }
+                        expectations.observe(key, deleted: 1)  // already gone: no event will come
+                    }
+                case .event(let event):
+                    await events.record(event.object, type: event.type, reason: event.reason, message: event.message)
+                }
+            } catch {
+                // What was not done will not be observed.
+                let rest = actions[index...]
+                let adds = rest.filter { if case .create = $0 { return true } else { return false } }.count
+                let deletes = rest.filter { if case .delete = $0 { return true } else { return false } }.count
+                expectations.observe(key, added: adds, deleted: deletes)
+                if (error as? APIError)?.code != 409 {
+                    logger.warning("\(component) action failed", metadata: ["object": "\(key)", "error": "\(error)"])
+                }
+                return true
+            }
+        }
+        return false
+    }
+
+    func type(_ resource: WorkloadResource) -> ResourceType {
+        api.type(resource.group, resource.version, resource.resource)
+    }
+
+    /// The controller ownerReference of an object.
+    func directOwner(of object: JSON) -> (kind: String, name: String)? {
+        for reference in object["metadata"]["ownerReferences"].arrayValue ?? [] where reference["controller"].boolValue == true {
+            if let kind = reference["kind"].stringValue, let name = reference["name"].stringValue { return (kind, name) }
+        }
+        return nil
+    }
+
+    /// The primary object that (transitively) controls `object`, as a queue key.
+    func owner(of object: JSON, cache: Cache) -> String? {
+        var current = object
+        for _ in 0..<3 {
+            guard let (kind, name) = directOwner(of: current), let namespace = current.namespace else { return nil }
+            let key = "\(namespace)/\(name)"
+            if kind == primary.kind { return key }
+            guard let resource = owned.first(where: { $0.kind == kind }), let parent = cache.get(resource, key: key) else { return nil }
+            current = parent
+        }
+        return nil
+    }
+}
+
+/// Keys to requeue at a later time.
+final class DelayedKeys: Sendable {
+    private let due = Mutex<[String: Date]>([:])
+
+    /// Keeps the earliest time asked for a key.
+    func add(_ key: String, at time: Date) {
+        due.withLock { $0[key] = min($0[key] ?? .distantFuture, time) }
+    }
+
+    /// Removes and returns the keys due at `now`.
+    func due(_ now: Date) -> [String] {
+        due.withLock { state in
+            let keys = state.filter { $0.value <= now }.map(\.key)
+            for key in keys { state[key] = nil }
+            return keys
+        }
+    }
+}
