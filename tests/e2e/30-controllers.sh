@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Scheduler, Deployment/ReplicaSet controllers and node lifecycle (with edge autonomy) on simulated nodes,
+# driven by the real kubectl.
+source "$(dirname "$0")/lib/common.sh"
+start_server --simulate 3 --node-monitor-grace-period 3s
+
+expect_output "simulated nodes are Ready" 'sim-2 +Ready' kubectl get nodes
+expect_output "create deployment" 'deployment.apps/web created' kubectl create deployment web --image=busybox:1.36 --replicas=3
+expect_output "rollout status returns" 'successfully rolled out' kubectl rollout status deployment/web --timeout=60s
+expect_output "3/3 available" '^3/3$' kubectl get deployment web -o jsonpath='{.status.availableReplicas}/{.status.replicas}'
+expect_output "pods spread over the nodes" '^3$' bash -c "KUBECONFIG=$KUBECONFIG command kubectl --cache-dir $work/kube-cache get pods -l app=web -o jsonpath='{range .items[*]}{.spec.nodeName}{\"\\n\"}{end}' | sort -u | wc -l"
+expect_output "set image" 'image updated' kubectl set image deployment/web busybox=busybox:1.37
+expect_output "rolling update completes" 'successfully rolled out' kubectl rollout status deployment/web --timeout=60s
+expect_output "all pods run the new image" '^busybox:1.37 busybox:1.37 busybox:1.37$' kubectl get pods -l app=web -o jsonpath='{.items[*].spec.containers[0].image}'
+expect_output "two revisions" '^2 +<none>' kubectl rollout history deployment/web
+expect_output "rollout undo" 'rolled back' kubectl rollout undo deployment/web
+expect_output "undo completes" 'successfully rolled out' kubectl rollout status deployment/web --timeout=60s
+expect_output "template is back" '^busybox:1.36$' kubectl get deployment web -o jsonpath='{.spec.template.spec.containers[0].image}'
+expect_output "scale" 'scaled' kubectl scale deployment web --replicas=5
+expect_output "scaled out" 'successfully rolled out' kubectl rollout status deployment/web --timeout=60s
+expect_output "5 pods" '^5$' bash -c "KUBECONFIG=$KUBECONFIG command kubectl --cache-dir $work/kube-cache get pods -l app=web --no-headers | grep -c Running"
+
+kubectl run stuck --image=busybox --overrides='{"spec":{"nodeSelector":{"disk":"ssd"}}}' >/dev/null
+sleep 2
+expect_output "impossible nodeSelector stays Pending" 'Pending' kubectl get pod stuck
+expect_output "with a clear event" "0/3 nodes are available: 3 node\(s\) didn't match Pod's node affinity/selector" kubectl describe pod stuck
+
+# Edge autonomy: both sim-1 and sim-2 stop heartbeating; only sim-2's pod is evicted.
+kubectl annotate node sim-1 node.skiff.io/autonomy=true >/dev/null
+for node in sim-1 sim-2; do
+  cat <<YAML | kubectl apply -f - >/dev/null
+apiVersion: v1
+kind: Pod
+metadata: {name: on-$node}
+spec:
+  nodeName: $node
+  tolerations: [{key: node.kubernetes.io/unreachable, operator: Exists, effect: NoExecute, tolerationSeconds: 2}]
+  containers: [{name: c, image: busybox}]
+YAML
+done
+kubectl -n kube-node-lease delete lease sim-1 sim-2 >/dev/null
+for _ in $(seq 60); do
+  kubectl get pod on-sim-2 >/dev/null 2>&1 || break
+  sleep 0.5
+done
+expect_output "unreachable node is NotReady" 'sim-2 +NotReady' kubectl get nodes
+expect_output "and tainted" 'node.kubernetes.io/unreachable' kubectl get node sim-2 -o jsonpath='{.spec.taints}'
+expect_error "its pod was evicted after the toleration" 'NotFound' kubectl get pod on-sim-2
+expect_output "autonomous node is NotReady too" 'sim-1 +NotReady' kubectl get nodes
+expect_output "but keeps its pod" 'on-sim-1' kubectl get pod on-sim-1
+expect_output "and is not tainted" '^$' kubectl get node sim-1 -o jsonpath='{.spec.taints}'
+echo "30-controllers: all passed"
