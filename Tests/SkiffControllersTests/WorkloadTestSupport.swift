@@ -359,3 +359,59 @@ extension FakeCluster {
         Dictionary(grouping: list(.pods).filter { WorkloadPod($0).isActive }) { DaemonSetReconciler.targetNode(of: $0) ?? "" }
     }
 }
+
+extension Fixture {
+    static func statefulSet(name: String = "web", replicas: Int = 3, parallel: Bool = false, partition: Int? = nil) -> JSON {
+        var sts: JSON = [
+            "apiVersion": "apps/v1", "kind": "StatefulSet",
+            "metadata": [
+                "name": .string(name), "namespace": "default", "uid": .string("uid-\(name)"), "generation": 1,
+                "resourceVersion": "1", "creationTimestamp": .string(time(0)),
+            ],
+            "spec": [
+                "replicas": .int(replicas), "serviceName": "nginx", "selector": selector(["app": name]),
+                "template": template(labels: ["app": name]),
+                "podManagementPolicy": parallel ? "Parallel" : "OrderedReady",
+                "updateStrategy": ["type": "RollingUpdate", "rollingUpdate": ["partition": .int(partition ?? 0)]],
+                "revisionHistoryLimit": 10,
+            ],
+        ]
+        if partition == nil { sts["spec"]["updateStrategy"]["rollingUpdate"]["partition"] = 0 }
+        return sts
+    }
+
+    /// kubectl 1.32's `rollout status` verdict for a StatefulSet with the RollingUpdate strategy.
+    static func statefulSetRolloutStatus(_ sts: JSON) -> (done: Bool, message: String) {
+        let status = sts["status"]
+        let observed = status["observedGeneration"].int64Value ?? 0
+        if observed == 0 || (sts["metadata"]["generation"].int64Value ?? 0) > observed {
+            return (false, "Waiting for statefulset spec update to be observed...")
+        }
+        let replicas = sts["spec"]["replicas"].intValue ?? 1
+        if status.int("readyReplicas") < replicas {
+            return (false, "Waiting for \(replicas - status.int("readyReplicas")) pods to be ready...")
+        }
+        if let partition = sts["spec"]["updateStrategy"]["rollingUpdate"]["partition"].intValue, partition > 0 {
+            if status.int("updatedReplicas") < replicas - partition {
+                return (false, "Waiting for partitioned roll out to finish: \(status.int("updatedReplicas")) out of \(replicas - partition) new pods have been updated...")
+            }
+            return (true, "partitioned roll out complete: \(status.int("updatedReplicas")) new pods have been updated...")
+        }
+        if status["updateRevision"] != status["currentRevision"] {
+            return (false, "waiting for statefulset rolling update to complete \(status.int("updatedReplicas")) pods at revision \(status["updateRevision"].stringValue ?? "")...")
+        }
+        return (true, "statefulset rolling update complete \(status.int("currentReplicas")) pods at revision \(status["currentRevision"].stringValue ?? "")...")
+    }
+}
+
+extension FakeCluster {
+    @discardableResult
+    mutating func reconcileStatefulSet(_ name: String = "web") -> WorkloadReconcileResult {
+        guard let sts = get(.statefulSets, name) else { return WorkloadReconcileResult() }
+        let result = StatefulSetReconciler.reconcile(
+            statefulSet: sts, pods: list(.pods), claims: list(.persistentVolumeClaims), revisions: list(.controllerRevisions),
+            now: clock)
+        apply(result.actions)
+        return result
+    }
+}
