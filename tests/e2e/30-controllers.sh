@@ -20,6 +20,17 @@ expect_output "scale" 'scaled' kubectl scale deployment web --replicas=5
 expect_output "scaled out" 'successfully rolled out' kubectl rollout status deployment/web --timeout=60s
 expect_output "5 pods" '^5$' bash -c "KUBECONFIG=$KUBECONFIG command kubectl --cache-dir $work/kube-cache get pods -l app=web --no-headers | grep -c Running"
 
+# Garbage collection: background deletion removes ReplicaSets and pods; orphaning keeps them.
+expect_output "delete deployment" 'deleted' kubectl delete deployment web
+for _ in $(seq 60); do [ -z "$(KUBECONFIG=$KUBECONFIG command kubectl --cache-dir $work/kube-cache get rs,pods -l app=web -o name)" ] && break; sleep 0.5; done
+expect_output "its ReplicaSets and pods are gone" '^$' kubectl get rs,pods -l app=web -o name
+kubectl create deployment keep --image=busybox --replicas=2 >/dev/null
+kubectl rollout status deployment/keep --timeout=60s >/dev/null
+expect_output "delete --cascade=orphan" 'deleted' kubectl delete deployment keep --cascade=orphan
+expect_error "the deployment is gone" 'NotFound' kubectl get deployment keep
+expect_output "its ReplicaSet stays, without owner" '^keep-[a-z0-9]+ *$' kubectl get rs -l app=keep -o jsonpath='{.items[0].metadata.name} {.items[0].metadata.ownerReferences}'
+expect_output "and its pods keep running" '^2$' bash -c "KUBECONFIG=$KUBECONFIG command kubectl --cache-dir $work/kube-cache get pods -l app=keep --no-headers | grep -c Running"
+
 kubectl run stuck --image=busybox --overrides='{"spec":{"nodeSelector":{"disk":"ssd"}}}' >/dev/null
 sleep 2
 expect_output "impossible nodeSelector stays Pending" 'Pending' kubectl get pod stuck

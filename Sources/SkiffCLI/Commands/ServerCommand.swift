@@ -30,7 +30,7 @@ struct ServerCommand: AsyncParsableCommand {
         let control = try ControlPlane.prepare(config, logger: logger)
         let store = try SQLiteStore(path: config.databasePath, logger: logger)
         defer { store.close() }
-        let registry = ObjectRegistry(store: store, logger: logger)
+        let registry = ObjectRegistry(store: store, logger: logger, garbageCollection: true)
         try await registry.seed()
         let customResources = CustomResourceController(registry: registry, logger: logger)
         _ = try await customResources.loadAll()
@@ -54,12 +54,15 @@ struct ServerCommand: AsyncParsableCommand {
         let api = InProcessClusterAPI(registry: registry)
         services.append(.init(service: ServiceAccountController(api: api, logger: logger)))
         services.append(.init(service: SchedulerService(api: api, logger: logger)))
+        services.append(.init(service: GarbageCollector(api: api, logger: logger)))
         services.append(.init(service: WorkloadController.deployments(api: api, logger: logger)))
         services.append(.init(service: WorkloadController.replicaSets(api: api, logger: logger)))
         services.append(
             .init(service: NodeLifecycleController(api: api, gracePeriod: config.nodeMonitorGracePeriod, logger: logger)))
         if let simulated = config.agent.simulate, simulated > 0 {
-            services.append(.init(service: SimulatedNodes(api: api, count: simulated, logger: logger)))
+            // Heartbeats well inside the grace period, as kubelets do (10 s against 40 s by default).
+            let heartbeat = min(Duration.seconds(10), config.nodeMonitorGracePeriod / 4)
+            services.append(.init(service: SimulatedNodes(api: api, count: simulated, heartbeat: heartbeat, logger: logger)))
         } else if !config.disableAgent {
             logger.warning("the embedded agent (kubelet) is not implemented yet; running the control plane only")
         }
