@@ -67,7 +67,11 @@ import Testing
                 "successfulJobsHistoryLimit": 3, "failedJobsHistoryLimit": 1,
                 "jobTemplate": [
                     "metadata": ["labels": ["team": "ops"]],
-                    "spec": ["template": ["spec": ["containers": [["name": "b", "image": "busybox"]], "restartPolicy": "Never"]]],
+                    "spec": [
+                        "template": [
+                            "spec": ["containers": [["name": "b", "image": "busybox"]], "restartPolicy": "Never"]
+                        ]
+                    ],
                 ],
             ],
         ]
@@ -77,7 +81,10 @@ import Testing
 
     static func at(_ text: String) -> Date { WorkloadTime.parse(text) ?? .distantPast }
 
-    static func job(_ name: String, owner: JSON, finished: String? = nil, started: String = "2024-03-10T10:05:00Z", completion: String? = nil) -> JSON {
+    static func job(
+        _ name: String, owner: JSON, finished: String? = nil, started: String = "2024-03-10T10:05:00Z",
+        completion: String? = nil
+    ) -> JSON {
         var job: JSON = [
             "apiVersion": "batch/v1", "kind": "Job",
             "metadata": [
@@ -87,7 +94,9 @@ import Testing
             "status": ["startTime": .string(started)],
         ]
         if let finished {
-            job["status"]["conditions"] = [["type": .string(finished), "status": "True", "lastTransitionTime": .string(completion ?? started)]]
+            job["status"]["conditions"] = [
+                ["type": .string(finished), "status": "True", "lastTransitionTime": .string(completion ?? started)]
+            ]
         }
         if let completion, finished == "Complete" { job["status"]["completionTime"] = .string(completion) }
         return job
@@ -114,16 +123,21 @@ import Testing
     }
 
     @Test func nothingBeforeFirstTime() throws {
-        let result = CronJobReconciler.reconcile(cronJob: Self.cronJob(), jobs: [], now: Self.at("2024-03-10T10:03:00Z"))
+        let result = CronJobReconciler.reconcile(
+            cronJob: Self.cronJob(), jobs: [], now: Self.at("2024-03-10T10:03:00Z"))
         #expect(result.actions.isEmpty)
         #expect(abs((result.requeueAfter ?? 0) - 120.1) < 0.01)
     }
 
     @Test func tracksActiveJobThenCompletion() throws {
         var cronJob = Self.cronJob()
-        cronJob["status"] = ["active": [["kind": "Job", "namespace": "default", "name": "backup-28501085", "apiVersion": "batch/v1"]], "lastScheduleTime": "2024-03-10T10:05:00Z"]
+        cronJob["status"] = [
+            "active": [["kind": "Job", "namespace": "default", "name": "backup-28501085", "apiVersion": "batch/v1"]],
+            "lastScheduleTime": "2024-03-10T10:05:00Z",
+        ]
         let running = Self.job("backup-28501085", owner: cronJob)
-        var result = CronJobReconciler.reconcile(cronJob: cronJob, jobs: [running], now: Self.at("2024-03-10T10:07:00Z"))
+        var result = CronJobReconciler.reconcile(
+            cronJob: cronJob, jobs: [running], now: Self.at("2024-03-10T10:07:00Z"))
         #expect(result.created(.jobs).isEmpty)
         let status = try #require(result.statusUpdates(.cronJobs).first)["status"]
         #expect(status["active"][0]["uid"] == "uid-backup-28501085")
@@ -138,19 +152,33 @@ import Testing
 
     @Test func forbidSkipsWhileActive() throws {
         var cronJob = Self.cronJob(policy: "Forbid")
-        cronJob["status"] = ["active": [["kind": "Job", "namespace": "default", "name": "backup-28501085", "uid": "uid-backup-28501085"]], "lastScheduleTime": "2024-03-10T10:05:00Z"]
+        cronJob["status"] = [
+            "active": [
+                ["kind": "Job", "namespace": "default", "name": "backup-28501085", "uid": "uid-backup-28501085"]
+            ], "lastScheduleTime": "2024-03-10T10:05:00Z",
+        ]
         let running = Self.job("backup-28501085", owner: cronJob)
-        let result = CronJobReconciler.reconcile(cronJob: cronJob, jobs: [running], now: Self.at("2024-03-10T10:10:30Z"))
+        let result = CronJobReconciler.reconcile(
+            cronJob: cronJob, jobs: [running], now: Self.at("2024-03-10T10:10:30Z"))
         #expect(result.created(.jobs).isEmpty)
         #expect(result.events.map(\.reason) == ["JobAlreadyActive"])
     }
 
     @Test func replaceDeletesActiveThenCreates() throws {
         var cronJob = Self.cronJob(policy: "Replace")
-        cronJob["status"] = ["active": [["kind": "Job", "namespace": "default", "name": "backup-28501085", "uid": "uid-backup-28501085"]], "lastScheduleTime": "2024-03-10T10:05:00Z"]
+        cronJob["status"] = [
+            "active": [
+                ["kind": "Job", "namespace": "default", "name": "backup-28501085", "uid": "uid-backup-28501085"]
+            ], "lastScheduleTime": "2024-03-10T10:05:00Z",
+        ]
         let running = Self.job("backup-28501085", owner: cronJob)
-        let result = CronJobReconciler.reconcile(cronJob: cronJob, jobs: [running], now: Self.at("2024-03-10T10:10:30Z"))
-        #expect(result.actions.first == .delete(resource: .jobs, namespace: "default", name: "backup-28501085", preconditionUID: "uid-backup-28501085", propagationPolicy: "Background"))
+        let result = CronJobReconciler.reconcile(
+            cronJob: cronJob, jobs: [running], now: Self.at("2024-03-10T10:10:30Z"))
+        #expect(
+            result.actions.first
+                == .delete(
+                    resource: .jobs, namespace: "default", name: "backup-28501085",
+                    preconditionUID: "uid-backup-28501085", propagationPolicy: "Background"))
         #expect(result.created(.jobs).map(\.name) == ["backup-28501090"])
         let status = try #require(result.statusUpdates(.cronJobs).first)["status"]
         #expect(status["active"].arrayValue?.map { $0["name"] } == ["backup-28501090"])
@@ -158,8 +186,13 @@ import Testing
 
     @Test func allowRunsConcurrently() throws {
         var cronJob = Self.cronJob()
-        cronJob["status"] = ["active": [["kind": "Job", "namespace": "default", "name": "backup-28501085", "uid": "uid-backup-28501085"]], "lastScheduleTime": "2024-03-10T10:05:00Z"]
-        let result = CronJobReconciler.reconcile(cronJob: cronJob, jobs: [Self.job("backup-28501085", owner: cronJob)], now: Self.at("2024-03-10T10:10:30Z"))
+        cronJob["status"] = [
+            "active": [
+                ["kind": "Job", "namespace": "default", "name": "backup-28501085", "uid": "uid-backup-28501085"]
+            ], "lastScheduleTime": "2024-03-10T10:05:00Z",
+        ]
+        let result = CronJobReconciler.reconcile(
+            cronJob: cronJob, jobs: [Self.job("backup-28501085", owner: cronJob)], now: Self.at("2024-03-10T10:10:30Z"))
         #expect(result.created(.jobs).map(\.name) == ["backup-28501090"])
         #expect(result.statusUpdates(.cronJobs).first?["status"]["active"].arrayValue?.count == 2)
     }
@@ -177,16 +210,22 @@ import Testing
     }
 
     @Test func tooManyMissedStillRunsLatest() throws {
-        let result = CronJobReconciler.reconcile(cronJob: Self.cronJob(schedule: "* * * * *"), jobs: [], now: Self.at("2024-03-12T10:00:30Z"))
+        let result = CronJobReconciler.reconcile(
+            cronJob: Self.cronJob(schedule: "* * * * *"), jobs: [], now: Self.at("2024-03-12T10:00:30Z"))
         #expect(result.events.first?.reason == "TooManyMissedTimes")
-        #expect(result.created(.jobs).first?.annotations["batch.kubernetes.io/cronjob-scheduled-timestamp"] == "2024-03-12T10:00:00Z")
+        #expect(
+            result.created(.jobs).first?.annotations["batch.kubernetes.io/cronjob-scheduled-timestamp"]
+                == "2024-03-12T10:00:00Z")
     }
 
     @Test func suspendedAndBadSchedulesDoNothing() {
         var suspended = Self.cronJob()
         suspended["spec"]["suspend"] = true
-        #expect(CronJobReconciler.reconcile(cronJob: suspended, jobs: [], now: Self.at("2024-03-10T11:00:00Z")).actions.isEmpty)
-        let broken = CronJobReconciler.reconcile(cronJob: Self.cronJob(schedule: "every day"), jobs: [], now: Self.at("2024-03-10T11:00:00Z"))
+        #expect(
+            CronJobReconciler.reconcile(cronJob: suspended, jobs: [], now: Self.at("2024-03-10T11:00:00Z")).actions
+                .isEmpty)
+        let broken = CronJobReconciler.reconcile(
+            cronJob: Self.cronJob(schedule: "every day"), jobs: [], now: Self.at("2024-03-10T11:00:00Z"))
         #expect(broken.events.map(\.reason) == ["UnparseableSchedule"])
         #expect(broken.created(.jobs).isEmpty)
     }
@@ -195,13 +234,19 @@ import Testing
         let cronJob = Self.cronJob()
         var jobs: [JSON] = []
         for minute in 0..<5 {
-            jobs.append(Self.job("ok-\(minute)", owner: cronJob, finished: "Complete", started: "2024-03-10T10:0\(minute):00Z", completion: "2024-03-10T10:0\(minute):30Z"))
+            jobs.append(
+                Self.job(
+                    "ok-\(minute)", owner: cronJob, finished: "Complete", started: "2024-03-10T10:0\(minute):00Z",
+                    completion: "2024-03-10T10:0\(minute):30Z"))
         }
         jobs.append(Self.job("bad-1", owner: cronJob, finished: "Failed", started: "2024-03-10T10:01:00Z"))
         jobs.append(Self.job("bad-2", owner: cronJob, finished: "Failed", started: "2024-03-10T10:02:00Z"))
         let result = CronJobReconciler.reconcile(cronJob: cronJob, jobs: jobs, now: Self.at("2024-03-10T10:04:40Z"))
         #expect(result.deleted(.jobs) == ["ok-0", "ok-1", "bad-1"])
-        #expect(result.events.filter { $0.reason == "SuccessfulDelete" }.map(\.message) == ["Deleted job ok-0", "Deleted job ok-1", "Deleted job bad-1"])
+        #expect(
+            result.events.filter { $0.reason == "SuccessfulDelete" }.map(\.message) == [
+                "Deleted job ok-0", "Deleted job ok-1", "Deleted job bad-1",
+            ])
     }
 
     @Test func repeatedReconcileDoesNotDuplicate() throws {
@@ -209,13 +254,19 @@ import Testing
         cluster.put(.cronJobs, Self.cronJob())
         cluster.clock = Self.at("2024-03-10T10:06:00Z")
         for _ in 0..<3 {
-            let result = CronJobReconciler.reconcile(cronJob: cluster.get(.cronJobs, "backup") ?? .null, jobs: cluster.list(.jobs), now: cluster.clock)
+            let result = CronJobReconciler.reconcile(
+                cronJob: cluster.get(.cronJobs, "backup") ?? .null, jobs: cluster.list(.jobs), now: cluster.clock)
             cluster.apply(result.actions)
         }
         #expect(cluster.list(.jobs).map(\.name) == ["backup-28501085"])
-        #expect(cluster.get(.cronJobs, "backup")?["status"]["active"][0]["uid"] == .string(cluster.list(.jobs)[0].uid ?? ""))
+        #expect(
+            cluster.get(.cronJobs, "backup")?["status"]["active"][0]["uid"] == .string(cluster.list(.jobs)[0].uid ?? "")
+        )
         cluster.clock = Self.at("2024-03-10T10:11:00Z")
-        cluster.apply(CronJobReconciler.reconcile(cronJob: cluster.get(.cronJobs, "backup") ?? .null, jobs: cluster.list(.jobs), now: cluster.clock).actions)
+        cluster.apply(
+            CronJobReconciler.reconcile(
+                cronJob: cluster.get(.cronJobs, "backup") ?? .null, jobs: cluster.list(.jobs), now: cluster.clock
+            ).actions)
         #expect(cluster.list(.jobs).count == 2)
     }
 }

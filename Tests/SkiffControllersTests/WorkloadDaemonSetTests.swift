@@ -21,12 +21,15 @@ import Testing
         let pod = try #require(pods.first)
         #expect(pod["metadata"]["generateName"] == "agent-")
         #expect(pod["spec"]["nodeName"].isNull)
-        #expect(pod["spec"]["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"] == [
-            "nodeSelectorTerms": [["matchFields": [["key": "metadata.name", "operator": "In", "values": ["n1"]]]]]
-        ])
+        #expect(
+            pod["spec"]["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"] == [
+                "nodeSelectorTerms": [["matchFields": [["key": "metadata.name", "operator": "In", "values": ["n1"]]]]]
+            ])
         let tolerations = pod["spec"]["tolerations"].arrayValue ?? []
         #expect(tolerations.count == 6)
-        #expect(tolerations.contains(["key": "node.kubernetes.io/unreachable", "operator": "Exists", "effect": "NoExecute"]))
+        #expect(
+            tolerations.contains(["key": "node.kubernetes.io/unreachable", "operator": "Exists", "effect": "NoExecute"])
+        )
         let revision = try #require(result.created(.controllerRevisions).first)
         let hash = try #require(revision["metadata"]["labels"]["controller-revision-hash"].stringValue)
         #expect(revision.name == "agent-\(hash)")
@@ -34,10 +37,11 @@ import Testing
         #expect(revision["data"]["spec"]["template"]["$patch"] == "replace")
         #expect(pod["metadata"]["labels"]["controller-revision-hash"] == .string(hash))
         let status = try #require(result.statusUpdates(.daemonSets).first)["status"]
-        #expect(status == [
-            "currentNumberScheduled": 0, "numberMisscheduled": 0, "desiredNumberScheduled": 3, "numberReady": 0,
-            "observedGeneration": 1, "numberUnavailable": 3,
-        ])
+        #expect(
+            status == [
+                "currentNumberScheduled": 0, "numberMisscheduled": 0, "desiredNumberScheduled": 3, "numberReady": 0,
+                "observedGeneration": 1, "numberUnavailable": 3,
+            ])
     }
 
     @Test func statusWhenRunning() throws {
@@ -47,10 +51,11 @@ import Testing
         cluster.runPods()
         _ = cluster.reconcileDaemonSet(nodes: nodes)
         let status = try #require(cluster.get(.daemonSets, "agent"))["status"]
-        #expect(status == [
-            "currentNumberScheduled": 3, "numberMisscheduled": 0, "desiredNumberScheduled": 3, "numberReady": 3,
-            "observedGeneration": 1, "updatedNumberScheduled": 3, "numberAvailable": 3,
-        ])
+        #expect(
+            status == [
+                "currentNumberScheduled": 3, "numberMisscheduled": 0, "desiredNumberScheduled": 3, "numberReady": 3,
+                "observedGeneration": 1, "updatedNumberScheduled": 3, "numberAvailable": 3,
+            ])
         // Nothing else to do.
         #expect(cluster.reconcileDaemonSet(nodes: nodes).actions.isEmpty)
     }
@@ -58,28 +63,61 @@ import Testing
     @Test func nodeSelectorAndAffinityLimitNodes() {
         var ds = Fixture.daemonSet()
         ds["spec"]["template"]["spec"]["nodeSelector"] = ["disk": "ssd"]
-        let labeled = [Fixture.node("a", labels: ["disk": "ssd", "zone": "z1"]), Fixture.node("b", labels: ["disk": "hdd"]), Fixture.node("c", labels: ["disk": "ssd", "zone": "z2"])]
+        let labeled = [
+            Fixture.node("a", labels: ["disk": "ssd", "zone": "z1"]), Fixture.node("b", labels: ["disk": "hdd"]),
+            Fixture.node("c", labels: ["disk": "ssd", "zone": "z2"]),
+        ]
         var result = DaemonSetReconciler.reconcile(daemonSet: ds, nodes: labeled, pods: [], now: Fixture.epoch)
         #expect(result.created(.pods).compactMap(DaemonSetReconciler.targetNode).sorted() == ["a", "c"])
-        ds["spec"]["template"]["spec"]["affinity"] = ["nodeAffinity": ["requiredDuringSchedulingIgnoredDuringExecution": ["nodeSelectorTerms": [["matchExpressions": [["key": "zone", "operator": "NotIn", "values": ["z1"]]]]]]]]
+        ds["spec"]["template"]["spec"]["affinity"] = [
+            "nodeAffinity": [
+                "requiredDuringSchedulingIgnoredDuringExecution": [
+                    "nodeSelectorTerms": [
+                        ["matchExpressions": [["key": "zone", "operator": "NotIn", "values": ["z1"]]]]
+                    ]
+                ]
+            ]
+        ]
         result = DaemonSetReconciler.reconcile(daemonSet: ds, nodes: labeled, pods: [], now: Fixture.epoch)
         #expect(result.created(.pods).compactMap(DaemonSetReconciler.targetNode) == ["c"])
         // The created pod's affinity is replaced by the pin to its node.
-        #expect(result.created(.pods)[0]["spec"]["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"][0]["matchExpressions"].isNull)
+        #expect(
+            result.created(.pods)[0]["spec"]["affinity"]["nodeAffinity"][
+                "requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"][0]["matchExpressions"].isNull)
     }
 
     @Test func taintsDecideRunAndContinue() {
         let ds = Fixture.daemonSet()
         #expect(DaemonSetReconciler.shouldRun(daemonSet: ds, on: Fixture.node("x")) == (true, true))
-        #expect(DaemonSetReconciler.shouldRun(daemonSet: ds, on: Fixture.node("x", taints: [Fixture.taint("gpu", "NoSchedule")])) == (false, true))
-        #expect(DaemonSetReconciler.shouldRun(daemonSet: ds, on: Fixture.node("x", taints: [Fixture.taint("gpu", "NoExecute")])) == (false, false))
-        #expect(DaemonSetReconciler.shouldRun(daemonSet: ds, on: Fixture.node("x", taints: [Fixture.taint("gpu", "PreferNoSchedule")])) == (true, true))
+        #expect(
+            DaemonSetReconciler.shouldRun(
+                daemonSet: ds, on: Fixture.node("x", taints: [Fixture.taint("gpu", "NoSchedule")])) == (false, true))
+        #expect(
+            DaemonSetReconciler.shouldRun(
+                daemonSet: ds, on: Fixture.node("x", taints: [Fixture.taint("gpu", "NoExecute")])) == (false, false))
+        #expect(
+            DaemonSetReconciler.shouldRun(
+                daemonSet: ds, on: Fixture.node("x", taints: [Fixture.taint("gpu", "PreferNoSchedule")])) == (
+                    true, true
+                ))
         var tolerant = ds
-        tolerant["spec"]["template"]["spec"]["tolerations"] = [["key": "gpu", "operator": "Equal", "value": "yes", "effect": "NoExecute"]]
-        #expect(DaemonSetReconciler.shouldRun(daemonSet: tolerant, on: Fixture.node("x", taints: [Fixture.taint("gpu", "NoExecute", value: "yes")])) == (true, true))
-        #expect(DaemonSetReconciler.shouldRun(daemonSet: tolerant, on: Fixture.node("x", taints: [Fixture.taint("gpu", "NoExecute", value: "no")])) == (false, false))
+        tolerant["spec"]["template"]["spec"]["tolerations"] = [
+            ["key": "gpu", "operator": "Equal", "value": "yes", "effect": "NoExecute"]
+        ]
+        #expect(
+            DaemonSetReconciler.shouldRun(
+                daemonSet: tolerant, on: Fixture.node("x", taints: [Fixture.taint("gpu", "NoExecute", value: "yes")]))
+                == (true, true))
+        #expect(
+            DaemonSetReconciler.shouldRun(
+                daemonSet: tolerant, on: Fixture.node("x", taints: [Fixture.taint("gpu", "NoExecute", value: "no")]))
+                == (false, false))
         tolerant["spec"]["template"]["spec"]["tolerations"] = [["operator": "Exists"]]
-        #expect(DaemonSetReconciler.shouldRun(daemonSet: tolerant, on: Fixture.node("x", taints: [Fixture.taint("anything", "NoExecute")])) == (true, true))
+        #expect(
+            DaemonSetReconciler.shouldRun(
+                daemonSet: tolerant, on: Fixture.node("x", taints: [Fixture.taint("anything", "NoExecute")])) == (
+                    true, true
+                ))
     }
 
     @Test func newNoExecuteTaintEvictsButNoScheduleKeeps() throws {
@@ -102,12 +140,21 @@ import Testing
 
     @Test func removesDuplicateAndFailedPods() throws {
         let ds = Fixture.daemonSet()
-        let a1 = Fixture.pod("a1", owner: ds, ownerResource: .daemonSets, labels: ["app": "agent"], node: "a", created: 0)
-        let a2 = Fixture.pod("a2", owner: ds, ownerResource: .daemonSets, labels: ["app": "agent"], node: "a", created: 5)
-        let b1 = Fixture.pod("b1", owner: ds, ownerResource: .daemonSets, labels: ["app": "agent"], phase: "Failed", ready: false, node: "b")
-        let result = DaemonSetReconciler.reconcile(daemonSet: ds, nodes: [Fixture.node("a"), Fixture.node("b")], pods: [a1, a2, b1], now: Fixture.epoch)
+        let a1 = Fixture.pod(
+            "a1", owner: ds, ownerResource: .daemonSets, labels: ["app": "agent"], node: "a", created: 0)
+        let a2 = Fixture.pod(
+            "a2", owner: ds, ownerResource: .daemonSets, labels: ["app": "agent"], node: "a", created: 5)
+        let b1 = Fixture.pod(
+            "b1", owner: ds, ownerResource: .daemonSets, labels: ["app": "agent"], phase: "Failed", ready: false,
+            node: "b")
+        let result = DaemonSetReconciler.reconcile(
+            daemonSet: ds, nodes: [Fixture.node("a"), Fixture.node("b")], pods: [a1, a2, b1], now: Fixture.epoch)
         #expect(result.deleted(.pods).sorted() == ["a2", "b1"])
-        #expect(result.events.contains { $0.reason == "FailedDaemonPod" && $0.message == "Found failed daemon pod default/b1 on node b, will try to kill it" })
+        #expect(
+            result.events.contains {
+                $0.reason == "FailedDaemonPod"
+                    && $0.message == "Found failed daemon pod default/b1 on node b, will try to kill it"
+            })
     }
 
     /// Rolls a new image across `count` nodes and checks availability at every step.

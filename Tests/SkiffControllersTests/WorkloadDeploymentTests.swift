@@ -13,12 +13,14 @@ import Testing
         return cluster
     }
 
-    @Test(arguments: [
-        ("25%", "25%", 10, 3, 2), ("25%", "25%", 3, 1, 0), ("0%", "0%", 5, 0, 1), (1, 0, 4, 1, 0),
-        ("1%", "25%", 2, 1, 0), ("50%", "50%", 3, 2, 1),
-    ] as [(JSON, JSON, Int, Int, Int)])
+    @Test(
+        arguments: [
+            ("25%", "25%", 10, 3, 2), ("25%", "25%", 3, 1, 0), ("0%", "0%", 5, 0, 1), (1, 0, 4, 1, 0),
+            ("1%", "25%", 2, 1, 0), ("50%", "50%", 3, 2, 1),
+        ] as [(JSON, JSON, Int, Int, Int)])
     func fenceposts(surge: JSON, unavailable: JSON, desired: Int, expectedSurge: Int, expectedUnavailable: Int) {
-        let result = DeploymentReconciler.resolveFenceposts(maxSurge: surge, maxUnavailable: unavailable, desired: desired)
+        let result = DeploymentReconciler.resolveFenceposts(
+            maxSurge: surge, maxUnavailable: unavailable, desired: desired)
         #expect(result.surge == expectedSurge)
         #expect(result.unavailable == expectedUnavailable)
     }
@@ -46,10 +48,11 @@ import Testing
         #expect(rs["spec"]["selector"]["matchLabels"] == ["app": "web", "pod-template-hash": .string(hash)])
         #expect(rs["spec"]["template"]["metadata"]["labels"]["pod-template-hash"] == .string(hash))
         #expect(rs["spec"]["replicas"] == 3)
-        #expect(rs.annotations == [
-            "deployment.kubernetes.io/revision": "1", "deployment.kubernetes.io/desired-replicas": "3",
-            "deployment.kubernetes.io/max-replicas": "4",
-        ])
+        #expect(
+            rs.annotations == [
+                "deployment.kubernetes.io/revision": "1", "deployment.kubernetes.io/desired-replicas": "3",
+                "deployment.kubernetes.io/max-replicas": "4",
+            ])
         #expect(WorkloadReference.controllerUID(of: rs) == "uid-web")
         let status = try #require(result.statusUpdates(.deployments).first)
         #expect(status.annotations["deployment.kubernetes.io/revision"] == "1")
@@ -77,7 +80,10 @@ import Testing
         #expect(conditions[0]["message"] == "Deployment has minimum availability.")
         #expect(conditions[1]["reason"] == "NewReplicaSetAvailable")
         #expect(conditions[1]["message"] == .string("ReplicaSet \"\(rsName)\" has successfully progressed."))
-        #expect(conditions[1].objectValue?.keys == ["type", "status", "lastUpdateTime", "lastTransitionTime", "reason", "message"])
+        #expect(
+            conditions[1].objectValue?.keys == [
+                "type", "status", "lastUpdateTime", "lastTransitionTime", "reason", "message",
+            ])
         #expect(Fixture.rolloutStatus(d).done)
         #expect(cluster.podCounts == (3, 3))
         #expect(cluster.conflicts == 0)
@@ -117,19 +123,29 @@ import Testing
     }
 
     @Test func rollingUpdateDefaults() throws {
-        _ = try roll(replicas: 4, strategy: ["type": "RollingUpdate", "rollingUpdate": ["maxSurge": "25%", "maxUnavailable": "25%"]], surge: 1, unavailable: 1)
+        _ = try roll(
+            replicas: 4,
+            strategy: ["type": "RollingUpdate", "rollingUpdate": ["maxSurge": "25%", "maxUnavailable": "25%"]],
+            surge: 1, unavailable: 1)
     }
 
     @Test func rollingUpdateSurgeOnly() throws {
-        _ = try roll(replicas: 3, strategy: ["type": "RollingUpdate", "rollingUpdate": ["maxSurge": 1, "maxUnavailable": 0]], surge: 1, unavailable: 0)
+        _ = try roll(
+            replicas: 3, strategy: ["type": "RollingUpdate", "rollingUpdate": ["maxSurge": 1, "maxUnavailable": 0]],
+            surge: 1, unavailable: 0)
     }
 
     @Test func rollingUpdateUnavailableOnly() throws {
-        _ = try roll(replicas: 5, strategy: ["type": "RollingUpdate", "rollingUpdate": ["maxSurge": 0, "maxUnavailable": 2]], surge: 0, unavailable: 2)
+        _ = try roll(
+            replicas: 5, strategy: ["type": "RollingUpdate", "rollingUpdate": ["maxSurge": 0, "maxUnavailable": 2]],
+            surge: 0, unavailable: 2)
     }
 
     @Test func rollingUpdateSlowPods() throws {
-        _ = try roll(replicas: 10, strategy: ["type": "RollingUpdate", "rollingUpdate": ["maxSurge": "30%", "maxUnavailable": "20%"]], surge: 3, unavailable: 2, readyEvery: 3)
+        _ = try roll(
+            replicas: 10,
+            strategy: ["type": "RollingUpdate", "rollingUpdate": ["maxSurge": "30%", "maxUnavailable": "20%"]],
+            surge: 3, unavailable: 2, readyEvery: 3)
     }
 
     @Test func rollingProgressesWithReplicaSetUpdatedCondition() throws {
@@ -192,7 +208,9 @@ import Testing
         cluster.step()
         d = try #require(cluster.get(.deployments, "web"))
         progressing = try #require(WorkloadConditions.find("Progressing", in: d["status"]["conditions"]))
-        #expect(["DeploymentResumed", "NewReplicaSetCreated", "ReplicaSetUpdated"].contains(progressing["reason"].stringValue ?? ""))
+        #expect(
+            ["DeploymentResumed", "NewReplicaSetCreated", "ReplicaSetUpdated"].contains(
+                progressing["reason"].stringValue ?? ""))
         for _ in 0..<12 { cluster.step() }
         d = try #require(cluster.get(.deployments, "web"))
         #expect(Fixture.rolloutStatus(d).done)
@@ -200,8 +218,11 @@ import Testing
     }
 
     @Test func undoReusesOldReplicaSetAndBumpsRevision() throws {
-        var cluster = try roll(replicas: 3, strategy: ["type": "RollingUpdate", "rollingUpdate": ["maxSurge": 1, "maxUnavailable": 0]], surge: 1, unavailable: 0)
-        let first = try #require(cluster.list(.replicaSets).first { $0.annotations["deployment.kubernetes.io/revision"] == "1" })
+        var cluster = try roll(
+            replicas: 3, strategy: ["type": "RollingUpdate", "rollingUpdate": ["maxSurge": 1, "maxUnavailable": 0]],
+            surge: 1, unavailable: 0)
+        let first = try #require(
+            cluster.list(.replicaSets).first { $0.annotations["deployment.kubernetes.io/revision"] == "1" })
         // `kubectl rollout undo` (client-side in 1.32) copies the old ReplicaSet's template, minus the hash label.
         cluster.editDeployment {
             var template = first["spec"]["template"]
@@ -224,7 +245,8 @@ import Testing
     @Test func restartAnnotationMakesNewReplicaSet() throws {
         var cluster = Self.settled(Fixture.deployment(replicas: 2))
         cluster.editDeployment {
-            $0["spec"]["template"]["metadata"]["annotations"]["kubectl.kubernetes.io/restartedAt"] = "2026-01-01T00:00:00Z"
+            $0["spec"]["template"]["metadata"]["annotations"]["kubectl.kubernetes.io/restartedAt"] =
+                "2026-01-01T00:00:00Z"
         }
         for _ in 0..<10 { cluster.step() }
         #expect(cluster.list(.replicaSets).count == 2)
@@ -238,7 +260,8 @@ import Testing
             cluster.editDeployment { $0["spec"]["template"]["spec"]["containers"][0]["image"] = .string(image) }
             for _ in 0..<8 { cluster.step() }
         }
-        let revisions = cluster.list(.replicaSets).compactMap { $0.annotations["deployment.kubernetes.io/revision"] }.sorted()
+        let revisions = cluster.list(.replicaSets).compactMap { $0.annotations["deployment.kubernetes.io/revision"] }
+            .sorted()
         #expect(revisions == ["3", "4"])
     }
 
@@ -268,13 +291,15 @@ import Testing
         let hash = TemplateHash.compute(d["spec"]["template"])
         var squatter = Fixture.replicaSet(name: "web-\(hash)", uid: "squatter", replicas: 0, labels: ["other": "x"])
         squatter["spec"]["template"]["spec"]["containers"][0]["image"] = "other:1"
-        let result = DeploymentReconciler.reconcile(deployment: d, replicaSets: [squatter], pods: [], now: Fixture.epoch)
+        let result = DeploymentReconciler.reconcile(
+            deployment: d, replicaSets: [squatter], pods: [], now: Fixture.epoch)
         #expect(result.created(.replicaSets).isEmpty)
         let status = try #require(result.statusUpdates(.deployments).first)
         #expect(status["status"]["collisionCount"] == 1)
         var next = d
         next["status"] = status["status"]
-        let retry = DeploymentReconciler.reconcile(deployment: next, replicaSets: [squatter], pods: [], now: Fixture.epoch)
+        let retry = DeploymentReconciler.reconcile(
+            deployment: next, replicaSets: [squatter], pods: [], now: Fixture.epoch)
         let created = try #require(retry.created(.replicaSets).first)
         #expect(created.name == "web-\(TemplateHash.compute(d["spec"]["template"], collisionCount: 1))")
     }
@@ -294,7 +319,10 @@ import Testing
     }
 
     @Test func scalingDuringRolloutIsProportional() throws {
-        var cluster = Self.settled(Fixture.deployment(replicas: 10, strategy: ["type": "RollingUpdate", "rollingUpdate": ["maxSurge": 3, "maxUnavailable": 2]]))
+        var cluster = Self.settled(
+            Fixture.deployment(
+                replicas: 10,
+                strategy: ["type": "RollingUpdate", "rollingUpdate": ["maxSurge": 3, "maxUnavailable": 2]]))
         cluster.editDeployment { $0["spec"]["template"]["spec"]["containers"][0]["image"] = "nginx:1.26" }
         cluster.step(ready: { _ in false })
         cluster.step(ready: { _ in false })
@@ -306,7 +334,10 @@ import Testing
         #expect(after.reduce(0, +) == 23)
         // Both ReplicaSets grew, in proportion to their size.
         #expect(zip(before, after).allSatisfy { $0.1 > $0.0 })
-        #expect(cluster.list(.replicaSets).allSatisfy { $0.annotations["deployment.kubernetes.io/desired-replicas"] == "20" })
+        #expect(
+            cluster.list(.replicaSets).allSatisfy {
+                $0.annotations["deployment.kubernetes.io/desired-replicas"] == "20"
+            })
     }
 
     @Test func selectingEverythingIsRefused() throws {

@@ -15,9 +15,11 @@ import Testing
         #expect(WorkloadReference.controllerUID(of: pod) == "uid-pi")
         #expect(pod["spec"]["restartPolicy"] == "Never")
         let status = try #require(result.statusUpdates(.jobs).first)["status"]
-        #expect(status == [
-            "startTime": .string(Fixture.time(0)), "active": 1, "terminating": 0, "uncountedTerminatedPods": [:], "ready": 0,
-        ])
+        #expect(
+            status == [
+                "startTime": .string(Fixture.time(0)), "active": 1, "terminating": 0, "uncountedTerminatedPods": [:],
+                "ready": 0,
+            ])
     }
 
     @Test func completesWithConditionsTimeAndEvent() throws {
@@ -38,10 +40,15 @@ import Testing
         #expect(conditions.map { $0["type"] } == ["SuccessCriteriaMet", "Complete"])
         #expect(conditions[1]["reason"] == "CompletionsReached")
         #expect(conditions[1]["message"] == "Reached expected number of succeeded pods")
-        #expect(conditions[1].objectValue?.keys == ["type", "status", "lastProbeTime", "lastTransitionTime", "reason", "message"])
-        #expect(status.objectValue?.keys == [
-            "conditions", "startTime", "completionTime", "succeeded", "terminating", "uncountedTerminatedPods", "ready",
-        ])
+        #expect(
+            conditions[1].objectValue?.keys == [
+                "type", "status", "lastProbeTime", "lastTransitionTime", "reason", "message",
+            ])
+        #expect(
+            status.objectValue?.keys == [
+                "conditions", "startTime", "completionTime", "succeeded", "terminating", "uncountedTerminatedPods",
+                "ready",
+            ])
         #expect(result.events.map(\.reason) == ["Completed"])
         #expect(JobReconciler.isFinished(job))
         // Finished Jobs are left alone.
@@ -123,12 +130,19 @@ import Testing
     @Test func ttlAfterFinishedDeletesForeground() throws {
         var job = Fixture.job()
         job["spec"]["ttlSecondsAfterFinished"] = 100
-        job["status"]["conditions"] = [["type": "Complete", "status": "True", "lastTransitionTime": .string(Fixture.time(0))]]
+        job["status"]["conditions"] = [
+            ["type": "Complete", "status": "True", "lastTransitionTime": .string(Fixture.time(0))]
+        ]
         let early = JobReconciler.reconcile(job: job, pods: [], now: Fixture.epoch.addingTimeInterval(40))
         #expect(early.actions.isEmpty)
         #expect(early.requeueAfter == 60)
         let late = JobReconciler.reconcile(job: job, pods: [], now: Fixture.epoch.addingTimeInterval(100))
-        #expect(late.actions == [.delete(resource: .jobs, namespace: "default", name: "pi", preconditionUID: "uid-pi", propagationPolicy: "Foreground")])
+        #expect(
+            late.actions == [
+                .delete(
+                    resource: .jobs, namespace: "default", name: "pi", preconditionUID: "uid-pi",
+                    propagationPolicy: "Foreground")
+            ])
     }
 
     @Test func workQueueJobCompletesWhenAnySucceededAndNoneActive() throws {
@@ -166,7 +180,9 @@ import Testing
         cluster.finishPod(pod0.name ?? "", phase: "Failed")
         cluster.clock = cluster.clock.addingTimeInterval(11)
         _ = cluster.reconcileJob()
-        let indexes = cluster.list(.pods).filter { WorkloadPod($0).isActive }.compactMap { $0.annotations[JobReconciler.completionIndexKey] }.sorted()
+        let indexes = cluster.list(.pods).filter { WorkloadPod($0).isActive }.compactMap {
+            $0.annotations[JobReconciler.completionIndexKey]
+        }.sorted()
         #expect(indexes == ["0", "2"])
     }
 
@@ -186,7 +202,8 @@ import Testing
         cluster.apply([.update(resource: .jobs, object: job)])
         let result = cluster.reconcileJob()
         #expect(result.deleted(.pods).count == 3)
-        let suspended = WorkloadConditions.find("Suspended", in: cluster.get(.jobs, "pi")?["status"]["conditions"] ?? .null)
+        let suspended = WorkloadConditions.find(
+            "Suspended", in: cluster.get(.jobs, "pi")?["status"]["conditions"] ?? .null)
         #expect(suspended?["status"] == "True")
         #expect(suspended?["reason"] == "JobSuspended")
         #expect(result.events.contains { $0.reason == "Suspended" })

@@ -19,13 +19,18 @@ import Testing
         #expect(pod["metadata"]["labels"] == ["app": "web"])
         #expect(pod["spec"] == rs["spec"]["template"]["spec"])
         let reference = try #require(pod["metadata"]["ownerReferences"][0].objectValue)
-        #expect(JSON.object(reference) == [
-            "apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "web-rs", "uid": "rs-uid", "controller": true,
-            "blockOwnerDeletion": true,
-        ])
+        #expect(
+            JSON.object(reference) == [
+                "apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "web-rs", "uid": "rs-uid", "controller": true,
+                "blockOwnerDeletion": true,
+            ])
         // Status counts only what exists now; creations show up next time.
         let status = try #require(result.statusUpdates(.replicaSets).first)["status"]
-        #expect(status == ["replicas": 1, "fullyLabeledReplicas": 1, "readyReplicas": 1, "availableReplicas": 1, "observedGeneration": 1])
+        #expect(
+            status == [
+                "replicas": 1, "fullyLabeledReplicas": 1, "readyReplicas": 1, "availableReplicas": 1,
+                "observedGeneration": 1,
+            ])
     }
 
     @Test func scaleDownPrefersUnscheduledPendingNotReadyNewer() {
@@ -51,7 +56,8 @@ import Testing
         cheap["metadata"]["annotations"] = ["controller.kubernetes.io/pod-deletion-cost": "-10"]
         let crashy = Fixture.pod("crashy", owner: rs, created: 0, restarts: 4)
         let plain = Fixture.pod("plain", owner: rs, created: 0)
-        let deleted = ReplicaSetReconciler.reconcile(replicaSet: rs, pods: [plain, crashy, cheap], now: now).deleted(.pods)
+        let deleted = ReplicaSetReconciler.reconcile(replicaSet: rs, pods: [plain, crashy, cheap], now: now).deleted(
+            .pods)
         #expect(deleted == ["cheap", "crashy"])
     }
 
@@ -77,7 +83,8 @@ import Testing
         var rs = Fixture.replicaSet(replicas: 3)
         rs["metadata"]["deletionTimestamp"] = .string(Fixture.time(50))
         let result = ReplicaSetReconciler.reconcile(
-            replicaSet: rs, pods: [Fixture.pod("orphan"), Fixture.pod("mine-bad", owner: rs, labels: ["x": "y"])], now: now)
+            replicaSet: rs, pods: [Fixture.pod("orphan"), Fixture.pod("mine-bad", owner: rs, labels: ["x": "y"])],
+            now: now)
         #expect(result.created(.pods).isEmpty)
         #expect(result.updated(.pods).isEmpty)
     }
@@ -107,7 +114,10 @@ import Testing
 
     @Test func noStatusWriteWhenUnchanged() {
         var rs = Fixture.replicaSet(replicas: 1)
-        rs["status"] = ["replicas": 1, "fullyLabeledReplicas": 1, "readyReplicas": 1, "availableReplicas": 1, "observedGeneration": 1]
+        rs["status"] = [
+            "replicas": 1, "fullyLabeledReplicas": 1, "readyReplicas": 1, "availableReplicas": 1,
+            "observedGeneration": 1,
+        ]
         let result = ReplicaSetReconciler.reconcile(replicaSet: rs, pods: [Fixture.pod("a", owner: rs)], now: now)
         #expect(result.actions.isEmpty)
         #expect(result.requeueAfter == nil)
@@ -117,7 +127,9 @@ import Testing
         var rs = Fixture.replicaSet(replicas: 2)
         rs["spec"]["template"]["metadata"]["labels"]["tier"] = "front"
         let pods = [Fixture.pod("a", owner: rs), Fixture.pod("b", owner: rs, labels: ["app": "web", "tier": "front"])]
-        let status = try #require(ReplicaSetReconciler.reconcile(replicaSet: rs, pods: pods, now: now).statusUpdates(.replicaSets).first)["status"]
+        let status = try #require(
+            ReplicaSetReconciler.reconcile(replicaSet: rs, pods: pods, now: now).statusUpdates(.replicaSets).first)[
+                "status"]
         #expect(status.int("replicas") == 2)
         #expect(status.int("fullyLabeledReplicas") == 1)
     }

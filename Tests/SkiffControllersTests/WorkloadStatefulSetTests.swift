@@ -7,7 +7,8 @@ import Testing
 @Suite struct WorkloadStatefulSetTests {
     @Test func parsesOrdinals() {
         #expect(StatefulSetReconciler.parentAndOrdinal("web-12").map { $0.parent == "web" && $0.ordinal == 12 } == true)
-        #expect(StatefulSetReconciler.parentAndOrdinal("my-db-0").map { $0.parent == "my-db" && $0.ordinal == 0 } == true)
+        #expect(
+            StatefulSetReconciler.parentAndOrdinal("my-db-0").map { $0.parent == "my-db" && $0.ordinal == 0 } == true)
         #expect(StatefulSetReconciler.parentAndOrdinal("web") == nil)
         #expect(StatefulSetReconciler.parentAndOrdinal("web-x1") == nil)
     }
@@ -81,10 +82,12 @@ import Testing
 
     @Test func volumeClaimTemplatesBecomePerOrdinalClaims() throws {
         var sts = Fixture.statefulSet(replicas: 2, parallel: true)
-        sts["spec"]["volumeClaimTemplates"] = [[
-            "metadata": ["name": "data"],
-            "spec": ["accessModes": ["ReadWriteOnce"], "resources": ["requests": ["storage": "1Gi"]]],
-        ]]
+        sts["spec"]["volumeClaimTemplates"] = [
+            [
+                "metadata": ["name": "data"],
+                "spec": ["accessModes": ["ReadWriteOnce"], "resources": ["requests": ["storage": "1Gi"]]],
+            ]
+        ]
         var cluster = FakeCluster()
         cluster.put(.statefulSets, sts)
         let result = cluster.reconcileStatefulSet()
@@ -149,7 +152,10 @@ import Testing
         sts = try #require(cluster.get(.statefulSets, "web"))
         #expect(sts["status"].int("updatedReplicas") == 1)
         #expect(sts["status"]["currentRevision"] == oldRevision)
-        #expect(Fixture.statefulSetRolloutStatus(sts) == (true, "partitioned roll out complete: 1 new pods have been updated..."))
+        #expect(
+            Fixture.statefulSetRolloutStatus(sts) == (
+                true, "partitioned roll out complete: 1 new pods have been updated..."
+            ))
         // A pod below the partition that is recreated keeps the current (old) template.
         cluster.apply([.delete(resource: .pods, namespace: "default", name: "web-0", preconditionUID: nil)])
         cluster.reconcileStatefulSet()
@@ -168,9 +174,11 @@ import Testing
     @Test func statusShape() throws {
         let cluster = settled(Fixture.statefulSet(replicas: 2))
         let status = try #require(cluster.get(.statefulSets, "web"))["status"]
-        #expect(status.objectValue?.keys == [
-            "observedGeneration", "replicas", "readyReplicas", "currentReplicas", "updatedReplicas", "currentRevision",
-            "updateRevision", "collisionCount", "availableReplicas",
-        ])
+        #expect(
+            status.objectValue?.keys == [
+                "observedGeneration", "replicas", "readyReplicas", "currentReplicas", "updatedReplicas",
+                "currentRevision",
+                "updateRevision", "collisionCount", "availableReplicas",
+            ])
     }
 }

@@ -11,7 +11,9 @@ enum Fixture {
 
     static func template(labels: [String: String], image: String = "nginx:1.25") -> JSON {
         [
-            "metadata": ["labels": .object(JSONObject(labels.sorted { $0.key < $1.key }.map { ($0.key, JSON.string($0.value)) }))],
+            "metadata": [
+                "labels": .object(JSONObject(labels.sorted { $0.key < $1.key }.map { ($0.key, JSON.string($0.value)) }))
+            ],
             "spec": ["containers": [["name": "app", "image": .string(image)]], "restartPolicy": "Always"],
         ]
     }
@@ -29,7 +31,8 @@ enum Fixture {
             "metadata": [
                 "name": .string(name), "namespace": "default", "uid": .string(uid), "generation": .int(generation),
                 "resourceVersion": "10", "creationTimestamp": .string(time(0)),
-                "labels": .object(JSONObject(labels.sorted { $0.key < $1.key }.map { ($0.key, JSON.string($0.value)) })),
+                "labels": .object(
+                    JSONObject(labels.sorted { $0.key < $1.key }.map { ($0.key, JSON.string($0.value)) })),
             ],
             "spec": ["replicas": .int(replicas), "selector": selector(labels), "template": template(labels: labels)],
         ]
@@ -47,7 +50,8 @@ enum Fixture {
             "metadata": [
                 "name": .string(name), "namespace": "default", "uid": .string("uid-\(name)"),
                 "resourceVersion": "5", "creationTimestamp": .string(time(created)),
-                "labels": .object(JSONObject(labels.sorted { $0.key < $1.key }.map { ($0.key, JSON.string($0.value)) })),
+                "labels": .object(
+                    JSONObject(labels.sorted { $0.key < $1.key }.map { ($0.key, JSON.string($0.value)) })),
             ],
             "spec": ["containers": [["name": "app", "image": "nginx:1.25"]]],
             "status": ["phase": .string(phase)],
@@ -190,7 +194,9 @@ extension Fixture {
             "spec": [
                 "replicas": .int(replicas), "selector": selector(["app": name]),
                 "template": template(labels: ["app": name], image: image),
-                "strategy": strategy ?? ["type": "RollingUpdate", "rollingUpdate": ["maxUnavailable": "25%", "maxSurge": "25%"]],
+                "strategy": strategy ?? [
+                    "type": "RollingUpdate", "rollingUpdate": ["maxUnavailable": "25%", "maxSurge": "25%"],
+                ],
                 "revisionHistoryLimit": .int(revisionHistoryLimit),
             ],
         ]
@@ -212,13 +218,22 @@ extension Fixture {
         let replicas = d["spec"]["replicas"].intValue ?? 1
         let updated = status.int("updatedReplicas")
         if updated < replicas {
-            return (false, "Waiting for deployment \"\(name)\" rollout to finish: \(updated) out of \(replicas) new replicas have been updated...")
+            return (
+                false,
+                "Waiting for deployment \"\(name)\" rollout to finish: \(updated) out of \(replicas) new replicas have been updated..."
+            )
         }
         if status.int("replicas") > updated {
-            return (false, "Waiting for deployment \"\(name)\" rollout to finish: \(status.int("replicas") - updated) old replicas are pending termination...")
+            return (
+                false,
+                "Waiting for deployment \"\(name)\" rollout to finish: \(status.int("replicas") - updated) old replicas are pending termination..."
+            )
         }
         if status.int("availableReplicas") < updated {
-            return (false, "Waiting for deployment \"\(name)\" rollout to finish: \(status.int("availableReplicas")) of \(updated) updated replicas are available...")
+            return (
+                false,
+                "Waiting for deployment \"\(name)\" rollout to finish: \(status.int("availableReplicas")) of \(updated) updated replicas are available..."
+            )
         }
         return (true, "deployment \"\(name)\" successfully rolled out")
     }
@@ -297,11 +312,19 @@ extension FakeCluster {
     mutating func finishPod(_ name: String, phase: String) {
         guard var pod = get(.pods, name) else { return }
         pod["status"]["phase"] = .string(phase)
-        pod["status"]["conditions"] = [["type": "Ready", "status": "False", "lastTransitionTime": .string(WorkloadTime.format(clock))]]
-        pod["status"]["containerStatuses"] = [[
-            "name": "pi", "restartCount": 0,
-            "state": ["terminated": ["exitCode": phase == "Succeeded" ? 0 : 1, "finishedAt": .string(WorkloadTime.format(clock))]],
-        ]]
+        pod["status"]["conditions"] = [
+            ["type": "Ready", "status": "False", "lastTransitionTime": .string(WorkloadTime.format(clock))]
+        ]
+        pod["status"]["containerStatuses"] = [
+            [
+                "name": "pi", "restartCount": 0,
+                "state": [
+                    "terminated": [
+                        "exitCode": phase == "Succeeded" ? 0 : 1, "finishedAt": .string(WorkloadTime.format(clock)),
+                    ]
+                ],
+            ]
+        ]
         pod["metadata"]["resourceVersion"] = nextVersion()
         objects[.pods]?[name] = pod
     }
@@ -315,7 +338,11 @@ extension Fixture {
             "apiVersion": "v1", "kind": "Node",
             "metadata": [
                 "name": .string(name), "uid": .string("uid-\(name)"),
-                "labels": .object(JSONObject(([("kubernetes.io/hostname", name)] + labels.sorted { $0.key < $1.key }).map { ($0.0, JSON.string($0.1)) })),
+                "labels": .object(
+                    JSONObject(
+                        ([("kubernetes.io/hostname", name)] + labels.sorted { $0.key < $1.key }).map {
+                            ($0.0, JSON.string($0.1))
+                        })),
             ],
             "spec": [:],
         ]
@@ -338,7 +365,9 @@ extension Fixture {
             ],
             "spec": [
                 "selector": selector(["app": name]), "template": template(labels: ["app": name], image: "agent:1"),
-                "updateStrategy": ["type": "RollingUpdate", "rollingUpdate": ["maxUnavailable": maxUnavailable, "maxSurge": maxSurge]],
+                "updateStrategy": [
+                    "type": "RollingUpdate", "rollingUpdate": ["maxUnavailable": maxUnavailable, "maxSurge": maxSurge],
+                ],
                 "revisionHistoryLimit": 10,
             ],
         ]
@@ -356,12 +385,16 @@ extension FakeCluster {
 
     /// Daemon pods by the node they run on or target.
     var podsByNode: [String: [JSON]] {
-        Dictionary(grouping: list(.pods).filter { WorkloadPod($0).isActive }) { DaemonSetReconciler.targetNode(of: $0) ?? "" }
+        Dictionary(grouping: list(.pods).filter { WorkloadPod($0).isActive }) {
+            DaemonSetReconciler.targetNode(of: $0) ?? ""
+        }
     }
 }
 
 extension Fixture {
-    static func statefulSet(name: String = "web", replicas: Int = 3, parallel: Bool = false, partition: Int? = nil) -> JSON {
+    static func statefulSet(name: String = "web", replicas: Int = 3, parallel: Bool = false, partition: Int? = nil)
+        -> JSON
+    {
         var sts: JSON = [
             "apiVersion": "apps/v1", "kind": "StatefulSet",
             "metadata": [
@@ -393,14 +426,25 @@ extension Fixture {
         }
         if let partition = sts["spec"]["updateStrategy"]["rollingUpdate"]["partition"].intValue, partition > 0 {
             if status.int("updatedReplicas") < replicas - partition {
-                return (false, "Waiting for partitioned roll out to finish: \(status.int("updatedReplicas")) out of \(replicas - partition) new pods have been updated...")
+                return (
+                    false,
+                    "Waiting for partitioned roll out to finish: \(status.int("updatedReplicas")) out of \(replicas - partition) new pods have been updated..."
+                )
             }
-            return (true, "partitioned roll out complete: \(status.int("updatedReplicas")) new pods have been updated...")
+            return (
+                true, "partitioned roll out complete: \(status.int("updatedReplicas")) new pods have been updated..."
+            )
         }
         if status["updateRevision"] != status["currentRevision"] {
-            return (false, "waiting for statefulset rolling update to complete \(status.int("updatedReplicas")) pods at revision \(status["updateRevision"].stringValue ?? "")...")
+            return (
+                false,
+                "waiting for statefulset rolling update to complete \(status.int("updatedReplicas")) pods at revision \(status["updateRevision"].stringValue ?? "")..."
+            )
         }
-        return (true, "statefulset rolling update complete \(status.int("currentReplicas")) pods at revision \(status["currentRevision"].stringValue ?? "")...")
+        return (
+            true,
+            "statefulset rolling update complete \(status.int("currentReplicas")) pods at revision \(status["currentRevision"].stringValue ?? "")..."
+        )
     }
 }
 
@@ -409,7 +453,8 @@ extension FakeCluster {
     mutating func reconcileStatefulSet(_ name: String = "web") -> WorkloadReconcileResult {
         guard let sts = get(.statefulSets, name) else { return WorkloadReconcileResult() }
         let result = StatefulSetReconciler.reconcile(
-            statefulSet: sts, pods: list(.pods), claims: list(.persistentVolumeClaims), revisions: list(.controllerRevisions),
+            statefulSet: sts, pods: list(.pods), claims: list(.persistentVolumeClaims),
+            revisions: list(.controllerRevisions),
             now: clock)
         apply(result.actions)
         return result

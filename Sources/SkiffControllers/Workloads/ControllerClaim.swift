@@ -37,7 +37,8 @@ public enum ControllerClaim {
                     result.claimed.append(object)
                 } else if !ownerDeleting {
                     result.actions.append(
-                        .update(resource: resource, object: WorkloadReference.removing(ownerUID: ownerUID, from: object)))
+                        .update(
+                            resource: resource, object: WorkloadReference.removing(ownerUID: ownerUID, from: object)))
                 }
                 continue
             }

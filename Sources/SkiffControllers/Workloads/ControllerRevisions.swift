@@ -72,14 +72,16 @@ public enum ControllerRevisions {
         if input.contains(where: { $0.name == name }) {
             return History(current: revision, old: old, actions: actions, collisionCount: (collisionCount ?? 0) + 1)
         }
-        actions.append(.create(resource: .controllerRevisions, namespace: owner.namespace ?? "default", object: revision))
+        actions.append(
+            .create(resource: .controllerRevisions, namespace: owner.namespace ?? "default", object: revision))
         return History(current: revision, old: old, actions: actions, collisionCount: nil)
     }
 
     /// Old revisions to delete: the oldest beyond `limit`, skipping any a live pod still uses (by `hashes`).
     public static func excess(_ old: [JSON], limit: Int, inUse hashes: Set<String>) -> [JSON] {
         let candidates = old.filter {
-            $0["metadata"]["deletionTimestamp"].isNull && !hashes.contains($0["metadata"]["labels"][hashLabel].stringValue ?? "")
+            $0["metadata"]["deletionTimestamp"].isNull
+                && !hashes.contains($0["metadata"]["labels"][hashLabel].stringValue ?? "")
                 && !hashes.contains($0.name ?? "")
         }
         let count = candidates.count - limit

@@ -88,7 +88,9 @@ struct CronJobSync {
     }
 
     static func reference(to job: JSON) -> JSON {
-        var reference: JSON = ["kind": "Job", "namespace": .string(job.namespace ?? "default"), "name": .string(job.name ?? "")]
+        var reference: JSON = [
+            "kind": "Job", "namespace": .string(job.namespace ?? "default"), "name": .string(job.name ?? ""),
+        ]
         if let uid = job.uid { reference["uid"] = .string(uid) }
         reference["apiVersion"] = "batch/v1"
         if let version = job.resourceVersion { reference["resourceVersion"] = .string(version) }
@@ -108,7 +110,8 @@ struct CronJobSync {
         do {
             schedule = try CronSchedule(parsing: text)
         } catch {
-            writes.event(cronJob, "Warning", "UnparseableSchedule", "unparseable schedule: \"\(text)\" : \(error.message)")
+            writes.event(
+                cronJob, "Warning", "UnparseableSchedule", "unparseable schedule: \"\(text)\" : \(error.message)")
             return
         }
         let recent = CronJobReconciler.mostRecentScheduleTime(
@@ -122,14 +125,16 @@ struct CronJobSync {
         if recent.missed > CronJobReconciler.manyMissedLimit {
             writes.event(
                 cronJob, "Warning", "TooManyMissedTimes",
-                "too many missed start times: \(recent.missed). Set or decrease .spec.startingDeadlineSeconds or check clock skew")
+                "too many missed start times: \(recent.missed). Set or decrease .spec.startingDeadlineSeconds or check clock skew"
+            )
         }
         defer { requeueForNext(schedule) }
         guard let scheduled = recent.mostRecent else { return }
         if let deadline = cronJob["spec"]["startingDeadlineSeconds"].intValue,
             scheduled.addingTimeInterval(TimeInterval(deadline)) < now
         {
-            writes.event(cronJob, "Warning", "MissSchedule", "Missed scheduled time to start a job: \(Self.rfc1123(scheduled))")
+            writes.event(
+                cronJob, "Warning", "MissSchedule", "Missed scheduled time to start a job: \(Self.rfc1123(scheduled))")
             return
         }
         let jobName = CronJobReconciler.jobName(cronJob: name, scheduledTime: scheduled)
@@ -147,9 +152,12 @@ struct CronJobSync {
         }
         if policy == "Replace" {
             for reference in active {
-                let job = jobs.first { Self.isActiveReference(reference, to: $0) } ?? [
-                    "metadata": ["name": reference["name"], "namespace": reference["namespace"], "uid": reference["uid"]]
-                ]
+                let job =
+                    jobs.first { Self.isActiveReference(reference, to: $0) } ?? [
+                        "metadata": [
+                            "name": reference["name"], "namespace": reference["namespace"], "uid": reference["uid"],
+                        ]
+                    ]
                 deleteJob(job)
             }
         }
@@ -160,7 +168,10 @@ struct CronJobSync {
             writes.event(cronJob, "Normal", "SuccessfulCreate", "Created job \(jobName)")
         }
         // The uid is not known until the Job exists; the next sync fills it in from the observed Job.
-        var reference: JSON = ["kind": "Job", "namespace": .string(cronJob.namespace ?? "default"), "name": .string(jobName), "apiVersion": "batch/v1"]
+        var reference: JSON = [
+            "kind": "Job", "namespace": .string(cronJob.namespace ?? "default"), "name": .string(jobName),
+            "apiVersion": "batch/v1",
+        ]
         if let existing = jobs.first(where: { $0.name == jobName }) { reference = Self.reference(to: existing) }
         var list = active
         list.append(reference)
@@ -205,7 +216,8 @@ struct CronJobSync {
             guard !reference["uid"].isNull, !jobs.contains(where: { Self.isActiveReference(reference, to: $0) }) else {
                 return false
             }
-            writes.event(cronJob, "Normal", "MissingJob", "Active job went missing: \(reference["name"].stringValue ?? "")")
+            writes.event(
+                cronJob, "Normal", "MissingJob", "Active job went missing: \(reference["name"].stringValue ?? "")")
             return true
         }
         active = list
@@ -217,7 +229,9 @@ struct CronJobSync {
     func newJob(name jobName: String, scheduled: Date) -> JSON {
         let template = cronJob["spec"]["jobTemplate"]
         var metadata: JSON = ["name": .string(jobName), "namespace": .string(cronJob.namespace ?? "default")]
-        if let labels = template["metadata"]["labels"].objectValue, !labels.isEmpty { metadata["labels"] = .object(labels) }
+        if let labels = template["metadata"]["labels"].objectValue, !labels.isEmpty {
+            metadata["labels"] = .object(labels)
+        }
         var annotations = template["metadata"]["annotations"].objectValue.map(JSON.object) ?? .emptyObject
         annotations[CronJobReconciler.scheduledTimestampAnnotation] = WorkloadTime.json(scheduled)
         metadata["annotations"] = annotations
@@ -288,7 +302,8 @@ struct CronJobSync {
         let monthName = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"][month - 1]
         let secondOfDay = CronSchedule.floorMod(seconds, 86_400)
         func pad(_ value: Int) -> String { value < 10 ? "0\(value)" : String(value) }
-        return "\(weekday), \(pad(day)) \(monthName) \(year) \(pad(secondOfDay / 3600)):\(pad(secondOfDay / 60 % 60)):\(pad(secondOfDay % 60)) +0000"
+        return
+            "\(weekday), \(pad(day)) \(monthName) \(year) \(pad(secondOfDay / 3600)):\(pad(secondOfDay / 60 % 60)):\(pad(secondOfDay % 60)) +0000"
     }
 
     /// Status members in the Go struct's order.

@@ -38,7 +38,10 @@ public struct CronSchedule: Sendable, Hashable {
     private static let dayBounds = Bounds(min: 1, max: 31, names: [:])
     private static let monthBounds = Bounds(
         min: 1, max: 12,
-        names: ["jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "oct": 10, "nov": 11, "dec": 12])
+        names: [
+            "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "oct": 10,
+            "nov": 11, "dec": 12,
+        ])
     private static let weekdayBounds = Bounds(
         min: 0, max: 6, names: ["sun": 0, "mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6])
 
@@ -151,7 +154,9 @@ public struct CronSchedule: Sendable, Hashable {
         default:
             throw ParseError("too many slashes: \(text)")
         }
-        if start < bounds.min { throw ParseError("beginning of range (\(start)) below minimum (\(bounds.min)): \(text)") }
+        if start < bounds.min {
+            throw ParseError("beginning of range (\(start)) below minimum (\(bounds.min)): \(text)")
+        }
         if end > bounds.max { throw ParseError("end of range (\(end)) above maximum (\(bounds.max)): \(text)") }
         if start > end { throw ParseError("beginning of range (\(start)) beyond end of range (\(end)): \(text)") }
         if step == 0 { throw ParseError("step of range should be a positive number: \(text)") }

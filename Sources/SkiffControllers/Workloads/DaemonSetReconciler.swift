@@ -37,11 +37,16 @@ public enum DaemonSetReconciler {
     /// runs there may continue (it may despite an untolerated NoSchedule taint, not despite NoExecute).
     public static func shouldRun(daemonSet: JSON, on node: JSON) -> (run: Bool, continueRunning: Bool) {
         let spec = addingDefaultTolerations(daemonSet["spec"]["template"]["spec"])
-        if let nodeName = spec["nodeName"].stringValue, !nodeName.isEmpty, nodeName != node.name { return (false, false) }
+        if let nodeName = spec["nodeName"].stringValue, !nodeName.isEmpty, nodeName != node.name {
+            return (false, false)
+        }
         guard WorkloadNodeFit.matchesAffinity(podSpec: spec, node: node) else { return (false, false) }
         let tolerations = spec["tolerations"].arrayValue ?? []
-        if WorkloadNodeFit.untoleratedTaint(node: node, tolerations: tolerations, effects: ["NoSchedule", "NoExecute"]) != nil {
-            let noExecute = WorkloadNodeFit.untoleratedTaint(node: node, tolerations: tolerations, effects: ["NoExecute"])
+        if WorkloadNodeFit.untoleratedTaint(node: node, tolerations: tolerations, effects: ["NoSchedule", "NoExecute"])
+            != nil
+        {
+            let noExecute = WorkloadNodeFit.untoleratedTaint(
+                node: node, tolerations: tolerations, effects: ["NoExecute"])
             return (false, noExecute == nil)
         }
         return (true, true)
@@ -50,7 +55,8 @@ public enum DaemonSetReconciler {
     /// The node a daemon pod targets: `spec.nodeName`, else the node its affinity pins it to.
     public static func targetNode(of pod: JSON) -> String? {
         if let name = pod["spec"]["nodeName"].stringValue, !name.isEmpty { return name }
-        let terms = pod["spec"]["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"]
+        let terms = pod["spec"]["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"][
+            "nodeSelectorTerms"]
         for term in terms.arrayValue ?? [] {
             for field in term["matchFields"].arrayValue ?? []
             where field["key"] == "metadata.name" && field["operator"] == "In" {
@@ -92,12 +98,16 @@ struct DaemonSetSync {
     }
 
     var minReadySeconds: Int { ds["spec"]["minReadySeconds"].intValue ?? 0 }
-    var isRollingUpdate: Bool { (ds["spec"]["updateStrategy"]["type"].stringValue ?? "RollingUpdate") == "RollingUpdate" }
+    var isRollingUpdate: Bool {
+        (ds["spec"]["updateStrategy"]["type"].stringValue ?? "RollingUpdate") == "RollingUpdate"
+    }
 
     mutating func run(pods: [JSON], revisions: [JSON]) {
         guard let selector = try? LabelSelector(labelSelector: ds["spec"]["selector"]) else { return }
         if selector.isEverything {
-            writes.event(ds, "Warning", "SelectingAll", "This daemon set is selecting all pods. A non-empty selector is required.")
+            writes.event(
+                ds, "Warning", "SelectingAll",
+                "This daemon set is selecting all pods. A non-empty selector is required.")
             return
         }
         let history = ControllerRevisions.sync(owner: ds, ownerResource: .daemonSets, revisions: revisions)
@@ -108,7 +118,8 @@ struct DaemonSetSync {
         }
         hash = history.current["metadata"]["labels"][ControllerRevisions.hashLabel].stringValue ?? ""
 
-        let claim = ControllerClaim.claim(pods, resource: .pods, owner: ds, ownerResource: .daemonSets, selector: selector)
+        let claim = ControllerClaim.claim(
+            pods, resource: .pods, owner: ds, ownerResource: .daemonSets, selector: selector)
         writes.append(contentsOf: claim.actions)
         for pod in claim.claimed.map(WorkloadPod.init) where !(pod.isTerminal && pod.isTerminating) {
             guard let node = DaemonSetReconciler.targetNode(of: pod.object) else { continue }
@@ -158,7 +169,8 @@ struct DaemonSetSync {
 
     var surgeSetting: Int {
         let desired = nodes.filter { DaemonSetReconciler.shouldRun(daemonSet: ds, on: $0).run }.count
-        return IntOrPercent.scaled(ds["spec"]["updateStrategy"]["rollingUpdate"]["maxSurge"], total: desired, roundUp: true) ?? 0
+        return IntOrPercent.scaled(
+            ds["spec"]["updateStrategy"]["rollingUpdate"]["maxSurge"], total: desired, roundUp: true) ?? 0
     }
 
     /// Upstream `manage` + `podsShouldBeOnNode`; returns whether it created or deleted anything.
@@ -178,7 +190,8 @@ struct DaemonSetSync {
                     if pod.phase == "Failed" {
                         writes.event(
                             ds, "Warning", "FailedDaemonPod",
-                            "Found failed daemon pod \(pod.object.namespace ?? "default")/\(pod.name) on node \(name), will try to kill it")
+                            "Found failed daemon pod \(pod.object.namespace ?? "default")/\(pod.name) on node \(name), will try to kill it"
+                        )
                         deleting.append(pod)
                     } else if pod.phase == "Succeeded" {
                         deleting.append(pod)
@@ -278,8 +291,12 @@ struct DaemonSetSync {
             if byNode[node.name ?? ""] == nil { byNode[node.name ?? ""] = [] }
         }
         let rolling = ds["spec"]["updateStrategy"]["rollingUpdate"]
-        var maxUnavailable = IntOrPercent.scaled(rolling["maxUnavailable"].isNull ? 1 : rolling["maxUnavailable"], total: desired, roundUp: true) ?? 1
-        let maxSurge = IntOrPercent.scaled(rolling["maxSurge"].isNull ? 0 : rolling["maxSurge"], total: desired, roundUp: true) ?? 0
+        var maxUnavailable =
+            IntOrPercent.scaled(
+                rolling["maxUnavailable"].isNull ? 1 : rolling["maxUnavailable"], total: desired, roundUp: true) ?? 1
+        let maxSurge =
+            IntOrPercent.scaled(rolling["maxSurge"].isNull ? 0 : rolling["maxSurge"], total: desired, roundUp: true)
+            ?? 0
         if desired > 0 && maxUnavailable == 0 && maxSurge == 0 { maxUnavailable = 1 }
         let nodesInOrder = byNode.keys.sorted()
 

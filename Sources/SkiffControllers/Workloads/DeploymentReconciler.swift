@@ -57,7 +57,9 @@ public enum DeploymentReconciler {
         func normalized(_ template: JSON) -> JSON {
             var copy = template
             copy["metadata"]["labels"].removeValue(forKey: podTemplateHashLabel)
-            if copy["metadata"]["labels"].objectValue?.isEmpty == true { copy["metadata"].removeValue(forKey: "labels") }
+            if copy["metadata"]["labels"].objectValue?.isEmpty == true {
+                copy["metadata"].removeValue(forKey: "labels")
+            }
             return copy.droppingNulls()
         }
         return normalized(a) == normalized(b)
@@ -146,7 +148,10 @@ struct DeploymentSync {
     }
 
     static func createdBefore(_ a: JSON, _ b: JSON) -> Bool {
-        let (ta, tb) = (WorkloadTime.parse(a["metadata"]["creationTimestamp"]), WorkloadTime.parse(b["metadata"]["creationTimestamp"]))
+        let (ta, tb) = (
+            WorkloadTime.parse(a["metadata"]["creationTimestamp"]),
+            WorkloadTime.parse(b["metadata"]["creationTimestamp"])
+        )
         if ta != tb {
             // Not yet created (this sync's new ReplicaSet) counts as newest.
             guard let ta else { return false }
@@ -164,7 +169,8 @@ struct DeploymentSync {
         guard let selector = try? LabelSelector(labelSelector: selectorJSON) else { return }
         if selector.isEverything {
             writes.event(
-                d, "Warning", "SelectingAll", "This deployment is selecting all pods. A non-empty selector is required.")
+                d, "Warning", "SelectingAll", "This deployment is selecting all pods. A non-empty selector is required."
+            )
             let generation = d["metadata"]["generation"].int64Value ?? 0
             if (d["status"]["observedGeneration"].int64Value ?? 0) < generation {
                 d["status"]["observedGeneration"] = .int(generation)
@@ -240,7 +246,8 @@ struct DeploymentSync {
             }
             setDeploymentRevision(newRS.annotations[DeploymentReconciler.revisionAnnotation] ?? String(newRevision))
             if progressDeadline != nil, WorkloadConditions.find("Progressing", in: d["status"]["conditions"]) == nil {
-                setCondition("Progressing", "True", "FoundNewReplicaSet", "Found new replica set \"\(newRS.name ?? "")\"")
+                setCondition(
+                    "Progressing", "True", "FoundNewReplicaSet", "Found new replica set \"\(newRS.name ?? "")\"")
             }
             return (newRS, oldRSs)
         }
@@ -412,10 +419,16 @@ struct DeploymentSync {
         let toAdd = allowed - total
         var operation = ""
         if toAdd > 0 {
-            all.sort { Self.specReplicas($0) != Self.specReplicas($1) ? Self.specReplicas($0) > Self.specReplicas($1) : !Self.createdBefore($0, $1) }
+            all.sort {
+                Self.specReplicas($0) != Self.specReplicas($1)
+                    ? Self.specReplicas($0) > Self.specReplicas($1) : !Self.createdBefore($0, $1)
+            }
             operation = "up"
         } else if toAdd < 0 {
-            all.sort { Self.specReplicas($0) != Self.specReplicas($1) ? Self.specReplicas($0) > Self.specReplicas($1) : Self.createdBefore($0, $1) }
+            all.sort {
+                Self.specReplicas($0) != Self.specReplicas($1)
+                    ? Self.specReplicas($0) > Self.specReplicas($1) : Self.createdBefore($0, $1)
+            }
             operation = "down"
         }
         var added = 0
@@ -476,9 +489,9 @@ struct DeploymentSync {
     }
 
     mutating func scaleAndRecord(_ rs: JSON, to size: Int) {
-        let current = Self.specReplicas(rs)
-        guard current != size else { return }
-        scaleReplicaSet(rs, to: size, operation: current < size ? "up" : "down")
+        let latest = Self.specReplicas(current(rs))
+        guard latest != size else { return }
+        scaleReplicaSet(rs, to: size, operation: latest < size ? "up" : "down")
     }
 
     /// Upstream `scaleReplicaSet`: sets the size and the replica annotations, with an event when the size moves.
@@ -597,7 +610,8 @@ struct DeploymentSync {
             scaledDown = true
         }
         if scaledDown {
-            syncRolloutStatus(all: current(oldRSs) + (existing.map { [current($0)] } ?? []), newRS: existing.map(current))
+            syncRolloutStatus(
+                all: current(oldRSs) + (existing.map { [current($0)] } ?? []), newRS: existing.map(current))
             return
         }
         if oldPodsRunning(newRS: existing, oldRSs: oldRSs, pods: pods) {

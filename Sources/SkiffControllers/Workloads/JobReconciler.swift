@@ -132,9 +132,10 @@ struct JobSync {
         var succeeded: Int
         if isIndexed {
             let limit = completions ?? 0
-            succeededIndexes = Array(Set(
-                observedSucceeded.compactMap { Self.index(of: $0) }.filter { $0 >= 0 && $0 < limit }
-                    + Self.parseIndexes(job["status"]["completedIndexes"].stringValue ?? "").filter { $0 < limit }))
+            succeededIndexes = Array(
+                Set(
+                    observedSucceeded.compactMap { Self.index(of: $0) }.filter { $0 >= 0 && $0 < limit }
+                        + Self.parseIndexes(job["status"]["completedIndexes"].stringValue ?? "").filter { $0 < limit }))
             succeeded = succeededIndexes.count
         } else {
             succeeded = max(job["status"]["succeeded"].intValue ?? 0, observedSucceeded.count)
@@ -206,7 +207,9 @@ struct JobSync {
                 } else {
                     writes.event(job, "Warning", finished.reason, finished.message)
                 }
-                if let ttl = job["spec"]["ttlSecondsAfterFinished"].intValue { result.requeue(after: TimeInterval(ttl)) }
+                if let ttl = job["spec"]["ttlSecondsAfterFinished"].intValue {
+                    result.requeue(after: TimeInterval(ttl))
+                }
             }
         }
     }
@@ -313,7 +316,8 @@ struct JobSync {
     func newPod(index: Int?) -> JSON {
         var template = job["spec"]["template"]
         for (key, value) in [
-            ("batch.kubernetes.io/controller-uid", uid), ("batch.kubernetes.io/job-name", name), ("controller-uid", uid),
+            ("batch.kubernetes.io/controller-uid", uid), ("batch.kubernetes.io/job-name", name),
+            ("controller-uid", uid),
             ("job-name", name),
         ] where template["metadata"]["labels"][key].isNull {
             template["metadata"]["labels"][key] = .string(value)
@@ -335,7 +339,8 @@ struct JobSync {
             ]
             for field in ["initContainers", "containers"] {
                 guard var containers = pod["spec"][field].arrayValue else { continue }
-                for i in containers.indices where !(containers[i]["env"].arrayValue ?? []).contains(where: {
+                for i in containers.indices
+                where !(containers[i]["env"].arrayValue ?? []).contains(where: {
                     $0["name"] == "JOB_COMPLETION_INDEX"
                 }) {
                     containers[i]["env"].append(env)
@@ -350,7 +355,8 @@ struct JobSync {
     /// count against the backoff limit.
     func pastBackoffLimitOnFailure(_ pods: [WorkloadPod]) -> Bool {
         guard job["spec"]["template"]["spec"]["restartPolicy"] == "OnFailure" else { return false }
-        let restarts = pods.filter { $0.phase == "Running" || $0.phase == "Pending" }.map(\.totalRestartCount).reduce(0, +)
+        let restarts = pods.filter { $0.phase == "Running" || $0.phase == "Pending" }.map(\.totalRestartCount).reduce(
+            0, +)
         return backoffLimit == 0 ? restarts > 0 : restarts >= backoffLimit
     }
 
@@ -420,7 +426,9 @@ struct JobSync {
 
     /// The completion index of an Indexed Job's pod (annotation, else label).
     static func index(of pod: WorkloadPod) -> Int? {
-        let text = pod.object.annotations[JobReconciler.completionIndexKey] ?? pod.object.labels[JobReconciler.completionIndexKey]
+        let text =
+            pod.object.annotations[JobReconciler.completionIndexKey]
+            ?? pod.object.labels[JobReconciler.completionIndexKey]
         return text.flatMap { Int($0) }
     }
 

@@ -36,7 +36,8 @@ public enum ReplicaSetReconciler {
                 for _ in 0..<min(-difference, burstReplicas) {
                     writes.create(
                         .pods,
-                        WorkloadPodTemplate.pod(from: replicaSet["spec"]["template"], owner: replicaSet, ownerResource: .replicaSets))
+                        WorkloadPodTemplate.pod(
+                            from: replicaSet["spec"]["template"], owner: replicaSet, ownerResource: .replicaSets))
                 }
             } else if difference > 0 {
                 let count = min(difference, burstReplicas)

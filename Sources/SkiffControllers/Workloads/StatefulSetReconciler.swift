@@ -17,14 +17,17 @@ public enum StatefulSetReconciler {
     public static func parentAndOrdinal(_ podName: String) -> (parent: String, ordinal: Int)? {
         guard let dash = podName.lastIndex(of: "-") else { return nil }
         let digits = podName[podName.index(after: dash)...]
-        guard !digits.isEmpty, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber), let ordinal = Int(digits) else {
+        guard !digits.isEmpty, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber), let ordinal = Int(digits)
+        else {
             return nil
         }
         return (String(podName[..<dash]), ordinal)
     }
 
     /// The claim name for a volume claim template and ordinal: `<claim>-<set>-<ordinal>`.
-    public static func claimName(template: String, set: String, ordinal: Int) -> String { "\(template)-\(set)-\(ordinal)" }
+    public static func claimName(template: String, set: String, ordinal: Int) -> String {
+        "\(template)-\(set)-\(ordinal)"
+    }
 
     /// Reconciles `statefulSet` against the pods, PersistentVolumeClaims and ControllerRevisions of its namespace.
     public static func reconcile(
@@ -60,7 +63,9 @@ struct StatefulSetSync {
     var start: Int { max(0, sts["spec"]["ordinals"]["start"].intValue ?? 0) }
     var monotonic: Bool { sts["spec"]["podManagementPolicy"].stringValue != "Parallel" }
     var minReadySeconds: Int { sts["spec"]["minReadySeconds"].intValue ?? 0 }
-    var isRollingUpdate: Bool { (sts["spec"]["updateStrategy"]["type"].stringValue ?? "RollingUpdate") == "RollingUpdate" }
+    var isRollingUpdate: Bool {
+        (sts["spec"]["updateStrategy"]["type"].stringValue ?? "RollingUpdate") == "RollingUpdate"
+    }
     var partition: Int? {
         guard isRollingUpdate else { return nil }
         return sts["spec"]["updateStrategy"]["rollingUpdate"]["partition"].intValue
@@ -141,7 +146,9 @@ struct StatefulSetSync {
             if pod.isTerminating && monotonic { return }
             if !pod.isRunningAndReady && monotonic { return }
             if !isAvailable(pod) && monotonic {
-                if let wait = pod.secondsUntilAvailable(minReadySeconds: minReadySeconds, now: now) { result.requeue(after: wait) }
+                if let wait = pod.secondsUntilAvailable(minReadySeconds: minReadySeconds, now: now) {
+                    result.requeue(after: wait)
+                }
                 return
             }
             if pod.object.labels[StatefulSetReconciler.podNameLabel] != pod.name {
@@ -194,7 +201,9 @@ struct StatefulSetSync {
         pod["metadata"]["labels"][StatefulSetReconciler.podIndexLabel] = .string(String(ordinal))
         pod["metadata"]["labels"][ControllerRevisions.hashLabel] = .string(revision)
         pod["spec"]["hostname"] = .string(podName)
-        if let service = sts["spec"]["serviceName"].stringValue, !service.isEmpty { pod["spec"]["subdomain"] = .string(service) }
+        if let service = sts["spec"]["serviceName"].stringValue, !service.isEmpty {
+            pod["spec"]["subdomain"] = .string(service)
+        }
         // Each claim template becomes a volume bound to this ordinal's claim.
         var volumes = (pod["spec"]["volumes"].arrayValue ?? [])
         for template in sts["spec"]["volumeClaimTemplates"].arrayValue ?? [] {
@@ -233,7 +242,8 @@ struct StatefulSetSync {
             }
             writes.create(.persistentVolumeClaims, object)
             writes.event(
-                sts, "Normal", "SuccessfulCreate", "create Claim \(claimName) Pod \(podName) in StatefulSet \(name) success")
+                sts, "Normal", "SuccessfulCreate",
+                "create Claim \(claimName) Pod \(podName) in StatefulSet \(name) success")
         }
     }
 
@@ -298,7 +308,9 @@ struct StatefulSetSync {
             writes.delete(.controllerRevisions, revision)
         }
         for pod in pods {
-            if let wait = pod.secondsUntilAvailable(minReadySeconds: minReadySeconds, now: now) { result.requeue(after: wait) }
+            if let wait = pod.secondsUntilAvailable(minReadySeconds: minReadySeconds, now: now) {
+                result.requeue(after: wait)
+            }
         }
     }
 

@@ -31,7 +31,9 @@ public enum TemplateHash {
         switch value {
         case .object(let object):
             hasher.write(Array("{".utf8))
-            let entries = object.filter { !$0.value.isNull }.sorted { Array($0.key.utf8).lexicographicallyPrecedes(Array($1.key.utf8)) }
+            let entries = object.filter { !$0.value.isNull }.sorted {
+                Array($0.key.utf8).lexicographicallyPrecedes(Array($1.key.utf8))
+            }
             for (key, member) in entries {
                 JSON.string(key).serialize(into: &hasher.scratch)
                 hasher.flushScratch()

@@ -24,7 +24,8 @@ public enum WorkloadNodeFit {
         let fields = term["matchFields"].arrayValue ?? []
         if expressions.isEmpty && fields.isEmpty { return false }
         let labels = node["metadata"]["labels"]
-        for requirement in expressions where !requirementMatches(requirement, value: labels[requirement["key"].stringValue ?? ""].stringValue) {
+        for requirement in expressions
+        where !requirementMatches(requirement, value: labels[requirement["key"].stringValue ?? ""].stringValue) {
             return false
         }
         for requirement in fields {
@@ -44,7 +45,9 @@ public enum WorkloadNodeFit {
         case "Exists": return value != nil
         case "DoesNotExist": return value == nil
         case "Gt", "Lt":
-            guard let value, let actual = Int64(value), values.count == 1, let bound = Int64(values[0]) else { return false }
+            guard let value, let actual = Int64(value), values.count == 1, let bound = Int64(values[0]) else {
+                return false
+            }
             return requirement["operator"] == "Gt" ? actual > bound : actual < bound
         default: return false
         }
