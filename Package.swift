@@ -98,7 +98,7 @@ let package = Package(
         .executableTarget(
             name: "skiff-bench",
             dependencies: [
-                "SkiffStore",
+                "SkiffStore", "SkiffAPIServer", "SkiffControllers", "SkiffAgent", "SkiffClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),

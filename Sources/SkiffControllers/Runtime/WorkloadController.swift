@@ -125,10 +125,54 @@ public struct WorkloadController: Service {
         }
     }
 
-    /// Carries actions out in order, stopping at the first failure; returns whether one failed.
+    /// Carries actions out in order, stopping at the first failure; returns whether one failed. Runs of creates go
+    /// out in slow-start batches (1, 2, 4, …) of concurrent requests, so they share the store's group commits.
     func execute(_ actions: [WorkloadAction], key: String, expectations: Expectations, events: EventRecorder) async -> Bool {
-        for (index, action) in actions.enumerated() {
-            do {
+        var index = 0
+        var batch = 1
+        while index < actions.count {
+            if case .create = actions[index] {
+                var end = index
+                while end < actions.count, end - index < batch, case .create = actions[end] { end += 1 }
+                let creates = actions[index..<end]
+                let failures = await withTaskGroup(of: Bool.self) { group in
+                    for action in creates {
+                        guard case .create(let resource, let namespace, let object) = action else { continue }
+                        group.addTask {
+                            do {
+                                _ = try await api.create(type(resource), namespace: namespace, object: object, fieldManager: component)
+                                return false
+                            } catch {
+                                return true
+                            }
+                        }
+                    }
+                    var failed = 0
+                    for await failure in group where failure { failed += 1 }
+                    return failed
+                }
+                if failures > 0 {
+                    expectations.observe(key, added: failures)
+                    let rest = actions[end...]
+                    let adds = rest.filter { if case .create = $0 { return true } else { return false } }.count
+                    let deletes = rest.filter { if case .delete = $0 { return true } else { return false } }.count
+                    expectations.observe(key, added: adds, deleted: deletes)
+                    return true
+                }
+                index = end
+                batch = min(batch * 2, 64)
+                continue
+            }
+            if await !executeOne(actions, at: index, key: key, expectations: expectations, events: events) { return true }
+            index += 1
+        }
+        return false
+    }
+
+    /// One non-create action; false (after adjusting expectations for everything not done) when it failed.
+    func executeOne(_ actions: [WorkloadAction], at index: Int, key: String, expectations: Expectations, events: EventRecorder) async -> Bool {
+        let action = actions[index]
+        do {
                 switch action {
                 case .create(let resource, let namespace, let object):
                     _ = try await api.create(type(resource), namespace: namespace, object: object, fieldManager: component)
@@ -158,10 +202,9 @@ public struct WorkloadController: Service {
                 if (error as? APIError)?.code != 409 {
                     logger.warning("\(component) action failed", metadata: ["object": "\(key)", "error": "\(error)"])
                 }
-                return true
+                return false
             }
-        }
-        return false
+        return true
     }
 
     func type(_ resource: WorkloadResource) -> ResourceType {

@@ -4,5 +4,5 @@ import ArgumentParser
 @main
 struct SkiffBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "skiff-bench", abstract: "skiff benchmarks", subcommands: [StoreBenchmark.self, APIBenchmark.self])
+        commandName: "skiff-bench", abstract: "skiff benchmarks", subcommands: [StoreBenchmark.self, APIBenchmark.self, SchedulerBenchmark.self])
 }
