@@ -90,12 +90,20 @@ struct DaemonSetSync {
     /// Daemon pods by target node (terminal pods being deleted are left out, as upstream).
     var podsByNode: [String: [WorkloadPod]] = [:]
 
+    /// `shouldRun` per node name, computed once per sync (the spec does not change within it).
+    let fits: [String: (run: Bool, continueRunning: Bool)]
+
     init(daemonSet: JSON, nodes: [JSON], now: Date) {
         ds = daemonSet
         original = daemonSet
         self.nodes = nodes.sorted { ($0.name ?? "") < ($1.name ?? "") }
         self.now = now
+        var fits: [String: (run: Bool, continueRunning: Bool)] = [:]
+        for node in nodes { fits[node.name ?? ""] = DaemonSetReconciler.shouldRun(daemonSet: daemonSet, on: node) }
+        self.fits = fits
     }
+
+    func fit(_ node: JSON) -> (run: Bool, continueRunning: Bool) { fits[node.name ?? ""] ?? (false, false) }
 
     var minReadySeconds: Int { ds["spec"]["minReadySeconds"].intValue ?? 0 }
     var isRollingUpdate: Bool {
@@ -168,7 +176,7 @@ struct DaemonSetSync {
     var allowsSurge: Bool { isRollingUpdate && surgeSetting > 0 }
 
     var surgeSetting: Int {
-        let desired = nodes.filter { DaemonSetReconciler.shouldRun(daemonSet: ds, on: $0).run }.count
+        let desired = nodes.filter { fit($0).run }.count
         return IntOrPercent.scaled(
             ds["spec"]["updateStrategy"]["rollingUpdate"]["maxSurge"], total: desired, roundUp: true) ?? 0
     }
@@ -180,7 +188,7 @@ struct DaemonSetSync {
         let surge = allowsSurge
         for node in nodes {
             let name = node.name ?? ""
-            let (run, continueRunning) = DaemonSetReconciler.shouldRun(daemonSet: ds, on: node)
+            let (run, continueRunning) = fit(node)
             let daemonPods = podsByNode[name]
             if run && daemonPods == nil {
                 needing.append(name)
@@ -284,7 +292,7 @@ struct DaemonSetSync {
         var byNode = podsByNode
         var eligible: [String: Bool] = [:]
         for node in nodes {
-            let run = DaemonSetReconciler.shouldRun(daemonSet: ds, on: node).run
+            let run = fit(node).run
             eligible[node.name ?? ""] = run
             guard run else { continue }
             desired += 1
@@ -389,7 +397,7 @@ struct DaemonSetSync {
         var updated = 0
         for node in nodes {
             let name = node.name ?? ""
-            let run = DaemonSetReconciler.shouldRun(daemonSet: ds, on: node).run
+            let run = fit(node).run
             let daemonPods = (podsByNode[name] ?? []).sorted(by: Self.olderFirst)
             guard run else {
                 if !daemonPods.isEmpty { misscheduled += 1 }

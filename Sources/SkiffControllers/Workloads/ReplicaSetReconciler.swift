@@ -23,7 +23,12 @@ public enum ReplicaSetReconciler {
             return WorkloadReconcileResult()
         }
         var writes = WorkloadWrites()
-        let active = pods.filter { WorkloadPod($0).isActive }
+        // Pods controlled by someone else are most of a busy namespace and can never be claimed: drop them first.
+        let uid = replicaSet.uid
+        let active = pods.filter { pod in
+            if let owner = WorkloadReference.controllerUID(of: pod), owner != uid { return false }
+            return WorkloadPod(pod).isActive
+        }
         let claim = ControllerClaim.claim(
             active, resource: .pods, owner: replicaSet, ownerResource: .replicaSets, selector: selector)
         writes.append(contentsOf: claim.actions)
