@@ -1,8 +1,7 @@
 import Foundation
+import SkiffControllers
 import SkiffModel
 import Testing
-
-import SkiffControllers
 
 /// Micro benchmark of the scheduling core: 10 000 pods from 20 ReplicaSets onto 5 000 nodes, each decision
 /// assumed into the cache and then confirmed as the watch event would. Run in release:
@@ -48,7 +47,8 @@ struct SchedulerBenchmark {
         let perPodMicros = seconds / Double(Self.podCount) * 1e6
         print(
             String(
-                format: "scheduler core: %d pods on %d nodes in %.3f s = %.0f pods/s (%.1f µs/pod, %.0f nodes evaluated/pod); PodView parse %.1f µs/pod",
+                format: "scheduler core: %d pods on %d nodes in %.3f s = %.0f pods/s "
+                    + "(%.1f µs/pod, %.0f nodes evaluated/pod); PodView parse %.1f µs/pod",
                 Self.podCount, Self.nodeCount, seconds, Double(Self.podCount) / seconds, perPodMicros,
                 Double(evaluated) / Double(Self.podCount), parseSeconds / Double(Self.podCount) * 1e6))
 

@@ -10,13 +10,15 @@ struct SchedulerCacheTests {
     @Test func boundPodsAddUpOnTheirNode() throws {
         var cache = SchedulerCache()
         cache.upsert(node: F.node("n1"))
-        cache.upsert(pod: F.pod("a", cpu: "500m", memory: "1Gi", nodeName: "n1", ports: [["containerPort": 1, "hostPort": 80]]))
+        cache.upsert(
+            pod: F.pod("a", cpu: "500m", memory: "1Gi", nodeName: "n1", ports: [["containerPort": 1, "hostPort": 80]]))
         cache.upsert(pod: F.pod("b", cpu: nil, memory: nil, nodeName: "n1"))
         cache.upsert(pod: F.pod("pending"))
         let info = try #require(cache.nodeInfo(named: "n1"))
         #expect(info.podCount == 2)
         #expect(info.requested == ResourceAmounts(milliCPU: 500, memory: 1 << 30))
-        #expect(info.nonZeroRequested == ResourceAmounts(milliCPU: 600, memory: (1 << 30) + PodView.defaultMemoryRequest))
+        #expect(
+            info.nonZeroRequested == ResourceAmounts(milliCPU: 600, memory: (1 << 30) + PodView.defaultMemoryRequest))
         #expect(info.usedPorts == [HostPort(port: 80)])
         #expect(cache.podCount == 2)
         #expect(cache.nodeCount == 1)
@@ -29,7 +31,12 @@ struct SchedulerCacheTests {
         let gpu = PodView(
             F.podJSON(
                 "g", nodeName: "n1",
-                containers: [["name": "a", "resources": ["requests": ["cpu": "1", "example.com/gpu": "2"]], "ports": [["containerPort": 1, "hostPort": 99]]]]))
+                containers: [
+                    [
+                        "name": "a", "resources": ["requests": ["cpu": "1", "example.com/gpu": "2"]],
+                        "ports": [["containerPort": 1, "hostPort": 99]],
+                    ]
+                ]))
         cache.upsert(pod: gpu)
         #expect(cache.nodeInfo(named: "n1")?.requested.scalars == ["example.com/gpu": 2])
         let removed = cache.removePod(gpu)
@@ -141,7 +148,9 @@ struct SchedulerCacheTests {
         for name in ["a", "b", "c", "d"] { cache.upsert(node: F.node(name)) }
         cache.removeNode(named: "b")
         #expect(cache.nodeNames == ["a", "d", "c"])
-        for slot in cache.active { #expect(cache.entries[cache.active[cache.entries[slot].activeIndex]].name == cache.entries[slot].name) }
+        for slot in cache.active {
+            #expect(cache.entries[cache.active[cache.entries[slot].activeIndex]].name == cache.entries[slot].name)
+        }
         var scheduler = PodScheduler(cache: cache)
         #expect(try scheduler.schedule(F.pod("p", nodeName: "c")).nodeName == "c")
         #expect(throws: FitError.self) { try scheduler.schedule(F.pod("p", nodeName: "b")) }

@@ -22,7 +22,8 @@ struct SchedulerFilterTests {
         let node = F.node("n1", unschedulable: true)
         #expect(reasons(F.pod("p"), on: node) == ["node(s) were unschedulable"])
         let tolerant = F.pod(
-            "p", tolerations: [["key": "node.kubernetes.io/unschedulable", "operator": "Exists", "effect": "NoSchedule"]])
+            "p",
+            tolerations: [["key": "node.kubernetes.io/unschedulable", "operator": "Exists", "effect": "NoSchedule"]])
         #expect(reasons(tolerant, on: node) == [])
         let everything = F.pod("p", tolerations: [["operator": "Exists"]])
         #expect(reasons(everything, on: node) == [])
@@ -78,7 +79,8 @@ struct SchedulerFilterTests {
     @Test func requiredAffinityTermsAreOredAndExpressionsAnded() {
         let node = F.node("n1", labels: ["disk": "ssd", "zone": "a"])
         let anded = F.pod(
-            "p", affinity: F.requiredAffinity([[F.expression("disk", "In", ["ssd"]), F.expression("zone", "In", ["b"])]]))
+            "p",
+            affinity: F.requiredAffinity([[F.expression("disk", "In", ["ssd"]), F.expression("zone", "In", ["b"])]]))
         #expect(reasons(anded, on: node) == ["node(s) didn't match Pod's node affinity/selector"])
         let ored = F.pod(
             "p", affinity: F.requiredAffinity([[F.expression("zone", "In", ["b"])], [F.expression("disk", "Exists")]]))
@@ -115,7 +117,9 @@ struct SchedulerFilterTests {
         let node = F.node(
             "n1",
             taints: [F.taint("node-role.kubernetes.io/control-plane"), F.taint("dedicated", "db", "NoExecute")])
-        #expect(reasons(F.pod("p"), on: node) == ["node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }"])
+        #expect(
+            reasons(F.pod("p"), on: node) == ["node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }"]
+        )
         let partly = F.pod(
             "p", tolerations: [["key": "node-role.kubernetes.io/control-plane", "operator": "Exists"]])
         #expect(reasons(partly, on: node) == ["node(s) had untolerated taint {dedicated: db}"])
@@ -184,7 +188,15 @@ struct SchedulerFilterTests {
         let node = F.node("n1", extended: ["example.com/gpu": "1", "ephemeral-storage": "1Gi"])
         let gpu = F.pod("g", containers: [["name": "a", "resources": ["requests": ["example.com/gpu": "1"]]]])
         #expect(reasons(gpu, on: node) == [])
-        #expect(reasons(gpu, on: node, pods: [PodView(F.podJSON("other", nodeName: "n1", containers: [["name": "a", "resources": ["requests": ["example.com/gpu": "1"]]]]))]) == ["Insufficient example.com/gpu"])
+        #expect(
+            reasons(
+                gpu, on: node,
+                pods: [
+                    PodView(
+                        F.podJSON(
+                            "other", nodeName: "n1",
+                            containers: [["name": "a", "resources": ["requests": ["example.com/gpu": "1"]]]]))
+                ]) == ["Insufficient example.com/gpu"])
         let fpga = F.pod("f", containers: [["name": "a", "resources": ["requests": ["example.com/fpga": "1"]]]])
         #expect(reasons(fpga, on: node) == ["Insufficient example.com/fpga"])
         let disk = F.pod("d", containers: [["name": "a", "resources": ["requests": ["ephemeral-storage": "2Gi"]]]])
@@ -195,14 +207,16 @@ struct SchedulerFilterTests {
         let node = F.node("n1")
         let holder = F.pod("a", nodeName: "n1", ports: [["containerPort": 80, "hostPort": 8080]])
         let same = F.pod("p", ports: [["containerPort": 80, "hostPort": 8080]])
-        #expect(reasons(same, on: node, pods: [holder]) == ["node(s) didn't have free ports for the requested pod ports"])
+        #expect(
+            reasons(same, on: node, pods: [holder]) == ["node(s) didn't have free ports for the requested pod ports"])
         let udp = F.pod("p", ports: [["containerPort": 80, "hostPort": 8080, "protocol": "UDP"]])
         #expect(reasons(udp, on: node, pods: [holder]) == [])
         let specificIP = F.pod("p", ports: [["containerPort": 80, "hostPort": 8080, "hostIP": "10.0.0.1"]])
         #expect(
             reasons(specificIP, on: node, pods: [holder])
                 == ["node(s) didn't have free ports for the requested pod ports"])
-        let boundIP = F.pod("a", nodeName: "n1", ports: [["containerPort": 80, "hostPort": 9090, "hostIP": "10.0.0.1"]])
+        let boundIP = F.pod(
+            "a", nodeName: "n1", ports: [["containerPort": 80, "hostPort": 9090, "hostIP": "10.0.0.1"]])
         let otherIP = F.pod("p", ports: [["containerPort": 80, "hostPort": 9090, "hostIP": "10.0.0.2"]])
         #expect(reasons(otherIP, on: node, pods: [boundIP]) == [])
         let noHostPort = F.pod("p", ports: [["containerPort": 8080]])

@@ -81,7 +81,8 @@ struct SchedulerFitErrorTests {
         let error = failure(PodView(json), nodes: [F.node("a")])
         #expect(
             error?.message
-                == "0/1 nodes are available: 1 Insufficient cpu. preemption: not eligible due to preemptionPolicy=Never.")
+                == "0/1 nodes are available: 1 Insufficient cpu. preemption: not eligible due to preemptionPolicy=Never."
+        )
     }
 
     @Test func pinnedToOneNodeReportsTheOthersAsRuledOutByThePreFilter() {

@@ -23,7 +23,9 @@ enum SchedulerFixtures {
         if !taints.isEmpty { node["spec"]["taints"] = .array(taints) }
         if unschedulable { node["spec"]["unschedulable"] = true }
         if let ready {
-            node["status"]["conditions"] = [["type": "MemoryPressure", "status": "False"], ["type": "Ready", "status": .string(ready)]]
+            node["status"]["conditions"] = [
+                ["type": "MemoryPressure", "status": "False"], ["type": "Ready", "status": .string(ready)],
+            ]
         }
         return node
     }
@@ -71,7 +73,8 @@ enum SchedulerFixtures {
         if let owner {
             pod["metadata"]["ownerReferences"] = [
                 [
-                    "apiVersion": "apps/v1", "kind": "ReplicaSet", "name": .string(owner), "uid": .string("rs-\(owner)"),
+                    "apiVersion": "apps/v1", "kind": "ReplicaSet", "name": .string(owner),
+                    "uid": .string("rs-\(owner)"),
                     "controller": true, "blockOwnerDeletion": true,
                 ]
             ]
@@ -108,7 +111,11 @@ enum SchedulerFixtures {
                 termObjects.append(["matchFields": .array(field)])
             }
         }
-        return ["nodeAffinity": ["requiredDuringSchedulingIgnoredDuringExecution": ["nodeSelectorTerms": .array(termObjects)]]]
+        return [
+            "nodeAffinity": [
+                "requiredDuringSchedulingIgnoredDuringExecution": ["nodeSelectorTerms": .array(termObjects)]
+            ]
+        ]
     }
 
     static func expression(_ key: String, _ op: String, _ values: [String] = []) -> JSON {

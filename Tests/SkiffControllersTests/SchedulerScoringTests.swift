@@ -30,7 +30,9 @@ struct SchedulerScoringTests {
 
     @Test func balancedAllocationBreaksEvenLeastAllocated() throws {
         // Both nodes end up 50% allocated on average, but only "even" keeps cpu and memory in step.
-        var scheduler = F.scheduler([F.node("even", cpu: "4", memory: "4Gi"), F.node("skewed", cpu: "4", memory: "4Gi")])
+        var scheduler = F.scheduler([
+            F.node("even", cpu: "4", memory: "4Gi"), F.node("skewed", cpu: "4", memory: "4Gi"),
+        ])
         scheduler.cache.upsert(pod: F.pod("x", cpu: "1", memory: "1Gi", nodeName: "even"))
         scheduler.cache.upsert(pod: F.pod("y", cpu: "2", memory: "0", nodeName: "skewed"))
         #expect(try scheduler.schedule(F.pod("p", cpu: "1", memory: "1Gi")).nodeName == "even")
@@ -73,12 +75,19 @@ struct SchedulerScoringTests {
         var scheduler = F.scheduler([F.node("a1", labels: [NodeView.zoneLabel: "a"]), F.node("b1")])
         scheduler.cache.upsert(pod: F.pod("web-0", cpu: nil, memory: nil, nodeName: "a1", owner: "web"))
         let owner = try #require(scheduler.cache.ownerIDs["rs-web"])
-        #expect(scheduler.cache.ownerZoneCounts.count == 1)
+        let zoneA = try #require(scheduler.cache.zoneIDs["a"])
+        #expect(scheduler.cache.zoneCount(owner: owner, zone: zoneA) == 1)
         scheduler.cache.upsert(node: F.node("a1", labels: [NodeView.zoneLabel: "c"]))
         let zoneC = try #require(scheduler.cache.zoneIDs["c"])
-        #expect(scheduler.cache.ownerZoneCounts == [SchedulerCache.OwnerZone(owner: owner, zone: zoneC): 1])
+        #expect(scheduler.cache.zoneCount(owner: owner, zone: zoneA) == 0)
+        #expect(scheduler.cache.zoneCount(owner: owner, zone: zoneC) == 1)
         scheduler.cache.removeNode(named: "a1")
-        #expect(scheduler.cache.ownerZoneCounts.isEmpty)
+        #expect(scheduler.cache.zoneCount(owner: owner, zone: zoneC) == 0)
+        // The node comes back in zone a with its pod.
+        scheduler.cache.upsert(node: F.node("a1", labels: [NodeView.zoneLabel: "a"]))
+        #expect(scheduler.cache.zoneCount(owner: owner, zone: zoneA) == 1)
+        scheduler.cache.removePod(key: "uid-web-0")
+        #expect(scheduler.cache.zoneCount(owner: owner, zone: zoneA) == 0)
     }
 
     @Test func preferredAffinityWeightsPickTheBestMatch() throws {

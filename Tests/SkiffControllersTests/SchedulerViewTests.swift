@@ -121,9 +121,10 @@ struct SchedulerViewTests {
         #expect(node.effectiveTaints[0].description == "dedicated=db:NoSchedule")
     }
 
-    @Test(arguments: [
-        ("True", NodeView.Readiness.ready), ("False", .notReady), ("Unknown", .unknown), (nil, .notReady),
-    ] as [(String?, NodeView.Readiness)])
+    @Test(
+        arguments: [
+            ("True", NodeView.Readiness.ready), ("False", .notReady), ("Unknown", .unknown), (nil, .notReady),
+        ] as [(String?, NodeView.Readiness)])
     func readiness(status: String?, expected: NodeView.Readiness) {
         #expect(SchedulerFixtures.node("n", ready: status).readiness == expected)
     }

@@ -133,16 +133,25 @@ extension PodScheduler {
     ) {
         let hostWeight = log(Double(feasible.count + 2))
         // A zone domain per distinct zone among the feasible nodes; nodes without the label form one more.
-        var zones = scratch.zones
-        scratch.zones = []
-        defer { scratch.zones = zones }
-        zones.removeAll(keepingCapacity: true)
+        var seen = scratch.zonesSeen
+        scratch.zonesSeen = []
+        defer { scratch.zonesSeen = seen }
+        seen.removeAll(keepingCapacity: true)
+        seen.append(contentsOf: repeatElement(false, count: cache.zoneIDs.count))
+        var domains = 0
         var unzoned = false
         for slot in feasible {
-            let zone = cache.entries[slot].zone
-            if zone >= 0 { zones.insert(zone) } else { unzoned = true }
+            let zone = Int(cache.entries[slot].zone)
+            if zone < 0 {
+                unzoned = true
+            } else if !seen[zone] {
+                seen[zone] = true
+                domains += 1
+            }
         }
-        let zoneWeight = log(Double(zones.count + (unzoned ? 1 : 0) + 2))
+        let zoneWeight = log(Double(domains + (unzoned ? 1 : 0) + 2))
+        // The controller's per-zone counts, read once per cycle.
+        let zoneCounts = pod.owner >= 0 ? cache.ownerZoneCounts[Int(pod.owner)] : []
 
         var minimum = Int64.max
         var maximum: Int64 = 0
@@ -152,12 +161,11 @@ extension PodScheduler {
             var score = Double(siblings) * hostWeight + 2
             let zone = cache.entries[slot].zone
             if zone >= 0 {
-                let zoneSiblings =
-                    pod.owner >= 0
-                    ? cache.ownerZoneCounts[SchedulerCache.OwnerZone(owner: pod.owner, zone: zone)] ?? 0 : 0
+                let zoneSiblings = Int(zone) < zoneCounts.count ? zoneCounts[Int(zone)] : 0
                 score += Double(zoneSiblings) * zoneWeight + 4
             }
-            let rounded = Int64(score.rounded())
+            // Go's math.Round; the score is positive, so adding a half and truncating is the same.
+            let rounded = Int64(score + 0.5)
             raw[index] = rounded
             minimum = min(minimum, rounded)
             maximum = max(maximum, rounded)

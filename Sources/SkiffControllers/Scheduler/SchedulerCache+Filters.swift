@@ -32,26 +32,44 @@ extension SchedulerCache {
         var insufficient = InsufficientResources()
         if Int64(entries[slot].podCount) + 1 > entries[slot].allowedPodCount { insufficient.tooManyPods = true }
         if pod.checksResources {
+            // Fields are read one by one: copying the amounts would retain their scalar dictionaries per node.
             let wanted = pod.view.requests
-            func check(_ request: Int64, allocatable: Int64, requested: Int64) -> Bool {
-                guard request > 0, request > allocatable &- requested else { return true }
-                if request > allocatable { insufficient.unresolvable = true }
-                return false
+            if Self.exceeds(
+                wanted.milliCPU, entries[slot].allocatable.milliCPU, entries[slot].requested.milliCPU,
+                &insufficient.unresolvable)
+            {
+                insufficient.cpu = true
             }
-            let allocatable = entries[slot].allocatable
-            let requested = entries[slot].requested
-            insufficient.cpu = !check(
-                wanted.milliCPU, allocatable: allocatable.milliCPU, requested: requested.milliCPU)
-            insufficient.memory = !check(wanted.memory, allocatable: allocatable.memory, requested: requested.memory)
-            insufficient.ephemeralStorage = !check(
-                wanted.ephemeralStorage, allocatable: allocatable.ephemeralStorage,
-                requested: requested.ephemeralStorage)
+            if Self.exceeds(
+                wanted.memory, entries[slot].allocatable.memory, entries[slot].requested.memory,
+                &insufficient.unresolvable)
+            {
+                insufficient.memory = true
+            }
+            if Self.exceeds(
+                wanted.ephemeralStorage, entries[slot].allocatable.ephemeralStorage,
+                entries[slot].requested.ephemeralStorage, &insufficient.unresolvable)
+            {
+                insufficient.ephemeralStorage = true
+            }
             for (name, amount) in pod.scalarRequests {
-                let fits = check(
-                    amount, allocatable: allocatable.scalars[name] ?? 0, requested: requested.scalars[name] ?? 0)
-                if !fits { insufficient.scalars.append(name) }
+                let allocatable = entries[slot].allocatable.scalars[name] ?? 0
+                let requested = entries[slot].requested.scalars[name] ?? 0
+                if Self.exceeds(amount, allocatable, requested, &insufficient.unresolvable) {
+                    insufficient.scalars.append(name)
+                }
             }
         }
         return insufficient.isEmpty ? .fits : .resources(insufficient)
+    }
+
+    /// Whether a request does not fit what is left; a request beyond the whole allocatable is also unresolvable
+    /// (no eviction can make room), as upstream marks it.
+    private static func exceeds(
+        _ request: Int64, _ allocatable: Int64, _ requested: Int64, _ unresolvable: inout Bool
+    ) -> Bool {
+        guard request > 0, request > allocatable &- requested else { return false }
+        if request > allocatable { unresolvable = true }
+        return true
     }
 }

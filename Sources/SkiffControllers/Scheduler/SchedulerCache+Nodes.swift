@@ -96,8 +96,10 @@ extension SchedulerCache {
     }
 
     mutating func adjustZoneCount(owner: Int32, zone: Int32, by delta: Int) {
-        let key = OwnerZone(owner: owner, zone: zone)
-        let value = ownerZoneCounts[key, default: 0] + delta
-        ownerZoneCounts[key] = value == 0 ? nil : value
+        let (owner, zone) = (Int(owner), Int(zone))
+        if ownerZoneCounts[owner].count <= zone {
+            ownerZoneCounts[owner].append(contentsOf: repeatElement(0, count: zone + 1 - ownerZoneCounts[owner].count))
+        }
+        ownerZoneCounts[owner][zone] += Int32(delta)
     }
 }

@@ -104,10 +104,12 @@ extension SchedulerCache {
             id = free
             ownerReferences[Int(id)] = 1
             ownerUIDs[Int(id)] = uid
+            ownerZoneCounts[Int(id)] = []
         } else {
             id = Int32(ownerReferences.count)
             ownerReferences.append(1)
             ownerUIDs.append(uid)
+            ownerZoneCounts.append([])
         }
         ownerIDs[uid] = id
         return id

@@ -11,12 +11,6 @@ public struct SchedulerCache: Sendable {
         var count: Int32
     }
 
-    /// A controller's pods in one zone.
-    struct OwnerZone: Hashable, Sendable {
-        var owner: Int32
-        var zone: Int32
-    }
-
     /// One node slot: the node (nil while only pods bound to an unknown or deleted node keep it) and aggregates.
     struct NodeEntry: Sendable {
         var name: String
@@ -71,7 +65,16 @@ public struct SchedulerCache: Sendable {
     var ownerUIDs: [String] = []
     var freeOwnerIDs: [Int32] = []
     var zoneIDs: [String: Int32] = [:]
-    var ownerZoneCounts: [OwnerZone: Int] = [:]
+    /// Per interned controller id, its non-terminating pods per interned zone id; arrays because a cycle reads
+    /// one count per scored node and hashing a key there dominated the profile.
+    var ownerZoneCounts: [[Int32]] = []
+
+    /// The controller's pods in the zone.
+    func zoneCount(owner: Int32, zone: Int32) -> Int {
+        guard owner >= 0, zone >= 0, Int(owner) < ownerZoneCounts.count else { return 0 }
+        let counts = ownerZoneCounts[Int(owner)]
+        return Int(zone) < counts.count ? Int(counts[Int(zone)]) : 0
+    }
 
     /// An empty cache.
     public init() {}

@@ -3,7 +3,7 @@ struct ScoringScratch: Sendable {
     var feasible: [Int] = []
     var totals: [Int64] = []
     var raw: [Int64] = []
-    var zones: Set<Int32> = []
+    var zonesSeen: [Bool] = []
 
     /// The feasible-node buffer, emptied, moved out so the caller owns it uniquely while it fills it.
     mutating func takeFeasible() -> [Int] {

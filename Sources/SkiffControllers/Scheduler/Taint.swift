@@ -39,7 +39,8 @@ public struct Taint: Sendable, Hashable, CustomStringConvertible {
     public init?(json: JSON) {
         guard let key = json["key"].stringValue, !key.isEmpty else { return nil }
         self.init(
-            key: key, value: json["value"].stringValue ?? "", effect: Effect(rawValue: json["effect"].stringValue ?? ""),
+            key: key, value: json["value"].stringValue ?? "",
+            effect: Effect(rawValue: json["effect"].stringValue ?? ""),
             timeAdded: json["timeAdded"].stringValue)
     }
 
