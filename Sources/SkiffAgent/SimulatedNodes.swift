@@ -83,10 +83,18 @@ public struct SimulatedNodes: Service {
                 _ = try? await api.delete(pods, namespace: namespace, name: name, options: ["gracePeriodSeconds": 0])
                 return
             }
-            guard pod["status"]["phase"].stringValue == "Pending" else { return }
+            let phase = pod["status"]["phase"].stringValue
+            // Pods of Jobs run to completion (a moment after starting), everything else runs forever.
+            let runsToCompletion = (pod["metadata"]["ownerReferences"].arrayValue ?? []).contains { $0["kind"] == "Job" }
+            let next: JSON
+            switch phase {
+            case "Pending": next = Self.runningStatus(pod, node: node)
+            case "Running" where runsToCompletion: next = Self.succeededStatus(pod)
+            default: return
+            }
             _ = try? await api.patch(
-                pods, namespace: namespace, name: name, patch: ["status": Self.runningStatus(pod, node: node)],
-                patchType: .merge, subresource: "status", fieldManager: "skiff-sim")
+                pods, namespace: namespace, name: name, patch: ["status": next], patchType: .merge, subresource: "status",
+                fieldManager: "skiff-sim")
         }
     }
 
@@ -142,6 +150,22 @@ public struct SimulatedNodes: Service {
             "metadata": ["name": .string(name), "namespace": "kube-node-lease"],
             "spec": ["holderIdentity": .string(name), "leaseDurationSeconds": 40, "renewTime": .string(now())],
         ]
+    }
+
+    static func succeededStatus(_ pod: JSON) -> JSON {
+        let now = Self.now()
+        let containers = (pod["spec"]["containers"].arrayValue ?? []).map { container -> JSON in
+            [
+                "name": container["name"], "image": container["image"], "imageID": "", "ready": false, "started": false,
+                "restartCount": 0,
+                "state": ["terminated": ["exitCode": 0, "reason": "Completed", "startedAt": .string(now), "finishedAt": .string(now)]],
+            ]
+        }
+        var conditions: [JSON] = []
+        for (type, status) in [("Initialized", "True"), ("Ready", "False"), ("ContainersReady", "False"), ("PodScheduled", "True")] {
+            conditions.append(["type": .string(type), "status": .string(status), "lastProbeTime": .null, "lastTransitionTime": .string(now)])
+        }
+        return ["phase": "Succeeded", "conditions": .array(conditions), "containerStatuses": .array(containers)]
     }
 
     static func runningStatus(_ pod: JSON, node: String) -> JSON {

@@ -31,6 +31,36 @@ expect_error "the deployment is gone" 'NotFound' kubectl get deployment keep
 expect_output "its ReplicaSet stays, without owner" '^keep-[a-z0-9]+ *$' kubectl get rs -l app=keep -o jsonpath='{.items[0].metadata.name} {.items[0].metadata.ownerReferences}'
 expect_output "and its pods keep running" '^2$' bash -c "KUBECONFIG=$KUBECONFIG command kubectl --cache-dir $work/kube-cache get pods -l app=keep --no-headers | grep -c Running"
 
+# DaemonSet, StatefulSet, Job.
+cat <<'YAML' | kubectl apply -f - >/dev/null
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: agent}
+spec:
+  selector: {matchLabels: {app: agent}}
+  template:
+    metadata: {labels: {app: agent}}
+    spec: {containers: [{name: c, image: busybox}]}
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db}
+spec:
+  serviceName: db
+  replicas: 2
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db}}
+    spec: {containers: [{name: c, image: busybox}]}
+YAML
+expect_output "DaemonSet rolls out" 'successfully rolled out' kubectl rollout status ds/agent --timeout=60s
+expect_output "one DaemonSet pod per node" '^sim-0 sim-1 sim-2$' bash -c "KUBECONFIG=$KUBECONFIG command kubectl --cache-dir $work/kube-cache get pods -l app=agent -o jsonpath='{range .items[*]}{.spec.nodeName}{\"\\n\"}{end}' | sort | xargs"
+expect_output "StatefulSet rolls out" 'roll out complete' kubectl rollout status sts/db --timeout=60s
+expect_output "with stable names" '^db-0 db-1$' kubectl get pods -l app=db -o jsonpath='{.items[*].metadata.name}'
+expect_output "create job" 'job.batch/once created' kubectl create job once --image=busybox
+expect_output "job completes" 'condition met' kubectl wait --for=condition=complete job/once --timeout=60s
+expect_output "cronjob accepted" 'cronjob.batch/tick created' kubectl create cronjob tick --image=busybox --schedule='*/5 * * * *'
+
 kubectl run stuck --image=busybox --overrides='{"spec":{"nodeSelector":{"disk":"ssd"}}}' >/dev/null
 sleep 2
 expect_output "impossible nodeSelector stays Pending" 'Pending' kubectl get pod stuck

@@ -57,6 +57,10 @@ struct ServerCommand: AsyncParsableCommand {
         services.append(.init(service: GarbageCollector(api: api, logger: logger)))
         services.append(.init(service: WorkloadController.deployments(api: api, logger: logger)))
         services.append(.init(service: WorkloadController.replicaSets(api: api, logger: logger)))
+        services.append(.init(service: WorkloadController.daemonSets(api: api, logger: logger)))
+        services.append(.init(service: WorkloadController.statefulSets(api: api, logger: logger)))
+        services.append(.init(service: WorkloadController.jobs(api: api, logger: logger)))
+        services.append(.init(service: WorkloadController.cronJobs(api: api, logger: logger)))
         services.append(
             .init(service: NodeLifecycleController(api: api, gracePeriod: config.nodeMonitorGracePeriod, logger: logger)))
         if let simulated = config.agent.simulate, simulated > 0 {

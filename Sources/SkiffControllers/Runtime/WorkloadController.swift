@@ -12,6 +12,10 @@ public struct WorkloadController: Service {
     /// What a reconcile can read: the cached objects of a resource in a namespace.
     public struct Cache: Sendable {
         let informers: [WorkloadResource: Informer]
+        let nodeInformer: Informer?
+
+        /// Every node (for DaemonSets).
+        public var nodes: [JSON] { nodeInformer?.objects ?? [] }
 
         public func objects(_ resource: WorkloadResource, namespace: String) -> [JSON] {
             informers[resource]?.objects.filter { $0.namespace == namespace } ?? []
@@ -27,14 +31,16 @@ public struct WorkloadController: Service {
     let owned: [WorkloadResource]
     let component: String
     let workers: Int
+    let watchesNodes: Bool
     let reconcile: Reconcile
     let logger: Logger
 
     public init(
         api: any ClusterAPI, primary: WorkloadResource, owned: [WorkloadResource], component: String, workers: Int = 4,
-        logger: Logger, reconcile: @escaping Reconcile
+        watchesNodes: Bool = false, logger: Logger, reconcile: @escaping Reconcile
     ) {
         self.api = api
+        self.watchesNodes = watchesNodes
         self.primary = primary
         self.owned = owned
         self.component = component
@@ -63,12 +69,55 @@ public struct WorkloadController: Service {
         }
     }
 
+    /// The Job controller (with TTL-after-finished).
+    public static func jobs(api: any ClusterAPI, logger: Logger) -> WorkloadController {
+        WorkloadController(api: api, primary: .jobs, owned: [.pods], component: "job-controller", logger: logger) { job, cache, now in
+            JobReconciler.reconcile(job: job, pods: cache.objects(.pods, namespace: job.namespace ?? ""), now: now)
+        }
+    }
+
+    /// The CronJob controller.
+    public static func cronJobs(api: any ClusterAPI, logger: Logger) -> WorkloadController {
+        WorkloadController(api: api, primary: .cronJobs, owned: [.jobs], component: "cronjob-controller", logger: logger) {
+            cronJob, cache, now in
+            CronJobReconciler.reconcile(cronJob: cronJob, jobs: cache.objects(.jobs, namespace: cronJob.namespace ?? ""), now: now)
+        }
+    }
+
+    /// The DaemonSet controller.
+    public static func daemonSets(api: any ClusterAPI, logger: Logger) -> WorkloadController {
+        WorkloadController(
+            api: api, primary: .daemonSets, owned: [.pods, .controllerRevisions], component: "daemonset-controller",
+            watchesNodes: true, logger: logger
+        ) { daemonSet, cache, now in
+            let namespace = daemonSet.namespace ?? ""
+            return DaemonSetReconciler.reconcile(
+                daemonSet: daemonSet, nodes: cache.nodes, pods: cache.objects(.pods, namespace: namespace),
+                revisions: cache.objects(.controllerRevisions, namespace: namespace), now: now)
+        }
+    }
+
+    /// The StatefulSet controller.
+    public static func statefulSets(api: any ClusterAPI, logger: Logger) -> WorkloadController {
+        WorkloadController(
+            api: api, primary: .statefulSets, owned: [.pods, .persistentVolumeClaims, .controllerRevisions],
+            component: "statefulset-controller", logger: logger
+        ) { statefulSet, cache, now in
+            let namespace = statefulSet.namespace ?? ""
+            return StatefulSetReconciler.reconcile(
+                statefulSet: statefulSet, pods: cache.objects(.pods, namespace: namespace),
+                claims: cache.objects(.persistentVolumeClaims, namespace: namespace),
+                revisions: cache.objects(.controllerRevisions, namespace: namespace), now: now)
+        }
+    }
+
     public func run() async throws {
         var informers: [WorkloadResource: Informer] = [:]
         for resource in [primary] + owned where informers[resource] == nil {
             informers[resource] = Informer(api: api, type: type(resource), logger: logger)
         }
-        let cache = Cache(informers: informers)
+        let nodeInformer = watchesNodes ? Informer(api: api, type: api.type("", "v1", "nodes"), logger: logger) : nil
+        let cache = Cache(informers: informers, nodeInformer: nodeInformer)
         let all = informers
         let queue = WorkQueue()
         let expectations = Expectations()
@@ -92,6 +141,15 @@ public struct WorkloadController: Service {
                     }
                 }
             }
+            if let nodeInformer {
+                let primaries = cache.informers[primary]
+                group.addTask {
+                    // Any node change may change where a DaemonSet runs: reconcile them all.
+                    await nodeInformer.run { _ in
+                        for object in primaries?.objects ?? [] { queue.add(Informer.key(object)) }
+                    }
+                }
+            }
             group.addTask {
                 // Requeues that a reconcile asked for (minReadySeconds, deadlines, TTLs).
                 while !Task.isCancelled {
@@ -103,7 +161,8 @@ public struct WorkloadController: Service {
                 group.addTask {
                     while let key = await queue.next() {
                         defer { queue.done(key) }
-                        guard cache.informers.values.allSatisfy(\.hasSynced), expectations.satisfied(key),
+                        guard cache.informers.values.allSatisfy(\.hasSynced), cache.nodeInformer?.hasSynced ?? true,
+                            expectations.satisfied(key),
                             let object = cache.get(primary, key: key)
                         else { continue }
                         let result = reconcile(object, cache, Date())
