@@ -166,8 +166,7 @@ public struct WorkloadController: Service {
                             let object = cache.get(primary, key: key)
                         else { continue }
                         let result = reconcile(object, cache, Date())
-                        let adds = result.actions.filter { if case .create = $0 { return true } else { return false } }.count
-                        let deletes = result.actions.filter { if case .delete = $0 { return true } else { return false } }.count
+                        let (adds, deletes) = Self.writeCounts(result.actions[...])
                         expectations.expect(key, adds: adds, deletes: deletes)
                         let failed = await execute(result.actions, key: key, expectations: expectations, events: events)
                         if failed {
@@ -212,9 +211,7 @@ public struct WorkloadController: Service {
                 }
                 if failures > 0 {
                     expectations.observe(key, added: failures)
-                    let rest = actions[end...]
-                    let adds = rest.filter { if case .create = $0 { return true } else { return false } }.count
-                    let deletes = rest.filter { if case .delete = $0 { return true } else { return false } }.count
+                    let (adds, deletes) = Self.writeCounts(actions[end...])
                     expectations.observe(key, added: adds, deleted: deletes)
                     return true
                 }
@@ -254,9 +251,7 @@ public struct WorkloadController: Service {
                 }
             } catch {
                 // What was not done will not be observed.
-                let rest = actions[index...]
-                let adds = rest.filter { if case .create = $0 { return true } else { return false } }.count
-                let deletes = rest.filter { if case .delete = $0 { return true } else { return false } }.count
+                let (adds, deletes) = Self.writeCounts(actions[index...])
                 expectations.observe(key, added: adds, deleted: deletes)
                 if (error as? APIError)?.code != 409 {
                     logger.warning("\(component) action failed", metadata: ["object": "\(key)", "error": "\(error)"])
@@ -264,6 +259,20 @@ public struct WorkloadController: Service {
                 return false
             }
         return true
+    }
+
+    /// How many creates and deletes a run of actions holds (what the informers will have to observe).
+    static func writeCounts(_ actions: ArraySlice<WorkloadAction>) -> (creates: Int, deletes: Int) {
+        var creates = 0
+        var deletes = 0
+        for action in actions {
+            switch action {
+            case .create: creates += 1
+            case .delete: deletes += 1
+            default: break
+            }
+        }
+        return (creates, deletes)
     }
 
     func type(_ resource: WorkloadResource) -> ResourceType {
