@@ -23,7 +23,7 @@ public struct InProcessClusterAPI: ClusterAPI {
         let page = try await registry.list(type, namespace: namespace, limit: options.limit, filter: filter.storeFilter)
         var items: [JSON] = []
         items.reserveCapacity(page.items.count)
-        for item in page.items { items.append(try StoredBytes.decode(item)) }
+        for item in page.items { items.append(try registry.decode(item)) }
         return ObjectList(items: items, resourceVersion: String(page.revision))
     }
 
@@ -40,10 +40,10 @@ public struct InProcessClusterAPI: ClusterAPI {
         let pump = Task {
             do {
                 for try await event in stream {
-                    guard let (kind, kv) = try ResourceHandler.translate(event, filter: filter),
+                    guard let (kind, kv) = try ResourceHandler.translate(event, filter: filter, decode: registry.decode),
                         let eventKind = ClusterEvent.Kind(rawValue: kind)
                     else { continue }
-                    continuation.yield(ClusterEvent(kind: eventKind, object: try StoredBytes.decode(kv)))
+                    continuation.yield(ClusterEvent(kind: eventKind, object: try registry.decode(kv)))
                 }
                 continuation.finish()
             } catch let error as StoreError {
@@ -57,7 +57,7 @@ public struct InProcessClusterAPI: ClusterAPI {
     }
 
     public func create(_ type: ResourceType, namespace: String?, object: JSON, fieldManager: String) async throws(APIError) -> JSON {
-        try StoredBytes.decode(
+        try registry.decode(
             try await registry.create(type, namespace: namespace, object: object, options: WriteOptions(fieldManager: fieldManager)))
     }
 
@@ -68,7 +68,7 @@ public struct InProcessClusterAPI: ClusterAPI {
         let (kv, _) = try await registry.update(
             type, namespace: namespace, name: name, subresource: subresource, options: WriteOptions(fieldManager: fieldManager)
         ) { _ throws(APIError) in object }
-        return try StoredBytes.decode(kv)
+        return try registry.decode(kv)
     }
 
     public func patch(
@@ -91,7 +91,7 @@ public struct InProcessClusterAPI: ClusterAPI {
             type, namespace: namespace, name: name, subresource: subresource, options: options,
             createIfMissing: patchType == .apply
         ) { live throws(APIError) in try patcher.apply(to: live) }
-        return try StoredBytes.decode(kv)
+        return try registry.decode(kv)
     }
 
     public func delete(_ type: ResourceType, namespace: String?, name: String, options: JSON) async throws(APIError) {

@@ -98,11 +98,7 @@ public struct SimulatedNodes: Service {
         }
     }
 
-    static func now() -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.string(from: Date())
-    }
+    static func now() -> String { KubeTimestamp.string(Date()) }
 
     static func node(_ name: String, index: Int) -> JSON {
         [

@@ -4,6 +4,10 @@ import Synchronization
 
 /// A list+watch cache of one resource type: `run()` keeps `objects` current (relisting after a 410 or a broken
 /// watch) and reports every change to `onChange`, so controllers read from memory and react to events.
+///
+/// Besides the objects by key, the cache keeps them by namespace and by controlling owner (the `ownerReferences`
+/// entry with `controller: true`), so a controller reads its own dependents without scanning every object of the
+/// type: with thousands of pods, a full scan per reconcile is what costs the most.
 public final class Informer: Sendable {
     public typealias Handler = @Sendable (ClusterEvent) async -> Void
 
@@ -12,12 +16,7 @@ public final class Informer: Sendable {
     let namespace: String?
     let options: ListOptions
     let logger: Logger
-    private let state = Mutex<State>(State())
-
-    private struct State {
-        var objects: [String: JSON] = [:]
-        var synced = false
-    }
+    private let state = Mutex<Index>(Index())
 
     public init(api: any ClusterAPI, type: ResourceType, namespace: String? = nil, options: ListOptions = ListOptions(), logger: Logger) {
         self.api = api
@@ -37,18 +36,33 @@ public final class Informer: Sendable {
     public var objects: [JSON] { state.withLock { Array($0.objects.values) } }
     public var hasSynced: Bool { state.withLock { $0.synced } }
 
+    /// The objects in `namespace` ("" for cluster-scoped ones).
+    public func objects(inNamespace namespace: String) -> [JSON] {
+        state.withLock { $0.byNamespace[namespace].map { Array($0.values) } ?? [] }
+    }
+
+    /// The objects whose controller reference names `uid`.
+    public func objects(controlledBy uid: String) -> [JSON] {
+        state.withLock { $0.byController[uid].map { Array($0.values) } ?? [] }
+    }
+
+    /// The objects in `namespace` without a controller reference (candidates for adoption).
+    public func orphans(inNamespace namespace: String) -> [JSON] {
+        state.withLock { $0.orphans[namespace].map { Array($0.values) } ?? [] }
+    }
+
     /// Lists, then watches until cancelled; every list reports its objects as `added` (upserts) and removes the ones
     /// that vanished meanwhile as `deleted`.
     public func run(onChange: Handler) async {
         while !Task.isCancelled {
             do {
                 let list = try await api.list(type, namespace: namespace, options: options)
-                var fresh: [String: JSON] = [:]
-                for object in list.items { fresh[Self.key(object)] = object }
+                var fresh = Index()
+                for object in list.items { fresh.upsert(Self.key(object), object) }
                 let vanished = state.withLock { state -> [JSON] in
-                    let gone = state.objects.filter { fresh[$0.key] == nil }.map(\.value)
-                    state.objects = fresh
-                    state.synced = true
+                    let gone = state.objects.filter { fresh.objects[$0.key] == nil }.map(\.value)
+                    fresh.synced = true
+                    state = fresh
                     return gone
                 }
                 for object in vanished { await onChange(ClusterEvent(kind: .deleted, object: object)) }
@@ -57,7 +71,7 @@ public final class Informer: Sendable {
                 for try await event in stream {
                     let key = Self.key(event.object)
                     state.withLock { state in
-                        if event.kind == .deleted { state.objects[key] = nil } else { state.objects[key] = event.object }
+                        if event.kind == .deleted { state.remove(key) } else { state.upsert(key, event.object) }
                     }
                     await onChange(event)
                 }
@@ -67,5 +81,60 @@ public final class Informer: Sendable {
                 try? await Task.sleep(for: .milliseconds(200))
             }
         }
+    }
+}
+
+/// The cached objects by key with their secondary indexes, kept in step on every change.
+private struct Index {
+    /// Where an object is filed, so a change or delete finds its old entries without the old object.
+    struct Placement {
+        var namespace: String
+        var controller: String?
+    }
+
+    var objects: [String: JSON] = [:]
+    var byNamespace: [String: [String: JSON]] = [:]
+    var byController: [String: [String: JSON]] = [:]
+    var orphans: [String: [String: JSON]] = [:]
+    var placements: [String: Placement] = [:]
+    var synced = false
+
+    mutating func upsert(_ key: String, _ object: JSON) {
+        let placement = Placement(namespace: object.namespace ?? "", controller: Self.controllerUID(object))
+        if let old = placements[key], old.namespace != placement.namespace || old.controller != placement.controller {
+            remove(key)
+        }
+        objects[key] = object
+        placements[key] = placement
+        byNamespace[placement.namespace, default: [:]][key] = object
+        if let controller = placement.controller {
+            byController[controller, default: [:]][key] = object
+        } else {
+            orphans[placement.namespace, default: [:]][key] = object
+        }
+    }
+
+    mutating func remove(_ key: String) {
+        objects[key] = nil
+        guard let placement = placements.removeValue(forKey: key) else { return }
+        Self.drop(key, from: &byNamespace, bucket: placement.namespace)
+        if let controller = placement.controller {
+            Self.drop(key, from: &byController, bucket: controller)
+        } else {
+            Self.drop(key, from: &orphans, bucket: placement.namespace)
+        }
+    }
+
+    private static func drop(_ key: String, from index: inout [String: [String: JSON]], bucket: String) {
+        index[bucket]?[key] = nil
+        if index[bucket]?.isEmpty == true { index[bucket] = nil }
+    }
+
+    /// The uid in the `controller: true` owner reference.
+    static func controllerUID(_ object: JSON) -> String? {
+        for reference in object["metadata"]["ownerReferences"].arrayValue ?? [] where reference["controller"].boolValue == true {
+            return reference["uid"].stringValue
+        }
+        return nil
     }
 }

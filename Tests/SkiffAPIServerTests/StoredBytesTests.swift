@@ -29,3 +29,34 @@ import Testing
         #expect(try StoredBytes.decode(kv).resourceVersion == "5")
     }
 }
+
+@Suite struct DecodedObjectsTests {
+    func kv(_ key: String, _ object: JSON, revision: Revision) -> KeyValue {
+        KeyValue(key: key, value: StoredBytes.encode(object), createRevision: revision, modRevision: revision)
+    }
+
+    @Test func aRememberedWriteIsServedAsIfParsed() throws {
+        let cache = DecodedObjects(capacity: 4)
+        let object: JSON = ["metadata": ["name": "a"], "kind": "ConfigMap", "apiVersion": "v1", "data": ["k": "v"]]
+        let written = kv("/registry/core/configmaps/default/a", object, revision: 7)
+        cache.remember(object, as: written)
+        let served = try cache.object(written)
+        #expect(served == (try StoredBytes.decode(written)))
+        #expect(served["metadata"]["resourceVersion"] == "7")
+    }
+
+    @Test func slotsAreMatchedByRevisionAndKey() throws {
+        let cache = DecodedObjects(capacity: 4)
+        let first = kv("/registry/core/configmaps/default/a", ["metadata": ["name": "a"]], revision: 1)
+        cache.remember(["metadata": ["name": "stale"]], as: first)
+        // Same slot (1 + 4), other revision: parsed from the bytes, not taken from the slot.
+        let later = kv("/registry/core/configmaps/default/a", ["metadata": ["name": "a"]], revision: 5)
+        #expect(try cache.object(later).name == "a")
+        // Same revision, other key (another store's history): parsed too.
+        let other = kv("/registry/core/configmaps/default/b", ["metadata": ["name": "b"]], revision: 5)
+        #expect(try cache.object(other).name == "b")
+        // An older revision never replaces a newer one in its slot.
+        cache.remember(["metadata": ["name": "old"]], as: first)
+        #expect(try cache.object(other).name == "b")
+    }
+}

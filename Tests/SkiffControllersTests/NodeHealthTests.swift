@@ -6,7 +6,7 @@ import Testing
 @Suite struct NodeHealthTests {
     let start = Date(timeIntervalSince1970: 1_800_000_000)
 
-    func stamp(_ date: Date) -> String { EventRecorder.timestamp(date) }
+    func stamp(_ date: Date) -> String { KubeTimestamp.string(date) }
 
     func node(ready: String = "True", since: Date? = nil, autonomous: Bool = false, tainted: Bool = false) -> JSON {
         var node: JSON = [

@@ -326,7 +326,7 @@ struct PatchServerSideApplyTests {
         (1_735_787_045.9, "2025-01-02T03:04:05Z"), (-1, "1969-12-31T23:59:59Z"),
     ])
     func timestamps(seconds: Double, text: String) {
-        #expect(ServerSideApply.timestamp(Date(timeIntervalSince1970: seconds)) == text)
+        #expect(KubeTimestamp.string(Date(timeIntervalSince1970: seconds)) == text)
     }
 
     @Test func malformedEntriesAreDropped() {

@@ -44,7 +44,9 @@ extension ResourceHandler {
 
     /// Turns a store event into the watch event a filtered watcher sees: objects that start matching are ADDED,
     /// objects that stop matching are DELETED (upstream `watch.Filter` semantics).
-    static func translate(_ event: WatchEvent, filter: ObjectFilter) throws(APIError) -> (String, KeyValue)? {
+    static func translate(
+        _ event: WatchEvent, filter: ObjectFilter, decode: (KeyValue) throws(APIError) -> JSON = StoredBytes.decode
+    ) throws(APIError) -> (String, KeyValue)? {
         if filter.isEmpty {
             switch event.kind {
             case .created: return ("ADDED", event.current)
@@ -52,7 +54,7 @@ extension ResourceHandler {
             case .deleted: return ("DELETED", event.current)
             }
         }
-        let now = filter.matches(try StoredBytes.decode(event.current))
+        let now = filter.matches(try decode(event.current))
         switch event.kind {
         case .created:
             return now ? ("ADDED", event.current) : nil
@@ -60,7 +62,7 @@ extension ResourceHandler {
             return now ? ("DELETED", event.current) : nil
         case .updated:
             var before = false
-            if let previous = event.previous { before = filter.matches(try StoredBytes.decode(previous)) }
+            if let previous = event.previous { before = filter.matches(try decode(previous)) }
             switch (before, now) {
             case (true, true): return ("MODIFIED", event.current)
             case (false, true): return ("ADDED", event.current)

@@ -81,7 +81,7 @@ public struct CustomResourceController: Service {
         guard let name = definition.name, definition.deletionTimestamp == nil else { return }
         let conditions = definition["status"]["conditions"].arrayValue ?? []
         if conditions.contains(where: { $0["type"] == "Established" && $0["status"] == "True" }) { return }
-        let now = ObjectRegistry.timestamp(registry.now())
+        let now = KubeTimestamp.string(registry.now())
         _ = try await registry.update(Self.definitions, namespace: nil, name: name, subresource: "status") {
             live throws(APIError) in
             guard var live else { throw APIError.notFound(Self.definitions, name) }

@@ -51,7 +51,7 @@ extension ObjectRegistry {
         let key = Self.key(type, namespace: namespace, name: name)
         for _ in 0..<16 {
             let current = try await get(type, namespace: namespace, name: name)
-            var object = try StoredBytes.decode(current)
+            var object = try decode(current)
             if let uid = options.preconditionUID, uid != object.uid {
                 throw APIError.conflict(
                     type, name, "Precondition failed: UID in precondition: \(uid), UID in object meta: \(object.uid ?? "")")
@@ -75,7 +75,7 @@ extension ObjectRegistry {
                     return .pending(current)  // already terminating, nothing changes
                 }
                 if object.deletionTimestamp == nil {
-                    object["metadata"]["deletionTimestamp"] = .string(Self.timestamp(now()))
+                    object["metadata"]["deletionTimestamp"] = .string(KubeTimestamp.string(now()))
                     object["metadata"]["deletionGracePeriodSeconds"] = .int(0)
                 }
                 object["metadata"]["finalizers"] = .array(finalizers.map { .string($0) })

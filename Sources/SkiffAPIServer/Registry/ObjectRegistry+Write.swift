@@ -19,15 +19,6 @@ extension ObjectRegistry {
     /// Upstream's generateName suffix alphabet (no vowels, no confusable digits).
     private static let suffixAlphabet = Array("bcdfghjklmnpqrstvwxz2456789")
 
-    static func timestamp(_ date: Date) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
-        return String(
-            format: "%04d-%02d-%02dT%02d:%02d:%02dZ", c.year ?? 1970, c.month ?? 1, c.day ?? 1, c.hour ?? 0,
-            c.minute ?? 0, c.second ?? 0)
-    }
-
     // MARK: Create
 
     /// Creates an object: sets system metadata, admits it, checks its namespace and stores it.
@@ -56,7 +47,7 @@ extension ObjectRegistry {
             _ = object.removeValue(at: "metadata", .key(key))
         }
         object["metadata"]["uid"] = .string(UUID().uuidString.lowercased())
-        object["metadata"]["creationTimestamp"] = .string(Self.timestamp(now()))
+        object["metadata"]["creationTimestamp"] = .string(KubeTimestamp.string(now()))
         if case .object = object["spec"], type.kind != "Namespace" { object["metadata"]["generation"] = .int(1) }
         try Admission.admitCreate(type, &object)
         object = recordManager(options, type, old: nil, new: object, subresource: nil)
@@ -74,7 +65,9 @@ extension ObjectRegistry {
                 return KeyValue(key: Self.key(type, namespace: namespace, name: name), value: bytes, createRevision: 0, modRevision: 0)
             }
             do {
-                return try await store.create(Self.key(type, namespace: namespace, name: name), value: bytes)
+                let kv = try await store.create(Self.key(type, namespace: namespace, name: name), value: bytes)
+                decoded.remember(object, as: kv)
+                return kv
             } catch let error where error.code == .keyExists {
                 if generateName.isEmpty || !(input.name ?? "").isEmpty { throw APIError.alreadyExists(type, name) }
             } catch {
@@ -108,7 +101,7 @@ extension ObjectRegistry {
         }) else {
             throw APIError.notFound(namespaces, namespace)
         }
-        let object = try StoredBytes.decode(kv)
+        let object = try decode(kv)
         if object.deletionTimestamp != nil || object["status"]["phase"].stringValue == "Terminating" {
             throw APIError.forbidden(
                 "unable to create new content in namespace \(namespace) because it is being terminated")
@@ -131,7 +124,7 @@ extension ObjectRegistry {
         for _ in 0..<16 {
             let current = try await storeCall({ () async throws(StoreError) in try await self.store.get(key) })
             if current == nil, !createIfMissing { throw APIError.notFound(type, name) }
-            let live = try current.map { kv throws(APIError) in try StoredBytes.decode(kv) }
+            let live = try current.map { kv throws(APIError) in try decode(kv) }
             var desired = try mutate(live)
             guard let current, let live else {
                 // Server-side apply creates what it does not find.
@@ -156,6 +149,7 @@ extension ObjectRegistry {
             }
             do {
                 let written = try await store.update(key, value: bytes, expectedRevision: current.modRevision)
+                decoded.remember(next, as: written)
                 if next.deletionTimestamp != nil, next.finalizers.isEmpty, Self.namespaceFinalizers(next).isEmpty {
                     // The last finalizer is gone: the pending deletion completes now.
                     _ = try? await store.delete(key, expectedRevision: written.modRevision)
@@ -238,7 +232,7 @@ extension ObjectRegistry {
         guard let node = binding["target"]["name"].stringValue, !node.isEmpty else {
             throw APIError.invalid(type, name, [.init(type: "FieldValueRequired", message: "Required value", field: "target.name")])
         }
-        let time = Self.timestamp(now())
+        let time = KubeTimestamp.string(now())
         _ = try await update(type, namespace: namespace, name: name, subresource: "binding", options: options) {
             live throws(APIError) in
             guard var pod = live else { throw APIError.notFound(type, name) }

@@ -15,6 +15,8 @@ public final class ObjectRegistry: Sendable {
     /// Whether a garbage collector honours the `orphan`/`foregroundDeletion` finalizers; without one, those
     /// propagation policies fall back to background so deletes never hang.
     let garbageCollection: Bool
+    /// Parsed forms of recent revisions, shared by in-process readers.
+    let decoded = DecodedObjects()
 
     public init(
         store: any KeyValueStore, resources: ResourceRegistry = ResourceRegistry(), logger: Logger,
@@ -63,7 +65,12 @@ public final class ObjectRegistry: Sendable {
 
     /// One object, parsed, with its resourceVersion.
     public func getObject(_ type: ResourceType, namespace: String?, name: String) async throws(APIError) -> JSON {
-        try StoredBytes.decode(try await get(type, namespace: namespace, name: name))
+        try decode(try await get(type, namespace: namespace, name: name))
+    }
+
+    /// The parsed object of a stored version, with its resourceVersion (shared with other readers of that version).
+    func decode(_ kv: KeyValue) throws(APIError) -> JSON {
+        try decoded.object(kv)
     }
 
     /// A page of a collection at one revision.

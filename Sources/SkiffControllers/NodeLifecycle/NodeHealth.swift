@@ -81,11 +81,5 @@ public enum NodeHealth {
         return toleration["key"] == .string(unreachableTaint)
     }
 
-    static func parse(_ text: String) -> Date? {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        if let date = formatter.date(from: text) { return date }
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.date(from: text)
-    }
+    static func parse(_ text: String) -> Date? { KubeTimestamp.date(text) }
 }

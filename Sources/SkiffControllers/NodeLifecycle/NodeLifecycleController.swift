@@ -56,7 +56,7 @@ public struct NodeLifecycleController: Service {
 
     func perform(_ action: NodeHealth.Action, node: JSON, events: EventRecorder) async {
         let nodes = api.type("", "v1", "nodes")
-        let now = EventRecorder.timestamp(Date())
+        let now = KubeTimestamp.string(Date())
         do {
             switch action {
             case .markUnreachable(let name, let addTaints):

@@ -17,7 +17,7 @@ public struct EventRecorder: Sendable {
 
     /// Best effort: a failed event never fails the caller.
     public func record(_ object: JSON, type: String = "Normal", reason: String, message: String) async {
-        let now = Self.timestamp(Date())
+        let now = KubeTimestamp.string(Date())
         let namespace = object.namespace.flatMap { $0.isEmpty ? nil : $0 } ?? "default"
         let event: JSON = [
             "metadata": ["generateName": .string("\(object.name ?? "object").")],
@@ -35,11 +35,5 @@ public struct EventRecorder: Sendable {
         } catch {
             logger.debug("event not recorded", metadata: ["reason": "\(reason)", "error": "\(error)"])
         }
-    }
-
-    static func timestamp(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.string(from: date)
     }
 }

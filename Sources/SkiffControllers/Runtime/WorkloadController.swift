@@ -17,8 +17,22 @@ public struct WorkloadController: Service {
         /// Every node (for DaemonSets).
         public var nodes: [JSON] { nodeInformer?.objects ?? [] }
 
+        /// Every cached object of `resource` in `namespace`.
         public func objects(_ resource: WorkloadResource, namespace: String) -> [JSON] {
-            informers[resource]?.objects.filter { $0.namespace == namespace } ?? []
+            informers[resource]?.objects(inNamespace: namespace) ?? []
+        }
+
+        /// What `owner` may claim: the objects it controls and the orphans of its namespace (objects controlled by
+        /// anyone else can never be claimed, and are most of a busy namespace).
+        public func candidates(_ resource: WorkloadResource, of owner: JSON) -> [JSON] {
+            guard let informer = informers[resource] else { return [] }
+            return informer.objects(controlledBy: owner.uid ?? "") + informer.orphans(inNamespace: owner.namespace ?? "")
+        }
+
+        /// The objects controlled by any of `owners`.
+        public func controlled(_ resource: WorkloadResource, by owners: [JSON]) -> [JSON] {
+            guard let informer = informers[resource] else { return [] }
+            return owners.flatMap { informer.objects(controlledBy: $0.uid ?? "") }
         }
 
         func get(_ resource: WorkloadResource, key: String) -> JSON? { informers[resource]?.get(key) }
@@ -53,7 +67,7 @@ public struct WorkloadController: Service {
     public static func replicaSets(api: any ClusterAPI, logger: Logger) -> WorkloadController {
         WorkloadController(api: api, primary: .replicaSets, owned: [.pods], component: "replicaset-controller", logger: logger) {
             replicaSet, cache, now in
-            ReplicaSetReconciler.reconcile(replicaSet: replicaSet, pods: cache.objects(.pods, namespace: replicaSet.namespace ?? ""), now: now)
+            ReplicaSetReconciler.reconcile(replicaSet: replicaSet, pods: cache.candidates(.pods, of: replicaSet), now: now)
         }
     }
 
@@ -62,17 +76,20 @@ public struct WorkloadController: Service {
         WorkloadController(
             api: api, primary: .deployments, owned: [.replicaSets, .pods], component: "deployment-controller", logger: logger
         ) { deployment, cache, now in
-            let namespace = deployment.namespace ?? ""
+            let replicaSets = cache.candidates(.replicaSets, of: deployment)
+            // Only the Recreate strategy looks at pods (those of the Deployment's own ReplicaSets).
+            let recreate = deployment["spec"]["strategy"]["type"].stringValue == "Recreate"
+            let owned = replicaSets.filter { WorkloadReference.isControlled($0, byUID: deployment.uid) }
             return DeploymentReconciler.reconcile(
-                deployment: deployment, replicaSets: cache.objects(.replicaSets, namespace: namespace),
-                pods: cache.objects(.pods, namespace: namespace), now: now)
+                deployment: deployment, replicaSets: replicaSets,
+                pods: recreate ? cache.controlled(.pods, by: owned) : [], now: now)
         }
     }
 
     /// The Job controller (with TTL-after-finished).
     public static func jobs(api: any ClusterAPI, logger: Logger) -> WorkloadController {
         WorkloadController(api: api, primary: .jobs, owned: [.pods], component: "job-controller", logger: logger) { job, cache, now in
-            JobReconciler.reconcile(job: job, pods: cache.objects(.pods, namespace: job.namespace ?? ""), now: now)
+            JobReconciler.reconcile(job: job, pods: cache.candidates(.pods, of: job), now: now)
         }
     }
 
@@ -80,7 +97,7 @@ public struct WorkloadController: Service {
     public static func cronJobs(api: any ClusterAPI, logger: Logger) -> WorkloadController {
         WorkloadController(api: api, primary: .cronJobs, owned: [.jobs], component: "cronjob-controller", logger: logger) {
             cronJob, cache, now in
-            CronJobReconciler.reconcile(cronJob: cronJob, jobs: cache.objects(.jobs, namespace: cronJob.namespace ?? ""), now: now)
+            CronJobReconciler.reconcile(cronJob: cronJob, jobs: cache.candidates(.jobs, of: cronJob), now: now)
         }
     }
 
@@ -92,7 +109,7 @@ public struct WorkloadController: Service {
         ) { daemonSet, cache, now in
             let namespace = daemonSet.namespace ?? ""
             return DaemonSetReconciler.reconcile(
-                daemonSet: daemonSet, nodes: cache.nodes, pods: cache.objects(.pods, namespace: namespace),
+                daemonSet: daemonSet, nodes: cache.nodes, pods: cache.candidates(.pods, of: daemonSet),
                 revisions: cache.objects(.controllerRevisions, namespace: namespace), now: now)
         }
     }
@@ -105,7 +122,7 @@ public struct WorkloadController: Service {
         ) { statefulSet, cache, now in
             let namespace = statefulSet.namespace ?? ""
             return StatefulSetReconciler.reconcile(
-                statefulSet: statefulSet, pods: cache.objects(.pods, namespace: namespace),
+                statefulSet: statefulSet, pods: cache.candidates(.pods, of: statefulSet),
                 claims: cache.objects(.persistentVolumeClaims, namespace: namespace),
                 revisions: cache.objects(.controllerRevisions, namespace: namespace), now: now)
         }

@@ -110,7 +110,7 @@ public struct SchedulerService: Service {
             guard changed else { return }
             var updated = pod
             PodConditions.set(
-                &updated, type: "PodScheduled", status: "False", at: EventRecorder.timestamp(Date()), reason: "Unschedulable",
+                &updated, type: "PodScheduled", status: "False", at: KubeTimestamp.string(Date()), reason: "Unschedulable",
                 message: message)
             _ = try? await api.update(podsType, namespace: pod.namespace, object: updated, subresource: "status", fieldManager: "default-scheduler")
             await events.record(pod, type: "Warning", reason: "FailedScheduling", message: message)

@@ -1,4 +1,5 @@
 import Foundation
+import SkiffModel
 
 /// A standard 5-field cron schedule (minute hour day-of-month month day-of-week), parsed the way Kubernetes does
 /// with `robfig/cron` v3's `ParseStandard`: `*` and `?`, lists `a,b`, ranges `a-b`, steps `*/n`, `a-b/n` and `a/n`
@@ -247,7 +248,7 @@ public struct CronSchedule: Sendable, Hashable {
                 }
                 continue
             }
-            minute = WorkloadTime.daysFromCivil(year, month, day) * 1440 + hour * 60 + minuteOfHour
+            minute = KubeTimestamp.daysFromCivil(year: year, month: month, day: day) * 1440 + hour * 60 + minuteOfHour
             return Date(timeIntervalSince1970: TimeInterval(minute) * 60)
         }
         return nil
@@ -255,7 +256,7 @@ public struct CronSchedule: Sendable, Hashable {
 
     /// robfig's `dayMatches`: if either day field is `*` both must match, otherwise either may.
     private func dayMatches(year: Int, month: Int, day: Int) -> Bool {
-        let weekday = Self.floorMod(WorkloadTime.daysFromCivil(year, month, day) + 4, 7)  // 1970-01-01 was a Thursday
+        let weekday = Self.floorMod(KubeTimestamp.daysFromCivil(year: year, month: month, day: day) + 4, 7)  // 1970-01-01 was a Thursday
         let domMatch = daysOfMonth & (1 << UInt64(day)) != 0
         let dowMatch = daysOfWeek & (1 << UInt64(weekday)) != 0
         if dayOfMonthIsStar || dayOfWeekIsStar { return domMatch && dowMatch }

@@ -61,7 +61,7 @@ public struct ServerSideApply: Sendable {
         let previous = entries.firstIndex { $0.identity == identity }.map { entries.remove(at: $0) }
         let applier = ManagedFieldsEntry(
             manager: manager, operation: .apply, apiVersion: kind.apiVersion,
-            time: previous?.fields == appliedSet ? previous?.time : Self.timestamp(now), fields: appliedSet,
+            time: previous?.fields == appliedSet ? previous?.time : KubeTimestamp.string(now), fields: appliedSet,
             subresource: subresource)
 
         // Fields this manager applied before and no longer names go away, unless someone else still owns them.
@@ -119,7 +119,7 @@ public struct ServerSideApply: Sendable {
         entries.append(
             ManagedFieldsEntry(
                 manager: manager, operation: .update, apiVersion: kind.apiVersion,
-                time: previous?.fields == mine ? previous?.time : Self.timestamp(now), fields: mine,
+                time: previous?.fields == mine ? previous?.time : KubeTimestamp.string(now), fields: mine,
                 subresource: subresource))
         return Self.withManagedFields(new, entries.filter { !$0.fields.isEmpty })
     }
@@ -170,26 +170,4 @@ extension ServerSideApply {
         return PatchError(.conflict, message, conflicts: list)
     }
 
-    /// RFC 3339 in UTC with whole seconds, as `metav1.Time` serializes.
-    public static func timestamp(_ date: Date) -> String {
-        let seconds = Int64(date.timeIntervalSince1970.rounded(.down))
-        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
-        let secondOfDay = seconds - days * 86_400
-        // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        func pad(_ value: Int64, _ width: Int) -> String {
-            let text = String(value)
-            return String(repeating: "0", count: max(0, width - text.count)) + text
-        }
-        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(secondOfDay / 3600, 2)):"
-            + "\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2))Z"
-    }
 }

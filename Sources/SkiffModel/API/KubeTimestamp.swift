@@ -3,11 +3,11 @@ import Foundation
 /// Reads and writes the RFC 3339 timestamps Kubernetes stores (`2024-05-01T12:00:00Z`, MicroTime
 /// `2024-05-01T12:00:00.123456Z`, or with a `+02:00` offset).
 ///
-/// Hand-written because `ISO8601DateFormatter` is neither `Sendable` nor cheap, and tables parse one timestamp per
-/// row and column.
-enum KubeTimestamp {
+/// The one timestamp codec of the project: hand-written because `ISO8601DateFormatter` is neither `Sendable` nor
+/// cheap (creating one costs more than a whole object write), and tables, reconciles and writes handle one per object.
+public enum KubeTimestamp {
     /// The instant `text` names, or nil when it is not an RFC 3339 date-time.
-    static func date(_ text: String) -> Date? {
+    public static func date(_ text: String) -> Date? {
         var utf8 = Array(text.utf8)[...]
         guard let year = number(&utf8, digits: 4), take(&utf8, "-"),
             let month = number(&utf8, digits: 2), take(&utf8, "-"),
@@ -49,7 +49,7 @@ enum KubeTimestamp {
     }
 
     /// `date` in UTC with whole seconds, as Go's `time.RFC3339` writes it.
-    static func string(_ date: Date) -> String {
+    public static func string(_ date: Date) -> String {
         let total = Int(date.timeIntervalSince1970.rounded(.down))
         let days = total >= 0 ? total / 86_400 : (total - 86_399) / 86_400
         let secondsOfDay = total - days * 86_400
@@ -81,7 +81,7 @@ enum KubeTimestamp {
     }
 
     // Days since 1970-01-01 in the proleptic Gregorian calendar (Howard Hinnant's civil calendar algorithms).
-    private static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
+    public static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
         let y = month <= 2 ? year - 1 : year
         let era = (y >= 0 ? y : y - 399) / 400
         let yearOfEra = y - era * 400

@@ -1,0 +1,60 @@
+import SkiffModel
+import SkiffStore
+import Synchronization
+
+/// Parsed objects of recent revisions, shared by everyone in the process who reads them.
+///
+/// Each in-process informer (scheduler, every controller, simulated nodes) receives every change of its type, and
+/// each read-modify-write starts from the live object. Parsing the stored bytes once per revision instead of once per
+/// reader takes most JSON parsing off the control plane's path, and the readers' caches then hold one shared copy of
+/// each object instead of one each (values share storage until someone changes them).
+///
+/// A fixed ring indexed by revision: a slot holds the object last seen at a revision with that remainder, so the
+/// memory it pins is bounded and a lookup is one locked array read.
+final class DecodedObjects: Sendable {
+    private struct Slot {
+        var revision: Revision = -1
+        var key = ""
+        var object: JSON = .null
+    }
+
+    private let slots: Mutex<[Slot]>
+    private let mask: Int
+
+    /// `capacity` is rounded up to a power of two.
+    init(capacity: Int = 8192) {
+        var size = 1
+        while size < capacity { size <<= 1 }
+        mask = size - 1
+        slots = Mutex(Array(repeating: Slot(), count: size))
+    }
+
+    /// The parsed form of a stored version (with its resourceVersion), from the ring when someone already parsed it.
+    func object(_ kv: KeyValue) throws(APIError) -> JSON {
+        let index = Int(truncatingIfNeeded: kv.modRevision) & mask
+        // (Spelled out: `JSON` is `ExpressibleByNilLiteral`, so a ternary with `nil` would yield `.null`.)
+        let cached = slots.withLock { slots -> JSON? in
+            let slot = slots[index]
+            guard slot.revision == kv.modRevision, slot.key == kv.key else { return Optional<JSON>.none }
+            return slot.object
+        }
+        if let cached { return cached }
+        let object = try StoredBytes.decode(kv)
+        store(object, at: index, kv)
+        return object
+    }
+
+    /// Records `object` (as it was just written, without resourceVersion) as the parsed form of `kv`, so the watchers
+    /// of that write and the next update of the object need not parse it.
+    func remember(_ object: JSON, as kv: KeyValue) {
+        var parsed = object.canonicalKeyOrder()
+        parsed["metadata"]["resourceVersion"] = .string(String(kv.modRevision))
+        store(parsed, at: Int(truncatingIfNeeded: kv.modRevision) & mask, kv)
+    }
+
+    private func store(_ object: JSON, at index: Int, _ kv: KeyValue) {
+        slots.withLock { slots in
+            if slots[index].revision <= kv.modRevision { slots[index] = Slot(revision: kv.modRevision, key: kv.key, object: object) }
+        }
+    }
+}

@@ -1,0 +1,98 @@
+import Logging
+import SkiffClient
+import SkiffModel
+import Synchronization
+import Testing
+
+/// A cluster with one listed state and a scripted watch, enough to drive an informer.
+private struct ScriptedCluster: ClusterAPI {
+    let initial: [JSON]
+    let events: [ClusterEvent]
+    let resources = ResourceRegistry()
+
+    func list(_ type: ResourceType, namespace: String?, options: ListOptions) async throws(APIError) -> ObjectList {
+        ObjectList(items: initial, resourceVersion: "1")
+    }
+
+    func watch(_ type: ResourceType, namespace: String?, resourceVersion: String, options: ListOptions) async throws(APIError)
+        -> AsyncThrowingStream<ClusterEvent, any Error>
+    {
+        // The watch stays open after the script, as a real one would.
+        let (stream, continuation) = AsyncThrowingStream<ClusterEvent, any Error>.makeStream()
+        for event in events { continuation.yield(event) }
+        return stream
+    }
+
+    func get(_ type: ResourceType, namespace: String?, name: String) async throws(APIError) -> JSON { throw .notFound(type, name) }
+    func create(_ type: ResourceType, namespace: String?, object: JSON, fieldManager: String) async throws(APIError) -> JSON { object }
+    func update(_ type: ResourceType, namespace: String?, object: JSON, subresource: String?, fieldManager: String) async throws(APIError) -> JSON { object }
+    func patch(
+        _ type: ResourceType, namespace: String?, name: String, patch: JSON, patchType: PatchType, subresource: String?,
+        fieldManager: String
+    ) async throws(APIError) -> JSON { patch }
+    func delete(_ type: ResourceType, namespace: String?, name: String, options: JSON) async throws(APIError) {}
+    func post(_ type: ResourceType, namespace: String?, name: String, subresource: String, body: JSON) async throws(APIError) {}
+}
+
+@Suite struct InformerIndexTests {
+    func pod(_ name: String, _ namespace: String, controller: String? = nil, other: String? = nil) -> JSON {
+        var pod: JSON = ["metadata": ["name": .string(name), "namespace": .string(namespace)]]
+        var references: [JSON] = []
+        if let other { references.append(["kind": "Thing", "name": "x", "uid": .string(other)]) }
+        if let controller { references.append(["kind": "ReplicaSet", "name": "rs", "uid": .string(controller), "controller": true]) }
+        if !references.isEmpty { pod["metadata"]["ownerReferences"] = .array(references) }
+        return pod
+    }
+
+    func names(_ objects: [JSON]) -> [String] { objects.compactMap(\.name).sorted() }
+
+    /// Runs an informer over the script until it has seen every event, then hands it to `check`.
+    func afterScript(initial: [JSON], events: [ClusterEvent], check: (Informer) -> Void) async {
+        let cluster = ScriptedCluster(initial: initial, events: events)
+        let pods = cluster.resources.lookup(group: "", version: "v1", resource: "pods")!
+        let informer = Informer(api: cluster, type: pods, logger: Logger(label: "test"))
+        let seen = Atomic<Int>(0)
+        let task = Task { await informer.run { _ in seen.add(1, ordering: .relaxed) } }
+        while seen.load(ordering: .relaxed) < initial.count + events.count { await Task.yield() }
+        check(informer)
+        task.cancel()
+    }
+
+    @Test func objectsAreFoundByNamespaceControllerAndOrphanhood() async {
+        await afterScript(
+            initial: [
+                pod("a", "prod", controller: "rs-1"), pod("b", "prod", controller: "rs-1", other: "thing-1"),
+                pod("c", "prod"), pod("d", "dev", controller: "rs-2"), pod("e", "dev", other: "thing-1"),
+            ],
+            events: []
+        ) { informer in
+            #expect(names(informer.objects(inNamespace: "prod")) == ["a", "b", "c"])
+            #expect(names(informer.objects(controlledBy: "rs-1")) == ["a", "b"])
+            // A non-controller owner reference does not make an object controlled.
+            #expect(names(informer.objects(controlledBy: "thing-1")) == [])
+            #expect(names(informer.orphans(inNamespace: "prod")) == ["c"])
+            #expect(names(informer.orphans(inNamespace: "dev")) == ["e"])
+            #expect(informer.objects(inNamespace: "staging").isEmpty)
+        }
+    }
+
+    @Test func changesMoveObjectsBetweenIndexesAndDeletesRemoveThem() async {
+        await afterScript(
+            initial: [pod("a", "prod", controller: "rs-1"), pod("b", "prod")],
+            events: [
+                // Released by its controller, adopted by another, deleted.
+                ClusterEvent(kind: .modified, object: pod("a", "prod")),
+                ClusterEvent(kind: .modified, object: pod("b", "prod", controller: "rs-2")),
+                ClusterEvent(kind: .added, object: pod("c", "prod", controller: "rs-1")),
+                ClusterEvent(kind: .deleted, object: pod("c", "prod", controller: "rs-1")),
+            ]
+        ) { informer in
+            #expect(names(informer.objects(controlledBy: "rs-1")) == [])
+            #expect(names(informer.objects(controlledBy: "rs-2")) == ["b"])
+            #expect(names(informer.orphans(inNamespace: "prod")) == ["a"])
+            #expect(names(informer.objects(inNamespace: "prod")) == ["a", "b"])
+            #expect(informer.get("prod/c") == nil)
+            #expect(informer.objects.count == 2)
+        }
+    }
+}
