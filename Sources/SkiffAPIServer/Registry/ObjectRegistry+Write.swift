@@ -156,7 +156,9 @@ extension ObjectRegistry {
                 }
                 return (written, false)
             } catch let error where error.code == .conflict {
-                if desired.resourceVersion?.isEmpty == false { throw APIError.conflict(type, name) }
+                // Someone wrote in between: start over from the new live object. A caller that pinned a
+                // resourceVersion (a PUT, or a patch carrying one) then fails the precondition above with 409;
+                // a patch without one applies again on top of the other write, as upstream's GuaranteedUpdate.
                 continue
             } catch let error where error.code == .keyNotFound {
                 throw APIError.notFound(type, name)

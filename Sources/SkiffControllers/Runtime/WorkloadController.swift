@@ -128,6 +128,9 @@ public struct WorkloadController: Service {
         }
     }
 
+    /// How long dependents' events gather before their owner is reconciled (also the requeue timer's tick).
+    static let dependentBatchWindow: TimeInterval = 0.05
+
     public func run() async throws {
         var informers: [WorkloadResource: Informer] = [:]
         for resource in [primary] + owned where informers[resource] == nil {
@@ -154,7 +157,9 @@ public struct WorkloadController: Service {
                         if directOwner(of: event.object)?.kind == primary.kind {
                             expectations.observe(ownerKey, added: event.kind == .added ? 1 : 0, deleted: event.kind == .deleted ? 1 : 0)
                         }
-                        queue.add(ownerKey)
+                        // Dependents change in bursts (a thousand pods binding, then starting): their owner is
+                        // reconciled once per short window rather than once per event.
+                        delayed.add(ownerKey, at: Date() + Self.dependentBatchWindow)
                     }
                 }
             }
@@ -168,9 +173,9 @@ public struct WorkloadController: Service {
                 }
             }
             group.addTask {
-                // Requeues that a reconcile asked for (minReadySeconds, deadlines, TTLs).
+                // Requeues that a reconcile asked for (minReadySeconds, deadlines, TTLs) and batched dependents.
                 while !Task.isCancelled {
-                    do { try await Task.sleep(for: .milliseconds(500)) } catch { return }
+                    do { try await Task.sleep(for: .seconds(Self.dependentBatchWindow)) } catch { return }
                     for key in delayed.due(Date()) { queue.add(key) }
                 }
             }

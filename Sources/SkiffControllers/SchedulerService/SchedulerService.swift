@@ -96,6 +96,9 @@ public struct SchedulerService: Service {
                     body: ["apiVersion": "v1", "kind": "Binding", "metadata": ["name": pod["metadata"]["name"]],
                            "target": ["apiVersion": "v1", "kind": "Node", "name": .string(result.nodeName)]])
                 state.unschedulable.withLock { _ = $0.removeValue(forKey: key) }
+                await events.record(
+                    pod, type: "Normal", reason: "Scheduled",
+                    message: "Successfully assigned \(pod.namespace ?? "")/\(pod.name ?? "") to \(result.nodeName)")
             } catch {
                 _ = state.scheduler.withLock { $0.cache.forget(pod: view) }
                 logger.debug("binding failed", metadata: ["pod": "\(key)", "error": "\(error)"])

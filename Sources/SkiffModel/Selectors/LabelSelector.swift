@@ -81,20 +81,23 @@ public struct LabelSelector: Sendable, Hashable, CustomStringConvertible {
         }
 
         /// Whether the labels satisfy this requirement (upstream `Requirement.Matches`).
-        public func matches(_ labels: [String: String]) -> Bool {
+        public func matches(_ labels: [String: String]) -> Bool { matches(value: labels[key]) }
+
+        /// Whether an object whose label `key` has `value` (nil: no such label) meets the requirement.
+        public func matches(value: String?) -> Bool {
             switch `operator` {
             case .in, .equals, .doubleEquals:
-                guard let value = labels[key] else { return false }
+                guard let value else { return false }
                 return values.contains(value)
             case .notIn, .notEquals:
-                guard let value = labels[key] else { return true }
+                guard let value else { return true }
                 return !values.contains(value)
             case .exists:
-                return labels[key] != nil
+                return value != nil
             case .doesNotExist:
-                return labels[key] == nil
+                return value == nil
             case .greaterThan, .lessThan:
-                guard let text = labels[key], let actual = Int64(text), values.count == 1, let bound = Int64(values[0])
+                guard let value, let actual = Int64(value), values.count == 1, let bound = Int64(values[0])
                 else { return false }
                 return `operator` == .greaterThan ? actual > bound : actual < bound
             }
@@ -163,7 +166,10 @@ public struct LabelSelector: Sendable, Hashable, CustomStringConvertible {
     public func matches(object: JSON) -> Bool {
         if matchesNothing { return false }
         if requirements.isEmpty { return true }
-        return matches(labels: Self.labels(of: object))
+        // Looked up in place: controllers match thousands of pods per reconcile, a dictionary per pod costs more
+        // than the match. Non-string label values count as absent, as in `labels(of:)`.
+        let labels = object["metadata"]["labels"]
+        return requirements.allSatisfy { $0.matches(value: labels[$0.key].stringValue) }
     }
 
     /// The string form, requirements joined by `,`.
