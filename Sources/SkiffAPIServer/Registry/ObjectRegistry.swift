@@ -15,6 +15,8 @@ public final class ObjectRegistry: Sendable {
     /// Whether a garbage collector honours the `orphan`/`foregroundDeletion` finalizers; without one, those
     /// propagation policies fall back to background so deletes never hang.
     let garbageCollection: Bool
+    /// Cluster IPs and node ports of Services (off until `enableServiceAllocation`).
+    public let serviceAllocations = ServiceAllocations()
 
     public init(
         store: any KeyValueStore, resources: ResourceRegistry = ResourceRegistry(), logger: Logger,

@@ -5,6 +5,7 @@ import ServiceLifecycle
 import SkiffAgent
 import SkiffAPIServer
 import SkiffControllers
+import SkiffModel
 import SkiffPKI
 import SkiffStore
 
@@ -32,6 +33,11 @@ struct ServerCommand: AsyncParsableCommand {
         defer { store.close() }
         let registry = ObjectRegistry(store: store, logger: logger, garbageCollection: true)
         try await registry.seed()
+        guard let serviceNetwork = IPv4Network(config.serviceCIDR), let clusterNetwork = IPv4Network(config.clusterCIDR) else {
+            throw ValidationError("service-cidr and cluster-cidr must be IPv4 CIDRs")
+        }
+        try await registry.enableServiceAllocation(serviceNetwork: serviceNetwork)
+        try await registry.seedKubernetesService(address: HostAddress.primary(config), port: config.httpsListenPort)
         let customResources = CustomResourceController(registry: registry, logger: logger)
         _ = try await customResources.loadAll()
         let apiServer = APIServer(
@@ -55,6 +61,12 @@ struct ServerCommand: AsyncParsableCommand {
         services.append(.init(service: ServiceAccountController(api: api, logger: logger)))
         services.append(.init(service: SchedulerService(api: api, logger: logger)))
         services.append(.init(service: GarbageCollector(api: api, logger: logger)))
+        services.append(.init(service: EndpointsController(api: api, logger: logger)))
+        if let ipam = NodeIPAMController(api: api, clusterNetwork: clusterNetwork, logger: logger) {
+            services.append(.init(service: ipam))
+        } else {
+            logger.warning("cluster-cidr is too small for /24 node subnets; node IPAM is off", metadata: ["cluster-cidr": "\(clusterNetwork)"])
+        }
         services.append(.init(service: WorkloadController.deployments(api: api, logger: logger)))
         services.append(.init(service: WorkloadController.replicaSets(api: api, logger: logger)))
         services.append(.init(service: WorkloadController.daemonSets(api: api, logger: logger)))
@@ -66,7 +78,9 @@ struct ServerCommand: AsyncParsableCommand {
         if let simulated = config.agent.simulate, simulated > 0 {
             // Heartbeats well inside the grace period, as kubelets do (10 s against 40 s by default).
             let heartbeat = min(Duration.seconds(10), config.nodeMonitorGracePeriod / 4)
-            services.append(.init(service: SimulatedNodes(api: api, count: simulated, heartbeat: heartbeat, logger: logger)))
+            // Their pod CIDRs come from node IPAM, as a real node's do.
+            let nodes = SimulatedNodes(api: api, count: simulated, heartbeat: heartbeat, selfAssignedCIDRs: false, logger: logger)
+            services.append(.init(service: nodes))
         } else if !config.disableAgent {
             logger.warning("the embedded agent (kubelet) is not implemented yet; running the control plane only")
         }
