@@ -154,8 +154,12 @@ import Testing
         #expect(!allocator.isAllocated(ip: "10.43.9.9"))
         var patched = created  // a patch of the singular field only
         patched["spec"]["clusterIP"] = "10.43.9.9"
-        let patchError = #expect(throws: APIError.self) { _ = try allocator.admit(&patched, old: created, type: Self.services) }
-        #expect(patchError?.message.hasSuffix(#"spec.clusterIPs[0]: Invalid value: ["10.43.9.9"]: may not change once set"#) == true)
+        let patchError = #expect(throws: APIError.self) {
+            _ = try allocator.admit(&patched, old: created, type: Self.services)
+        }
+        #expect(
+            patchError?.message.hasSuffix(#"spec.clusterIPs[0]: Invalid value: ["10.43.9.9"]: may not change once set"#)
+                == true)
     }
 
     @Test func nodePortsAreAllocatedKeptOnUpdateAndReleasedWhenDropped() throws {

@@ -52,6 +52,9 @@ expect_output "delete the service" 'deleted' kubectl delete svc web np
 for _ in $(seq 60); do kubectl get endpoints web >/dev/null 2>&1 || break; sleep 0.5; done
 expect_error "its Endpoints are gone" 'NotFound' kubectl get endpoints web
 expect_output "its node port is free again" 'service/np2 created' kubectl create service nodeport np2 --tcp=80 --node-port=30080
+expect_output "delete the kubernetes Service" 'deleted' kubectl delete svc kubernetes
+for _ in $(seq 30); do kubectl get svc kubernetes >/dev/null 2>&1 && break; sleep 0.5; done
+expect_output "it comes back with the same IP" '^10\.43\.0\.1$' kubectl get svc kubernetes -o jsonpath='{.spec.clusterIP}'
 kubectl delete deployment web >/dev/null
 for _ in $(seq 60); do [ -z "$(KUBECONFIG=$KUBECONFIG command kubectl --cache-dir $work/kube-cache get pods -l app=web -o name)" ] && break; sleep 0.5; done
 kubectl create deployment keep --image=busybox --replicas=2 >/dev/null

@@ -37,7 +37,8 @@ struct ServerCommand: AsyncParsableCommand {
             throw ValidationError("service-cidr and cluster-cidr must be IPv4 CIDRs")
         }
         try await registry.enableServiceAllocation(serviceNetwork: serviceNetwork)
-        try await registry.seedKubernetesService(address: HostAddress.primary(config), port: config.httpsListenPort)
+        let apiAddress = HostAddress.primary(config)
+        try await registry.seedKubernetesService(address: apiAddress, port: config.httpsListenPort)
         let customResources = CustomResourceController(registry: registry, logger: logger)
         _ = try await customResources.loadAll()
         let apiServer = APIServer(
@@ -56,6 +57,9 @@ struct ServerCommand: AsyncParsableCommand {
             .init(service: NamespaceFinalizer(registry: registry, logger: logger)),
             .init(service: customResources),
             .init(service: StoreCompactor(store: store, logger: logger)),
+            .init(
+                service: KubernetesServiceReconciler(
+                    registry: registry, address: apiAddress, port: config.httpsListenPort, logger: logger)),
         ]
         let api = InProcessClusterAPI(registry: registry)
         services.append(.init(service: ServiceAccountController(api: api, logger: logger)))
