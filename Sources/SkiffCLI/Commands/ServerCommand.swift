@@ -80,6 +80,12 @@ struct ServerCommand: AsyncParsableCommand {
         services.append(
             .init(service: NodeLifecycleController(api: api, gracePeriod: config.nodeMonitorGracePeriod, logger: logger)))
         if let simulated = config.agent.simulate, simulated > 0 {
+            let subnets = clusterNetwork.prefixLength <= 24 ? 1 << (24 - clusterNetwork.prefixLength) : 0
+            if simulated > subnets {
+                logger.warning(
+                    "cluster-cidr has room for fewer /24 node subnets than simulated nodes: pods on nodes without a pod CIDR stay Pending; use a larger --cluster-cidr (e.g. 10.0.0.0/8)",
+                    metadata: ["cluster-cidr": "\(clusterNetwork)", "subnets": "\(subnets)", "nodes": "\(simulated)"])
+            }
             // Heartbeats well inside the grace period, as kubelets do (10 s against 40 s by default).
             let heartbeat = min(Duration.seconds(10), config.nodeMonitorGracePeriod / 4)
             // Their pod CIDRs come from node IPAM, as a real node's do.

@@ -113,7 +113,10 @@ public struct NodeIPAMController: Service {
         } catch {
             allocator.release(node: name)
             guard error.code != 404 else { return }
-            logger.warning("pod CIDR not assigned", metadata: ["node": "\(name)", "error": "\(error)"])
+            // A conflict (the node's status changed under the patch) is routine; anything else is worth a warning.
+            logger.log(
+                level: error.code == 409 ? .debug : .warning, "pod CIDR not assigned, retrying",
+                metadata: ["node": "\(name)", "error": "\(error)"])
             // Retried after a pause; the key is still active, so the queue hands it back once this one is done.
             do { try await Task.sleep(for: .seconds(1)) } catch { return }
             queue.add(name)
