@@ -81,6 +81,18 @@ import Testing
                 gone = (try? await api.get(endpoints, namespace: "default", name: "web")) == nil
             }
             #expect(gone)
+
+            // Endpoints someone made before their (selectorless) Service are left alone, even when they change.
+            let manual: JSON = [
+                "metadata": ["name": "manual"],
+                "subsets": [["addresses": [["ip": "192.0.2.7"]], "ports": [["port": 80]]]],
+            ]
+            _ = try await api.create(endpoints, namespace: "default", object: manual, fieldManager: "test")
+            _ = try await api.patch(
+                endpoints, namespace: "default", name: "manual", patch: ["metadata": ["labels": ["touched": "yes"]]],
+                patchType: .merge, subresource: nil, fieldManager: "test")
+            try await Task.sleep(for: .milliseconds(300))
+            #expect((try? await api.get(endpoints, namespace: "default", name: "manual")) != nil)
             group.cancelAll()
         }
     }

@@ -43,7 +43,12 @@ public struct EndpointsController: Service {
                 }
             }
             group.addTask {
-                await endpoints.run { event in queue.add(Informer.key(event.object)) }
+                await endpoints.run { event in
+                    // Endpoints without a Service may be someone's (created before their selectorless Service):
+                    // only those of known Services are put back in shape, as upstream.
+                    let key = Informer.key(event.object)
+                    if event.kind == .deleted || services.get(key) != nil { queue.add(key) }
+                }
             }
             group.addTask {
                 await slices.run { event in
