@@ -3,21 +3,29 @@ import Logging
 import ServiceLifecycle
 import SkiffClient
 import SkiffModel
+import Synchronization
 
 /// Hollow nodes for tests and benchmarks at scale (like kwok): they register, renew their Leases, and report every
-/// pod bound to them Running and Ready without running anything. Deleted pods are confirmed gone at once.
+/// pod bound to them Running and Ready without running anything. Deleted pods are confirmed gone at once. Pod IPs
+/// come from the node's `spec.podCIDR`: set by the nodes themselves (`selfAssignedCIDRs`, for clusters without node
+/// IPAM), or assigned by the server's node IPAM controller, in which case pods wait for it as on a real node.
 public struct SimulatedNodes: Service {
     let api: any ClusterAPI
     let count: Int
     let prefix: String
     let logger: Logger
     let heartbeat: Duration
+    let selfAssignedCIDRs: Bool
 
-    public init(api: any ClusterAPI, count: Int, prefix: String = "sim", heartbeat: Duration = .seconds(10), logger: Logger) {
+    public init(
+        api: any ClusterAPI, count: Int, prefix: String = "sim", heartbeat: Duration = .seconds(10),
+        selfAssignedCIDRs: Bool = true, logger: Logger
+    ) {
         self.api = api
         self.count = count
         self.prefix = prefix
         self.heartbeat = heartbeat
+        self.selfAssignedCIDRs = selfAssignedCIDRs
         self.logger = logger
     }
 
@@ -39,7 +47,9 @@ public struct SimulatedNodes: Service {
         let leases = api.type("coordination.k8s.io", "v1", "leases")
         for (index, name) in nodeNames.enumerated() {
             do {
-                _ = try await api.create(nodes, namespace: nil, object: Self.node(name, index: index), fieldManager: "skiff-sim")
+                _ = try await api.create(
+                    nodes, namespace: nil, object: Self.node(name, index: index, selfAssignedCIDR: selfAssignedCIDRs),
+                    fieldManager: "skiff-sim")
             } catch {
                 guard error.reason == "AlreadyExists" else { throw error }
             }
@@ -69,39 +79,69 @@ public struct SimulatedNodes: Service {
         }
     }
 
-    /// Reports bound pods Running and finishes deletions.
+    /// Reports bound pods Running (once their node has a pod CIDR) and finishes deletions.
     private func runPods() async {
-        let pods = api.type("", "v1", "pods")
         let mine = Set(nodeNames)
-        let informer = Informer(api: api, type: pods, logger: logger)
-        await informer.run { event in
-            let pod = event.object
-            guard event.kind != .deleted, let node = pod["spec"]["nodeName"].stringValue, mine.contains(node),
-                let name = pod.name, let namespace = pod.namespace
-            else { return }
-            if pod.deletionTimestamp != nil {
-                _ = try? await api.delete(pods, namespace: namespace, name: name, options: ["gracePeriodSeconds": 0])
-                return
+        let informer = Informer(api: api, type: api.type("", "v1", "pods"), logger: logger)
+        let nodes = Informer(
+            api: api, type: api.type("", "v1", "nodes"), options: ListOptions(labelSelector: "type=simulated"), logger: logger)
+        let networks = PodNetworks()
+        await withDiscardingTaskGroup { group in
+            group.addTask {
+                await nodes.run { event in
+                    guard let name = event.object.name, mine.contains(name), event.kind != .deleted,
+                        let cidr = event.object["spec"]["podCIDR"].stringValue.flatMap(IPv4Network.init)
+                    else { return }
+                    // Pods that waited for the node's network start now.
+                    for key in networks.setNetwork(cidr, of: name) {
+                        if let pod = informer.get(key) { await handle(pod, mine: mine, networks: networks) }
+                    }
+                }
             }
-            let phase = pod["status"]["phase"].stringValue
-            // Pods of Jobs run to completion (a moment after starting), everything else runs forever.
-            let runsToCompletion = (pod["metadata"]["ownerReferences"].arrayValue ?? []).contains { $0["kind"] == "Job" }
-            let next: JSON
-            switch phase {
-            case "Pending": next = Self.runningStatus(pod, node: node)
-            case "Running" where runsToCompletion: next = Self.succeededStatus(pod)
-            default: return
+            group.addTask {
+                await informer.run { event in
+                    if event.kind == .deleted {
+                        networks.forget(event.object)
+                        return
+                    }
+                    await handle(event.object, mine: mine, networks: networks)
+                }
             }
-            _ = try? await api.patch(
-                pods, namespace: namespace, name: name, patch: ["status": next], patchType: .merge, subresource: "status",
-                fieldManager: "skiff-sim")
         }
     }
 
+    private func handle(_ pod: JSON, mine: Set<String>, networks: PodNetworks) async {
+        let pods = api.type("", "v1", "pods")
+        guard let node = pod["spec"]["nodeName"].stringValue, mine.contains(node), let name = pod.name,
+            let namespace = pod.namespace
+        else { return }
+        networks.record(pod)
+        if pod.deletionTimestamp != nil {
+            _ = try? await api.delete(pods, namespace: namespace, name: name, options: ["gracePeriodSeconds": 0])
+            return
+        }
+        let phase = pod["status"]["phase"].stringValue
+        // Pods of Jobs run to completion (a moment after starting), everything else runs forever.
+        let runsToCompletion = (pod["metadata"]["ownerReferences"].arrayValue ?? []).contains { $0["kind"] == "Job" }
+        let next: JSON
+        switch phase {
+        case "Pending":
+            guard let podIP = networks.address(for: pod, on: node) else { return }  // waits for the node's pod CIDR
+            next = Self.runningStatus(pod, node: node, podIP: podIP, hostIP: Self.hostIP(index: nodeNames.firstIndex(of: node) ?? 0))
+        case "Running" where runsToCompletion: next = Self.succeededStatus(pod)
+        default: return
+        }
+        _ = try? await api.patch(
+            pods, namespace: namespace, name: name, patch: ["status": next], patchType: .merge, subresource: "status",
+            fieldManager: "skiff-sim")
+    }
+
+    static func hostIP(index: Int) -> String { "10.99.\(index / 256 % 256).\(index % 256)" }
+
     static func now() -> String { KubeTimestamp.string(Date()) }
 
-    static func node(_ name: String, index: Int) -> JSON {
-        [
+    static func node(_ name: String, index: Int, selfAssignedCIDR: Bool = true) -> JSON {
+        var node: JSON = [
             "apiVersion": "v1", "kind": "Node",
             "metadata": [
                 "name": .string(name),
@@ -111,11 +151,11 @@ public struct SimulatedNodes: Service {
                 ],
                 "annotations": ["node.skiff.io/simulated": "true"],
             ],
-            "spec": ["podCIDR": .string("10.42.\(index % 256).0/24")],
+            "spec": .emptyObject,
             "status": [
                 "capacity": ["cpu": "4", "memory": "16Gi", "pods": "110", "ephemeral-storage": "100Gi"],
                 "allocatable": ["cpu": "4", "memory": "16Gi", "pods": "110", "ephemeral-storage": "100Gi"],
-                "addresses": [["type": "InternalIP", "address": .string("10.99.\(index / 256 % 256).\(index % 256)")], ["type": "Hostname", "address": .string(name)]],
+                "addresses": [["type": "InternalIP", "address": .string(hostIP(index: index))], ["type": "Hostname", "address": .string(name)]],
                 "nodeInfo": [
                     "architecture": "amd64", "operatingSystem": "linux", "osImage": "skiff simulated node",
                     "kernelVersion": "simulated", "kubeletVersion": "v1.32.4+skiff", "kubeProxyVersion": "v1.32.4+skiff",
@@ -124,6 +164,11 @@ public struct SimulatedNodes: Service {
                 "conditions": conditions(now: now()),
             ],
         ]
+        if selfAssignedCIDR {
+            let cidr = "10.42.\(index % 256).0/24"
+            node["spec"] = ["podCIDR": .string(cidr), "podCIDRs": [.string(cidr)]]
+        }
+        return node
     }
 
     static func conditions(now: String) -> JSON {
@@ -164,8 +209,9 @@ public struct SimulatedNodes: Service {
         return ["phase": "Succeeded", "conditions": .array(conditions), "containerStatuses": .array(containers)]
     }
 
-    static func runningStatus(_ pod: JSON, node: String) -> JSON {
+    static func runningStatus(_ pod: JSON, node: String, podIP: String? = nil, hostIP: String = "10.99.0.1") -> JSON {
         let now = Self.now()
+        let ip = podIP ?? "10.42.0.\(abs((pod.name ?? "").hashValue) % 250 + 2)"
         let containers = (pod["spec"]["containers"].arrayValue ?? []).map { container -> JSON in
             [
                 "name": container["name"], "image": container["image"], "imageID": "", "ready": true, "started": true,
@@ -177,9 +223,77 @@ public struct SimulatedNodes: Service {
             conditions.append(["type": .string(type), "status": "True", "lastProbeTime": .null, "lastTransitionTime": .string(now)])
         }
         return [
-            "phase": "Running", "conditions": .array(conditions), "hostIP": "10.99.0.1",
-            "podIP": .string("10.42.0.\(abs((pod.name ?? "").hashValue) % 250 + 2)"), "startTime": .string(now),
+            "phase": "Running", "conditions": .array(conditions), "hostIP": .string(hostIP), "hostIPs": [["ip": .string(hostIP)]],
+            "podIP": .string(ip), "podIPs": [["ip": .string(ip)]], "startTime": .string(now),
             "containerStatuses": .array(containers), "qosClass": "BestEffort",
         ]
+    }
+}
+
+/// The simulated nodes' pod networks: each node's pod CIDR, the pod IPs in use on it (rebuilt from the pods' status
+/// after a restart), and the pods waiting for a CIDR.
+final class PodNetworks: Sendable {
+    private struct Node {
+        var network: IPv4Network?
+        var used: [UInt32: String] = [:]
+        var waiting: Set<String> = []
+    }
+
+    private let nodes = Mutex<[String: Node]>([:])
+    /// Which node and address each pod holds.
+    private let holders = Mutex<[String: (node: String, address: UInt32)]>([:])
+
+    static func key(_ pod: JSON) -> String { "\(pod.namespace ?? "")/\(pod.name ?? "")" }
+
+    /// Sets a node's pod CIDR; returns the pods that were waiting for it.
+    func setNetwork(_ network: IPv4Network, of node: String) -> Set<String> {
+        nodes.withLock { nodes in
+            nodes[node, default: Node()].network = network
+            defer { nodes[node]?.waiting = [] }
+            return nodes[node]?.waiting ?? []
+        }
+    }
+
+    /// Marks the address a running pod already reports.
+    func record(_ pod: JSON) {
+        guard let node = pod["spec"]["nodeName"].stringValue, let text = pod["status"]["podIP"].stringValue,
+            let address = IPv4Network.parseAddress(text)
+        else { return }
+        let key = Self.key(pod)
+        holders.withLock { $0[key] = (node, address) }
+        nodes.withLock { $0[node, default: Node()].used[address] = key }
+    }
+
+    /// The pod's address on `node`: the one it holds, or the lowest free host address of the node's CIDR after the
+    /// gateway (`.1`); nil while the node has no CIDR (the pod is then remembered and handed back by `setNetwork`).
+    func address(for pod: JSON, on node: String) -> String? {
+        let key = Self.key(pod)
+        if let held = holders.withLock({ $0[key] }), held.node == node { return IPv4Network.format(held.address) }
+        let address = nodes.withLock { nodes -> UInt32? in
+            guard let network = nodes[node]?.network, network.size > 3 else {
+                nodes[node, default: Node()].waiting.insert(key)
+                return nil
+            }
+            var candidate = network.base + 2
+            while candidate < network.base + UInt32(network.size - 1) {
+                if nodes[node]?.used[candidate] == nil {
+                    nodes[node]?.used[candidate] = key
+                    return candidate
+                }
+                candidate += 1
+            }
+            return nil
+        }
+        guard let address else { return nil }
+        holders.withLock { $0[key] = (node, address) }
+        return IPv4Network.format(address)
+    }
+
+    func forget(_ pod: JSON) {
+        let key = Self.key(pod)
+        guard let held = holders.withLock({ $0.removeValue(forKey: key) }) else { return }
+        nodes.withLock { nodes in
+            if nodes[held.node]?.used[held.address] == key { nodes[held.node]?.used[held.address] = nil }
+        }
     }
 }

@@ -24,6 +24,39 @@ expect_output "5 pods" '^5$' bash -c "KUBECONFIG=$KUBECONFIG command kubectl --c
 expect_output "delete deployment" 'deleted' kubectl delete deployment web
 for _ in $(seq 60); do [ -z "$(KUBECONFIG=$KUBECONFIG command kubectl --cache-dir $work/kube-cache get rs,pods -l app=web -o name)" ] && break; sleep 0.5; done
 expect_output "its ReplicaSets and pods are gone" '^$' kubectl get rs,pods -l app=web -o name
+
+# Networking: the kubernetes Service, node pod CIDRs, cluster IPs, Endpoints and EndpointSlices.
+expect_output "kubernetes Service has the first service IP" '^10\.43\.0\.1$' kubectl get svc kubernetes -o jsonpath='{.spec.clusterIP}'
+expect_output "kubernetes Endpoints point at the API port" '^kubernetes +[0-9.]+:[0-9]+ ' kubectl get endpoints kubernetes --no-headers
+expect_output "nodes have distinct /24 pod CIDRs" '^3$' bash -c "KUBECONFIG=$KUBECONFIG command kubectl --cache-dir $work/kube-cache get nodes -o jsonpath='{range .items[*]}{.spec.podCIDR}{\"\\n\"}{end}' | grep -E '^10\.42\.[0-9]+\.0/24$' | sort -u | wc -l"
+kubectl create deployment web --image=nginx --replicas=2 >/dev/null
+expect_output "web rolls out" 'successfully rolled out' kubectl rollout status deployment/web --timeout=60s
+expect_output "expose" 'service/web exposed' kubectl expose deployment web --port=80
+expect_output "service has a cluster IP in the service CIDR" '^web +ClusterIP +10\.43\.[0-9]+\.[0-9]+ +<none> +80/TCP' kubectl get svc web --no-headers
+for _ in $(seq 60); do [ "$(kubectl get endpoints web -o jsonpath='{.subsets[0].addresses[*].ip}' 2>/dev/null | wc -w)" = 2 ] && break; sleep 0.5; done
+expect_output "endpoints list both pods" '^web +10\.42\.[0-9]+\.[0-9]+:80,10\.42\.[0-9]+\.[0-9]+:80 ' kubectl get endpoints web --no-headers
+expect_output "pod IPs are the endpoint addresses" "^$(kubectl get pods -l app=web -o jsonpath='{.items[*].status.podIP}' | tr ' ' '\n' | sort | xargs)\$" bash -c "KUBECONFIG=$KUBECONFIG command kubectl --cache-dir $work/kube-cache get endpoints web -o jsonpath='{.subsets[0].addresses[*].ip}' | tr ' ' '\n' | sort | xargs"
+expect_output "one EndpointSlice with both" '^web-[a-z0-9]+ +IPv4 +80 +10\.42\.[0-9.]+,10\.42\.[0-9.]+ ' kubectl get endpointslices -l kubernetes.io/service-name=web --no-headers
+web_ip=$(kubectl get svc web -o jsonpath='{.spec.clusterIP}')
+# kubectl prints a 422 with field causes as `The Service "x" is invalid: …`, as it does against upstream.
+expect_error "a taken cluster IP is refused" "The Service \"dup\" is invalid: spec.clusterIPs: Invalid value: \\[\"$web_ip\"\\]: failed to allocate IP $web_ip: provided IP is already allocated" \
+  bash -c "printf 'apiVersion: v1\nkind: Service\nmetadata: {name: dup}\nspec: {clusterIP: $web_ip, ports: [{port: 80}]}\n' | KUBECONFIG=$KUBECONFIG command kubectl --cache-dir $work/kube-cache create -f -"
+expect_error "an IP outside the range is refused" 'Service "far" is invalid: .*not in the valid range. The range of valid IPs is 10\.43\.0\.0/16' kubectl create service clusterip far --tcp=80 --clusterip=10.0.0.1
+expect_error "the cluster IP is immutable" 'The Service "web" is invalid: spec.clusterIPs\[0\]: Invalid value: \["10\.43\.200\.200"\]: may not change once set' kubectl patch svc web -p '{"spec":{"clusterIP":"10.43.200.200"}}'
+expect_output "node port service" 'service/np created' kubectl create service nodeport np --tcp=80 --node-port=30080
+expect_error "a taken node port is refused" 'spec.ports\[0\].nodePort: Invalid value: 30080: provided port is already allocated' kubectl create service nodeport np2 --tcp=80 --node-port=30080
+expect_output "scale web to 3" 'scaled' kubectl scale deployment web --replicas=3
+for _ in $(seq 60); do [ "$(kubectl get endpoints web -o jsonpath='{.subsets[0].addresses[*].ip}' 2>/dev/null | wc -w)" = 3 ] && break; sleep 0.5; done
+expect_output "endpoints follow the scale" '^3$' bash -c "KUBECONFIG=$KUBECONFIG command kubectl --cache-dir $work/kube-cache get endpoints web -o jsonpath='{.subsets[0].addresses[*].ip}' | wc -w"
+expect_output "delete the service" 'deleted' kubectl delete svc web np
+for _ in $(seq 60); do kubectl get endpoints web >/dev/null 2>&1 || break; sleep 0.5; done
+expect_error "its Endpoints are gone" 'NotFound' kubectl get endpoints web
+expect_output "its node port is free again" 'service/np2 created' kubectl create service nodeport np2 --tcp=80 --node-port=30080
+expect_output "delete the kubernetes Service" 'deleted' kubectl delete svc kubernetes
+for _ in $(seq 30); do kubectl get svc kubernetes >/dev/null 2>&1 && break; sleep 0.5; done
+expect_output "it comes back with the same IP" '^10\.43\.0\.1$' kubectl get svc kubernetes -o jsonpath='{.spec.clusterIP}'
+kubectl delete deployment web >/dev/null
+for _ in $(seq 60); do [ -z "$(KUBECONFIG=$KUBECONFIG command kubectl --cache-dir $work/kube-cache get pods -l app=web -o name)" ] && break; sleep 0.5; done
 kubectl create deployment keep --image=busybox --replicas=2 >/dev/null
 kubectl rollout status deployment/keep --timeout=60s >/dev/null
 expect_output "delete --cascade=orphan" 'deleted' kubectl delete deployment keep --cascade=orphan

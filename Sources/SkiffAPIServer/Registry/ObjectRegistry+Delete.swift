@@ -91,7 +91,9 @@ extension ObjectRegistry {
             }
             if options.dryRun { return .deleted(current) }
             do {
-                return .deleted(try await store.delete(key, expectedRevision: current.modRevision))
+                let deleted = try await store.delete(key, expectedRevision: current.modRevision)
+                serviceAllocations.released(type, object)
+                return .deleted(deleted)
             } catch let error where error.code == .conflict {
                 continue
             } catch let error where error.code == .keyNotFound {

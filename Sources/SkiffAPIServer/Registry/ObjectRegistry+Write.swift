@@ -52,6 +52,9 @@ extension ObjectRegistry {
         try Admission.admitCreate(type, &object)
         object = recordManager(options, type, old: nil, new: object, subresource: nil)
         if type.namespaced, let namespace { try await checkNamespaceAcceptsContent(namespace) }
+        let reservation = try serviceAllocations.admit(type, &object, old: nil)
+        var stored = false
+        defer { if !stored { reservation?.rollback() } }
 
         for _ in 0..<(generateName.isEmpty ? 1 : 8) {
             if !generateName.isEmpty, (input.name ?? "").isEmpty {
@@ -66,6 +69,7 @@ extension ObjectRegistry {
             }
             do {
                 let kv = try await store.create(Self.key(type, namespace: namespace, name: name), value: bytes)
+                stored = true
                 decoded.remember(object, as: kv)
                 return kv
             } catch let error where error.code == .keyExists {
@@ -140,9 +144,12 @@ extension ObjectRegistry {
                 throw APIError.badRequest(
                     "the name of the object (\(bodyName)) does not match the name on the URL (\(name))")
             }
-            let next = recordManager(
+            var next = recordManager(
                 options, type, old: live, new: try prepareForUpdate(type, live: live, desired: desired, subresource: subresource),
                 subresource: subresource)
+            let reservation = subresource == nil ? try serviceAllocations.admit(type, &next, old: live) : nil
+            var stored = false
+            defer { if !stored { reservation?.rollback() } }
             let bytes = StoredBytes.encode(next)
             if bytes == current.value || options.dryRun {
                 return (options.dryRun ? KeyValue(key: key, value: bytes, createRevision: current.createRevision, modRevision: current.modRevision) : current, false)
@@ -150,9 +157,13 @@ extension ObjectRegistry {
             do {
                 let written = try await store.update(key, value: bytes, expectedRevision: current.modRevision)
                 decoded.remember(next, as: written)
+                stored = true
+                reservation?.commit()
                 if next.deletionTimestamp != nil, next.finalizers.isEmpty, Self.namespaceFinalizers(next).isEmpty {
                     // The last finalizer is gone: the pending deletion completes now.
-                    _ = try? await store.delete(key, expectedRevision: written.modRevision)
+                    if (try? await store.delete(key, expectedRevision: written.modRevision)) != nil {
+                        serviceAllocations.released(type, next)
+                    }
                 }
                 return (written, false)
             } catch let error where error.code == .conflict {

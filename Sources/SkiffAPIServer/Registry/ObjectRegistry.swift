@@ -17,6 +17,8 @@ public final class ObjectRegistry: Sendable {
     let garbageCollection: Bool
     /// Parsed forms of recent revisions, shared by in-process readers.
     let decoded = DecodedObjects()
+    /// Cluster IPs and node ports of Services (off until `enableServiceAllocation`).
+    public let serviceAllocations = ServiceAllocations()
 
     public init(
         store: any KeyValueStore, resources: ResourceRegistry = ResourceRegistry(), logger: Logger,

@@ -5,6 +5,7 @@ import ServiceLifecycle
 import SkiffAgent
 import SkiffAPIServer
 import SkiffControllers
+import SkiffModel
 import SkiffPKI
 import SkiffStore
 
@@ -32,6 +33,12 @@ struct ServerCommand: AsyncParsableCommand {
         defer { store.close() }
         let registry = ObjectRegistry(store: store, logger: logger, garbageCollection: true)
         try await registry.seed()
+        guard let serviceNetwork = IPv4Network(config.serviceCIDR), let clusterNetwork = IPv4Network(config.clusterCIDR) else {
+            throw ValidationError("service-cidr and cluster-cidr must be IPv4 CIDRs")
+        }
+        try await registry.enableServiceAllocation(serviceNetwork: serviceNetwork)
+        let apiAddress = HostAddress.primary(config)
+        try await registry.seedKubernetesService(address: apiAddress, port: config.httpsListenPort)
         let customResources = CustomResourceController(registry: registry, logger: logger)
         _ = try await customResources.loadAll()
         let apiServer = APIServer(
@@ -50,11 +57,20 @@ struct ServerCommand: AsyncParsableCommand {
             .init(service: NamespaceFinalizer(registry: registry, logger: logger)),
             .init(service: customResources),
             .init(service: StoreCompactor(store: store, logger: logger)),
+            .init(
+                service: KubernetesServiceReconciler(
+                    registry: registry, address: apiAddress, port: config.httpsListenPort, logger: logger)),
         ]
         let api = InProcessClusterAPI(registry: registry)
         services.append(.init(service: ServiceAccountController(api: api, logger: logger)))
         services.append(.init(service: SchedulerService(api: api, logger: logger)))
         services.append(.init(service: GarbageCollector(api: api, logger: logger)))
+        services.append(.init(service: EndpointsController(api: api, logger: logger)))
+        if let ipam = NodeIPAMController(api: api, clusterNetwork: clusterNetwork, logger: logger) {
+            services.append(.init(service: ipam))
+        } else {
+            logger.warning("cluster-cidr is too small for /24 node subnets; node IPAM is off", metadata: ["cluster-cidr": "\(clusterNetwork)"])
+        }
         services.append(.init(service: WorkloadController.deployments(api: api, logger: logger)))
         services.append(.init(service: WorkloadController.replicaSets(api: api, logger: logger)))
         services.append(.init(service: WorkloadController.daemonSets(api: api, logger: logger)))
@@ -64,9 +80,17 @@ struct ServerCommand: AsyncParsableCommand {
         services.append(
             .init(service: NodeLifecycleController(api: api, gracePeriod: config.nodeMonitorGracePeriod, logger: logger)))
         if let simulated = config.agent.simulate, simulated > 0 {
+            let subnets = clusterNetwork.prefixLength <= 24 ? 1 << (24 - clusterNetwork.prefixLength) : 0
+            if simulated > subnets {
+                logger.warning(
+                    "cluster-cidr has room for fewer /24 node subnets than simulated nodes: pods on nodes without a pod CIDR stay Pending; use a larger --cluster-cidr (e.g. 10.0.0.0/8)",
+                    metadata: ["cluster-cidr": "\(clusterNetwork)", "subnets": "\(subnets)", "nodes": "\(simulated)"])
+            }
             // Heartbeats well inside the grace period, as kubelets do (10 s against 40 s by default).
             let heartbeat = min(Duration.seconds(10), config.nodeMonitorGracePeriod / 4)
-            services.append(.init(service: SimulatedNodes(api: api, count: simulated, heartbeat: heartbeat, logger: logger)))
+            // Their pod CIDRs come from node IPAM, as a real node's do.
+            let nodes = SimulatedNodes(api: api, count: simulated, heartbeat: heartbeat, selfAssignedCIDRs: false, logger: logger)
+            services.append(.init(service: nodes))
         } else if !config.disableAgent {
             logger.warning("the embedded agent (kubelet) is not implemented yet; running the control plane only")
         }
