@@ -127,7 +127,7 @@ public struct SimulatedNodes: Service {
         switch phase {
         case "Pending":
             guard let podIP = networks.address(for: pod, on: node) else { return }  // waits for the node's pod CIDR
-            next = Self.runningStatus(pod, node: node, podIP: podIP, hostIP: Self.hostIP(index: nodeNames.firstIndex(of: node) ?? 0))
+            next = Self.runningStatus(pod, node: node, podIP: podIP, hostIP: Self.hostIP(index: Int(node.split(separator: "-").last ?? "") ?? 0))
         case "Running" where runsToCompletion: next = Self.succeededStatus(pod)
         default: return
         }

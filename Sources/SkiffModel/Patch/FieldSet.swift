@@ -30,6 +30,9 @@ public struct FieldSet: Sendable, Hashable {
     /// The members of this set that `other` lacks.
     public func subtracting(_ other: FieldSet) -> FieldSet { FieldSet(paths.subtracting(other.paths)) }
 
+    /// Whether the sets have no member in common.
+    public func isDisjoint(with other: FieldSet) -> Bool { paths.isDisjoint(with: other.paths) }
+
     /// The members of both sets.
     public func intersection(_ other: FieldSet) -> FieldSet { FieldSet(paths.intersection(other.paths)) }
 

@@ -1,5 +1,19 @@
 /// One `metadata.managedFields` entry: which fields a manager owns, through which operation.
 public struct ManagedFieldsEntry: Sendable, Hashable {
+    public static func == (a: Self, b: Self) -> Bool {
+        a.manager == b.manager && a.operation == b.operation && a.apiVersion == b.apiVersion && a.time == b.time
+            && a.fields == b.fields && a.subresource == b.subresource
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(manager)
+        hasher.combine(operation)
+        hasher.combine(apiVersion)
+        hasher.combine(time)
+        hasher.combine(fields)
+        hasher.combine(subresource)
+    }
+
     /// How the manager last wrote.
     public enum Operation: String, Sendable, Hashable {
         /// Server-side apply.
@@ -17,7 +31,12 @@ public struct ManagedFieldsEntry: Sendable, Hashable {
     /// RFC 3339 time of the last change to this entry's fields.
     public var time: String?
     /// The owned fields.
-    public var fields: FieldSet
+    public var fields: FieldSet {
+        didSet { encodedFields = nil }
+    }
+    /// The `fieldsV1` this entry was decoded from while `fields` is unchanged: most writes leave most entries alone,
+    /// and re-encoding every entry on every write cost more than the rest of the bookkeeping.
+    private var encodedFields: JSON?
     /// `status` or `scale` when written through a subresource.
     public var subresource: String?
 
@@ -48,6 +67,7 @@ public struct ManagedFieldsEntry: Sendable, Hashable {
         apiVersion = json["apiVersion"].stringValue ?? ""
         time = json["time"].stringValue
         fields = json["fieldsV1"].isNull ? FieldSet() : try FieldSet(fieldsV1: json["fieldsV1"])
+        encodedFields = json["fieldsV1"].isNull ? nil : json["fieldsV1"]
         subresource = json["subresource"].stringValue.flatMap { $0.isEmpty ? nil : $0 }
     }
 
@@ -57,7 +77,7 @@ public struct ManagedFieldsEntry: Sendable, Hashable {
         object["apiVersion"] = .string(apiVersion)
         if let time { object["time"] = .string(time) }
         object["fieldsType"] = "FieldsV1"
-        object["fieldsV1"] = fields.fieldsV1
+        object["fieldsV1"] = encodedFields ?? fields.fieldsV1
         if let subresource { object["subresource"] = .string(subresource) }
         return .object(object)
     }

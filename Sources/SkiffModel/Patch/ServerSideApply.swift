@@ -83,8 +83,9 @@ public struct ServerSideApply: Sendable {
         if !force && !conflicts.isEmpty {
             throw Self.conflictError(conflicts)
         }
-        for index in entries.indices {
-            entries[index].fields = entries[index].fields.subtracting(changed).subtracting(comparison.removed)
+        let touched = changed.union(comparison.removed)
+        for index in entries.indices where !entries[index].fields.isDisjoint(with: touched) {
+            entries[index].fields = entries[index].fields.subtracting(touched)
         }
         entries.append(applier)
         return Self.withManagedFields(merged, entries.filter { !$0.fields.isEmpty })
@@ -112,15 +113,19 @@ public struct ServerSideApply: Sendable {
         let identity = ManagedFieldsEntry.Identity(
             manager: manager, operation: .update, apiVersion: kind.apiVersion, subresource: subresource ?? "")
         let previous = entries.firstIndex { $0.identity == identity }.map { entries.remove(at: $0) }
-        for index in entries.indices {
-            entries[index].fields = entries[index].fields.subtracting(changed).subtracting(comparison.removed)
+        let touched = changed.union(comparison.removed)
+        for index in entries.indices where !entries[index].fields.isDisjoint(with: touched) {
+            entries[index].fields = entries[index].fields.subtracting(touched)
         }
         let mine = (previous?.fields ?? FieldSet()).subtracting(comparison.removed).union(changed)
-        entries.append(
-            ManagedFieldsEntry(
-                manager: manager, operation: .update, apiVersion: kind.apiVersion,
-                time: previous?.fields == mine ? previous?.time : KubeTimestamp.string(now), fields: mine,
-                subresource: subresource))
+        if let previous, previous.fields == mine {
+            entries.append(previous)  // same fields: same entry, same time
+        } else {
+            entries.append(
+                ManagedFieldsEntry(
+                    manager: manager, operation: .update, apiVersion: kind.apiVersion, time: KubeTimestamp.string(now),
+                    fields: mine, subresource: subresource))
+        }
         return Self.withManagedFields(new, entries.filter { !$0.fields.isEmpty })
     }
 }
