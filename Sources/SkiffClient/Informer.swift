@@ -40,8 +40,8 @@ public final class Informer: Sendable {
     /// Lists, then watches until cancelled; every list reports its objects as `added` (upserts) and removes the ones
     /// that vanished meanwhile as `deleted`.
     public func run(onChange: Handler) async {
-        // A relist after a 410 or a watch timeout is routine; failing again and again means the server is away, so
-        // back off (a remote agent must not hammer a restarting server) and say so.
+        // A relist after a 410 is routine; other failures mean the server is away or broken, so say so and back off
+        // (a remote agent must not hammer a restarting server).
         let backoff = Backoff(initial: .milliseconds(200), maximum: .seconds(10))
         var failures = 0
         while !Task.isCancelled {
@@ -71,7 +71,7 @@ public final class Informer: Sendable {
                 failures += 1
                 let delay = backoff.delay(attempt: failures)
                 logger.log(
-                    level: failures > 1 ? .warning : .debug, "informer relisting",
+                    level: (error as? APIError)?.code == 410 ? .debug : .warning, "informer relisting",
                     metadata: [
                         "resource": "\(type.resource)", "attempt": "\(failures)", "retry.in": "\(delay)", "error": "\(error)",
                     ])
