@@ -6,7 +6,9 @@ public struct Backoff: Sendable, Equatable {
     /// Each delay is spread by ± this fraction, so agents that lost the server together do not return together.
     public var jitter: Double
 
-    public init(initial: Duration = .seconds(1), maximum: Duration = .seconds(30), multiplier: Double = 2, jitter: Double = 0.2) {
+    public init(
+        initial: Duration = .seconds(1), maximum: Duration = .seconds(30), multiplier: Double = 2, jitter: Double = 0.2
+    ) {
         self.initial = initial
         self.maximum = maximum
         self.multiplier = multiplier

@@ -25,7 +25,8 @@ import Testing
     static func withServer(_ body: (Server) async throws -> Void) async throws {
         let directory = try TemporaryDirectory("skiff-http-client")
         defer { directory.remove() }
-        let pki = try ClusterPKI.loadOrCreate(directory: directory.file("tls"), sans: try ServingNames(ServingNames.kubernetesAPIDefaults))
+        let pki = try ClusterPKI.loadOrCreate(
+            directory: directory.file("tls"), sans: try ServingNames(ServingNames.kubernetesAPIDefaults))
         let token = try NodeToken(caPEM: Array(pki.serverCA.certificatePEM.utf8))
         let store = MemoryStore()
         let registry = ObjectRegistry(store: store, logger: logger)
@@ -33,7 +34,8 @@ import Testing
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         let server = APIServer(
             configuration: APIServerConfiguration(
-                host: "127.0.0.1", port: 0, servingCertificatePEM: pki.serving.certificatePEM + pki.serverCA.certificatePEM,
+                host: "127.0.0.1", port: 0,
+                servingCertificatePEM: pki.serving.certificatePEM + pki.serverCA.certificatePEM,
                 servingKeyPEM: pki.serving.privateKeyPEM, clientCAPEM: pki.clientCA.certificatePEM,
                 joinSecret: token.password, advertiseAddress: "127.0.0.1", serverCAPEM: pki.serverCA.certificatePEM),
             registry: registry, logger: logger, onListening: { continuation.yield($0) })
@@ -91,7 +93,8 @@ import Testing
 
     @Test func anUnreachableServerIsRetriedUntilCancelled() async throws {
         let join = try ClusterJoin(
-            server: "https://127.0.0.1:1", token: try JoinToken(parsing: "K10\(String(repeating: "a", count: 64))::server:x"),
+            server: "https://127.0.0.1:1",
+            token: try JoinToken(parsing: "K10\(String(repeating: "a", count: 64))::server:x"),
             backoff: Backoff(initial: .milliseconds(10), maximum: .milliseconds(20)), logger: Self.logger)
         let task = Task { try await join.fetchCA() }
         try await Task.sleep(for: .milliseconds(300))
@@ -112,10 +115,12 @@ import Testing
                         "apiVersion": "v1", "kind": "ConfigMap",
                         "metadata": ["name": .string(name), "labels": ["tier": .string(tier)]], "data": ["k": "v"],
                     ]
-                    let created = try await api.create(configMaps, namespace: "default", object: object, fieldManager: "test")
+                    let created = try await api.create(
+                        configMaps, namespace: "default", object: object, fieldManager: "test")
                     #expect(created.uid != nil)
                 }
-                let web = try await api.list(configMaps, namespace: "default", options: ListOptions(labelSelector: "tier=web"))
+                let web = try await api.list(
+                    configMaps, namespace: "default", options: ListOptions(labelSelector: "tier=web"))
                 #expect(web.items.compactMap(\.name).sorted() == ["a", "c"])
                 #expect(web.items.allSatisfy { $0["kind"] == "ConfigMap" })
                 #expect(!web.resourceVersion.isEmpty)
@@ -141,12 +146,14 @@ import Testing
 
                 var fetched = try await api.get(configMaps, namespace: "default", name: "a")
                 fetched["data"] = ["only": "this"]
-                let updated = try await api.update(configMaps, namespace: "default", object: fetched, subresource: nil, fieldManager: "test")
+                let updated = try await api.update(
+                    configMaps, namespace: "default", object: fetched, subresource: nil, fieldManager: "test")
                 #expect(updated["data"] == ["only": "this"])
 
                 // A stale resourceVersion is a 409 Conflict decoded from the server's Status.
                 await #expect {
-                    _ = try await api.update(configMaps, namespace: "default", object: fetched, subresource: nil, fieldManager: "test")
+                    _ = try await api.update(
+                        configMaps, namespace: "default", object: fetched, subresource: nil, fieldManager: "test")
                 } throws: { error in
                     (error as? APIError)?.reason == "Conflict" && (error as? APIError)?.code == 409
                 }
@@ -159,7 +166,8 @@ import Testing
                     return error.code == 404 && error.reason == "NotFound" && error.name == "b"
                 }
                 await #expect {
-                    _ = try await api.create(configMaps, namespace: "default", object: ["metadata": ["name": "a"]], fieldManager: "t")
+                    _ = try await api.create(
+                        configMaps, namespace: "default", object: ["metadata": ["name": "a"]], fieldManager: "t")
                 } throws: { error in
                     (error as? APIError)?.reason == "AlreadyExists"
                 }
@@ -178,7 +186,8 @@ import Testing
                 _ = try await api.create(
                     configMaps, namespace: "default", object: ["metadata": ["name": "skip"]], fieldManager: "t")
                 _ = try await api.create(
-                    configMaps, namespace: "default", object: ["metadata": ["name": "w", "labels": ["watched": "yes"]]],
+                    configMaps, namespace: "default",
+                    object: ["metadata": ["name": "w", "labels": ["watched": "yes"]]],
                     fieldManager: "t")
                 try await api.delete(configMaps, namespace: "default", name: "w", options: .emptyObject)
                 var seen: [String] = []
@@ -190,7 +199,8 @@ import Testing
 
                 let current = try await server.store.currentRevision()
                 _ = try await server.store.compact(upTo: current)
-                let expired = try await api.watch(configMaps, namespace: "default", resourceVersion: "1", options: ListOptions())
+                let expired = try await api.watch(
+                    configMaps, namespace: "default", resourceVersion: "1", options: ListOptions())
                 await #expect {
                     for try await _ in expired {}
                 } throws: { error in
@@ -204,22 +214,29 @@ import Testing
         try await Self.withServer { server in
             try await Self.join(server).withAPI { api in
                 let pods = api.type("", "v1", "pods")
-                let nodes = SimulatedNodes(api: api, count: 2, prefix: "edge", heartbeat: .milliseconds(200), logger: Self.logger)
+                let nodes = SimulatedNodes(
+                    api: api, count: 2, prefix: "edge", heartbeat: .milliseconds(200), logger: Self.logger)
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask { try await nodes.run() }
                     var names: [String] = []
                     for _ in 0..<100 where names.count < 2 {
                         try await Task.sleep(for: .milliseconds(50))
-                        names = try await api.list(api.type("", "v1", "nodes"), namespace: nil, options: ListOptions()).items
+                        names = try await api.list(api.type("", "v1", "nodes"), namespace: nil, options: ListOptions())
+                            .items
                             .compactMap(\.name)
                     }
                     #expect(names.sorted() == ["edge-0", "edge-1"])
-                    let pod: JSON = ["metadata": ["name": "p"], "spec": ["nodeName": "edge-1", "containers": [["name": "c", "image": "busybox"]]]]
+                    let pod: JSON = [
+                        "metadata": ["name": "p"],
+                        "spec": ["nodeName": "edge-1", "containers": [["name": "c", "image": "busybox"]]],
+                    ]
                     _ = try await api.create(pods, namespace: "default", object: pod, fieldManager: "test")
                     var phase = ""
                     for _ in 0..<100 where phase != "Running" {
                         try await Task.sleep(for: .milliseconds(50))
-                        phase = try await api.get(pods, namespace: "default", name: "p")["status"]["phase"].stringValue ?? ""
+                        phase =
+                            try await api.get(pods, namespace: "default", name: "p")["status"]["phase"].stringValue
+                            ?? ""
                     }
                     #expect(phase == "Running")
                     group.cancelAll()
@@ -233,9 +250,11 @@ import Testing
             let api = try HTTPClusterAPI(
                 server: server.url, trustedCAPEM: Array(server.pki.serverCA.certificatePEM.utf8),
                 credentials: .clientCertificate(
-                    certificatePEM: Array(server.pki.admin.certificatePEM.utf8), keyPEM: Array(server.pki.admin.privateKeyPEM.utf8)),
+                    certificatePEM: Array(server.pki.admin.certificatePEM.utf8),
+                    keyPEM: Array(server.pki.admin.privateKeyPEM.utf8)),
                 logger: Self.logger)
-            let namespaces = try await api.list(api.type("", "v1", "namespaces"), namespace: nil, options: ListOptions())
+            let namespaces = try await api.list(
+                api.type("", "v1", "namespaces"), namespace: nil, options: ListOptions())
             await api.shutdown()
             #expect(namespaces.items.contains { $0.name == "kube-system" })
         }

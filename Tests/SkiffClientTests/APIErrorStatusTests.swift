@@ -10,7 +10,8 @@ import Testing
         APIError.notFound(pods, "web"),
         APIError.alreadyExists(pods, "web"),
         APIError.conflict(pods, "web"),
-        APIError.invalid(pods, "web", [.init(type: "FieldValueRequired", message: "Required value", field: "spec.containers")]),
+        APIError.invalid(
+            pods, "web", [.init(type: "FieldValueRequired", message: "Required value", field: "spec.containers")]),
         APIError.expired("too old resource version: 1 (40)"),
         APIError.unauthorized,
         APIError(code: 429, reason: "TooManyRequests", message: "slow down", retryAfterSeconds: 3),
@@ -21,7 +22,9 @@ import Testing
     }
 
     @Test func theHTTPCodeFillsInAMissingCode() {
-        let status: JSON = ["kind": "Status", "apiVersion": "v1", "status": "Failure", "message": "gone", "reason": "Gone"]
+        let status: JSON = [
+            "kind": "Status", "apiVersion": "v1", "status": "Failure", "message": "gone", "reason": "Gone",
+        ]
         let error = APIError(httpStatus: 410, body: status.serialized())
         #expect(error.code == 410)
         #expect(error.reason == "Gone")

@@ -10,14 +10,17 @@ import Testing
         let pods = try #require(resources.lookup(group: "", version: "v1", resource: "pods"))
         let nodes = try #require(resources.lookup(group: "", version: "v1", resource: "nodes"))
         let deployments = try #require(resources.lookup(group: "apps", version: "v1", resource: "deployments"))
-        let roles = try #require(resources.lookup(group: "rbac.authorization.k8s.io", version: "v1", resource: "clusterroles"))
+        let roles = try #require(
+            resources.lookup(group: "rbac.authorization.k8s.io", version: "v1", resource: "clusterroles"))
         #expect(APIPath.resource(pods, namespace: nil) == "/api/v1/pods")
         #expect(APIPath.resource(pods, namespace: "default") == "/api/v1/namespaces/default/pods")
         #expect(
             APIPath.resource(pods, namespace: "default", name: "web", subresource: "status")
                 == "/api/v1/namespaces/default/pods/web/status")
         #expect(APIPath.resource(nodes, namespace: "ignored", name: "n1") == "/api/v1/nodes/n1")
-        #expect(APIPath.resource(deployments, namespace: "kube-system") == "/apis/apps/v1/namespaces/kube-system/deployments")
+        #expect(
+            APIPath.resource(deployments, namespace: "kube-system")
+                == "/apis/apps/v1/namespaces/kube-system/deployments")
         #expect(
             APIPath.resource(roles, namespace: nil, name: "system:node")
                 == "/apis/rbac.authorization.k8s.io/v1/clusterroles/system:node")

@@ -17,7 +17,10 @@ import Testing
                 let chunk = stream[offset..<min(offset + size, stream.count)]
                 offset += size
                 for line in try decoder.feed(chunk) {
-                    guard case .event(let event) = line else { Issue.record("unexpected \(line)"); continue }
+                    guard case .event(let event) = line else {
+                        Issue.record("unexpected \(line)")
+                        continue
+                    }
                     names.append("\(event.kind.rawValue) \(event.object.resourceVersion ?? "")")
                 }
             }
@@ -60,7 +63,9 @@ import Testing
         #expect(version == "12")
     }
 
-    @Test(arguments: [#"{"type":"ADDED""#, #"{"object":{}}"#, #"{"type":"SOMETHING","object":{}}"#, #"{"type":"ADDED","object":3}"#])
+    @Test(arguments: [
+        #"{"type":"ADDED""#, #"{"object":{}}"#, #"{"type":"SOMETHING","object":{}}"#, #"{"type":"ADDED","object":3}"#,
+    ])
     func malformedLinesAreErrors(line: String) {
         #expect(throws: APIError.self) { _ = try WatchEventDecoder.decode(Array(line.utf8)[...]) }
     }

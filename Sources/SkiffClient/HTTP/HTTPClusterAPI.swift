@@ -53,7 +53,8 @@ public struct HTTPClusterAPI: ClusterAPI {
             throw ClientError(.invalidCredentials, "cannot load the CA or client certificate", cause: error)
         }
         self.init(
-            server: server, tls: tls, authorization: authorization, resources: resources, requestTimeout: requestTimeout,
+            server: server, tls: tls, authorization: authorization, resources: resources,
+            requestTimeout: requestTimeout,
             logger: logger)
     }
 
@@ -90,7 +91,8 @@ public struct HTTPClusterAPI: ClusterAPI {
         server: String, trustedCAPEM: [UInt8], credentials: ClusterCredentials, logger: Logger,
         _ body: (HTTPClusterAPI) async throws -> Result
     ) async throws -> Result {
-        let api = try HTTPClusterAPI(server: server, trustedCAPEM: trustedCAPEM, credentials: credentials, logger: logger)
+        let api = try HTTPClusterAPI(
+            server: server, trustedCAPEM: trustedCAPEM, credentials: credentials, logger: logger)
         let result: Result
         do {
             result = try await body(api)
@@ -108,8 +110,11 @@ public struct HTTPClusterAPI: ClusterAPI {
         try await object(.GET, APIPath.resource(type, namespace: namespace, name: name))
     }
 
-    public func list(_ type: ResourceType, namespace: String?, options: ListOptions) async throws(APIError) -> ObjectList {
-        let list = try await object(.GET, APIPath.resource(type, namespace: namespace) + APIPath.query(APIPath.listQuery(options)))
+    public func list(_ type: ResourceType, namespace: String?, options: ListOptions) async throws(APIError)
+        -> ObjectList
+    {
+        let list = try await object(
+            .GET, APIPath.resource(type, namespace: namespace) + APIPath.query(APIPath.listQuery(options)))
         var items = list["items"].arrayValue ?? []
         // Upstream leaves kind and apiVersion out of list items; in-process callers get them, so fill them in.
         for index in items.indices where items[index]["kind"].isNull {
@@ -122,7 +127,8 @@ public struct HTTPClusterAPI: ClusterAPI {
     public func watch(
         _ type: ResourceType, namespace: String?, resourceVersion: String, options: ListOptions
     ) async throws(APIError) -> AsyncThrowingStream<ClusterEvent, any Error> {
-        var query = APIPath.listQuery(ListOptions(labelSelector: options.labelSelector, fieldSelector: options.fieldSelector))
+        var query = APIPath.listQuery(
+            ListOptions(labelSelector: options.labelSelector, fieldSelector: options.fieldSelector))
         // The server ends the watch after timeoutSeconds; spreading it keeps many clients from relisting together.
         query += [
             ("watch", "true"), ("resourceVersion", resourceVersion), ("allowWatchBookmarks", "true"),
@@ -136,7 +142,8 @@ public struct HTTPClusterAPI: ClusterAPI {
         return AsyncThrowingStream(unfolding: { try await reader.next() })
     }
 
-    public func create(_ type: ResourceType, namespace: String?, object body: JSON, fieldManager: String) async throws(APIError)
+    public func create(_ type: ResourceType, namespace: String?, object body: JSON, fieldManager: String)
+        async throws(APIError)
         -> JSON
     {
         try await object(
@@ -173,9 +180,12 @@ public struct HTTPClusterAPI: ClusterAPI {
         _ = try await bytes(.DELETE, APIPath.resource(type, namespace: namespace, name: name), body: body)
     }
 
-    public func post(_ type: ResourceType, namespace: String?, name: String, subresource: String, body: JSON) async throws(APIError) {
+    public func post(_ type: ResourceType, namespace: String?, name: String, subresource: String, body: JSON)
+        async throws(APIError)
+    {
         _ = try await bytes(
-            .POST, APIPath.resource(type, namespace: namespace, name: name, subresource: subresource), body: body.serialized())
+            .POST, APIPath.resource(type, namespace: namespace, name: name, subresource: subresource),
+            body: body.serialized())
     }
 
     // MARK: Requests

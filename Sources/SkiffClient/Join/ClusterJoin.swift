@@ -17,7 +17,8 @@ public struct ClusterJoin: Sendable {
 
     public init(server: String, token: JoinToken, backoff: Backoff = Backoff(), logger: Logger) throws(ClientError) {
         guard let url = URL(string: server), url.scheme == "https", let host = url.host, !host.isEmpty else {
-            throw ClientError(.invalidServer, "the server must be an https URL like https://HOST:6443, not \"\(server)\"")
+            throw ClientError(
+                .invalidServer, "the server must be an https URL like https://HOST:6443, not \"\(server)\"")
         }
         self.server = server.hasSuffix("/") ? String(server.dropLast()) : server
         self.token = token
@@ -31,7 +32,8 @@ public struct ClusterJoin: Sendable {
             try await fetchCAOnce()
         }
         try token.verify(caPEM: pem)
-        logger.info("server CA verified against the token", metadata: ["server": "\(server)", "ca.sha256": "\(token.caHash)"])
+        logger.info(
+            "server CA verified against the token", metadata: ["server": "\(server)", "ca.sha256": "\(token.caHash)"])
         return pem
     }
 
@@ -58,7 +60,8 @@ public struct ClusterJoin: Sendable {
                 case 401:
                     throw .fatal(ClientError(.unauthorized, "the server refused the token's secret: \(error.message)"))
                 case 403:
-                    throw .fatal(ClientError(.unauthorized, "the server does not let this token list nodes: \(error.message)"))
+                    throw .fatal(
+                        ClientError(.unauthorized, "the server does not let this token list nodes: \(error.message)"))
                 default:
                     throw .retry(error)
                 }
@@ -92,7 +95,8 @@ public struct ClusterJoin: Sendable {
                     logger.warning(
                         "cannot \(what), retrying",
                         metadata: [
-                            "server": "\(server)", "attempt": "\(failures)", "retry.in": "\(delay)", "error": "\(cause)",
+                            "server": "\(server)", "attempt": "\(failures)", "retry.in": "\(delay)",
+                            "error": "\(cause)",
                         ])
                     do {
                         try await Task.sleep(for: delay)
@@ -116,7 +120,8 @@ public struct ClusterJoin: Sendable {
             tlsConfiguration: tls, redirectConfiguration: .disallow, timeout: .init(connect: .seconds(3)))
         configuration.httpVersion = .http1Only
         let client = HTTPClient(
-            eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration, backgroundActivityLogger: logger)
+            eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration,
+            backgroundActivityLogger: logger)
         let result: Result<[UInt8], JoinAttemptError>
         do {
             var request = HTTPClientRequest(url: server + "/cacerts")
@@ -135,7 +140,8 @@ public struct ClusterJoin: Sendable {
                     .fatal(
                         ClientError(
                             .unexpectedResponse,
-                            "\(server)/cacerts answered \(error.code) \(error.reason): is this a skiff (or k3s) server?")))
+                            "\(server)/cacerts answered \(error.code) \(error.reason): is this a skiff (or k3s) server?"
+                        )))
             }
         } catch {
             result = .failure(.retry(error))
