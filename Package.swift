@@ -2,7 +2,7 @@
 import PackageDescription
 
 // Dependency direction is fixed (docs/architecture.md): Model ← Store ← APIServer ← CLI, Model ← Client ←
-// Controllers/Agent ← CLI. A target may only import what sits below it.
+// Controllers/Agent ← CLI, PKI ← Client (join tokens). A target may only import what sits below it.
 let package = Package(
     name: "skiff",
     platforms: [.macOS(.v15)],
@@ -60,7 +60,14 @@ let package = Package(
         ),
         .target(
             name: "SkiffClient",
-            dependencies: ["SkiffModel", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "SkiffModel", "SkiffPKI",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
         ),
         .target(
             name: "SkiffControllers",
@@ -117,7 +124,7 @@ let package = Package(
         .testTarget(name: "SkiffPKITests", dependencies: ["SkiffPKI"]),
         .testTarget(name: "SkiffTunnelTests", dependencies: ["SkiffTunnel"]),
         .testTarget(name: "SkiffAPIServerTests", dependencies: ["SkiffAPIServer", "SkiffTesting"]),
-        .testTarget(name: "SkiffClientTests", dependencies: ["SkiffClient"]),
+        .testTarget(name: "SkiffClientTests", dependencies: ["SkiffClient", "SkiffPKI"]),
         .testTarget(name: "SkiffControllersTests", dependencies: ["SkiffControllers"]),
         .testTarget(name: "SkiffCRITests", dependencies: ["SkiffCRI"]),
         .testTarget(name: "SkiffAgentTests", dependencies: ["SkiffAgent"]),

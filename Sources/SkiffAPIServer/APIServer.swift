@@ -19,10 +19,12 @@ public struct APIServerConfiguration: Sendable {
     public var joinSecret: String?
     /// Address announced in discovery (`serverAddressByClientCIDRs`).
     public var advertiseAddress: String
+    /// The server CA PEM served at `/cacerts`, byte for byte what the node token's hash covers.
+    public var serverCAPEM: String?
 
     public init(
         host: String, port: Int, servingCertificatePEM: String, servingKeyPEM: String, clientCAPEM: String,
-        joinSecret: String?, advertiseAddress: String
+        joinSecret: String?, advertiseAddress: String, serverCAPEM: String? = nil
     ) {
         self.host = host
         self.port = port
@@ -31,6 +33,7 @@ public struct APIServerConfiguration: Sendable {
         self.clientCAPEM = clientCAPEM
         self.joinSecret = joinSecret
         self.advertiseAddress = advertiseAddress
+        self.serverCAPEM = serverCAPEM
     }
 }
 
@@ -64,7 +67,8 @@ public struct APIServer: Service {
         tls.applicationProtocols = ["http/1.1"]
         let responder = APIResponder(
             registry: registry, authenticator: Authenticator(joinSecret: configuration.joinSecret),
-            serverAddress: "\(configuration.advertiseAddress):\(configuration.port)", logger: logger)
+            serverAddress: "\(configuration.advertiseAddress):\(configuration.port)",
+            caCertificatesPEM: configuration.serverCAPEM.map { Array($0.utf8) }, logger: logger)
         let onListening = self.onListening
         let app = Application(
             responder: responder,

@@ -32,7 +32,9 @@ public struct SimulatedNodes: Service {
     var nodeNames: [String] { (0..<count).map { "\(prefix)-\($0)" } }
 
     public func run() async throws {
-        try await register()
+        // A remote server may be down or restarting: keep trying until it takes the nodes, or shutdown comes first.
+        let registered = try await cancelWhenGracefulShutdown { try await self.registerRetrying() }
+        guard registered else { return }
         logger.info("simulated nodes registered", metadata: ["count": "\(count)", "prefix": "\(prefix)"])
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { await self.renewLeases() }
@@ -40,6 +42,26 @@ public struct SimulatedNodes: Service {
             try await gracefulShutdown()
             group.cancelAll()
         }
+    }
+
+    /// Registers, retrying with backoff while the server is unreachable or overloaded; false when cancelled first.
+    private func registerRetrying(backoff: Backoff = Backoff()) async throws -> Bool {
+        var failures = 0
+        while !Task.isCancelled {
+            do throws(APIError) {
+                try await register()
+                return true
+            } catch {
+                guard error.code >= 500 || error.code == 429 else { throw error }
+                failures += 1
+                let delay = backoff.delay(attempt: failures)
+                logger.warning(
+                    "cannot register simulated nodes, retrying",
+                    metadata: ["attempt": "\(failures)", "retry.in": "\(delay)", "error": "\(error)"])
+                do { try await Task.sleep(for: delay) } catch { return false }
+            }
+        }
+        return false
     }
 
     private func register() async throws(APIError) {

@@ -54,9 +54,14 @@ public final class Informer: Sendable {
     /// Lists, then watches until cancelled; every list reports its objects as `added` (upserts) and removes the ones
     /// that vanished meanwhile as `deleted`.
     public func run(onChange: Handler) async {
+        // A relist after a 410 is routine; other failures mean the server is away or broken, so say so and back off
+        // (a remote agent must not hammer a restarting server).
+        let backoff = Backoff(initial: .milliseconds(200), maximum: .seconds(10))
+        var failures = 0
         while !Task.isCancelled {
             do {
                 let list = try await api.list(type, namespace: namespace, options: options)
+                failures = 0
                 var fresh = Index()
                 for object in list.items { fresh.upsert(Self.key(object), object) }
                 let vanished = state.withLock { state -> [JSON] in
@@ -77,8 +82,14 @@ public final class Informer: Sendable {
                 }
             } catch {
                 if Task.isCancelled { return }
-                logger.debug("informer relisting", metadata: ["resource": "\(type.resource)", "error": "\(error)"])
-                try? await Task.sleep(for: .milliseconds(200))
+                failures += 1
+                let delay = backoff.delay(attempt: failures)
+                logger.log(
+                    level: (error as? APIError)?.code == 410 ? .debug : .warning, "informer relisting",
+                    metadata: [
+                        "resource": "\(type.resource)", "attempt": "\(failures)", "retry.in": "\(delay)", "error": "\(error)",
+                    ])
+                try? await Task.sleep(for: delay)
             }
         }
     }

@@ -35,6 +35,9 @@ import Testing
         #expect(APIRoute.parse("/") == .unknown)
         #expect(APIRoute.parse("/api/v1/namespaces/a/pods/b/log/extra") == .unknown)
         #expect(APIRoute.parse("/metrics") == .unknown)
+        #expect(APIRoute.parse("/cacerts") == .caCertificates)
+        #expect(APIRoute.parse("/ping") == .ping)
+        #expect(APIRoute.parse("/cacerts/x") == .unknown)
     }
 }
 

@@ -19,16 +19,23 @@ public struct APIResponder: HTTPResponder {
     let authenticator: Authenticator
     let serverAddress: String
     let logger: Logger
+    /// The exact bytes served at `/cacerts` (nil: not served).
+    let caCertificatesPEM: [UInt8]?
     let openAPI = OpenAPICache()
 
-    public init(registry: ObjectRegistry, authenticator: Authenticator, serverAddress: String, logger: Logger) {
+    public init(
+        registry: ObjectRegistry, authenticator: Authenticator, serverAddress: String, caCertificatesPEM: [UInt8]? = nil,
+        logger: Logger
+    ) {
         self.registry = registry
         self.authenticator = authenticator
         self.serverAddress = serverAddress
+        self.caCertificatesPEM = caCertificatesPEM
         self.logger = logger
     }
 
     public func respond(to request: Request, context: Context) async throws -> Response {
+        if request.method == .get, let response = unauthenticated(APIRoute.parse(request.uri.path)) { return response }
         do {
             let user = try await authenticate(request, context)
             var request = request
@@ -50,6 +57,19 @@ public struct APIResponder: HTTPResponder {
             throw APIError.unauthorized
         }
         return user
+    }
+
+    /// The join endpoints agents call before they can authenticate (they verify the CA against their token).
+    private func unauthenticated(_ route: APIRoute) -> Response? {
+        switch route {
+        case .caCertificates:
+            guard let caCertificatesPEM else { return nil }
+            return Self.bytes(.ok, caCertificatesPEM, contentType: "text/plain; charset=utf-8")
+        case .ping:
+            return Self.bytes(.ok, Array("pong".utf8), contentType: "text/plain; charset=utf-8")
+        default:
+            return nil
+        }
     }
 
     private func route(_ request: inout Request, user: UserInfo) async throws -> Response {
@@ -92,7 +112,7 @@ public struct APIResponder: HTTPResponder {
                 throw APIError.unknownPath
             }
             return Self.bytes(.ok, document.bytes)
-        case .openAPIv2, .unknown:
+        case .openAPIv2, .unknown, .caCertificates, .ping:
             throw APIError.unknownPath
         case .resource(let route):
             guard let type = registry.resources.lookup(group: route.group, version: route.version, resource: route.resource) else {

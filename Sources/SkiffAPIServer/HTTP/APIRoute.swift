@@ -4,6 +4,10 @@ import SkiffModel
 enum APIRoute: Equatable, Sendable {
     case version
     case health(String)
+    /// `/cacerts`: the server CA PEM whose hash join tokens pin; served without authentication, as k3s does.
+    case caCertificates
+    /// `/ping` → `pong` (k3s), an unauthenticated liveness probe for agents.
+    case ping
     /// `/api`
     case coreVersions
     /// `/apis`
@@ -38,6 +42,8 @@ enum APIRoute: Equatable, Sendable {
         switch first {
         case "version" where segments.count == 1: return .version
         case "healthz", "livez", "readyz": return .health(first)
+        case "cacerts" where segments.count == 1: return .caCertificates
+        case "ping" where segments.count == 1: return .ping
         case "openapi":
             if segments.count == 2, segments[1] == "v2" { return .openAPIv2 }
             guard segments.count >= 2, segments[1] == "v3" else { return .unknown }

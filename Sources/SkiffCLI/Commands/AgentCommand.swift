@@ -1,5 +1,9 @@
 import ArgumentParser
 import Foundation
+import Logging
+import ServiceLifecycle
+import SkiffAgent
+import SkiffClient
 
 struct AgentCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -12,20 +16,46 @@ struct AgentCommand: AsyncParsableCommand {
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         let config: AgentConfig
+        let token: JoinToken
         do {
             let layers = try ConfigLayers.load(
                 explicitPath: common.config, environment: environment, allowedKeys: AgentConfig.fileKeys)
-            let token = try ServerConfig.token(
+            let text = try ServerConfig.token(
                 layers.string("token", flag: tokens.token), file: layers.string("token-file", flag: tokens.tokenFile))
-            guard token != nil else { throw ConfigError("--token (or SKIFF_TOKEN, or --token-file) is required") }
+            guard let text else { throw ConfigError("--token (or SKIFF_TOKEN, or --token-file) is required") }
             config = try AgentConfig(
                 layers: layers, dataDir: layers.string("data-dir", flag: common.dataDir) ?? Defaults.dataDir,
-                agent: agent, token: token, debug: try layers.bool("debug", flag: common.debug), requireServer: true)
+                agent: agent, token: text, debug: try layers.bool("debug", flag: common.debug), requireServer: true)
+            do {
+                token = try JoinToken(parsing: text)
+            } catch {
+                throw ConfigError(error.message)
+            }
         } catch let error as ConfigError {
             throw ValidationError(error.description)
         }
         let logger = LogSetup.bootstrap(debug: config.debug)
-        logger.error("the agent (kubelet) is not implemented yet", metadata: ["node": "\(config.nodeName)"])
-        throw ExitCode(1)
+        let nodeAgent = NodeAgent(
+            configuration: .init(
+                server: config.serverURL ?? "", token: token, nodeName: config.nodeName, simulate: config.simulate),
+            logger: logger)
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: nodeAgent)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        do {
+            try await group.run()
+        } catch {
+            // The join's and the agent's own errors carry a message written for the user; say it once and exit 1.
+            logger.error("skiff agent failed: \(Self.message(error))", metadata: ["node": "\(config.nodeName)"])
+            throw ExitCode(1)
+        }
+    }
+
+    static func message(_ error: any Error) -> String {
+        switch error {
+        case let error as ClientError: error.description
+        case let error as AgentError: error.description
+        default: String(describing: error)
+        }
     }
 }

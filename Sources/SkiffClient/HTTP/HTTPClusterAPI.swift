@@ -1,0 +1,311 @@
+import AsyncHTTPClient
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOSSL
+import SkiffModel
+
+/// How a client proves who it is to the API server.
+public enum ClusterCredentials: Sendable {
+    /// `Authorization: Bearer …` — agents present the join secret and are then `system:nodes`.
+    case bearerToken(String)
+    /// A TLS client certificate (PEM) and its key, e.g. the admin kubeconfig's.
+    case clientCertificate(certificatePEM: [UInt8], keyPEM: [UInt8])
+}
+
+/// `ClusterAPI` over HTTPS to a remote server, for agents on other machines. One pooled `HTTPClient` (connections
+/// are reused; nothing blocks an event loop), TLS trusting only the given CA, JSON through `SkiffModel`'s own parser.
+///
+/// Call `shutdown()` when done, or use `withAPI`, which always does.
+public struct HTTPClusterAPI: ClusterAPI {
+    /// `https://host:port`, without a trailing slash.
+    public let server: String
+    public let resources: ResourceRegistry
+    let client: HTTPClient
+    let authorization: String?
+    let requestTimeout: TimeAmount
+    let logger: Logger
+
+    /// Bodies above this are refused (a list of 10 000 pods is ~40 MiB).
+    static let maxResponseBytes = 512 << 20
+
+    public init(
+        server: String, trustedCAPEM: [UInt8], credentials: ClusterCredentials,
+        resources: ResourceRegistry = ResourceRegistry(), requestTimeout: Duration = .seconds(30), logger: Logger
+    ) throws(ClientError) {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.applicationProtocols = ["http/1.1"]
+        // A server streaming a watch does not read, so it never answers the close_notify of a cancelled watch; the
+        // default 5 s wait for that answer would hold up every cancelled watch and every shutdown.
+        tls.shutdownTimeout = .milliseconds(250)
+        var authorization: String?
+        do {
+            // Only the cluster's CA, never the system store: the CA was pinned by the join token.
+            tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(trustedCAPEM))
+            switch credentials {
+            case .bearerToken(let token):
+                authorization = "Bearer \(token)"
+            case .clientCertificate(let certificatePEM, let keyPEM):
+                tls.certificateChain = try NIOSSLCertificate.fromPEMBytes(certificatePEM).map { .certificate($0) }
+                tls.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: keyPEM, format: .pem))
+            }
+        } catch {
+            throw ClientError(.invalidCredentials, "cannot load the CA or client certificate", cause: error)
+        }
+        self.init(
+            server: server, tls: tls, authorization: authorization, resources: resources,
+            requestTimeout: requestTimeout,
+            logger: logger)
+    }
+
+    init(
+        server: String, tls: TLSConfiguration, authorization: String?, resources: ResourceRegistry,
+        requestTimeout: Duration, logger: Logger
+    ) {
+        var configuration = HTTPClient.Configuration(
+            tlsConfiguration: tls, redirectConfiguration: .disallow,
+            timeout: .init(connect: .seconds(10)), connectionPool: .init(idleTimeout: .seconds(60)))
+        configuration.httpVersion = .http1Only
+        self.server = server.hasSuffix("/") ? String(server.dropLast()) : server
+        self.client = HTTPClient(
+            eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration,
+            backgroundActivityLogger: logger)
+        self.authorization = authorization
+        self.resources = resources
+        let (seconds, attoseconds) = requestTimeout.components
+        self.requestTimeout = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        self.logger = logger
+    }
+
+    /// Closes pooled connections; in-flight requests fail.
+    public func shutdown() async {
+        do {
+            try await client.shutdown()
+        } catch {
+            logger.debug("HTTP client shutdown", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Runs `body` with a client and shuts the client down afterwards, however `body` ends.
+    public static func withAPI<Result: Sendable>(
+        server: String, trustedCAPEM: [UInt8], credentials: ClusterCredentials, logger: Logger,
+        _ body: (HTTPClusterAPI) async throws -> Result
+    ) async throws -> Result {
+        let api = try HTTPClusterAPI(
+            server: server, trustedCAPEM: trustedCAPEM, credentials: credentials, logger: logger)
+        let result: Result
+        do {
+            result = try await body(api)
+        } catch {
+            await api.shutdown()
+            throw error
+        }
+        await api.shutdown()
+        return result
+    }
+
+    // MARK: ClusterAPI
+
+    public func get(_ type: ResourceType, namespace: String?, name: String) async throws(APIError) -> JSON {
+        try await object(.GET, APIPath.resource(type, namespace: namespace, name: name))
+    }
+
+    public func list(_ type: ResourceType, namespace: String?, options: ListOptions) async throws(APIError)
+        -> ObjectList
+    {
+        let list = try await object(
+            .GET, APIPath.resource(type, namespace: namespace) + APIPath.query(APIPath.listQuery(options)))
+        var items = list["items"].arrayValue ?? []
+        // Upstream leaves kind and apiVersion out of list items; in-process callers get them, so fill them in.
+        for index in items.indices where items[index]["kind"].isNull {
+            items[index]["kind"] = .string(type.kind)
+            items[index]["apiVersion"] = .string(type.apiVersion)
+        }
+        return ObjectList(items: items, resourceVersion: list["metadata"]["resourceVersion"].stringValue ?? "")
+    }
+
+    public func watch(
+        _ type: ResourceType, namespace: String?, resourceVersion: String, options: ListOptions
+    ) async throws(APIError) -> AsyncThrowingStream<ClusterEvent, any Error> {
+        var query = APIPath.listQuery(
+            ListOptions(labelSelector: options.labelSelector, fieldSelector: options.fieldSelector))
+        // The server ends the watch after timeoutSeconds; spreading it keeps many clients from relisting together.
+        query += [
+            ("watch", "true"), ("resourceVersion", resourceVersion), ("allowWatchBookmarks", "true"),
+            ("timeoutSeconds", String(Int.random(in: 300...600))),
+        ]
+        let response = try await send(.GET, APIPath.resource(type, namespace: namespace) + APIPath.query(query))
+        guard response.status.code < 300 else {
+            throw try await failure(response)
+        }
+        let reader = WatchBodyReader(body: response.body, server: server)
+        return AsyncThrowingStream(unfolding: { try await reader.next() })
+    }
+
+    public func create(_ type: ResourceType, namespace: String?, object body: JSON, fieldManager: String)
+        async throws(APIError)
+        -> JSON
+    {
+        try await object(
+            .POST, APIPath.resource(type, namespace: namespace) + APIPath.query([("fieldManager", fieldManager)]),
+            body: body.serialized())
+    }
+
+    public func update(
+        _ type: ResourceType, namespace: String?, object body: JSON, subresource: String?, fieldManager: String
+    ) async throws(APIError) -> JSON {
+        guard let name = body.name else { throw APIError.badRequest("the object has no name") }
+        return try await object(
+            .PUT,
+            APIPath.resource(type, namespace: namespace, name: name, subresource: subresource)
+                + APIPath.query([("fieldManager", fieldManager)]),
+            body: body.serialized())
+    }
+
+    public func patch(
+        _ type: ResourceType, namespace: String?, name: String, patch: JSON, patchType: PatchType, subresource: String?,
+        fieldManager: String
+    ) async throws(APIError) -> JSON {
+        // An apply body is YAML; JSON is YAML, so the same serializer serves all four types.
+        try await object(
+            .PATCH,
+            APIPath.resource(type, namespace: namespace, name: name, subresource: subresource)
+                + APIPath.query([("fieldManager", fieldManager)]),
+            body: patch.serialized(), contentType: patchType.rawValue)
+    }
+
+    public func delete(_ type: ResourceType, namespace: String?, name: String, options: JSON) async throws(APIError) {
+        var body: [UInt8]?
+        if let fields = options.objectValue, !fields.isEmpty { body = options.serialized() }
+        _ = try await bytes(.DELETE, APIPath.resource(type, namespace: namespace, name: name), body: body)
+    }
+
+    public func post(_ type: ResourceType, namespace: String?, name: String, subresource: String, body: JSON)
+        async throws(APIError)
+    {
+        _ = try await bytes(
+            .POST, APIPath.resource(type, namespace: namespace, name: name, subresource: subresource),
+            body: body.serialized())
+    }
+
+    // MARK: Requests
+
+    /// A request whose answer is one JSON object.
+    func object(_ method: HTTPMethod, _ path: String, body: [UInt8]? = nil, contentType: String = "application/json")
+        async throws(APIError) -> JSON
+    {
+        let buffer = try await bytes(method, path, body: body, contentType: contentType)
+        return try Self.parse(buffer, what: "\(method.rawValue) \(path)")
+    }
+
+    /// A request's body on success; the server's `Status` as an `APIError` otherwise.
+    func bytes(_ method: HTTPMethod, _ path: String, body: [UInt8]? = nil, contentType: String = "application/json")
+        async throws(APIError) -> ByteBuffer
+    {
+        let response = try await send(method, path, body: body, contentType: contentType)
+        guard response.status.code < 300 else { throw try await failure(response) }
+        do {
+            return try await response.body.collect(upTo: Self.maxResponseBytes)
+        } catch {
+            throw APIError.unreachable(server, error)
+        }
+    }
+
+    /// Sends a request and returns once the response head has arrived; the body is left to the caller.
+    func send(_ method: HTTPMethod, _ path: String, body: [UInt8]? = nil, contentType: String = "application/json")
+        async throws(APIError) -> HTTPClientResponse
+    {
+        var request = HTTPClientRequest(url: server + path)
+        request.method = method
+        request.headers.add(name: "Accept", value: "application/json")
+        request.headers.add(name: "User-Agent", value: "skiff-agent")
+        if let authorization { request.headers.add(name: "Authorization", value: authorization) }
+        if let body {
+            request.headers.add(name: "Content-Type", value: contentType)
+            request.body = .bytes(body)
+        }
+        do {
+            return try await client.execute(request, timeout: requestTimeout)
+        } catch {
+            throw APIError.unreachable(server, error)
+        }
+    }
+
+    /// The error a non-2xx response stands for.
+    func failure(_ response: HTTPClientResponse) async throws(APIError) -> APIError {
+        let body: ByteBuffer
+        do {
+            body = try await response.body.collect(upTo: 1 << 20)
+        } catch {
+            throw APIError.unreachable(server, error)
+        }
+        var error = APIError(httpStatus: Int(response.status.code), body: Array(body.readableBytesView))
+        if error.retryAfterSeconds == nil, let retry = response.headers.first(name: "Retry-After").flatMap(Int.init) {
+            error.retryAfterSeconds = retry
+        }
+        return error
+    }
+
+    static func parse(_ buffer: ByteBuffer, what: String) throws(APIError) -> JSON {
+        let parsed = buffer.withUnsafeReadableBytes { bytes in
+            Result { () throws(JSONParseError) -> JSON in try JSONParser().parse(bytes).value }
+        }
+        switch parsed {
+        case .success(let value): return value
+        case .failure(let error):
+            throw APIError(code: 500, reason: "InternalError", message: "\(what): the response is not JSON: \(error)")
+        }
+    }
+}
+
+/// Pulls a watch body chunk by chunk and hands out its events. Used only from the one `AsyncThrowingStream` built in
+/// `watch`, whose `unfolding` closure is never entered concurrently; that is why the mutable iterator is safe here.
+final class WatchBodyReader: @unchecked Sendable {
+    private var iterator: HTTPClientResponse.Body.AsyncIterator
+    private var decoder = WatchEventDecoder()
+    private var ready: [WatchEventDecoder.Line] = []
+    private var readyIndex = 0
+    private var finished = false
+    private let server: String
+
+    init(body: HTTPClientResponse.Body, server: String) {
+        self.iterator = body.makeAsyncIterator()
+        self.server = server
+    }
+
+    /// The next event; nil when the server ended the watch; throws an `APIError` (410 → the caller relists).
+    func next() async throws -> ClusterEvent? {
+        while true {
+            while readyIndex < ready.count {
+                let line = ready[readyIndex]
+                readyIndex += 1
+                switch line {
+                case .event(let event): return event
+                case .bookmark: continue
+                case .error(let error):
+                    finished = true
+                    ready = []
+                    readyIndex = 0
+                    throw error
+                }
+            }
+            ready = []
+            readyIndex = 0
+            if finished { return nil }
+            let chunk: ByteBuffer?
+            do {
+                chunk = try await iterator.next()
+            } catch {
+                finished = true
+                if Task.isCancelled { throw CancellationError() }
+                throw APIError.unreachable(server, error)
+            }
+            if let chunk {
+                ready = try decoder.feed(chunk.readableBytesView)
+            } else {
+                finished = true
+                if let last = try decoder.finish() { ready = [last] }
+            }
+        }
+    }
+}

@@ -1,0 +1,262 @@
+import Logging
+import ServiceLifecycle
+import SkiffAPIServer
+import SkiffAgent
+import SkiffClient
+import SkiffModel
+import SkiffPKI
+import SkiffStore
+import SkiffTesting
+import Testing
+
+/// The HTTP `ClusterAPI` and the join flow against a real API server on port 0 (TLS, node token, `/cacerts`).
+@Suite struct HTTPClusterAPITests {
+    /// A running server: its URL, token text, PKI and store.
+    struct Server {
+        var url: String
+        var token: NodeToken
+        var pki: ClusterPKI
+        var store: MemoryStore
+    }
+
+    static let logger = Logger(label: "http-client-test")
+
+    /// Runs an API server for the duration of `body`.
+    static func withServer(_ body: (Server) async throws -> Void) async throws {
+        let directory = try TemporaryDirectory("skiff-http-client")
+        defer { directory.remove() }
+        let pki = try ClusterPKI.loadOrCreate(
+            directory: directory.file("tls"), sans: try ServingNames(ServingNames.kubernetesAPIDefaults))
+        let token = try NodeToken(caPEM: Array(pki.serverCA.certificatePEM.utf8))
+        let store = MemoryStore()
+        let registry = ObjectRegistry(store: store, logger: logger)
+        try await registry.seed()
+        let (ports, continuation) = AsyncStream<Int>.makeStream()
+        let server = APIServer(
+            configuration: APIServerConfiguration(
+                host: "127.0.0.1", port: 0,
+                servingCertificatePEM: pki.serving.certificatePEM + pki.serverCA.certificatePEM,
+                servingKeyPEM: pki.serving.privateKeyPEM, clientCAPEM: pki.clientCA.certificatePEM,
+                joinSecret: token.password, advertiseAddress: "127.0.0.1", serverCAPEM: pki.serverCA.certificatePEM),
+            registry: registry, logger: logger, onListening: { continuation.yield($0) })
+        let group = ServiceGroup(services: [server], logger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            var iterator = ports.makeAsyncIterator()
+            let port = try #require(await iterator.next())
+            do {
+                try await body(Server(url: "https://127.0.0.1:\(port)", token: token, pki: pki, store: store))
+            } catch {
+                await group.triggerGracefulShutdown()
+                throw error
+            }
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+    }
+
+    static func join(_ server: Server, token: String? = nil) throws -> ClusterJoin {
+        try ClusterJoin(
+            server: server.url, token: try JoinToken(parsing: token ?? server.token.text),
+            backoff: Backoff(initial: .milliseconds(10), maximum: .milliseconds(50)), logger: logger)
+    }
+
+    @Test func joinFetchesAndPinsTheServerCA() async throws {
+        try await Self.withServer { server in
+            let ca = try await Self.join(server).fetchCA()
+            #expect(ca == Array(server.pki.serverCA.certificatePEM.utf8), "/cacerts serves the hashed bytes exactly")
+            #expect(NodeToken.hashCA(pem: ca) == server.token.caHash)
+        }
+    }
+
+    @Test func aTokenPinningAnotherCAIsRefused() async throws {
+        try await Self.withServer { server in
+            let wrong = "K10\(String(repeating: "ab", count: 32))::server:\(server.token.password)"
+            await #expect {
+                _ = try await Self.join(server, token: wrong).fetchCA()
+            } throws: { error in
+                (error as? ClientError)?.code == .caHashMismatch
+            }
+        }
+    }
+
+    @Test func aWrongSecretIsRefusedClearly() async throws {
+        try await Self.withServer { server in
+            let wrong = "K10\(server.token.caHash!)::server:not-the-secret"
+            await #expect {
+                try await Self.join(server, token: wrong).withAPI { _ in }
+            } throws: { error in
+                (error as? ClientError)?.code == .unauthorized
+            }
+        }
+    }
+
+    @Test func anUnreachableServerIsRetriedUntilCancelled() async throws {
+        let join = try ClusterJoin(
+            server: "https://127.0.0.1:1",
+            token: try JoinToken(parsing: "K10\(String(repeating: "a", count: 64))::server:x"),
+            backoff: Backoff(initial: .milliseconds(10), maximum: .milliseconds(20)), logger: Self.logger)
+        let task = Task { try await join.fetchCA() }
+        try await Task.sleep(for: .milliseconds(300))
+        task.cancel()
+        await #expect {
+            _ = try await task.value
+        } throws: { error in
+            (error as? ClientError)?.code == .cancelled
+        }
+    }
+
+    @Test func verbsSelectorsAndErrorsOverHTTP() async throws {
+        try await Self.withServer { server in
+            try await Self.join(server).withAPI { api in
+                let configMaps = api.type("", "v1", "configmaps")
+                for (name, tier) in [("a", "web"), ("b", "db"), ("c", "web")] {
+                    let object: JSON = [
+                        "apiVersion": "v1", "kind": "ConfigMap",
+                        "metadata": ["name": .string(name), "labels": ["tier": .string(tier)]], "data": ["k": "v"],
+                    ]
+                    let created = try await api.create(
+                        configMaps, namespace: "default", object: object, fieldManager: "test")
+                    #expect(created.uid != nil)
+                }
+                let web = try await api.list(
+                    configMaps, namespace: "default", options: ListOptions(labelSelector: "tier=web"))
+                #expect(web.items.compactMap(\.name).sorted() == ["a", "c"])
+                #expect(web.items.allSatisfy { $0["kind"] == "ConfigMap" })
+                #expect(!web.resourceVersion.isEmpty)
+                let byName = try await api.list(
+                    configMaps, namespace: "default", options: ListOptions(fieldSelector: "metadata.name=b"))
+                #expect(byName.items.compactMap(\.name) == ["b"])
+
+                _ = try await api.patch(
+                    configMaps, namespace: "default", name: "a", patch: ["data": ["m": "1"]], patchType: .merge,
+                    subresource: nil, fieldManager: "test")
+                _ = try await api.patch(
+                    configMaps, namespace: "default", name: "a", patch: ["data": ["s": "2"]], patchType: .strategic,
+                    subresource: nil, fieldManager: "test")
+                _ = try await api.patch(
+                    configMaps, namespace: "default", name: "a",
+                    patch: [["op": "add", "path": "/data/j", "value": "3"]], patchType: .json, subresource: nil,
+                    fieldManager: "test")
+                let applied = try await api.patch(
+                    configMaps, namespace: "default", name: "a",
+                    patch: ["apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": "a"], "data": ["x": "4"]],
+                    patchType: .apply, subresource: nil, fieldManager: "applier")
+                #expect(applied["data"] == ["k": "v", "m": "1", "s": "2", "j": "3", "x": "4"])
+
+                var fetched = try await api.get(configMaps, namespace: "default", name: "a")
+                fetched["data"] = ["only": "this"]
+                let updated = try await api.update(
+                    configMaps, namespace: "default", object: fetched, subresource: nil, fieldManager: "test")
+                #expect(updated["data"] == ["only": "this"])
+
+                // A stale resourceVersion is a 409 Conflict decoded from the server's Status.
+                await #expect {
+                    _ = try await api.update(
+                        configMaps, namespace: "default", object: fetched, subresource: nil, fieldManager: "test")
+                } throws: { error in
+                    (error as? APIError)?.reason == "Conflict" && (error as? APIError)?.code == 409
+                }
+
+                try await api.delete(configMaps, namespace: "default", name: "b", options: ["gracePeriodSeconds": 0])
+                await #expect {
+                    _ = try await api.get(configMaps, namespace: "default", name: "b")
+                } throws: { error in
+                    guard let error = error as? APIError else { return false }
+                    return error.code == 404 && error.reason == "NotFound" && error.name == "b"
+                }
+                await #expect {
+                    _ = try await api.create(
+                        configMaps, namespace: "default", object: ["metadata": ["name": "a"]], fieldManager: "t")
+                } throws: { error in
+                    (error as? APIError)?.reason == "AlreadyExists"
+                }
+            }
+        }
+    }
+
+    @Test func watchStreamsEventsAndReports410ForCompactedVersions() async throws {
+        try await Self.withServer { server in
+            try await Self.join(server).withAPI { api in
+                let configMaps = api.type("", "v1", "configmaps")
+                let start = try await api.list(configMaps, namespace: "default", options: ListOptions())
+                let stream = try await api.watch(
+                    configMaps, namespace: "default", resourceVersion: start.resourceVersion,
+                    options: ListOptions(labelSelector: "watched=yes"))
+                _ = try await api.create(
+                    configMaps, namespace: "default", object: ["metadata": ["name": "skip"]], fieldManager: "t")
+                _ = try await api.create(
+                    configMaps, namespace: "default",
+                    object: ["metadata": ["name": "w", "labels": ["watched": "yes"]]],
+                    fieldManager: "t")
+                try await api.delete(configMaps, namespace: "default", name: "w", options: .emptyObject)
+                var seen: [String] = []
+                for try await event in stream {
+                    seen.append("\(event.kind.rawValue) \(event.object.name ?? "")")
+                    if seen.count == 2 { break }
+                }
+                #expect(seen == ["ADDED w", "DELETED w"])
+
+                let current = try await server.store.currentRevision()
+                _ = try await server.store.compact(upTo: current)
+                let expired = try await api.watch(
+                    configMaps, namespace: "default", resourceVersion: "1", options: ListOptions())
+                await #expect {
+                    for try await _ in expired {}
+                } throws: { error in
+                    (error as? APIError)?.code == 410
+                }
+            }
+        }
+    }
+
+    @Test func simulatedNodesRunPodsThroughTheHTTPClient() async throws {
+        try await Self.withServer { server in
+            try await Self.join(server).withAPI { api in
+                let pods = api.type("", "v1", "pods")
+                let nodes = SimulatedNodes(
+                    api: api, count: 2, prefix: "edge", heartbeat: .milliseconds(200), logger: Self.logger)
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask { try await nodes.run() }
+                    var names: [String] = []
+                    for _ in 0..<100 where names.count < 2 {
+                        try await Task.sleep(for: .milliseconds(50))
+                        names = try await api.list(api.type("", "v1", "nodes"), namespace: nil, options: ListOptions())
+                            .items
+                            .compactMap(\.name)
+                    }
+                    #expect(names.sorted() == ["edge-0", "edge-1"])
+                    let pod: JSON = [
+                        "metadata": ["name": "p"],
+                        "spec": ["nodeName": "edge-1", "containers": [["name": "c", "image": "busybox"]]],
+                    ]
+                    _ = try await api.create(pods, namespace: "default", object: pod, fieldManager: "test")
+                    var phase = ""
+                    for _ in 0..<100 where phase != "Running" {
+                        try await Task.sleep(for: .milliseconds(50))
+                        phase =
+                            try await api.get(pods, namespace: "default", name: "p")["status"]["phase"].stringValue
+                            ?? ""
+                    }
+                    #expect(phase == "Running")
+                    group.cancelAll()
+                }
+            }
+        }
+    }
+
+    @Test func anAdminClientCertificateAuthenticates() async throws {
+        try await Self.withServer { server in
+            let api = try HTTPClusterAPI(
+                server: server.url, trustedCAPEM: Array(server.pki.serverCA.certificatePEM.utf8),
+                credentials: .clientCertificate(
+                    certificatePEM: Array(server.pki.admin.certificatePEM.utf8),
+                    keyPEM: Array(server.pki.admin.privateKeyPEM.utf8)),
+                logger: Self.logger)
+            let namespaces = try await api.list(
+                api.type("", "v1", "namespaces"), namespace: nil, options: ListOptions())
+            await api.shutdown()
+            #expect(namespaces.items.contains { $0.name == "kube-system" })
+        }
+    }
+}

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# `skiff agent` joins a server over HTTPS with the node token (CA pinned by its hash, fetched from /cacerts) and
+# runs simulated nodes there through the HTTP ClusterAPI; wrong tokens fail clearly; SIGTERM stops it cleanly.
+source "$(dirname "$0")/lib/common.sh"
+start_server
+
+agent_pids=()
+stop_agents() {
+  for pid in "${agent_pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
+}
+# Agents go first, then common.sh's cleanup, which reads the script's exit status from $?.
+trap 'status=$?; set +e; stop_agents
+  if [ $status -ne 0 ] && [ -f "$work/agent.log" ]; then echo "--- agent log (last 40 lines) ---"; tail -n 40 "$work/agent.log"; fi
+  (exit $status); cleanup' EXIT
+
+server="https://127.0.0.1:$port"
+token=$(cat "$work/data/server/node-token")
+hash=${token#K10}; hash=${hash%%::*}
+
+expect_output "/cacerts serves the CA the token pins" "^$hash " bash -c "curl -sk $server/cacerts | sha256sum"
+expect_output "/ping answers pong without credentials" '^pong$' curl -sk "$server/ping"
+expect_output "other paths still need credentials" '^401$' curl -sk -o /dev/null -w '%{http_code}' "$server/api/v1/nodes"
+
+# Wrong tokens: refused before anything is trusted, with a message about the CA hash, non-zero exit.
+wrong="K10$(printf 'ab%.0s' $(seq 32))::server:${token##*:}"
+expect_error "a token pinning another CA is refused" 'CA hash' timeout 20 "$SKIFF_BIN" agent --server "$server" --token "$wrong" --simulate 1
+expect_error "a bare secret is refused (nothing to pin)" 'CA hash' timeout 20 "$SKIFF_BIN" agent --server "$server" --token "${token##*:}" --simulate 1
+expect_error "a wrong secret is refused by the server" 'refused the token' timeout 20 "$SKIFF_BIN" agent --server "$server" --token "K10$hash::server:wrong" --simulate 1
+expect_error "without --simulate the agent joins, then says what is missing" 'joined .*not implemented yet' timeout 20 "$SKIFF_BIN" agent --server "$server" --token "$token"
+
+# A real join: 3 simulated nodes named after --node-name.
+"$SKIFF_BIN" agent --server "$server" --token "$token" --simulate 3 --node-name edge-a >"$work/agent.log" 2>&1 &
+agent_pid=$!
+agent_pids+=("$agent_pid")
+ready=0
+for _ in $(seq 150); do
+  ready=$(kubectl get nodes --no-headers 2>/dev/null | grep -cE '^edge-a-[0-2] +Ready ' || true)
+  [ "$ready" = 3 ] && break
+  sleep 0.1
+done
+[ "$ready" = 3 ] || fail "3 agent nodes Ready within 15 s (got $ready): $(kubectl get nodes 2>&1)"
+pass "3 agent nodes Ready within 15 s"
+grep -q "server CA verified" "$work/agent.log" || fail "the agent logs the CA verification"
+pass "the agent verified the CA against the token"
+
+expect_output "create deployment" 'deployment.apps/x created' kubectl create deployment x --image=busybox --replicas=3
+expect_output "rollout completes" 'successfully rolled out' kubectl rollout status deployment/x --timeout=60s
+expect_output "3 pods Running on the agent's nodes" '^edge-a-[0-2] Running edge-a-[0-2] Running edge-a-[0-2] Running $' \
+  kubectl get pods -l app=x -o jsonpath='{range .items[*]}{.spec.nodeName} {.status.phase} {end}'
+
+# SIGTERM: clean exit 0, promptly.
+kill -TERM "$agent_pid"
+for _ in $(seq 50); do kill -0 "$agent_pid" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$agent_pid" 2>/dev/null && fail "agent still running 5 s after SIGTERM"
+wait "$agent_pid" && code=0 || code=$?
+[ "$code" = 0 ] || fail "agent exited $code after SIGTERM"
+pass "SIGTERM stops the agent with exit 0 within 5 s"
+
+# Unreachable server: the agent retries with backoff (logging each failure) and still stops cleanly.
+dead="https://127.0.0.1:$(free_port)"
+"$SKIFF_BIN" agent --server "$dead" --token "$token" --simulate 1 --node-name edge-b >"$work/agent-down.log" 2>&1 &
+down_pid=$!
+agent_pids+=("$down_pid")
+# Each attempt fails after the 3 s connect timeout (the HTTP pool re-dials until then), then waits 1 s, 2 s, …
+retries=0
+for _ in $(seq 150); do
+  retries=$(grep -c 'cannot fetch the server CA, retrying' "$work/agent-down.log" || true)
+  [ "$retries" -ge 2 ] && break
+  sleep 0.1
+done
+kill -0 "$down_pid" 2>/dev/null || fail "agent gave up on an unreachable server: $(cat "$work/agent-down.log")"
+[ "$retries" -ge 2 ] || fail "expected logged retries within 15 s, got: $(cat "$work/agent-down.log")"
+pass "unreachable server: $retries logged retries, still running"
+kill -TERM "$down_pid"
+for _ in $(seq 50); do kill -0 "$down_pid" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$down_pid" 2>/dev/null && fail "waiting agent still running 5 s after SIGTERM"
+wait "$down_pid" && code=0 || code=$?
+[ "$code" = 0 ] || fail "waiting agent exited $code after SIGTERM"
+pass "SIGTERM while waiting for the server exits 0"
