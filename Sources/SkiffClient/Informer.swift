@@ -51,6 +51,16 @@ public final class Informer: Sendable {
         state.withLock { $0.orphans[namespace].map { Array($0.values) } ?? [] }
     }
 
+    /// The object as cached: without `metadata.managedFields`, which no controller reads and which is often the
+    /// largest part of an object (upstream's controllers strip it the same way). Only the top-level and metadata
+    /// nodes are copied; everything else stays shared with the registry's parsed copy.
+    static func trimmed(_ object: JSON) -> JSON {
+        guard object["metadata"].contains(key: "managedFields") else { return object }
+        var object = object
+        object["metadata"].removeValue(forKey: "managedFields")
+        return object
+    }
+
     /// Lists, then watches until cancelled; every list reports its objects as `added` (upserts) and removes the ones
     /// that vanished meanwhile as `deleted`.
     public func run(onChange: Handler) async {
@@ -63,7 +73,8 @@ public final class Informer: Sendable {
                 let list = try await api.list(type, namespace: namespace, options: options)
                 failures = 0
                 var fresh = Index()
-                for object in list.items { fresh.upsert(Self.key(object), object) }
+                let items = list.items.map(Self.trimmed)
+                for object in items { fresh.upsert(Self.key(object), object) }
                 let vanished = state.withLock { state -> [JSON] in
                     let gone = state.objects.filter { fresh.objects[$0.key] == nil }.map(\.value)
                     fresh.synced = true
@@ -71,9 +82,10 @@ public final class Informer: Sendable {
                     return gone
                 }
                 for object in vanished { await onChange(ClusterEvent(kind: .deleted, object: object)) }
-                for object in list.items { await onChange(ClusterEvent(kind: .added, object: object)) }
+                for object in items { await onChange(ClusterEvent(kind: .added, object: object)) }
                 let stream = try await api.watch(type, namespace: namespace, resourceVersion: list.resourceVersion, options: options)
-                for try await event in stream {
+                for try await received in stream {
+                    let event = ClusterEvent(kind: received.kind, object: Self.trimmed(received.object))
                     let key = Self.key(event.object)
                     state.withLock { state in
                         if event.kind == .deleted { state.remove(key) } else { state.upsert(key, event.object) }

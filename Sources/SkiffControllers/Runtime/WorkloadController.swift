@@ -129,7 +129,7 @@ public struct WorkloadController: Service {
     }
 
     /// How long dependents' events gather before their owner is reconciled (also the requeue timer's tick).
-    static let dependentBatchWindow: TimeInterval = 0.05
+    static let dependentBatchWindow: TimeInterval = 0.1
 
     public func run() async throws {
         var informers: [WorkloadResource: Informer] = [:]
@@ -158,7 +158,7 @@ public struct WorkloadController: Service {
                             expectations.observe(ownerKey, added: event.kind == .added ? 1 : 0, deleted: event.kind == .deleted ? 1 : 0)
                         }
                         // Dependents change in bursts (a thousand pods binding, then starting): their owner is
-                        // reconciled once per short window rather than once per event.
+                        // reconciled once per 100 ms window rather than once per event.
                         delayed.add(ownerKey, at: Date() + Self.dependentBatchWindow)
                     }
                 }
