@@ -6,10 +6,13 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 SCRATCH=${SCRATCH:-.build}
 if ! command -v etcd >/dev/null; then DEBIAN_FRONTEND=noninteractive apt-get install -y -qq etcd-server >/dev/null; fi
-swift build -c release --scratch-path "$SCRATCH" --product skiff >/dev/null
-swift build -c release --scratch-path "$SCRATCH" --product skiff-bench >/dev/null
+for product in skiff skiff-bench; do
+  swift build -c release --scratch-path "$SCRATCH" --product $product >/tmp/skiff-bench-api-build.log 2>&1 ||
+    { tail -30 /tmp/skiff-bench-api-build.log; exit 1; }
+done
 bin=$(swift build -c release --scratch-path "$SCRATCH" --show-bin-path)
-ulimit -n 65536   # 1 000 watchers: one TLS connection each, on both ends
+# 1 000 watchers: one TLS connection each, on both ends; raise the soft limit as far as the hard one allows.
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 work=$(mktemp -d /var/tmp/skiff-bench-api.XXXXXX)   # /var/tmp: on disk, not tmpfs, so fsync is real
 server_pid=""
 etcd_pid=""
