@@ -30,6 +30,9 @@ struct APIBenchmark: AsyncParsableCommand {
     @Option(help: "PID of the server, to report its memory and CPU.") var serverPid: Int?
     @Option(help: "PID of etcd, to report its memory and CPU.") var etcdPid: Int?
     @Option(help: "Start → /readyz in ms, measured by run.sh, for the summary.") var readyMilliseconds: Double?
+    @Option(help: "Comma-separated phases to run: writes, paced, list, watch.") var phases = "writes,paced,list,watch"
+
+    func runs(_ phase: String) -> Bool { phases.split(separator: ",").contains(Substring(phase)) }
 
     func run() async throws {
         let client = try makeClient()
@@ -63,7 +66,7 @@ struct APIBenchmark: AsyncParsableCommand {
         var rows: [Row] = []
         let data = String(repeating: "x", count: 1000)  // ~1 KiB ConfigMap
         let value = Array(data.utf8)  // 1 KiB etcd value
-        for count in writers.split(separator: ",").compactMap({ Int($0) }) {
+        for count in writers.split(separator: ",").compactMap({ Int($0) }) where runs("writes") {
             let total = count == 1 ? singleWriterOperations : operations
             let namespace = "bench-\(count)"
             try await api.createNamespace(namespace)
@@ -88,8 +91,10 @@ struct APIBenchmark: AsyncParsableCommand {
                 rows.append(.init(system: "etcd", clients: count, create: etcdCreate, update: etcdUpdate))
             }
         }
-        print()
-        print(Self.report(rows))
+        if runs("writes") {
+            print()
+            print(Self.report(rows))
+        }
         for row in rows where row.create.errors + row.update.errors > 0 {
             print("errors, \(row.system) \(row.clients) clients: \(row.create.firstError ?? row.update.firstError ?? "?")")
         }
@@ -98,9 +103,56 @@ struct APIBenchmark: AsyncParsableCommand {
         {
             summary.ratio16 = skiff.create.perSecond / etcd.create.perSecond
         }
-        if let serverPid { print("\nserver RSS after writes: \(Self.format(Self.rssMegabytes(serverPid))) MB") }
+        if let serverPid, runs("writes") {
+            print("\nserver RSS after writes: \(Self.format(Self.rssMegabytes(serverPid))) MB")
+        }
 
         // 2. Open loop at a fixed rate.
+        if runs("paced") { try await paced(api, gateway: gateway, run: run, data: data, value: value, summary: &summary) }
+
+        // 3. List of `listObjects` objects.
+        if runs("list") {
+            print()
+            try await list(api, gateway: gateway, run: run, data: data, value: value)
+        }
+
+        // 4. Watchers.
+        if runs("watch") {
+            print()
+            // The watches get their own client, shut down afterwards, so their connections are really closed.
+            let watchClient = try makeClient()
+            do {
+                summary.watchP99 = try await watchSkiff(api, watchAPI: APIClient(base: server, http: watchClient))
+            } catch {
+                try await watchClient.shutdown()
+                throw error
+            }
+            try await watchClient.shutdown()
+            try await afterWatch(api)
+            if let gateway {
+                let etcdWatchClient = try makeClient()
+                do {
+                    try await watchEtcd(gateway, watchGateway: EtcdGateway(url: gateway.url, http: etcdWatchClient), run: run)
+                } catch {
+                    try await etcdWatchClient.shutdown()
+                    throw error
+                }
+                try await etcdWatchClient.shutdown()
+            }
+        }
+        if let serverPid {
+            summary.loadedRSS = Self.rssMegabytes(serverPid)
+            print("\nserver RSS after the load (watchers closed): \(Self.format(summary.loadedRSS)) MB, \(Self.openFiles(serverPid)) open fds")
+        }
+        if let etcdPid { print("etcd RSS after the load: \(Self.format(Self.rssMegabytes(etcdPid))) MB") }
+        summary.readyMilliseconds = readyMilliseconds
+        print()
+        print(summary.report(pacedRate: pacedRate, watchers: watchers))
+    }
+
+    func paced(
+        _ api: APIClient, gateway: EtcdGateway?, run: String, data: String, value: [UInt8], summary: inout Summary
+    ) async throws {
         print()
         try await api.createNamespace("bench-paced")
         let pacedTotal = pacedRate * pacedSeconds
@@ -115,23 +167,6 @@ struct APIBenchmark: AsyncParsableCommand {
             }
             print(Self.pacedLine("etcd ", etcdPaced))
         }
-
-        // 3. List of `listObjects` objects.
-        print()
-        try await list(api, gateway: gateway, run: run, data: data, value: value)
-
-        // 4. Watchers.
-        print()
-        summary.watchP99 = try await watchSkiff(api)
-        if let gateway { try await watchEtcd(gateway, run: run) }
-        if let serverPid {
-            summary.loadedRSS = Self.rssMegabytes(serverPid)
-            print("\nserver RSS after the load (watchers closed): \(Self.format(summary.loadedRSS)) MB")
-        }
-        if let etcdPid { print("etcd RSS after the load: \(Self.format(Self.rssMegabytes(etcdPid))) MB") }
-        summary.readyMilliseconds = readyMilliseconds
-        print()
-        print(summary.report(pacedRate: pacedRate, watchers: watchers))
     }
 
     static func report(_ rows: [Row]) -> String {
@@ -217,6 +252,7 @@ struct APIBenchmark: AsyncParsableCommand {
         var complete = 0  // watchers that saw the last update
         var openSeconds = 0.0
         var cpu = ""
+        var whileOpen = ""
 
         func line(_ system: String, watchers: Int, events: Int, interval: Int) -> String {
             let p = { (q: Double) in delays.isEmpty ? Double.nan : delays[min(delays.count - 1, Int(Double(delays.count) * q))] }
@@ -224,7 +260,7 @@ struct APIBenchmark: AsyncParsableCommand {
                 format: "%@ %d watchers (%d open in %.1f s) × %d updates every %d ms: %d/%d deliveries, %d watchers complete; "
                     + "delivery p50 %.1f ms, p99 %.1f ms, max %.1f ms",
                 system, watchers, opened, openSeconds, events, interval, delays.count, expected, complete, p(0.5), p(0.99),
-                delays.last ?? .nan) + "; \(cpu)"
+                delays.last ?? .nan) + "; \(cpu); \(whileOpen)"
         }
 
         var p99: Double { delays.isEmpty ? .nan : delays[min(delays.count - 1, Int(Double(delays.count) * 0.99))] }
@@ -279,6 +315,9 @@ struct APIBenchmark: AsyncParsableCommand {
             }
             result.opened = opened.withLock { $0 }
             result.openSeconds = LoadRunner.milliseconds(clock.now - start) / 1000
+            if let pid = system == "etcd" ? etcdPid : serverPid {
+                result.whileOpen = "\(system) RSS with the watches open \(Self.format(Self.rssMegabytes(pid))) MB, \(Self.openFiles(pid)) fds"
+            }
             try await send("warmup")
             try await Task.sleep(for: .seconds(1))
             let sendCPU = CPUSample(serverPid: system == "etcd" ? etcdPid : serverPid)
@@ -313,7 +352,7 @@ struct APIBenchmark: AsyncParsableCommand {
         return result
     }
 
-    func watchSkiff(_ api: APIClient) async throws -> Double {
+    func watchSkiff(_ api: APIClient, watchAPI: APIClient) async throws -> Double {
         try await api.createNamespace("bench-watch")
         try await api.createConfigMap(namespace: "bench-watch", name: "ticker", data: "0")
         let version = try await api.resourceVersion(namespace: "bench-watch", name: "ticker")
@@ -321,7 +360,7 @@ struct APIBenchmark: AsyncParsableCommand {
         let result = try await watchPhase(
             "skiff",
             open: { opened, onStamp in
-                try await api.watch(
+                try await watchAPI.watch(
                     "/api/v1/namespaces/bench-watch/configmaps?watch=1&resourceVersion=\(version)&timeoutSeconds=300",
                     opened: opened
                 ) { line in
@@ -334,14 +373,27 @@ struct APIBenchmark: AsyncParsableCommand {
         return result.p99
     }
 
-    func watchEtcd(_ gateway: EtcdGateway, run: String) async throws {
+    /// Whether the server lets go of watches whose clients have hung up (their client has been shut down).
+    func afterWatch(_ api: APIClient) async throws {
+        guard let serverPid else { return }
+        try await Task.sleep(for: .seconds(2))
+        let before = "\(Self.openFiles(serverPid)) fds, RSS \(Self.format(Self.rssMegabytes(serverPid))) MB"
+        // A server may notice a gone client only when it next writes to it.
+        try await api.patchTick(namespace: "bench-watch", name: "ticker", tick: "after")
+        try await Task.sleep(for: .seconds(2))
+        print(
+            "skiff server 2 s after the \(watchers) watch connections were closed: \(before); 2 s after one more update: "
+                + "\(Self.openFiles(serverPid)) fds, RSS \(Self.format(Self.rssMegabytes(serverPid))) MB")
+    }
+
+    func watchEtcd(_ gateway: EtcdGateway, watchGateway: EtcdGateway, run: String) async throws {
         let key = "/watch/\(run)/ticker"
         let revision = try await gateway.plainPut(key, value: Array("0".utf8))
         let needle = Array(#""value":""#.utf8)
         let result = try await watchPhase(
             "etcd",
             open: { opened, onStamp in
-                try await gateway.watch(key, fromRevision: revision + 1, opened: opened) { line in
+                try await watchGateway.watch(key, fromRevision: revision + 1, opened: opened) { line in
                     // One message may carry several events; each kv has its base64 value.
                     var rest = line[...]
                     while let range = Self.quotedRange(after: needle, in: rest) {
@@ -392,6 +444,10 @@ struct APIBenchmark: AsyncParsableCommand {
         configuration.timeout.connect = .seconds(30)
         configuration.httpVersion = .http1Only
         return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }
+
+    static func openFiles(_ pid: Int) -> Int {
+        (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").count) ?? -1
     }
 
     static func rssMegabytes(_ pid: Int) -> Double {
