@@ -114,6 +114,7 @@ struct APIBenchmark: AsyncParsableCommand {
         if runs("list") {
             print()
             try await list(api, gateway: gateway, run: run, data: data, value: value)
+            if let serverPid { print("server RSS after the lists: \(Self.format(Self.rssMegabytes(serverPid))) MB") }
         }
 
         // 4. Watchers.
@@ -211,12 +212,14 @@ struct APIBenchmark: AsyncParsableCommand {
         var times: [Double] = []
         var count = 0
         var bytes = 0
+        var rss: [String] = []
         let clock = ContinuousClock()
         let cpu = CPUSample(serverPid: serverPid)
         for _ in 0..<5 {
             let began = clock.now
             let body = try await api.get("/api/v1/namespaces/bench-list/configmaps")
             times.append(LoadRunner.milliseconds(clock.now - began))
+            if let serverPid { rss.append(Self.format(Self.rssMegabytes(serverPid), 0)) }
             bytes = body.count
             count = Self.occurrences(of: Array(#""uid":""#.utf8), in: body)
         }
@@ -224,7 +227,8 @@ struct APIBenchmark: AsyncParsableCommand {
         print(
             String(
                 format: "skiff list of %d ConfigMaps (%.1f MB JSON): median %.1f ms, best %.1f ms (filled at %.0f creates/s with 16 clients)",
-                count, Double(bytes) / 1e6, times[2], times[0], fill.perSecond) + "; 5 lists: \(cpu.report())")
+                count, Double(bytes) / 1e6, times[2], times[0], fill.perSecond) + "; 5 lists: \(cpu.report())"
+                + (rss.isEmpty ? "" : "; server RSS after each list: \(rss.joined(separator: ", ")) MB"))
         guard let gateway else { return }
         let prefix = "/list/\(run)/"
         _ = await LoadRunner.run(concurrency: 16, total: listObjects) { worker, index in
