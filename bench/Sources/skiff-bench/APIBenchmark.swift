@@ -96,7 +96,9 @@ struct APIBenchmark: AsyncParsableCommand {
             print(Self.report(rows))
         }
         for row in rows where row.create.errors + row.update.errors > 0 {
-            print("errors, \(row.system) \(row.clients) clients: \(row.create.firstError ?? row.update.firstError ?? "?")")
+            print(
+                "errors, \(row.system) \(row.clients) clients: \(row.create.firstError ?? row.update.firstError ?? "?")"
+            )
         }
         if let skiff = rows.first(where: { $0.system == "skiff" && $0.clients == 16 }),
             let etcd = rows.first(where: { $0.system == "etcd" && $0.clients == 16 })
@@ -108,7 +110,9 @@ struct APIBenchmark: AsyncParsableCommand {
         }
 
         // 2. Open loop at a fixed rate.
-        if runs("paced") { try await paced(api, gateway: gateway, run: run, data: data, value: value, summary: &summary) }
+        if runs("paced") {
+            try await paced(api, gateway: gateway, run: run, data: data, value: value, summary: &summary)
+        }
 
         // 3. List of `listObjects` objects.
         if runs("list") {
@@ -133,7 +137,8 @@ struct APIBenchmark: AsyncParsableCommand {
             if let gateway {
                 let etcdWatchClient = try makeClient()
                 do {
-                    try await watchEtcd(gateway, watchGateway: EtcdGateway(url: gateway.url, http: etcdWatchClient), run: run)
+                    try await watchEtcd(
+                        gateway, watchGateway: EtcdGateway(url: gateway.url, http: etcdWatchClient), run: run)
                 } catch {
                     try await etcdWatchClient.shutdown()
                     throw error
@@ -143,7 +148,9 @@ struct APIBenchmark: AsyncParsableCommand {
         }
         if let serverPid {
             summary.loadedRSS = Self.rssMegabytes(serverPid)
-            print("\nserver RSS after the load (watchers closed): \(Self.format(summary.loadedRSS)) MB, \(Self.openFiles(serverPid)) open fds")
+            print(
+                "\nserver RSS after the load (watchers closed): \(Self.format(summary.loadedRSS)) MB, \(Self.openFiles(serverPid)) open fds"
+            )
         }
         if let etcdPid { print("etcd RSS after the load: \(Self.format(Self.rssMegabytes(etcdPid))) MB") }
         summary.readyMilliseconds = readyMilliseconds
@@ -226,7 +233,8 @@ struct APIBenchmark: AsyncParsableCommand {
         times.sort()
         print(
             String(
-                format: "skiff list of %d ConfigMaps (%.1f MB JSON): median %.1f ms, best %.1f ms (filled at %.0f creates/s with 16 clients)",
+                format:
+                    "skiff list of %d ConfigMaps (%.1f MB JSON): median %.1f ms, best %.1f ms (filled at %.0f creates/s with 16 clients)",
                 count, Double(bytes) / 1e6, times[2], times[0], fill.perSecond) + "; 5 lists: \(cpu.report())"
                 + (rss.isEmpty ? "" : "; server RSS after each list: \(rss.joined(separator: ", ")) MB"))
         guard let gateway else { return }
@@ -259,11 +267,15 @@ struct APIBenchmark: AsyncParsableCommand {
         var whileOpen = ""
 
         func line(_ system: String, watchers: Int, events: Int, interval: Int) -> String {
-            let p = { (q: Double) in delays.isEmpty ? Double.nan : delays[min(delays.count - 1, Int(Double(delays.count) * q))] }
+            let p = { (q: Double) in
+                delays.isEmpty ? Double.nan : delays[min(delays.count - 1, Int(Double(delays.count) * q))]
+            }
             return String(
-                format: "%@ %d watchers (%d open in %.1f s) × %d updates every %d ms: %d/%d deliveries, %d watchers complete; "
+                format:
+                    "%@ %d watchers (%d open in %.1f s) × %d updates every %d ms: %d/%d deliveries, %d watchers complete; "
                     + "delivery p50 %.1f ms, p99 %.1f ms, max %.1f ms",
-                system, watchers, opened, openSeconds, events, interval, delays.count, expected, complete, p(0.5), p(0.99),
+                system, watchers, opened, openSeconds, events, interval, delays.count, expected, complete, p(0.5),
+                p(0.99),
                 delays.last ?? .nan) + "; \(cpu); \(whileOpen)"
         }
 
@@ -284,7 +296,8 @@ struct APIBenchmark: AsyncParsableCommand {
 
     /// Opens `watchers` watches, sends `watchEvents` updates, each watcher timestamps every arrival.
     func watchPhase(
-        _ system: String, open: @escaping @Sendable (_ opened: @Sendable () -> Void, _ onStamp: (Substring) -> Bool) async throws -> Void,
+        _ system: String,
+        open: @escaping @Sendable (_ opened: @Sendable () -> Void, _ onStamp: (Substring) -> Bool) async throws -> Void,
         send: @Sendable (_ stamp: String) async throws -> Void
     ) async throws -> WatchResult {
         let opened = Shared(0)
@@ -308,7 +321,9 @@ struct APIBenchmark: AsyncParsableCommand {
                             return !complete
                         }
                     } catch {
-                        if !(error is CancellationError) { failures.withLock { if $0.count < 3 { $0.append("\(error)") } } }
+                        if !(error is CancellationError) {
+                            failures.withLock { if $0.count < 3 { $0.append("\(error)") } }
+                        }
                     }
                     return (delays, complete)
                 }
@@ -320,7 +335,8 @@ struct APIBenchmark: AsyncParsableCommand {
             result.opened = opened.withLock { $0 }
             result.openSeconds = LoadRunner.milliseconds(clock.now - start) / 1000
             if let pid = system == "etcd" ? etcdPid : serverPid {
-                result.whileOpen = "\(system) RSS with the watches open \(Self.format(Self.rssMegabytes(pid))) MB, \(Self.openFiles(pid)) fds"
+                result.whileOpen =
+                    "\(system) RSS with the watches open \(Self.format(Self.rssMegabytes(pid))) MB, \(Self.openFiles(pid)) fds"
             }
             try await send("warmup")
             try await Task.sleep(for: .seconds(1))
@@ -440,11 +456,14 @@ struct APIBenchmark: AsyncParsableCommand {
 
     func makeClient() throws -> HTTPClient {
         var tlsConfiguration = TLSConfiguration.makeClientConfiguration()
-        tlsConfiguration.certificateChain = try NIOSSLCertificate.fromPEMFile("\(tls)/client-admin.crt").map { .certificate($0) }
+        tlsConfiguration.certificateChain = try NIOSSLCertificate.fromPEMFile("\(tls)/client-admin.crt").map {
+            .certificate($0)
+        }
         tlsConfiguration.privateKey = .privateKey(try NIOSSLPrivateKey(file: "\(tls)/client-admin.key", format: .pem))
         tlsConfiguration.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile("\(tls)/server-ca.crt"))
         var configuration = HTTPClient.Configuration(tlsConfiguration: tlsConfiguration)
-        configuration.connectionPool = .init(idleTimeout: .seconds(120), concurrentHTTP1ConnectionsPerHostSoftLimit: watchers + 256)
+        configuration.connectionPool = .init(
+            idleTimeout: .seconds(120), concurrentHTTP1ConnectionsPerHostSoftLimit: watchers + 256)
         configuration.timeout.connect = .seconds(30)
         configuration.httpVersion = .http1Only
         return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
@@ -544,7 +563,9 @@ struct APIClient: Sendable {
     let base: String
     let http: HTTPClient
 
-    func send(_ method: HTTPMethod, _ path: String, body: String? = nil, contentType: String = "application/json") async throws -> [UInt8] {
+    func send(_ method: HTTPMethod, _ path: String, body: String? = nil, contentType: String = "application/json")
+        async throws -> [UInt8]
+    {
         var request = HTTPClientRequest(url: base + path)
         request.method = method
         if let body {
@@ -568,7 +589,9 @@ struct APIClient: Sendable {
     func createConfigMap(namespace: String, name: String, data: String) async throws {
         _ = try await send(
             .POST, "/api/v1/namespaces/\(namespace)/configmaps",
-            body: #"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"\#(name)","labels":{"app":"bench"}},"data":{"payload":"\#(data)"}}"#)
+            body:
+                #"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"\#(name)","labels":{"app":"bench"}},"data":{"payload":"\#(data)"}}"#
+        )
     }
 
     func patchConfigMap(namespace: String, name: String, data: String) async throws {
@@ -585,7 +608,9 @@ struct APIClient: Sendable {
 
     func resourceVersion(namespace: String, name: String) async throws -> String {
         let text = String(decoding: try await get("/api/v1/namespaces/\(namespace)/configmaps/\(name)"), as: UTF8.self)
-        guard let range = text.range(of: "\"resourceVersion\":\""), let end = text[range.upperBound...].firstIndex(of: "\"") else {
+        guard let range = text.range(of: "\"resourceVersion\":\""),
+            let end = text[range.upperBound...].firstIndex(of: "\"")
+        else {
             throw Failure(description: "no resourceVersion in \(text.prefix(200))")
         }
         return String(text[range.upperBound..<end])
@@ -622,7 +647,8 @@ enum LineReader {
 extension EtcdGateway {
     @discardableResult
     func plainPut(_ key: String, value: [UInt8]) async throws -> Int64 {
-        let body = #"{"key":"\#(Data(key.utf8).base64EncodedString())","value":"\#(Data(value).base64EncodedString())"}"#
+        let body =
+            #"{"key":"\#(Data(key.utf8).base64EncodedString())","value":"\#(Data(value).base64EncodedString())"}"#
         let text = try await post("/v3/kv/put", body)
         guard let range = text.range(of: "\"revision\":\""), let end = text[range.upperBound...].firstIndex(of: "\""),
             let revision = Int64(text[range.upperBound..<end])
@@ -634,7 +660,8 @@ extension EtcdGateway {
     func rangePrefix(_ prefix: String) async throws -> (Int, Int) {
         var end = Array(prefix.utf8)
         end[end.count - 1] += 1
-        let body = #"{"key":"\#(Data(prefix.utf8).base64EncodedString())","range_end":"\#(Data(end).base64EncodedString())"}"#
+        let body =
+            #"{"key":"\#(Data(prefix.utf8).base64EncodedString())","range_end":"\#(Data(end).base64EncodedString())"}"#
         let text = try await post("/v3/kv/range", body)
         guard let range = text.range(of: "\"count\":\""), let close = text[range.upperBound...].firstIndex(of: "\""),
             let count = Int(text[range.upperBound..<close])
@@ -649,19 +676,26 @@ extension EtcdGateway {
         request.body = .bytes(ByteBuffer(string: body))
         let response = try await http.execute(request, timeout: .seconds(60))
         let text = String(buffer: try await response.body.collect(upTo: 256 << 20))
-        guard response.status == .ok else { throw Failure(message: "etcd \(path): \(response.status) \(text.prefix(200))") }
+        guard response.status == .ok else {
+            throw Failure(message: "etcd \(path): \(response.status) \(text.prefix(200))")
+        }
         return text
     }
 
     /// A gateway watch: one JSON message per line; the first (`"created":true`) means the watch is registered.
-    func watch(_ key: String, fromRevision revision: Int64, opened: @Sendable () -> Void, onLine: (ArraySlice<UInt8>) -> Bool)
+    func watch(
+        _ key: String, fromRevision revision: Int64, opened: @Sendable () -> Void, onLine: (ArraySlice<UInt8>) -> Bool
+    )
         async throws
     {
         var request = HTTPClientRequest(url: url + "/v3/watch")
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
         request.body = .bytes(
-            ByteBuffer(string: #"{"create_request":{"key":"\#(Data(key.utf8).base64EncodedString())","start_revision":"\#(revision)"}}"#))
+            ByteBuffer(
+                string:
+                    #"{"create_request":{"key":"\#(Data(key.utf8).base64EncodedString())","start_revision":"\#(revision)"}}"#
+            ))
         let response = try await http.execute(request, timeout: .seconds(600))
         guard response.status == .ok else { throw Failure(message: "etcd watch: \(response.status)") }
         var created = false

@@ -16,7 +16,8 @@ struct LoadRunner {
 
     /// Closed loop: each worker starts its next operation when the previous one has answered.
     static func run(
-        concurrency: Int, total: Int, _ operation: @escaping @Sendable (_ worker: Int, _ index: Int) async throws -> Void
+        concurrency: Int, total: Int,
+        _ operation: @escaping @Sendable (_ worker: Int, _ index: Int) async throws -> Void
     ) async -> Result {
         let perWorker = max(1, total / concurrency)
         let clock = ContinuousClock()
@@ -89,7 +90,8 @@ struct LoadRunner {
             return (all.sorted(), errors, first)
         }
         let elapsed = Self.milliseconds(clock.now - start) / 1000
-        return Result(operations: total, seconds: elapsed, latencies: samples.0, errors: samples.1, firstError: samples.2)
+        return Result(
+            operations: total, seconds: elapsed, latencies: samples.0, errors: samples.1, firstError: samples.2)
     }
 
     static func milliseconds(_ duration: Duration) -> Double {
