@@ -92,7 +92,7 @@ struct SchedulerBenchmark: AsyncParsableCommand {
         }
     }
 
-    static func rss() -> String { APIBenchmark.rssMegabytes(Int(getpid())) }
+    static func rss() -> String { APIBenchmark.format(APIBenchmark.rssMegabytes(Int(getpid()))) }
 
     static func cpuSeconds() -> Double {
         var usage = rusage()
