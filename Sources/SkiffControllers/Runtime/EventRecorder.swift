@@ -2,12 +2,18 @@ import Foundation
 import Logging
 import SkiffClient
 import SkiffModel
+import Synchronization
 
-/// Records core/v1 Events about objects, as `kubectl describe` shows them.
+/// Records core/v1 Events about objects, as `kubectl describe` shows them, through upstream's spam filter.
 public struct EventRecorder: Sendable {
     let api: any ClusterAPI
     let component: String
     let logger: Logger
+    private let spam = SpamFilterBox()
+
+    private final class SpamFilterBox: Sendable {
+        let filter = Mutex(EventSpamFilter())
+    }
 
     public init(api: any ClusterAPI, component: String, logger: Logger) {
         self.api = api
@@ -17,7 +23,16 @@ public struct EventRecorder: Sendable {
 
     /// Best effort: a failed event never fails the caller.
     public func record(_ object: JSON, type: String = "Normal", reason: String, message: String) async {
-        let now = KubeTimestamp.string(Date())
+        let date = Date()
+        let metadata = object["metadata"]
+        let key = EventSpamFilter.key(
+            component: component,
+            object: [
+                object.kind, metadata["namespace"].stringValue, metadata["name"].stringValue, metadata["uid"].stringValue,
+                object.apiVersion,
+            ], type: type, reason: reason)
+        guard spam.filter.withLock({ $0.allow(key, now: date) }) else { return }
+        let now = KubeTimestamp.string(date)
         let namespace = object.namespace.flatMap { $0.isEmpty ? nil : $0 } ?? "default"
         let event: JSON = [
             "metadata": ["generateName": .string("\(object.name ?? "object").")],
