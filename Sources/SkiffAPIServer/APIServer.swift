@@ -5,6 +5,7 @@ import NIOCore
 import NIOSSL
 import ServiceLifecycle
 import SkiffModel
+import SkiffPKI
 
 /// What the API server listens on and how it proves and checks identities.
 public struct APIServerConfiguration: Sendable {
@@ -19,11 +20,14 @@ public struct APIServerConfiguration: Sendable {
     public var joinSecret: String?
     /// Address announced in discovery (`serverAddressByClientCIDRs`).
     public var advertiseAddress: String
+    /// Signs and verifies service account tokens; nil disables both.
+    public var serviceAccountKey: ServiceAccountKey?
 
     public init(
         host: String, port: Int, servingCertificatePEM: String, servingKeyPEM: String, clientCAPEM: String,
-        joinSecret: String?, advertiseAddress: String
+        joinSecret: String?, advertiseAddress: String, serviceAccountKey: ServiceAccountKey? = nil
     ) {
+        self.serviceAccountKey = serviceAccountKey
         self.host = host
         self.port = port
         self.servingCertificatePEM = servingCertificatePEM
@@ -62,9 +66,23 @@ public struct APIServer: Service {
         tls.certificateVerification = .optionalVerification
         tls.trustRoots = .certificates(clientCAs)
         tls.applicationProtocols = ["http/1.1"]
+        let registry = self.registry
+        let serviceAccounts = configuration.serviceAccountKey.map { key in
+            ServiceAccountTokenAuthenticator(
+                key: key,
+                liveUID: { resource, namespace, name in
+                    guard let type = registry.resources.lookup(group: "", version: "v1", resource: resource) else {
+                        return nil
+                    }
+                    return try? await registry.getObject(type, namespace: namespace, name: name).uid
+                },
+                now: registry.now, logger: logger)
+        }
         let responder = APIResponder(
-            registry: registry, authenticator: Authenticator(joinSecret: configuration.joinSecret),
-            serverAddress: "\(configuration.advertiseAddress):\(configuration.port)", logger: logger)
+            registry: registry,
+            authenticator: Authenticator(joinSecret: configuration.joinSecret, serviceAccounts: serviceAccounts),
+            serverAddress: "\(configuration.advertiseAddress):\(configuration.port)", logger: logger,
+            serviceAccountKey: configuration.serviceAccountKey)
         let onListening = self.onListening
         let app = Application(
             responder: responder,

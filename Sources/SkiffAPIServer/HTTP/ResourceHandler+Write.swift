@@ -72,8 +72,11 @@ extension ResourceHandler {
         return APIResponder.json(.ok, try Scale.from(try StoredBytes.decode(kv), type: type))
     }
 
-    /// POST on an object's subresource: pods/binding, pods/eviction.
+    /// POST on an object's subresource: pods/binding, pods/eviction, serviceaccounts/token.
     func createSubresource(_ name: String, _ request: inout Request) async throws -> Response {
+        if subresource == "token", type.resource == "serviceaccounts", type.group.isEmpty {
+            return try await createToken(name, &request)
+        }
         let body = try await object(&request)
         switch subresource {
         case "binding":

@@ -128,7 +128,8 @@ struct ControlPlane {
                 host: config.bindAddress, port: config.httpsListenPort,
                 servingCertificatePEM: pki.serving.certificatePEM + pki.serverCA.certificatePEM,
                 servingKeyPEM: pki.serving.privateKeyPEM, clientCAPEM: pki.clientCA.certificatePEM,
-                joinSecret: token.password, advertiseAddress: config.advertiseAddress ?? "127.0.0.1"),
+                joinSecret: token.password, advertiseAddress: config.advertiseAddress ?? "127.0.0.1",
+                serviceAccountKey: pki.serviceAccountKey),
             token: token)
     }
 }
