@@ -37,6 +37,9 @@ expect_output "audiences can be chosen" '"vault"' kubectl create token default -
 
 as_sa() { command kubectl --kubeconfig=/dev/null --server="$server" --certificate-authority="$work/ca.crt" "$@"; }
 expect_output "kubectl --token authenticates as the ServiceAccount" 'kube-system +Active' as_sa --token="$token" get ns
+expect_output "auth whoami names the ServiceAccount" 'Username +system:serviceaccount:default:default' as_sa --token="$token" auth whoami
+expect_output "with its groups" 'Groups +\[system:serviceaccounts system:serviceaccounts:default system:authenticated\]' as_sa --token="$token" auth whoami
+expect_output "the admin is system:admin" 'Username +system:admin' kubectl auth whoami
 code=$(curl -s -o "$work/curl.json" -w '%{http_code}' --cacert "$work/ca.crt" -H "Authorization: Bearer $token" "$server/api/v1/namespaces")
 [ "$code" = 200 ] || fail "curl with the token: $code $(cat "$work/curl.json")"
 pass "curl with the bearer token lists namespaces"
