@@ -62,8 +62,12 @@ configuration.host, configuration.ssl_ca_cert = sys.argv[1], sys.argv[2]
 configuration.api_key = {"authorization": "Bearer " + sys.argv[3]}
 names = [n.metadata.name for n in client.CoreV1Api(client.ApiClient(configuration)).list_namespace().items]
 assert "kube-system" in names, names
+# The client can also request tokens (here authenticated by the token itself: there is no RBAC yet).
+request = client.AuthenticationV1TokenRequest(spec=client.V1TokenRequestSpec(audiences=[], expiration_seconds=1200))
+answer = client.CoreV1Api(client.ApiClient(configuration)).create_namespaced_service_account_token("default", "default", request)
+assert answer.status.token.count(".") == 2 and answer.spec.audiences == ["https://kubernetes.default.svc.cluster.local", "k3s"], answer
 PY
-  pass "python client authenticates with the token"
+  pass "python client authenticates with the token and requests one"
 else
   echo "skip - python client (no $python with kubernetes; 20-python-client.sh creates it)"
 fi
