@@ -1,39 +1,40 @@
 import Foundation
 
-/// Why a service account token was refused.
-public enum ServiceAccountTokenError: Error, Sendable, Hashable, CustomStringConvertible {
-    /// Not a well-formed JWS/JWT.
-    case malformed(String)
-    /// The header names an algorithm other than the one the key signs with (including `none`).
-    case unsupportedAlgorithm(String)
-    /// The signature does not verify with the service account key.
-    case badSignature
-    /// Issued by someone else.
-    case wrongIssuer(String)
-    /// None of the token's audiences is one the server accepts.
-    case wrongAudience([String])
-    /// Past `exp`.
-    case expired(Date)
-    /// Before `nbf`.
-    case notYetValid(Date)
-    /// The claims do not name a service account.
-    case notServiceAccount(String)
-    /// The service account, or the object the token is bound to, was deleted (or recreated with a new uid).
-    case revoked(String)
-
-    public var description: String {
-        switch self {
-        case .malformed(let reason): "malformed token: \(reason)"
-        case .unsupportedAlgorithm(let alg): "unsupported signing algorithm \"\(alg)\""
-        case .badSignature: "invalid signature"
-        case .wrongIssuer(let issuer): "token issued by \(issuer)"
-        case .wrongAudience(let audiences): "token audiences \(audiences) are not accepted"
-        case .expired(let date): "token expired at \(date)"
-        case .notYetValid(let date): "token not valid before \(date)"
-        case .notServiceAccount(let subject): "subject \(subject) is not a service account"
-        case .revoked(let reason): reason
-        }
+/// Why a service account token was refused: a stable `code` and a readable `message`.
+public struct ServiceAccountTokenError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// What was wrong with the token.
+    public enum Code: String, Sendable, Hashable {
+        /// Not a well-formed JWS/JWT, or its claims are not a service account's.
+        case malformed
+        /// The header names an algorithm other than the one the key signs with (including `none`).
+        case unsupportedAlgorithm
+        /// The signature does not verify with the service account key.
+        case badSignature
+        /// Issued by someone else.
+        case wrongIssuer
+        /// None of the token's audiences is one the server accepts.
+        case wrongAudience
+        /// Past `exp`.
+        case expired
+        /// Before `nbf`.
+        case notYetValid
+        /// `sub` is not the `system:serviceaccount:` name of the `kubernetes.io` claim.
+        case notServiceAccount
+        /// The service account, or the object the token is bound to, was deleted (or recreated with a new uid).
+        case revoked
     }
+
+    public var code: Code
+    public var message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { "\(code.rawValue): \(message)" }
+
+    static func malformed(_ reason: String) -> Self { Self(.malformed, "malformed token: \(reason)") }
 }
 
 /// The claims of a Kubernetes service account token, as kube-apiserver writes them.
@@ -148,17 +149,19 @@ public struct ServiceAccountClaims: Sendable, Hashable, Codable {
     public func validate(
         issuer expectedIssuer: String, audiences accepted: [String], now: Date, leeway: TimeInterval = 60
     ) throws(ServiceAccountTokenError) {
-        guard issuer == expectedIssuer else { throw .wrongIssuer(issuer) }
-        guard audiences.contains(where: accepted.contains) else { throw .wrongAudience(audiences) }
+        guard issuer == expectedIssuer else { throw .init(.wrongIssuer, "token issued by \(issuer)") }
+        guard audiences.contains(where: accepted.contains) else {
+            throw .init(.wrongAudience, "token audiences \(audiences) are not accepted")
+        }
         let seconds = now.timeIntervalSince1970
-        guard TimeInterval(expiresAt) > seconds else { throw .expired(expirationDate) }
+        guard TimeInterval(expiresAt) > seconds else { throw .init(.expired, "token expired at \(expirationDate)") }
         guard TimeInterval(notBefore) <= seconds + leeway else {
-            throw .notYetValid(Date(timeIntervalSince1970: TimeInterval(notBefore)))
+            throw .init(.notYetValid, "token not valid before \(Date(timeIntervalSince1970: TimeInterval(notBefore)))")
         }
         guard subject == Self.username(namespace: namespace, name: serviceAccountName),
             !namespace.isEmpty, !serviceAccountName.isEmpty
         else {
-            throw .notServiceAccount(subject)
+            throw .init(.notServiceAccount, "subject \(subject) is not a service account")
         }
     }
 }

@@ -81,11 +81,13 @@ public struct ServiceAccountKey: Sendable {
         _ token: String, audiences: [String] = ServiceAccountKey.apiAudiences, now: Date
     ) throws(ServiceAccountTokenError) -> ServiceAccountClaims {
         let jws = try CompactJWS(parsing: token)
-        guard jws.algorithm == Self.algorithm else { throw .unsupportedAlgorithm(jws.algorithm) }
+        guard jws.algorithm == Self.algorithm else {
+            throw .init(.unsupportedAlgorithm, "unsupported signing algorithm \"\(jws.algorithm)\"")
+        }
         let signature = _RSA.Signing.RSASignature(rawRepresentation: jws.signature)
         guard privateKey.publicKey.isValidSignature(signature, for: jws.signingInput, padding: .insecurePKCS1v1_5)
         else {
-            throw .badSignature
+            throw .init(.badSignature, "invalid signature")
         }
         let claims = try ServiceAccountClaims.decode(jws.payload)
         try claims.validate(issuer: Self.issuer, audiences: audiences, now: now)

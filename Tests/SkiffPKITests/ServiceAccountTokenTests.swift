@@ -3,6 +3,15 @@ import Testing
 
 @testable import SkiffPKI
 
+/// Requires `body` to throw a ServiceAccountTokenError with `code`.
+func expectRefusal(
+    _ code: ServiceAccountTokenError.Code, sourceLocation: SourceLocation = #_sourceLocation,
+    _ body: () throws -> Void
+) {
+    let error = #expect(throws: ServiceAccountTokenError.self, sourceLocation: sourceLocation) { try body() }
+    #expect(error?.code == code, sourceLocation: sourceLocation)
+}
+
 @Suite struct ServiceAccountTokenTests {
     // One key for the suite: RSA generation is slow in debug builds.
     static let key = try! ServiceAccountKey.generate()
@@ -42,33 +51,33 @@ import Testing
         forged.kubernetes.namespace = "kube-system"
         forged.subject = "system:serviceaccount:kube-system:builder"
         let swapped = [parts[0], Base64URL.encode(forged.encoded()), parts[2]].joined(separator: ".")
-        #expect(throws: ServiceAccountTokenError.badSignature) { try Self.key.verify(swapped, now: Self.now) }
+        expectRefusal(.badSignature) { try Self.key.verify(swapped, now: Self.now) }
 
         var signature = Base64URL.decode(parts[2])!
         signature[7] ^= 0x01
         let flipped = [parts[0], parts[1], Base64URL.encode(signature)].joined(separator: ".")
-        #expect(throws: ServiceAccountTokenError.badSignature) { try Self.key.verify(flipped, now: Self.now) }
+        expectRefusal(.badSignature) { try Self.key.verify(flipped, now: Self.now) }
 
         let other = try ServiceAccountKey.generate()
-        #expect(throws: ServiceAccountTokenError.badSignature) {
+        expectRefusal(.badSignature) {
             try Self.key.verify(try other.sign(Self.claims()), now: Self.now)
         }
     }
 
     @Test func refusesExpiredAndNotYetValidTokens() throws {
         let token = try Self.key.sign(Self.claims(lifetime: 600))
-        #expect(throws: ServiceAccountTokenError.self) { try Self.key.verify(token, now: Self.now.addingTimeInterval(600)) }
-        #expect(throws: ServiceAccountTokenError.self) { try Self.key.verify(token, now: Self.now.addingTimeInterval(-3600)) }
+        expectRefusal(.expired) { _ = try Self.key.verify(token, now: Self.now.addingTimeInterval(600)) }
+        expectRefusal(.notYetValid) { _ = try Self.key.verify(token, now: Self.now.addingTimeInterval(-3600)) }
         _ = try Self.key.verify(token, now: Self.now.addingTimeInterval(599))
     }
 
     @Test func refusesForeignAudienceAndIssuer() throws {
         let foreign = try Self.key.sign(Self.claims(audiences: ["vault"]))
-        #expect(throws: ServiceAccountTokenError.wrongAudience(["vault"])) { try Self.key.verify(foreign, now: Self.now) }
+        expectRefusal(.wrongAudience) { try Self.key.verify(foreign, now: Self.now) }
         // A token for k3s's second audience alone is accepted.
         _ = try Self.key.verify(try Self.key.sign(Self.claims(audiences: ["k3s"])), now: Self.now)
         let issuer = try Self.key.sign(Self.claims(issuer: "https://evil.example"))
-        #expect(throws: ServiceAccountTokenError.wrongIssuer("https://evil.example")) {
+        expectRefusal(.wrongIssuer) {
             try Self.key.verify(issuer, now: Self.now)
         }
     }
@@ -76,9 +85,9 @@ import Testing
     @Test func refusesAlgNoneAndOtherAlgorithms() throws {
         let payload = Self.claims().encoded()
         let none = CompactJWS.signingInput(algorithm: "none", keyID: nil, payload: payload) + "."
-        #expect(throws: ServiceAccountTokenError.unsupportedAlgorithm("none")) { try Self.key.verify(none, now: Self.now) }
+        expectRefusal(.unsupportedAlgorithm) { try Self.key.verify(none, now: Self.now) }
         let hmac = CompactJWS.signingInput(algorithm: "HS256", keyID: nil, payload: payload) + ".c2ln"
-        #expect(throws: ServiceAccountTokenError.unsupportedAlgorithm("HS256")) { try Self.key.verify(hmac, now: Self.now) }
+        expectRefusal(.unsupportedAlgorithm) { try Self.key.verify(hmac, now: Self.now) }
     }
 
     @Test func refusesMalformedTokens() throws {
@@ -92,13 +101,16 @@ import Testing
             Base64URL.encode(Array("{}".utf8)) + "." + parts[1] + "." + parts[2],  // no alg
             parts[0] + "." + parts[1] + "." + parts[2] + "=",  // padding is not base64url
         ] {
-            #expect(throws: ServiceAccountTokenError.self, "\(bad)") { try Self.key.verify(bad, now: Self.now) }
+            expectRefusal(.malformed) { _ = try Self.key.verify(bad, now: Self.now) }
         }
         // Well signed, but the claims are not a service account's.
         let input = CompactJWS.signingInput(
             algorithm: "RS256", keyID: nil, payload: Array(#"{"sub":"alice","exp":1900000000}"#.utf8))
         let notSA = try Self.key.signed(input: input)
-        #expect(throws: ServiceAccountTokenError.self) { try Self.key.verify(notSA, now: Self.now) }
+        expectRefusal(.malformed) { _ = try Self.key.verify(notSA, now: Self.now) }
+        var impostor = Self.claims()
+        impostor.subject = "system:serviceaccount:kube-system:admin"
+        expectRefusal(.notServiceAccount) { _ = try Self.key.verify(try Self.key.sign(impostor), now: Self.now) }
     }
 
     @Test func base64URLRoundTrips() {

@@ -37,7 +37,8 @@ public struct ServiceAccountTokenAuthenticator: Sendable {
             let claims = try await verify(token)
             return UserInfo(name: claims.subject, groups: claims.groups)
         } catch {
-            logger.debug("service account token refused", metadata: ["reason": "\(error)"])
+            logger.debug(
+                "service account token refused", metadata: ["reason": "\(error.code.rawValue)", "error": "\(error.message)"])
             return nil
         }
     }
@@ -46,13 +47,13 @@ public struct ServiceAccountTokenAuthenticator: Sendable {
         let claims = try key.verify(token, audiences: audiences, now: now())
         let namespace = claims.namespace
         guard await liveUID("serviceaccounts", namespace, claims.serviceAccountName) == claims.serviceAccountUID else {
-            throw .revoked("service account \(namespace)/\(claims.serviceAccountName) no longer exists")
+            throw .init(.revoked, "service account \(namespace)/\(claims.serviceAccountName) no longer exists")
         }
         if let pod = claims.kubernetes.pod, await liveUID("pods", namespace, pod.name) != pod.uid {
-            throw .revoked("pod \(namespace)/\(pod.name) the token is bound to no longer exists")
+            throw .init(.revoked, "pod \(namespace)/\(pod.name) the token is bound to no longer exists")
         }
         if let secret = claims.kubernetes.secret, await liveUID("secrets", namespace, secret.name) != secret.uid {
-            throw .revoked("secret \(namespace)/\(secret.name) the token is bound to no longer exists")
+            throw .init(.revoked, "secret \(namespace)/\(secret.name) the token is bound to no longer exists")
         }
         return claims
     }
