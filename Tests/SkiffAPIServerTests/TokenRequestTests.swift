@@ -93,5 +93,11 @@ import Testing
         #expect(await authenticator("uid-2").authenticate(peerCertificate: nil, authorization: "Bearer " + token) == nil)
         // The join secret still works beside service account tokens.
         #expect(await authenticator(nil).authenticate(peerCertificate: nil, authorization: "Bearer secret")?.name == "node")
+        let dotted = Authenticator(
+            joinSecret: "my.join.secret",
+            serviceAccounts: ServiceAccountTokenAuthenticator(
+                key: key, liveUID: { _, _, _ in nil }, now: { now }, logger: .init(label: "test")))
+        #expect(await dotted.authenticate(peerCertificate: nil, authorization: "Bearer my.join.secret")?.name == "node")
+        #expect(await dotted.authenticate(peerCertificate: nil, authorization: "Bearer my.join.secreT") == nil)
     }
 }

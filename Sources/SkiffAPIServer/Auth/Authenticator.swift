@@ -41,8 +41,11 @@ public struct Authenticator: Sendable {
         guard let authorization else { return nil }
         if authorization.hasPrefix("Bearer ") {
             let token = String(authorization.dropFirst("Bearer ".count)).trimmingCharacters(in: .whitespaces)
-            if let serviceAccounts, ServiceAccountTokenAuthenticator.looksLikeJWT(token) {
-                return await serviceAccounts.authenticate(token)
+            // A user-chosen join secret may contain dots too, so a JWT-shaped token that fails still gets compared.
+            if let serviceAccounts, ServiceAccountTokenAuthenticator.looksLikeJWT(token),
+                let user = await serviceAccounts.authenticate(token)
+            {
+                return user
             }
             guard let joinSecret else { return nil }
             let presented = (try? NodeToken(parsing: token))?.password ?? token
