@@ -5,6 +5,7 @@ import NIOCore
 import NIOSSL
 import ServiceLifecycle
 import SkiffModel
+import SkiffPKI
 
 /// What the API server listens on and how it proves and checks identities.
 public struct APIServerConfiguration: Sendable {
@@ -21,11 +22,14 @@ public struct APIServerConfiguration: Sendable {
     public var advertiseAddress: String
     /// The server CA PEM served at `/cacerts`, byte for byte what the node token's hash covers.
     public var serverCAPEM: String?
+    /// Signs and verifies service account tokens; nil disables both.
+    public var serviceAccountKey: ServiceAccountKey?
 
     public init(
         host: String, port: Int, servingCertificatePEM: String, servingKeyPEM: String, clientCAPEM: String,
-        joinSecret: String?, advertiseAddress: String, serverCAPEM: String? = nil
+        joinSecret: String?, advertiseAddress: String, serverCAPEM: String? = nil, serviceAccountKey: ServiceAccountKey? = nil
     ) {
+        self.serviceAccountKey = serviceAccountKey
         self.host = host
         self.port = port
         self.servingCertificatePEM = servingCertificatePEM
@@ -65,10 +69,24 @@ public struct APIServer: Service {
         tls.certificateVerification = .optionalVerification
         tls.trustRoots = .certificates(clientCAs)
         tls.applicationProtocols = ["http/1.1"]
+        let registry = self.registry
+        let serviceAccounts = configuration.serviceAccountKey.map { key in
+            ServiceAccountTokenAuthenticator(
+                key: key,
+                liveUID: { resource, namespace, name in
+                    guard let type = registry.resources.lookup(group: "", version: "v1", resource: resource) else {
+                        return nil
+                    }
+                    return try? await registry.getObject(type, namespace: namespace, name: name).uid
+                },
+                now: registry.now, logger: logger)
+        }
         let responder = APIResponder(
-            registry: registry, authenticator: Authenticator(joinSecret: configuration.joinSecret),
+            registry: registry,
+            authenticator: Authenticator(joinSecret: configuration.joinSecret, serviceAccounts: serviceAccounts),
             serverAddress: "\(configuration.advertiseAddress):\(configuration.port)",
-            caCertificatesPEM: configuration.serverCAPEM.map { Array($0.utf8) }, logger: logger)
+            caCertificatesPEM: configuration.serverCAPEM.map { Array($0.utf8) }, logger: logger,
+            serviceAccountKey: configuration.serviceAccountKey)
         let onListening = self.onListening
         let app = Application(
             responder: responder,

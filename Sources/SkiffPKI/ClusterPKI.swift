@@ -34,6 +34,8 @@ public struct ClusterPKI: Sendable {
         public var adminCertificate: String { self.path("client-admin.crt") }
         /// `client-admin.key`.
         public var adminKey: String { self.path("client-admin.key") }
+        /// `service.key`: signs and verifies service account tokens.
+        public var serviceAccountKey: String { self.path("service.key") }
 
         private func path(_ name: String) -> String {
             FileSystem.join(self.directory, name)
@@ -76,9 +78,12 @@ public struct ClusterPKI: Sendable {
         case createdCA(certificatePath: String, commonName: String)
         /// A leaf certificate was issued and written to `certificatePath` (and its key beside it).
         case issuedCertificate(certificatePath: String, reason: IssueReason)
+        /// A new service account signing key was generated and written to `keyPath`.
+        case createdServiceAccountKey(keyPath: String)
 
         public var description: String {
             switch self {
+            case .createdServiceAccountKey(let path): "created service account signing key at \(path)"
             case .createdCA(let path, let name): "created CA \(name) at \(path)"
             case .issuedCertificate(let path, let reason): "issued \(path) (\(reason))"
             }
@@ -98,6 +103,8 @@ public struct ClusterPKI: Sendable {
     public let serving: CertificateKeyPair
     /// The admin client certificate and key.
     public let admin: CertificateKeyPair
+    /// Signs and verifies service account tokens.
+    public let serviceAccountKey: ServiceAccountKey
     /// What this load changed on disk, in order; empty on a plain restart.
     public let changes: [Change]
 
@@ -148,12 +155,17 @@ public struct ClusterPKI: Sendable {
             renewalWindow: renewalWindow,
             changes: &changes
         )
+        let serviceAccount = try ServiceAccountKey.loadOrCreate(path: layout.serviceAccountKey)
+        if serviceAccount.created {
+            changes.append(.createdServiceAccountKey(keyPath: layout.serviceAccountKey))
+        }
         return ClusterPKI(
             layout: layout,
             serverCA: serverCA,
             clientCA: clientCA,
             serving: serving,
             admin: admin,
+            serviceAccountKey: serviceAccount.key,
             changes: changes
         )
     }

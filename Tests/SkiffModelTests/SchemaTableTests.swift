@@ -9,7 +9,8 @@ struct SchemaTableTests {
         for resource in BuiltinResources.all {
             #expect(schemas.schema(for: resource.groupVersionKind) != nil, "\(resource.groupVersionKind)")
             let list = GroupVersionKind(group: resource.group, version: resource.version, kind: resource.listKind)
-            #expect(schemas.schema(for: list) != nil, "\(list)")
+            // Create-only reviews (SelfSubjectReview) have no list kind.
+            #expect(!resource.supports("list") || schemas.schema(for: list) != nil, "\(list)")
             for subresource in resource.subresources {
                 guard let kind = subresource.responseKind else { continue }
                 #expect(schemas.schema(for: kind) != nil, "\(resource.resource)/\(subresource.name): \(kind)")

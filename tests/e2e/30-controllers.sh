@@ -20,6 +20,42 @@ expect_output "scale" 'scaled' kubectl scale deployment web --replicas=5
 expect_output "scaled out" 'successfully rolled out' kubectl rollout status deployment/web --timeout=60s
 expect_output "5 pods" '^5$' bash -c "KUBECONFIG=$KUBECONFIG command kubectl --cache-dir $work/kube-cache get pods -l app=web --no-headers | grep -c Running"
 
+# rollout restart: a new ReplicaSet whose template carries kubectl.kubernetes.io/restartedAt rolls out.
+replica_sets() { KUBECONFIG=$KUBECONFIG command kubectl --cache-dir "$work/kube-cache" get rs -l app=web --no-headers | wc -l; }
+observed() {  # waits until the Deployment controller has seen the latest spec
+  for _ in $(seq 100); do
+    [ "$(kubectl get deployment web -o jsonpath='{.metadata.generation}/{.status.observedGeneration}' | awk -F/ '{print ($1==$2)}')" = 1 ] && return 0
+    sleep 0.1
+  done
+  fail "deployment web: generation never observed"
+}
+before=$(replica_sets)
+expect_output "rollout restart" 'deployment.apps/web restarted' kubectl rollout restart deployment/web
+expect_output "restart rolls out" 'successfully rolled out' kubectl rollout status deployment/web --timeout=60s
+expect_output "template has restartedAt" '^20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z$' kubectl get deployment web -o jsonpath='{.spec.template.metadata.annotations.kubectl\.kubernetes\.io/restartedAt}'
+[ "$(replica_sets)" -eq $((before + 1)) ] || fail "rollout restart: expected a new ReplicaSet ($before before, $(replica_sets) after)"
+pass "rollout restart made a new ReplicaSet"
+expect_output "its pods carry restartedAt" '^20[0-9]{2}-' bash -c "KUBECONFIG=$KUBECONFIG command kubectl --cache-dir $work/kube-cache get pods -l app=web -o jsonpath='{.items[0].metadata.annotations.kubectl\.kubernetes\.io/restartedAt}'"
+
+# rollout pause: template changes make no ReplicaSet; status says paused; resume rolls the change out.
+expect_output "rollout pause" 'deployment.apps/web paused' kubectl rollout pause deployment/web
+before=$(replica_sets)
+expect_output "set image while paused" 'image updated' kubectl set image deployment/web busybox=busybox:1.38
+observed
+expect_output "paused: Progressing is DeploymentPaused" '^Unknown DeploymentPaused Deployment is paused$' kubectl get deployment web -o jsonpath='{.status.conditions[?(@.type=="Progressing")].status} {.status.conditions[?(@.type=="Progressing")].reason} {.status.conditions[?(@.type=="Progressing")].message}'
+[ "$(replica_sets)" -eq "$before" ] || fail "paused deployment created a ReplicaSet"
+pass "paused: no new ReplicaSet"
+# kubectl has no paused message: it reports no updated replicas (and --watch would wait for resume).
+expect_output "paused: rollout status shows nothing updated" 'Waiting for deployment "web" rollout to finish: 0 out of 5 new replicas have been updated' kubectl rollout status deployment/web --watch=false
+expect_output "paused: pods keep the old image" '^busybox:1.36 busybox:1.36 busybox:1.36 busybox:1.36 busybox:1.36$' kubectl get pods -l app=web -o jsonpath='{.items[*].spec.containers[0].image}'
+expect_error "paused: undo is refused" 'cannot rollback a paused deployment' kubectl rollout undo deployment/web
+expect_output "rollout resume" 'deployment.apps/web resumed' kubectl rollout resume deployment/web
+expect_output "resumed rollout completes" 'successfully rolled out' kubectl rollout status deployment/web --timeout=60s
+[ "$(replica_sets)" -eq $((before + 1)) ] || fail "resume: expected one new ReplicaSet"
+expect_output "resumed: all pods run the new image" '^busybox:1.38 busybox:1.38 busybox:1.38 busybox:1.38 busybox:1.38$' kubectl get pods -l app=web -o jsonpath='{.items[*].spec.containers[0].image}'
+web_pod=$(kubectl get pods -l app=web -o jsonpath='{.items[0].metadata.name}')
+expect_output "describe pod shows the Scheduled event" "Normal +Scheduled +[0-9a-z]+ +default-scheduler +Successfully assigned default/$web_pod to sim-[0-9]" kubectl describe pod "$web_pod"
+
 # Garbage collection: background deletion removes ReplicaSets and pods; orphaning keeps them.
 expect_output "delete deployment" 'deleted' kubectl delete deployment web
 for _ in $(seq 60); do [ -z "$(KUBECONFIG=$KUBECONFIG command kubectl --cache-dir $work/kube-cache get rs,pods -l app=web -o name)" ] && break; sleep 0.5; done

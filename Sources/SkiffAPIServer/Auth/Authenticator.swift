@@ -18,28 +18,39 @@ public struct UserInfo: Sendable, Equatable {
     public var isAdmin: Bool { groups.contains("system:masters") }
 }
 
-/// Authenticates requests by TLS client certificate (verified against the client CA during the handshake) or by the
-/// cluster's join secret presented as a bearer token or basic-auth password (agents before they have a certificate).
+/// Authenticates requests by TLS client certificate (verified against the client CA during the handshake), by a
+/// service account token (a JWT signed with the service account key), or by the cluster's join secret presented as a
+/// bearer token or basic-auth password (agents before they have a certificate).
 public struct Authenticator: Sendable {
-    /// The join secret (the password part of the node token); nil disables token authentication.
+    /// The join secret (the password part of the node token); nil disables join-secret authentication.
     let joinSecret: String?
+    /// Service account token authentication; nil disables it.
+    let serviceAccounts: ServiceAccountTokenAuthenticator?
 
-    public init(joinSecret: String?) {
+    public init(joinSecret: String?, serviceAccounts: ServiceAccountTokenAuthenticator? = nil) {
         self.joinSecret = joinSecret
+        self.serviceAccounts = serviceAccounts
     }
 
-    func authenticate(peerCertificate: NIOSSLCertificate?, authorization: String?) -> UserInfo? {
+    func authenticate(peerCertificate: NIOSSLCertificate?, authorization: String?) async -> UserInfo? {
         if let peerCertificate, let der = try? peerCertificate.toDERBytes(),
             let certificate = try? Certificate(derEncoded: der), let identity = try? ClientIdentity(certificate: certificate)
         {
             return UserInfo(name: identity.user, groups: identity.groups + ["system:authenticated"])
         }
-        guard let authorization, let joinSecret else { return nil }
+        guard let authorization else { return nil }
         if authorization.hasPrefix("Bearer ") {
             let token = String(authorization.dropFirst("Bearer ".count)).trimmingCharacters(in: .whitespaces)
+            // A user-chosen join secret may contain dots too, so a JWT-shaped token that fails still gets compared.
+            if let serviceAccounts, ServiceAccountTokenAuthenticator.looksLikeJWT(token),
+                let user = await serviceAccounts.authenticate(token)
+            {
+                return user
+            }
+            guard let joinSecret else { return nil }
             let presented = (try? NodeToken(parsing: token))?.password ?? token
             if NodeToken.constantTimeEquals(presented, joinSecret) { return Self.node }
-        } else if authorization.hasPrefix("Basic "),
+        } else if let joinSecret, authorization.hasPrefix("Basic "),
             let decoded = Data(base64Encoded: String(authorization.dropFirst("Basic ".count))),
             let text = String(data: decoded, encoding: .utf8), let colon = text.firstIndex(of: ":")
         {

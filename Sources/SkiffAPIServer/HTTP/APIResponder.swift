@@ -5,6 +5,7 @@ import Logging
 import NIOCore
 import NIOSSL
 import SkiffModel
+import SkiffPKI
 import SkiffStore
 import Synchronization
 
@@ -22,16 +23,19 @@ public struct APIResponder: HTTPResponder {
     /// The exact bytes served at `/cacerts` (nil: not served).
     let caCertificatesPEM: [UInt8]?
     let openAPI = OpenAPICache()
+    /// Signs tokens for `serviceaccounts/token`; nil answers that subresource with 405.
+    let serviceAccountKey: ServiceAccountKey?
 
     public init(
         registry: ObjectRegistry, authenticator: Authenticator, serverAddress: String, caCertificatesPEM: [UInt8]? = nil,
-        logger: Logger
+        logger: Logger, serviceAccountKey: ServiceAccountKey? = nil
     ) {
         self.registry = registry
         self.authenticator = authenticator
         self.serverAddress = serverAddress
         self.caCertificatesPEM = caCertificatesPEM
         self.logger = logger
+        self.serviceAccountKey = serviceAccountKey
     }
 
     public func respond(to request: Request, context: Context) async throws -> Response {
@@ -53,7 +57,7 @@ public struct APIResponder: HTTPResponder {
         if let channel = context.channel {
             certificate = try? await channel.nioSSL_peerCertificate().get()
         }
-        guard let user = authenticator.authenticate(peerCertificate: certificate, authorization: request.headers[.authorization]) else {
+        guard let user = await authenticator.authenticate(peerCertificate: certificate, authorization: request.headers[.authorization]) else {
             throw APIError.unauthorized
         }
         return user
@@ -120,7 +124,8 @@ public struct APIResponder: HTTPResponder {
             }
             let handler = ResourceHandler(
                 registry: registry, type: type, namespace: route.namespace, name: route.name,
-                subresource: route.subresource, query: query, user: user, logger: logger)
+                subresource: route.subresource, query: query, user: user, logger: logger,
+                serviceAccountKey: serviceAccountKey)
             return try await handler.handle(&request)
         }
     }

@@ -6,6 +6,7 @@ import SkiffStore
 
 extension ResourceHandler {
     func create(_ request: inout Request) async throws -> Response {
+        if type.group == "authentication.k8s.io", type.kind == "SelfSubjectReview" { return selfSubjectReview() }
         let object = try await object(&request)
         let kv = try await registry.create(type, namespace: namespace, object: object, options: try writeOptions)
         return try served(kv, status: .created, accept: request.headers[.accept])
@@ -72,8 +73,11 @@ extension ResourceHandler {
         return APIResponder.json(.ok, try Scale.from(try StoredBytes.decode(kv), type: type))
     }
 
-    /// POST on an object's subresource: pods/binding, pods/eviction.
+    /// POST on an object's subresource: pods/binding, pods/eviction, serviceaccounts/token.
     func createSubresource(_ name: String, _ request: inout Request) async throws -> Response {
+        if subresource == "token", type.resource == "serviceaccounts", type.group.isEmpty {
+            return try await createToken(name, &request)
+        }
         let body = try await object(&request)
         switch subresource {
         case "binding":

@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import SkiffModel
+import SkiffPKI
 import SkiffStore
 
 /// Serves one request against one resource type: the REST verbs, their subresources and watch.
@@ -16,6 +17,8 @@ struct ResourceHandler {
     let query: QueryParameters
     let user: UserInfo
     let logger: Logger
+    /// Signs `serviceaccounts/token` responses.
+    var serviceAccountKey: ServiceAccountKey? = nil
 
     func handle(_ request: inout Request) async throws -> Response {
         if let subresource, type.subresource(subresource) == nil { throw APIError.unknownPath }

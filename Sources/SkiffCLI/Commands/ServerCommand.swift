@@ -129,7 +129,7 @@ struct ControlPlane {
                 servingCertificatePEM: pki.serving.certificatePEM + pki.serverCA.certificatePEM,
                 servingKeyPEM: pki.serving.privateKeyPEM, clientCAPEM: pki.clientCA.certificatePEM,
                 joinSecret: token.password, advertiseAddress: config.advertiseAddress ?? "127.0.0.1",
-                serverCAPEM: pki.serverCA.certificatePEM),
+                serverCAPEM: pki.serverCA.certificatePEM, serviceAccountKey: pki.serviceAccountKey),
             token: token)
     }
 }

@@ -75,6 +75,8 @@ public enum BuiltinResources {
         type("discovery.k8s.io", "v1", "EndpointSlice", "endpointslices"),
         // events.k8s.io/v1
         type("events.k8s.io", "v1", "Event", "events"),
+        // authentication.k8s.io/v1: create-only reviews, answered from the request's identity and never stored
+        type("authentication.k8s.io", "v1", "SelfSubjectReview", "selfsubjectreviews", namespaced: false, verbs: ["create"]),
         // rbac.authorization.k8s.io/v1
         type("rbac.authorization.k8s.io", "v1", "Role", "roles"),
         type("rbac.authorization.k8s.io", "v1", "RoleBinding", "rolebindings"),
