@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import SkiffStore
 import SkiffTesting
+import Synchronization
 import Testing
 
 /// Kills a process writing to the store at a random moment and checks, after reopening, that every write it had
@@ -25,7 +26,7 @@ import Testing
         for attempt in 0..<2 {
             let output = try await runAndKill(
                 binary, ["debug", "store-load", "--db", database, "--writers", "16", "--updates", "3"],
-                after: .milliseconds(Int.random(in: 150...700)), attempt: attempt)
+                after: .milliseconds(Int.random(in: 0...500)), attempt: attempt)
             acks += Self.parse(output)
         }
         #expect(acks.count > 100, "the writer should have acknowledged some writes before being killed")
@@ -74,7 +75,15 @@ import Testing
     }
 
     /// Starts the binary, lets it run for `delay`, SIGKILLs it and returns everything it printed to stdout.
-    func runAndKill(_ binary: String, _ arguments: [String], after delay: Duration, attempt: Int) async throws -> String {
+    /// Output read so far, shared between the reading task and the test.
+    final class Output: Sendable {
+        let bytes = Mutex<[UInt8]>([])
+        var lines: Int { bytes.withLock { $0.count { $0 == UInt8(ascii: "\n") } } }
+    }
+
+    /// Starts the writer, waits until it has acknowledged a first batch of writes (a loaded machine may take a while
+    /// to start it), then kills it with SIGKILL at a random moment `extra` later.
+    func runAndKill(_ binary: String, _ arguments: [String], after extra: Duration, attempt: Int) async throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments
@@ -83,13 +92,25 @@ import Testing
         process.standardError = FileHandle.nullDevice
         try process.run()
         // Drain the pipe concurrently so the writer never blocks on a full pipe.
-        let reader = Task.detached { pipe.fileHandleForReading.readDataToEndOfFile() }
-        try await Task.sleep(for: delay)
+        let output = Output()
+        let handle = pipe.fileHandleForReading
+        let reader = Task.detached {
+            while true {
+                let chunk = handle.availableData
+                if chunk.isEmpty { return }
+                output.bytes.withLock { $0.append(contentsOf: chunk) }
+            }
+        }
+        let deadline = ContinuousClock.now + .seconds(30)
+        while output.lines < 64, process.isRunning, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        try await Task.sleep(for: extra)
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         #expect(process.terminationReason == .uncaughtSignal, "attempt \(attempt): the writer exited before the kill")
-        let data = await reader.value
-        return String(decoding: data, as: UTF8.self)
+        await reader.value
+        return String(decoding: output.bytes.withLock { $0 }, as: UTF8.self)
     }
 
     func collectAll(_ stream: WatchStream, through revision: Revision) async throws -> [WatchEvent] {
