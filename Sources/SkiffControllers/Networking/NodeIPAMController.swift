@@ -62,6 +62,7 @@ public struct NodeIPAMController: Service {
         let queue = WorkQueue()
         let events = EventRecorder(api: api, component: "node-ipam-controller", logger: logger)
         try await withThrowingDiscardingTaskGroup { group in
+            group.addTask { await events.run() }
             group.addTask {
                 await nodes.run { event in
                     // The cache holds the whole first list before the first callback: rebuild from it.

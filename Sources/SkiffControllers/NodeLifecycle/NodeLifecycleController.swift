@@ -25,6 +25,7 @@ public struct NodeLifecycleController: Service {
         let pods = Informer(api: api, type: api.type("", "v1", "pods"), logger: logger)
         let events = EventRecorder(api: api, component: "node-controller", logger: logger)
         try await withThrowingDiscardingTaskGroup { group in
+            group.addTask { await events.run() }
             for informer in [nodes, leases, pods] { group.addTask { await informer.run { _ in } } }
             group.addTask {
                 while !Task.isCancelled {

@@ -5,23 +5,59 @@ import SkiffModel
 import Synchronization
 
 /// Records core/v1 Events about objects, as `kubectl describe` shows them, through upstream's spam filter.
+///
+/// Recording never waits for the write: events go to a bounded buffer (the newest 1 000 kept, as upstream's
+/// broadcaster drops when full) that `run()` drains, a few writes at a time so they share the store's group
+/// commits. The owner runs `run()` beside its workers; a scheduler binding thousands of pods a second then never
+/// waits on its own events.
 public struct EventRecorder: Sendable {
     let api: any ClusterAPI
     let component: String
     let logger: Logger
     private let spam = SpamFilterBox()
+    private let pending: AsyncStream<(namespace: String, event: JSON)>
+    private let submit: AsyncStream<(namespace: String, event: JSON)>.Continuation
 
     private final class SpamFilterBox: Sendable {
         let filter = Mutex(EventSpamFilter())
     }
 
+    /// Writes in flight at once while draining.
+    static let concurrentWrites = 16
+
     public init(api: any ClusterAPI, component: String, logger: Logger) {
         self.api = api
         self.component = component
         self.logger = logger
+        (pending, submit) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1000))
     }
 
-    /// Best effort: a failed event never fails the caller.
+    /// Writes the recorded events until cancelled.
+    public func run() async {
+        let events = api.type("", "v1", "events")
+        await withTaskGroup(of: Void.self) { group in
+            var inFlight = 0
+            for await next in pending {
+                if inFlight == Self.concurrentWrites {
+                    await group.next()
+                    inFlight -= 1
+                }
+                inFlight += 1
+                group.addTask {
+                    do {
+                        _ = try await api.create(events, namespace: next.namespace, object: next.event, fieldManager: component)
+                    } catch {
+                        logger.debug("event not recorded", metadata: ["reason": "\(next.event["reason"])", "error": "\(error)"])
+                    }
+                }
+            }
+        }
+    }
+
+    /// Stops `run()` once the buffered events are written.
+    public func finish() { submit.finish() }
+
+    /// Best effort: a failed event never fails the caller, and the caller never waits for the write.
     public func record(_ object: JSON, type: String = "Normal", reason: String, message: String) async {
         let date = Date()
         let metadata = object["metadata"]
@@ -45,10 +81,6 @@ public struct EventRecorder: Sendable {
             "source": ["component": .string(component)], "reportingComponent": .string(component),
             "firstTimestamp": .string(now), "lastTimestamp": .string(now), "count": 1,
         ]
-        do {
-            _ = try await api.create(api.type("", "v1", "events"), namespace: namespace, object: event, fieldManager: component)
-        } catch {
-            logger.debug("event not recorded", metadata: ["reason": "\(reason)", "error": "\(error)"])
-        }
+        submit.yield((namespace, event))
     }
 }

@@ -144,6 +144,7 @@ public struct WorkloadController: Service {
         let delayed = DelayedKeys()
         let events = EventRecorder(api: api, component: component, logger: logger)
         try await withThrowingDiscardingTaskGroup { group in
+            group.addTask { await events.run() }
             for (resource, informer) in all {
                 group.addTask {
                     await informer.run { event in

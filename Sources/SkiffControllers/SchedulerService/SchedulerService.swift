@@ -37,6 +37,7 @@ public struct SchedulerService: Service {
         let nodes = Informer(api: api, type: api.type("", "v1", "nodes"), logger: logger)
         let events = EventRecorder(api: api, component: "default-scheduler", logger: logger)
         try await withThrowingDiscardingTaskGroup { group in
+            group.addTask { await events.run() }
             group.addTask {
                 await nodes.run { event in
                     state.scheduler.withLock { scheduler in
