@@ -226,3 +226,41 @@ extension JSONObject: Hashable {
         hasher.combine(sum)
     }
 }
+
+extension JSONObject {
+    /// Whether both values are the same stored object (a copy nobody changed since): equal without looking inside.
+    /// False says nothing; compare the contents then.
+    func sharesStorage(with other: JSONObject) -> Bool {
+        entries.withUnsafeBufferPointer { mine in
+            other.entries.withUnsafeBufferPointer { theirs in
+                mine.baseAddress == theirs.baseAddress && mine.count == theirs.count
+            }
+        }
+    }
+}
+
+extension JSON {
+    /// Whether `other` is this very value: the same stored container (copies share storage until changed), or
+    /// equal scalars. A cheap first check before walking two versions of an object: most of a write's new version
+    /// is the old one's storage. False says nothing.
+    public func isIdentical(to other: JSON) -> Bool {
+        switch (self, other) {
+        case (.object(let a), .object(let b)):
+            return a.sharesStorage(with: b)
+        case (.array(let a), .array(let b)):
+            return a.withUnsafeBufferPointer { mine in
+                b.withUnsafeBufferPointer { theirs in mine.baseAddress == theirs.baseAddress && mine.count == theirs.count }
+            }
+        case (.string(let a), .string(let b)):
+            return a == b
+        case (.int(let a), .int(let b)):
+            return a == b
+        case (.bool(let a), .bool(let b)):
+            return a == b
+        case (.null, .null):
+            return true
+        default:
+            return false
+        }
+    }
+}

@@ -134,6 +134,8 @@ struct FieldSetWalker {
         into comparison: inout Comparison
     ) {
         if old == nil && new == nil { return }
+        // Unchanged storage: nothing below changed (most of a write's new version is the old one's).
+        if let old, let new, old.isIdentical(to: new) { return }
         let oldObject = old.flatMap(\.objectValue)
         let newObject = new.flatMap(\.objectValue)
         let objects = (old == nil || oldObject != nil) && (new == nil || newObject != nil)

@@ -2,6 +2,7 @@ extension JSON {
     /// Equality as Go sees two values decoded into `interface{}`: every number is a float64, so `1`, `1.0` and
     /// `1e0` are equal; objects ignore key order. Patches compare merge keys and `test` values this way.
     func patchEquals(_ other: JSON) -> Bool {
+        if isIdentical(to: other) { return true }
         switch (self, other) {
         case (.int(let a), .int(let b)):
             return a == b
