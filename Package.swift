@@ -134,7 +134,14 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
-        .testTarget(name: "SkiffClientTests", dependencies: ["SkiffClient", "SkiffPKI"]),
+        .testTarget(
+            name: "SkiffClientTests",
+            dependencies: [
+                "SkiffClient", "SkiffPKI",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         .testTarget(name: "SkiffControllersTests", dependencies: ["SkiffControllers"]),
         .testTarget(name: "SkiffCRITests", dependencies: ["SkiffCRI"]),
         .testTarget(name: "SkiffAgentTests", dependencies: ["SkiffAgent"]),
