@@ -1,4 +1,5 @@
 import Hummingbird
+import HummingbirdCore
 import HummingbirdTLS
 import Logging
 import NIOCore
@@ -70,6 +71,7 @@ public struct APIServer: Service {
         tls.trustRoots = .certificates(clientCAs)
         tls.applicationProtocols = ["http/1.1"]
         let registry = self.registry
+        let logger = self.logger
         let serviceAccounts = configuration.serviceAccountKey.map { key in
             ServiceAccountTokenAuthenticator(
                 key: key,
@@ -81,19 +83,35 @@ public struct APIServer: Service {
                 },
                 now: registry.now, logger: logger)
         }
+        // After our close_notify, wait only briefly for the peer's: a client that went silent must not hold up the
+        // shutdown (Go's server does not wait at all).
+        tls.shutdownTimeout = .milliseconds(500)
+        let tlsConfiguration = tls
+        let shutdown = ShutdownState()
         let responder = APIResponder(
             registry: registry,
             authenticator: Authenticator(joinSecret: configuration.joinSecret, serviceAccounts: serviceAccounts),
             serverAddress: "\(configuration.advertiseAddress):\(configuration.port)",
-            caCertificatesPEM: configuration.serverCAPEM.map { Array($0.utf8) }, logger: logger,
+            caCertificatesPEM: configuration.serverCAPEM.map { Array($0.utf8) }, shutdown: shutdown, logger: logger,
             serviceAccountKey: configuration.serviceAccountKey)
         let onListening = self.onListening
         let app = Application(
             responder: responder,
-            server: try .tls(.http1(), tlsConfiguration: tls),
+            server: HTTPServerBuilder { respond in
+                APIConnectionChannel(
+                    base: try TLSChannel(HTTP1Channel(responder: respond), tlsConfiguration: tlsConfiguration))
+            },
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
             logger: logger)
-        try await app.run()
+        // On shutdown Hummingbird stops accepting, closes idle connections and closes busy ones after their current
+        // response; watches end (`WatchSession`); requests still arriving on open connections get 503 and
+        // `Connection: close`. Nothing keeps a connection busy, so the server stops as soon as the clients have read.
+        try await withGracefulShutdownHandler {
+            try await app.run()
+        } onGracefulShutdown: {
+            logger.debug("API server shutting down: refusing new requests")
+            shutdown.begin()
+        }
     }
 }

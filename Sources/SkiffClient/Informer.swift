@@ -2,8 +2,9 @@ import Logging
 import SkiffModel
 import Synchronization
 
-/// A list+watch cache of one resource type: `run()` keeps `objects` current (relisting after a 410 or a broken
-/// watch) and reports every change to `onChange`, so controllers read from memory and react to events.
+/// A list+watch cache of one resource type: `run()` keeps `objects` current (re-watching from the last version when a
+/// watch times out, relisting after a 410 or a broken watch) and reports every change to `onChange`, so controllers
+/// read from memory and react to events.
 ///
 /// Besides the objects by key, the cache keeps them by namespace and by controlling owner (the `ownerReferences`
 /// entry with `controller: true`), so a controller reads its own dependents without scanning every object of the
@@ -18,7 +19,10 @@ public final class Informer: Sendable {
     let logger: Logger
     private let state = Mutex<Index>(Index())
 
-    public init(api: any ClusterAPI, type: ResourceType, namespace: String? = nil, options: ListOptions = ListOptions(), logger: Logger) {
+    public init(
+        api: any ClusterAPI, type: ResourceType, namespace: String? = nil, options: ListOptions = ListOptions(),
+        logger: Logger
+    ) {
         self.api = api
         self.type = type
         self.namespace = namespace
@@ -63,47 +67,94 @@ public final class Informer: Sendable {
 
     /// Lists, then watches until cancelled; every list reports its objects as `added` (upserts) and removes the ones
     /// that vanished meanwhile as `deleted`.
+    ///
+    /// Like client-go's reflector, a watch that ends normally (the server's `timeoutSeconds`) is resumed from the last
+    /// resourceVersion seen, keeping the cache as it is; only a failure or a 410 (that version is gone) leads to a
+    /// relist. A watch that ends at once without any event counts as a failure, so a server that keeps closing
+    /// watches is not hammered.
     public func run(onChange: Handler) async {
         // A relist after a 410 is routine; other failures mean the server is away or broken, so say so and back off
         // (a remote agent must not hammer a restarting server).
         let backoff = Backoff(initial: .milliseconds(200), maximum: .seconds(10))
         var failures = 0
+        // The version to resume watching from; nil: the cache must be (re)built from a list first.
+        var resumeFrom: String?
         while !Task.isCancelled {
             do {
-                let list = try await api.list(type, namespace: namespace, options: options)
-                failures = 0
-                var fresh = Index()
-                let items = list.items.map(Self.trimmed)
-                for object in items { fresh.upsert(Self.key(object), object) }
-                let vanished = state.withLock { state -> [JSON] in
-                    let gone = state.objects.filter { fresh.objects[$0.key] == nil }.map(\.value)
-                    fresh.synced = true
-                    state = fresh
-                    return gone
+                let version: String
+                if let resumeFrom {
+                    version = resumeFrom
+                } else {
+                    version = try await relist(onChange: onChange)
+                    failures = 0
                 }
-                for object in vanished { await onChange(ClusterEvent(kind: .deleted, object: object)) }
-                for object in items { await onChange(ClusterEvent(kind: .added, object: object)) }
-                let stream = try await api.watch(type, namespace: namespace, resourceVersion: list.resourceVersion, options: options)
-                for try await received in stream {
-                    let event = ClusterEvent(kind: received.kind, object: Self.trimmed(received.object))
-                    let key = Self.key(event.object)
-                    state.withLock { state in
-                        if event.kind == .deleted { state.remove(key) } else { state.upsert(key, event.object) }
-                    }
-                    await onChange(event)
+                resumeFrom = version
+                let outcome = try await watch(from: version, seen: { resumeFrom = $0 }, onChange: onChange)
+                if outcome.events > 0 || outcome.duration >= Self.minimumWatchDuration {
+                    failures = 0
+                    logger.trace(
+                        "informer watch ended, resuming",
+                        metadata: ["resource": "\(type.resource)", "from": "\(resumeFrom ?? "")"])
+                    continue
                 }
+                throw APIError(
+                    code: 500, reason: "InternalError",
+                    message: "very short watch: the server ended it after \(outcome.duration) without any event")
             } catch {
                 if Task.isCancelled { return }
+                resumeFrom = nil
                 failures += 1
                 let delay = backoff.delay(attempt: failures)
                 logger.log(
                     level: (error as? APIError)?.code == 410 ? .debug : .warning, "informer relisting",
                     metadata: [
-                        "resource": "\(type.resource)", "attempt": "\(failures)", "retry.in": "\(delay)", "error": "\(error)",
+                        "resource": "\(type.resource)", "attempt": "\(failures)", "retry.in": "\(delay)",
+                        "error": "\(error)",
                     ])
                 try? await Task.sleep(for: delay)
             }
         }
+    }
+
+    /// A watch shorter than this that brought no event is treated as a failure (client-go's "very short watch").
+    static let minimumWatchDuration = Duration.seconds(1)
+
+    /// Replaces the cache with a fresh list and reports the differences; returns the list's resourceVersion.
+    private func relist(onChange: Handler) async throws(APIError) -> String {
+        let list = try await api.list(type, namespace: namespace, options: options)
+        var fresh = Index()
+        let items = list.items.map(Self.trimmed)
+        for object in items { fresh.upsert(Self.key(object), object) }
+        let vanished = state.withLock { state -> [JSON] in
+            let gone = state.objects.filter { fresh.objects[$0.key] == nil }.map(\.value)
+            fresh.synced = true
+            state = fresh
+            return gone
+        }
+        for object in vanished { await onChange(ClusterEvent(kind: .deleted, object: object)) }
+        for object in items { await onChange(ClusterEvent(kind: .added, object: object)) }
+        return list.resourceVersion
+    }
+
+    /// Applies one watch's events to the cache until the stream ends; `seen` gets every event's resourceVersion.
+    private func watch(
+        from version: String, seen: (String) -> Void, onChange: Handler
+    ) async throws -> (events: Int, duration: Duration) {
+        let clock = ContinuousClock()
+        let started = clock.now
+        let stream = try await api.watch(type, namespace: namespace, resourceVersion: version, options: options)
+        var events = 0
+        for try await received in stream {
+            let event = ClusterEvent(kind: received.kind, object: Self.trimmed(received.object))
+            events += 1
+            let key = Self.key(event.object)
+            state.withLock { state in
+                if event.kind == .deleted { state.remove(key) } else { state.upsert(key, event.object) }
+            }
+            if let version = event.object.resourceVersion, !version.isEmpty { seen(version) }
+            await onChange(event)
+        }
+        return (events, clock.now - started)
     }
 }
 
@@ -155,7 +206,8 @@ private struct Index {
 
     /// The uid in the `controller: true` owner reference.
     static func controllerUID(_ object: JSON) -> String? {
-        for reference in object["metadata"]["ownerReferences"].arrayValue ?? [] where reference["controller"].boolValue == true {
+        for reference in object["metadata"]["ownerReferences"].arrayValue ?? []
+        where reference["controller"].boolValue == true {
             return reference["uid"].stringValue
         }
         return nil

@@ -7,6 +7,7 @@ import SkiffModel
 import SkiffPKI
 import SkiffStore
 import SkiffTesting
+import Synchronization
 import Testing
 
 /// The HTTP `ClusterAPI` and the join flow against a real API server on port 0 (TLS, node token, `/cacerts`).
@@ -17,6 +18,9 @@ import Testing
         var token: NodeToken
         var pki: ClusterPKI
         var store: MemoryStore
+        var group: ServiceGroup
+        /// Finishes when the server's service group has returned.
+        var stopped: AsyncStream<Void>
     }
 
     static let logger = Logger(label: "http-client-test")
@@ -40,12 +44,19 @@ import Testing
                 joinSecret: token.password, advertiseAddress: "127.0.0.1", serverCAPEM: pki.serverCA.certificatePEM),
             registry: registry, logger: logger, onListening: { continuation.yield($0) })
         let group = ServiceGroup(services: [server], logger: logger)
+        let (stopped, stoppedContinuation) = AsyncStream<Void>.makeStream()
         try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
+            tasks.addTask {
+                defer { stoppedContinuation.finish() }
+                try await group.run()
+            }
             var iterator = ports.makeAsyncIterator()
             let port = try #require(await iterator.next())
             do {
-                try await body(Server(url: "https://127.0.0.1:\(port)", token: token, pki: pki, store: store))
+                try await body(
+                    Server(
+                        url: "https://127.0.0.1:\(port)", token: token, pki: pki, store: store, group: group,
+                        stopped: stopped))
             } catch {
                 await group.triggerGracefulShutdown()
                 throw error
@@ -245,6 +256,70 @@ import Testing
         }
     }
 
+    /// With a remote agent's informers connected (keep-alive connections, watches that are re-established at once),
+    /// a graceful shutdown still completes promptly: watches end, late requests get 503 with `Connection: close`,
+    /// and closing a TLS connection does not wait out the close_notify timeout.
+    @Test func theServerStopsPromptlyWhileRemoteInformersAreConnected() async throws {
+        try await Self.withServer { server in
+            try await Self.join(server).withAPI { api in
+                let informers = ["nodes", "pods", "configmaps"].map {
+                    Informer(api: api, type: api.type("", "v1", $0), logger: Self.logger)
+                }
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for informer in informers { group.addTask { await informer.run { _ in } } }
+                    for _ in 0..<500 where !informers.allSatisfy(\.hasSynced) {
+                        try await Task.sleep(for: .milliseconds(10))
+                    }
+                    #expect(informers.allSatisfy { $0.hasSynced })
+                    _ = try await api.create(
+                        api.type("", "v1", "configmaps"), namespace: "default",
+                        object: ["metadata": ["name": "busy"]], fieldManager: "test")
+                    let clock = ContinuousClock()
+                    let start = clock.now
+                    await server.group.triggerGracefulShutdown()
+                    for await _ in server.stopped {}
+                    let elapsed = clock.now - start
+                    #expect(elapsed < .seconds(1), "graceful shutdown took \(elapsed)")
+                    group.cancelAll()
+                }
+            }
+        }
+    }
+
+    /// Over HTTP the server ends each watch after the `timeoutSeconds` the client asked for; the informer then
+    /// resumes from the last resourceVersion it saw instead of relisting, and misses nothing.
+    @Test func anInformerResumesATimedOutWatchWithoutRelisting() async throws {
+        try await Self.withServer { server in
+            let http = try HTTPClusterAPI(
+                server: server.url, trustedCAPEM: Array(server.pki.serverCA.certificatePEM.utf8),
+                credentials: .bearerToken(server.token.password), watchTimeoutSeconds: 1...1, logger: Self.logger)
+            let api = CallRecorder(base: http)
+            let configMaps = api.type("", "v1", "configmaps")
+            _ = try await api.create(
+                configMaps, namespace: "default", object: ["metadata": ["name": "before"]], fieldManager: "test")
+            let informer = Informer(api: api, type: configMaps, namespace: "default", logger: Self.logger)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await informer.run { _ in } }
+                // Two server-side timeouts later the informer is on its third watch.
+                for _ in 0..<300 where api.calls.filter({ $0.hasPrefix("watch") }).count < 3 {
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+                _ = try await api.create(
+                    configMaps, namespace: "default", object: ["metadata": ["name": "after"]], fieldManager: "test")
+                for _ in 0..<300 where informer.get("default/after") == nil {
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+                #expect(informer.get("default/before") != nil)
+                #expect(informer.get("default/after") != nil)
+                let calls = api.calls
+                #expect(calls.filter { $0 == "list" }.count == 1, "\(calls)")
+                #expect(calls.filter { $0.hasPrefix("watch") }.count >= 3, "\(calls)")
+                group.cancelAll()
+            }
+            await http.shutdown()
+        }
+    }
+
     @Test func anAdminClientCertificateAuthenticates() async throws {
         try await Self.withServer { server in
             let api = try HTTPClusterAPI(
@@ -258,5 +333,57 @@ import Testing
             await api.shutdown()
             #expect(namespaces.items.contains { $0.name == "kube-system" })
         }
+    }
+}
+
+/// Forwards to another `ClusterAPI`, recording list and watch calls ("list", "watch <resourceVersion>").
+private final class CallRecorder: ClusterAPI, Sendable {
+    let base: any ClusterAPI
+    private let log = Mutex<[String]>([])
+
+    init(base: any ClusterAPI) { self.base = base }
+
+    var calls: [String] { log.withLock { $0 } }
+    var resources: ResourceRegistry { base.resources }
+
+    func get(_ type: ResourceType, namespace: String?, name: String) async throws(APIError) -> JSON {
+        try await base.get(type, namespace: namespace, name: name)
+    }
+    func list(_ type: ResourceType, namespace: String?, options: ListOptions) async throws(APIError) -> ObjectList {
+        log.withLock { $0.append("list") }
+        return try await base.list(type, namespace: namespace, options: options)
+    }
+    func watch(_ type: ResourceType, namespace: String?, resourceVersion: String, options: ListOptions)
+        async throws(APIError) -> AsyncThrowingStream<ClusterEvent, any Error>
+    {
+        log.withLock { $0.append("watch \(resourceVersion)") }
+        return try await base.watch(type, namespace: namespace, resourceVersion: resourceVersion, options: options)
+    }
+    func create(_ type: ResourceType, namespace: String?, object: JSON, fieldManager: String) async throws(APIError)
+        -> JSON
+    {
+        try await base.create(type, namespace: namespace, object: object, fieldManager: fieldManager)
+    }
+    func update(_ type: ResourceType, namespace: String?, object: JSON, subresource: String?, fieldManager: String)
+        async throws(APIError) -> JSON
+    {
+        try await base.update(
+            type, namespace: namespace, object: object, subresource: subresource, fieldManager: fieldManager)
+    }
+    func patch(
+        _ type: ResourceType, namespace: String?, name: String, patch: JSON, patchType: PatchType, subresource: String?,
+        fieldManager: String
+    ) async throws(APIError) -> JSON {
+        try await base.patch(
+            type, namespace: namespace, name: name, patch: patch, patchType: patchType, subresource: subresource,
+            fieldManager: fieldManager)
+    }
+    func delete(_ type: ResourceType, namespace: String?, name: String, options: JSON) async throws(APIError) {
+        try await base.delete(type, namespace: namespace, name: name, options: options)
+    }
+    func post(_ type: ResourceType, namespace: String?, name: String, subresource: String, body: JSON)
+        async throws(APIError)
+    {
+        try await base.post(type, namespace: namespace, name: name, subresource: subresource, body: body)
     }
 }

@@ -77,3 +77,33 @@ kill -0 "$down_pid" 2>/dev/null && fail "waiting agent still running 5 s after S
 wait "$down_pid" && code=0 || code=$?
 [ "$code" = 0 ] || fail "waiting agent exited $code after SIGTERM"
 pass "SIGTERM while waiting for the server exits 0"
+
+# The server stops promptly while an agent is connected: watches end, late requests on open keep-alive connections get
+# 503 with Connection: close, and closing TLS connections does not wait for the agent's close_notify.
+"$SKIFF_BIN" agent --server "$server" --token "$token" --simulate 3 --node-name edge-c >"$work/agent-c.log" 2>&1 &
+c_pid=$!
+agent_pids+=("$c_pid")
+ready=0
+for _ in $(seq 150); do
+  ready=$(kubectl get nodes --no-headers 2>/dev/null | grep -cE '^edge-c-[0-2] +Ready ' || true)
+  [ "$ready" = 3 ] && break
+  sleep 0.1
+done
+[ "$ready" = 3 ] || fail "3 more agent nodes Ready within 15 s (got $ready)"
+sleep 1 # let the agent settle into its watches
+started=$(date +%s%N)
+kill -TERM "$server_pid"
+for _ in $(seq 100); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.02; done
+elapsed_ms=$(( ($(date +%s%N) - started) / 1000000 ))
+kill -0 "$server_pid" 2>/dev/null && fail "server still running ${elapsed_ms} ms after SIGTERM with an agent connected"
+wait "$server_pid" && code=0 || code=$?
+server_pid=""
+[ "$code" = 0 ] || fail "server exited $code after SIGTERM"
+[ "$elapsed_ms" -le 1000 ] || fail "server took ${elapsed_ms} ms to stop with an agent connected (limit 1000 ms)"
+pass "SIGTERM stops the server with an agent connected: exit 0 in ${elapsed_ms} ms"
+kill -TERM "$c_pid"
+for _ in $(seq 50); do kill -0 "$c_pid" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$c_pid" 2>/dev/null && fail "agent still running 5 s after SIGTERM once its server is gone"
+wait "$c_pid" && code=0 || code=$?
+[ "$code" = 0 ] || fail "agent exited $code after SIGTERM once its server is gone"
+pass "the agent of a stopped server still exits 0 on SIGTERM"

@@ -25,20 +25,24 @@ public struct APIResponder: HTTPResponder {
     let openAPI = OpenAPICache()
     /// Signs tokens for `serviceaccounts/token`; nil answers that subresource with 405.
     let serviceAccountKey: ServiceAccountKey?
+    /// Once shutting down, every request is refused (`shuttingDown`).
+    let shutdown: ShutdownState
 
     public init(
         registry: ObjectRegistry, authenticator: Authenticator, serverAddress: String, caCertificatesPEM: [UInt8]? = nil,
-        logger: Logger, serviceAccountKey: ServiceAccountKey? = nil
+        shutdown: ShutdownState = ShutdownState(), logger: Logger, serviceAccountKey: ServiceAccountKey? = nil
     ) {
         self.registry = registry
         self.authenticator = authenticator
         self.serverAddress = serverAddress
         self.caCertificatesPEM = caCertificatesPEM
+        self.shutdown = shutdown
         self.logger = logger
         self.serviceAccountKey = serviceAccountKey
     }
 
     public func respond(to request: Request, context: Context) async throws -> Response {
+        if shutdown.isShuttingDown { return Self.shuttingDown }
         if request.method == .get, let response = unauthenticated(APIRoute.parse(request.uri.path)) { return response }
         do {
             let user = try await authenticate(request, context)
@@ -143,6 +147,15 @@ public struct APIResponder: HTTPResponder {
 
     static func bytes(_ status: HTTPResponse.Status, _ bytes: [UInt8], contentType: String = "application/json") -> Response {
         Response(status: status, headers: [.contentType: contentType], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    /// Upstream's answer while the server shuts down: 503 `ServiceUnavailable`, `Retry-After: 1` (another server
+    /// may answer at once) and `Connection: close`, so the client leaves this connection.
+    static var shuttingDown: Response {
+        var response = error(APIError(code: 503, reason: "ServiceUnavailable", message: "apiserver is shutting down"))
+        response.headers[.retryAfter] = "1"
+        response.headers[.connection] = "close"
+        return response
     }
 
     static func error(_ error: APIError) -> Response {

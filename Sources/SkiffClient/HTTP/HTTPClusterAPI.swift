@@ -24,6 +24,8 @@ public struct HTTPClusterAPI: ClusterAPI {
     let client: HTTPClient
     let authorization: String?
     let requestTimeout: TimeAmount
+    /// The `timeoutSeconds` a watch asks for is drawn from this range.
+    let watchTimeoutSeconds: ClosedRange<Int>
     let logger: Logger
 
     /// Bodies above this are refused (a list of 10 000 pods is ~40 MiB).
@@ -31,7 +33,8 @@ public struct HTTPClusterAPI: ClusterAPI {
 
     public init(
         server: String, trustedCAPEM: [UInt8], credentials: ClusterCredentials,
-        resources: ResourceRegistry = ResourceRegistry(), requestTimeout: Duration = .seconds(30), logger: Logger
+        resources: ResourceRegistry = ResourceRegistry(), requestTimeout: Duration = .seconds(30),
+        watchTimeoutSeconds: ClosedRange<Int> = 300...600, logger: Logger
     ) throws(ClientError) {
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.applicationProtocols = ["http/1.1"]
@@ -54,13 +57,13 @@ public struct HTTPClusterAPI: ClusterAPI {
         }
         self.init(
             server: server, tls: tls, authorization: authorization, resources: resources,
-            requestTimeout: requestTimeout,
+            requestTimeout: requestTimeout, watchTimeoutSeconds: watchTimeoutSeconds,
             logger: logger)
     }
 
     init(
         server: String, tls: TLSConfiguration, authorization: String?, resources: ResourceRegistry,
-        requestTimeout: Duration, logger: Logger
+        requestTimeout: Duration, watchTimeoutSeconds: ClosedRange<Int> = 300...600, logger: Logger
     ) {
         var configuration = HTTPClient.Configuration(
             tlsConfiguration: tls, redirectConfiguration: .disallow,
@@ -74,6 +77,7 @@ public struct HTTPClusterAPI: ClusterAPI {
         self.resources = resources
         let (seconds, attoseconds) = requestTimeout.components
         self.requestTimeout = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        self.watchTimeoutSeconds = watchTimeoutSeconds
         self.logger = logger
     }
 
@@ -129,18 +133,25 @@ public struct HTTPClusterAPI: ClusterAPI {
     ) async throws(APIError) -> AsyncThrowingStream<ClusterEvent, any Error> {
         var query = APIPath.listQuery(
             ListOptions(labelSelector: options.labelSelector, fieldSelector: options.fieldSelector))
-        // The server ends the watch after timeoutSeconds; spreading it keeps many clients from relisting together.
+        // The server ends the watch after timeoutSeconds (spread like client-go's, so many clients do not come back
+        // together). A watch still open well after that sits on a dead link (a partition without a reset), so the
+        // reader gives up then and the informer relists.
+        let timeout = Int.random(in: watchTimeoutSeconds)
         query += [
             ("watch", "true"), ("resourceVersion", resourceVersion), ("allowWatchBookmarks", "true"),
-            ("timeoutSeconds", String(Int.random(in: 300...600))),
+            ("timeoutSeconds", String(timeout)),
         ]
+        let deadline = ContinuousClock.now + .seconds(timeout) + Self.watchGrace
         let response = try await send(.GET, APIPath.resource(type, namespace: namespace) + APIPath.query(query))
         guard response.status.code < 300 else {
             throw try await failure(response)
         }
-        let reader = WatchBodyReader(body: response.body, server: server)
+        let reader = WatchBodyReader(body: response.body, server: server, deadline: deadline)
         return AsyncThrowingStream(unfolding: { try await reader.next() })
     }
+
+    /// How long past its timeoutSeconds a watch may stay open before the link is presumed dead.
+    static let watchGrace = Duration.seconds(30)
 
     public func create(_ type: ResourceType, namespace: String?, object body: JSON, fieldManager: String)
         async throws(APIError)
@@ -259,7 +270,8 @@ public struct HTTPClusterAPI: ClusterAPI {
 }
 
 /// Pulls a watch body chunk by chunk and hands out its events. Used only from the one `AsyncThrowingStream` built in
-/// `watch`, whose `unfolding` closure is never entered concurrently; that is why the mutable iterator is safe here.
+/// `watch`, whose `unfolding` closure is never entered concurrently, and each read of the iterator is awaited before
+/// the next; that is why the mutable iterator is safe here.
 final class WatchBodyReader: @unchecked Sendable {
     private var iterator: HTTPClientResponse.Body.AsyncIterator
     private var decoder = WatchEventDecoder()
@@ -267,10 +279,39 @@ final class WatchBodyReader: @unchecked Sendable {
     private var readyIndex = 0
     private var finished = false
     private let server: String
+    /// Past this the server should long have ended the watch: reading stops with a 504.
+    private let deadline: ContinuousClock.Instant
 
-    init(body: HTTPClientResponse.Body, server: String) {
+    init(body: HTTPClientResponse.Body, server: String, deadline: ContinuousClock.Instant) {
         self.iterator = body.makeAsyncIterator()
         self.server = server
+        self.deadline = deadline
+    }
+
+    /// The next body chunk, unless the deadline passes first (the read is then cancelled, which closes the
+    /// connection).
+    private func nextChunk() async throws -> ByteBuffer? {
+        enum Read: Sendable {
+            case chunk(ByteBuffer?)
+            case deadline
+        }
+        let deadline = self.deadline
+        let first = try await withThrowingTaskGroup(of: Read.self) { group in
+            group.addTask { .chunk(try await self.iterator.next()) }
+            group.addTask {
+                try await Task.sleep(until: deadline)
+                return .deadline
+            }
+            defer { group.cancelAll() }
+            return try await group.next() ?? .deadline
+        }
+        switch first {
+        case .chunk(let chunk):
+            return chunk
+        case .deadline:
+            throw APIError.timeout(
+                "the watch on \(server) is still open past its timeout; the connection is presumed dead")
+        }
     }
 
     /// The next event; nil when the server ended the watch; throws an `APIError` (410 → the caller relists).
@@ -294,7 +335,10 @@ final class WatchBodyReader: @unchecked Sendable {
             if finished { return nil }
             let chunk: ByteBuffer?
             do {
-                chunk = try await iterator.next()
+                chunk = try await nextChunk()
+            } catch let error as APIError {
+                finished = true
+                throw error
             } catch {
                 finished = true
                 if Task.isCancelled { throw CancellationError() }
