@@ -64,25 +64,46 @@ public struct SimulatedNodes: Service {
         return false
     }
 
+    /// Nodes registered at once: their writes then share the store's group commits.
+    static let concurrentRegistrations = 16
+
     private func register() async throws(APIError) {
+        let names = nodeNames
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for (index, name) in names.enumerated() {
+                    if index >= Self.concurrentRegistrations { try await group.next() }
+                    group.addTask { try await self.register(name, index: index) }
+                }
+                try await group.waitForAll()
+            }
+        } catch let error as APIError {
+            throw error
+        } catch {
+            throw APIError.internal("\(error)")
+        }
+    }
+
+    /// One node, its Ready status and its Lease; what exists already is kept.
+    private func register(_ name: String, index: Int) async throws(APIError) {
         let nodes = api.type("", "v1", "nodes")
         let leases = api.type("coordination.k8s.io", "v1", "leases")
-        for (index, name) in nodeNames.enumerated() {
-            do {
-                _ = try await api.create(
-                    nodes, namespace: nil, object: Self.node(name, index: index, selfAssignedCIDR: selfAssignedCIDRs),
-                    fieldManager: "skiff-sim")
-            } catch {
-                guard error.reason == "AlreadyExists" else { throw error }
-            }
-            var status = Self.node(name, index: index)["status"]
-            status["conditions"] = Self.conditions(now: Self.now())
-            _ = try? await api.patch(nodes, namespace: nil, name: name, patch: ["status": status], patchType: .merge, subresource: "status", fieldManager: "skiff-sim")
-            do {
-                _ = try await api.create(leases, namespace: "kube-node-lease", object: Self.lease(name), fieldManager: "skiff-sim")
-            } catch {
-                guard error.reason == "AlreadyExists" else { throw error }
-            }
+        do {
+            _ = try await api.create(
+                nodes, namespace: nil, object: Self.node(name, index: index, selfAssignedCIDR: selfAssignedCIDRs),
+                fieldManager: "skiff-sim")
+        } catch {
+            guard error.reason == "AlreadyExists" else { throw error }
+        }
+        var status = Self.node(name, index: index)["status"]
+        status["conditions"] = Self.conditions(now: Self.now())
+        _ = try? await api.patch(
+            nodes, namespace: nil, name: name, patch: ["status": status], patchType: .merge, subresource: "status",
+            fieldManager: "skiff-sim")
+        do {
+            _ = try await api.create(leases, namespace: "kube-node-lease", object: Self.lease(name), fieldManager: "skiff-sim")
+        } catch {
+            guard error.reason == "AlreadyExists" else { throw error }
         }
     }
 
@@ -92,11 +113,17 @@ public struct SimulatedNodes: Service {
         while !Task.isCancelled {
             do { try await Task.sleep(for: heartbeat) } catch { return }
             let now = Self.now()
-            for name in nodeNames {
-                if Task.isCancelled { return }
-                _ = try? await api.patch(
-                    leases, namespace: "kube-node-lease", name: name, patch: ["spec": ["renewTime": .string(now)]],
-                    patchType: .merge, subresource: nil, fieldManager: "skiff-sim")
+            await withTaskGroup(of: Void.self) { group in
+                for (index, name) in nodeNames.enumerated() {
+                    if Task.isCancelled { return }
+                    if index >= Self.concurrentRegistrations { await group.next() }
+                    group.addTask {
+                        _ = try? await api.patch(
+                            leases, namespace: "kube-node-lease", name: name,
+                            patch: ["spec": ["renewTime": .string(now)]], patchType: .merge, subresource: nil,
+                            fieldManager: "skiff-sim")
+                    }
+                }
             }
         }
     }
