@@ -81,39 +81,52 @@ extension FieldSet {
 
     /// The `fieldsV1` object.
     public var fieldsV1: JSON {
-        final class Node {
-            var member = false
-            var children: [FieldPathElement: Node] = [:]
-        }
-        let root = Node()
+        let root = FieldsTrie()
         for path in paths {
             var node = root
-            for element in path.elements {
-                if let child = node.children[element] {
-                    node = child
-                } else {
-                    let child = Node()
-                    node.children[element] = child
-                    node = child
-                }
-            }
+            for element in path.elements { node = node.child(element) }
             node.member = true
         }
-        func encode(_ node: Node) -> JSON {
-            var object = JSONObject(minimumCapacity: node.children.count + 1)
-            for element in node.children.keys.sorted(by: FieldPathElement.precedes) {
-                guard let child = node.children[element] else { continue }
-                var body = JSONObject()
-                if !child.children.isEmpty {
-                    if child.member { body["."] = .emptyObject }
-                    if case .object(let grandchildren) = encode(child) {
-                        for (key, value) in grandchildren { body[key] = value }
-                    }
-                }
-                object[element.fieldsV1Key] = .object(body)
-            }
-            return .object(object)
+        return root.fieldsV1
+    }
+}
+
+/// A trie of field paths, the shape `fieldsV1` writes: members are `{}` leaves, or `".": {}` inside a node that
+/// also has members below it.
+final class FieldsTrie {
+    var member = false
+    var children: [FieldPathElement: FieldsTrie] = [:]
+
+    /// The child at `element`, made if missing.
+    func child(_ element: FieldPathElement) -> FieldsTrie {
+        if let child = children[element] { return child }
+        let child = FieldsTrie()
+        children[element] = child
+        return child
+    }
+
+    /// Drops children that are neither members nor above one (left behind when a member was unmarked).
+    func prune() {
+        for (element, child) in children {
+            child.prune()
+            if !child.member && child.children.isEmpty { children[element] = nil }
         }
-        return encode(root)
+    }
+
+    /// The `fieldsV1` object of the children, in upstream's order.
+    var fieldsV1: JSON {
+        var object = JSONObject(minimumCapacity: children.count + 1)
+        for element in children.keys.sorted(by: FieldPathElement.precedes) {
+            guard let child = children[element] else { continue }
+            var body = JSONObject()
+            if !child.children.isEmpty {
+                if child.member { body["."] = .emptyObject }
+                if case .object(let grandchildren) = child.fieldsV1 {
+                    for (key, value) in grandchildren { body[key] = value }
+                }
+            }
+            object[element.fieldsV1Key] = .object(body)
+        }
+        return .object(object)
     }
 }

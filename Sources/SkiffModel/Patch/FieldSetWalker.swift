@@ -109,6 +109,53 @@ struct FieldSetWalker {
         }
     }
 
+    // MARK: Everything a new object sets
+
+    /// The `fieldsV1` of every field `object` sets, exactly what `compare(nothing, object).added` encoded as
+    /// `FieldSet.fieldsV1` gives (and `keep` allows), built in one walk straight into the trie: the create path,
+    /// where every field is the writer's, without a set of paths in between.
+    func addedFieldsV1(_ object: JSON) -> JSON {
+        let root = FieldsTrie()
+        add(object, node: self.root, field: nil, at: root, recordsNode: false)
+        for name in ignoredFields { root.children[.field(name)] = nil }
+        for path in Self.stripped {
+            var trie: FieldsTrie? = root
+            for element in path.elements { trie = trie?.children[element] }
+            trie?.member = false
+        }
+        root.prune()
+        return root.fieldsV1
+    }
+
+    /// `compare(nil, value, …)` recording into a trie: the same recursion, the same members.
+    private func add(_ value: JSON, node: SchemaNode, field: FieldSchema?, at trie: FieldsTrie, recordsNode: Bool) {
+        if case .object(let object) = value, !object.isEmpty {
+            for (key, child) in object {
+                let (childField, childNode) = node.child(key, in: registry)
+                add(
+                    child, node: childNode, field: childField, at: trie.child(.field(key)),
+                    recordsNode: !node.declares(key))
+            }
+            if recordsNode { trie.member = true }
+            return
+        }
+        let kind = Self.listKind(of: field)
+        if case .array(let items) = value, !items.isEmpty {
+            if case .atomic = kind {
+            } else {
+                var seen: Set<FieldPathElement> = []
+                for (position, item) in items.enumerated() {
+                    guard let element = Self.element(of: item, at: position, in: kind), seen.insert(element).inserted
+                    else { continue }
+                    add(item, node: node, field: nil, at: trie.child(element), recordsNode: true)
+                }
+                if recordsNode { trie.member = true }
+                return
+            }
+        }
+        trie.member = true
+    }
+
     // MARK: Comparing two versions
 
     /// Paths added, changed and removed between two versions of an object.

@@ -103,6 +103,20 @@ public struct ServerSideApply: Sendable {
         let walker = FieldSetWalker(registry: registry, root: registry.schema(for: kind), ignoredFields: ignoredFields)
         var entries = ManagedFieldsEntry.entries(of: new).filter { !$0.manager.isEmpty }
         let sentManagedFields = new["metadata"]["managedFields"].arrayValue.map { !$0.isEmpty } ?? false
+        if old == nil, !sentManagedFields {
+            // A create: every field is the writer's and nobody else has any. One walk straight to fieldsV1.
+            let fields = walker.addedFieldsV1(Self.withoutManagedFields(new))
+            guard let encoded = fields.objectValue, !encoded.isEmpty else { return Self.withoutManagedFields(new) }
+            var entry: JSONObject = ["manager": .string(manager), "operation": .string(ManagedFieldsEntry.Operation.update.rawValue)]
+            entry["apiVersion"] = .string(kind.apiVersion)
+            entry["time"] = .string(KubeTimestamp.string(now))
+            entry["fieldsType"] = "FieldsV1"
+            entry["fieldsV1"] = fields
+            if let subresource { entry["subresource"] = .string(subresource) }
+            var object = Self.withoutManagedFields(new)
+            object["metadata"]["managedFields"] = [.object(entry)]
+            return object
+        }
         if !sentManagedFields {
             entries = ManagedFieldsEntry.entries(of: old ?? .null)
         }
