@@ -1,7 +1,9 @@
+import Foundation
 import Logging
 import SkiffAPIServer
 import SkiffAgent
 import SkiffClient
+import SkiffControllers
 import SkiffModel
 import SkiffStore
 import Testing
@@ -37,6 +39,50 @@ import Testing
         #expect(events.last == "DELETED web")
         let nodes = try await api.list(api.type("", "v1", "nodes"), namespace: nil, options: ListOptions())
         #expect(nodes.items.compactMap(\.name).sorted() == ["sim-0", "sim-1"])
+    }
+
+    /// A CronJob spawns a Job when its schedule comes (the CronJob controller's clock runs two minutes ahead, so the
+    /// test need not wait for a minute boundary); the Job's pod runs on a simulated node and the Job completes.
+    @Test func cronJobSpawnsAJobThatCompletes() async throws {
+        let logger = Logger(label: "test")
+        let registry = ObjectRegistry(store: MemoryStore(), logger: logger, garbageCollection: true)
+        try await registry.seed()
+        let api = InProcessClusterAPI(registry: registry)
+        let jobs = api.type("batch", "v1", "jobs")
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await SimulatedNodes(api: api, count: 2, heartbeat: .seconds(1), logger: logger).run() }
+            group.addTask { try await SchedulerService(api: api, logger: logger).run() }
+            group.addTask { try await WorkloadController.jobs(api: api, logger: logger).run() }
+            group.addTask {
+                try await WorkloadController.cronJobs(api: api, logger: logger, now: { Date() + 120 }).run()
+            }
+            let cronJob: JSON = [
+                "metadata": ["name": "tick"],
+                "spec": [
+                    "schedule": "* * * * *",
+                    "jobTemplate": ["spec": ["template": ["spec": [
+                        "restartPolicy": "Never", "containers": [["name": "c", "image": "busybox"]],
+                    ]]]],
+                ],
+            ]
+            _ = try await api.create(api.type("batch", "v1", "cronjobs"), namespace: "default", object: cronJob, fieldManager: "test")
+            var spawned: [JSON] = []
+            var complete = false
+            for _ in 0..<200 where !complete {
+                try await Task.sleep(for: .milliseconds(50))
+                spawned = try await api.list(jobs, namespace: "default", options: ListOptions()).items
+                complete = spawned.contains { job in
+                    (job["status"]["conditions"].arrayValue ?? []).contains { $0["type"] == "Complete" && $0["status"] == "True" }
+                }
+            }
+            #expect(spawned.count == 1, "one Job for the schedule that came")
+            #expect(spawned.first?.name?.hasPrefix("tick-") == true)
+            #expect(spawned.first?["metadata"]["ownerReferences"][0]["kind"] == "CronJob")
+            #expect(complete, "the spawned Job completes on the simulated nodes")
+            let cron = try await api.get(api.type("batch", "v1", "cronjobs"), namespace: "default", name: "tick")
+            #expect(!cron["status"]["lastScheduleTime"].isNull)
+            group.cancelAll()
+        }
     }
 }
 

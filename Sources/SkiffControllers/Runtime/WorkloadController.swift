@@ -48,12 +48,16 @@ public struct WorkloadController: Service {
     let watchesNodes: Bool
     let reconcile: Reconcile
     let logger: Logger
+    /// The clock reconciles and requeues run on (tests move it to reach a schedule).
+    let now: @Sendable () -> Date
 
     public init(
         api: any ClusterAPI, primary: WorkloadResource, owned: [WorkloadResource], component: String, workers: Int = 4,
-        watchesNodes: Bool = false, logger: Logger, reconcile: @escaping Reconcile
+        watchesNodes: Bool = false, logger: Logger, now: @escaping @Sendable () -> Date = Date.init,
+        reconcile: @escaping Reconcile
     ) {
         self.api = api
+        self.now = now
         self.watchesNodes = watchesNodes
         self.primary = primary
         self.owned = owned
@@ -94,9 +98,12 @@ public struct WorkloadController: Service {
     }
 
     /// The CronJob controller.
-    public static func cronJobs(api: any ClusterAPI, logger: Logger) -> WorkloadController {
-        WorkloadController(api: api, primary: .cronJobs, owned: [.jobs], component: "cronjob-controller", logger: logger) {
-            cronJob, cache, now in
+    public static func cronJobs(
+        api: any ClusterAPI, logger: Logger, now: @escaping @Sendable () -> Date = Date.init
+    ) -> WorkloadController {
+        WorkloadController(
+            api: api, primary: .cronJobs, owned: [.jobs], component: "cronjob-controller", logger: logger, now: now
+        ) { cronJob, cache, now in
             CronJobReconciler.reconcile(cronJob: cronJob, jobs: cache.candidates(.jobs, of: cronJob), now: now)
         }
     }
@@ -160,7 +167,7 @@ public struct WorkloadController: Service {
                         }
                         // Dependents change in bursts (a thousand pods binding, then starting): their owner is
                         // reconciled once per 100 ms window rather than once per event.
-                        delayed.add(ownerKey, at: Date() + Self.dependentBatchWindow)
+                        delayed.add(ownerKey, at: now() + Self.dependentBatchWindow)
                     }
                 }
             }
@@ -177,7 +184,7 @@ public struct WorkloadController: Service {
                 // Requeues that a reconcile asked for (minReadySeconds, deadlines, TTLs) and batched dependents.
                 while !Task.isCancelled {
                     do { try await Task.sleep(for: .seconds(Self.dependentBatchWindow)) } catch { return }
-                    for key in delayed.due(Date()) { queue.add(key) }
+                    for key in delayed.due(now()) { queue.add(key) }
                 }
             }
             for _ in 0..<workers {
@@ -188,14 +195,14 @@ public struct WorkloadController: Service {
                             expectations.satisfied(key),
                             let object = cache.get(primary, key: key)
                         else { continue }
-                        let result = reconcile(object, cache, Date())
+                        let result = reconcile(object, cache, now())
                         let (adds, deletes) = Self.writeCounts(result.actions[...])
                         expectations.expect(key, adds: adds, deletes: deletes)
                         let failed = await execute(result.actions, key: key, expectations: expectations, events: events)
                         if failed {
-                            delayed.add(key, at: Date() + 1)
+                            delayed.add(key, at: now() + 1)
                         } else if let after = result.requeueAfter {
-                            delayed.add(key, at: Date() + after)
+                            delayed.add(key, at: now() + after)
                         }
                     }
                 }
