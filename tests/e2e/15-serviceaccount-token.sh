@@ -52,9 +52,8 @@ expect_error "kubectl with a tampered token is refused" 'Unauthorized|must be lo
 foreign=$(kubectl create token default --audience=vault)
 expect_error "a token for another audience is refused" 'Unauthorized|must be logged in' as_sa --token="$foreign" get ns
 
-python=/var/tmp/skiff-e2e-venv/bin/python  # made by 20-python-client.sh
-if [ -x "$python" ] && "$python" -c 'import kubernetes' 2>/dev/null; then
-  "$python" - "$server" "$work/ca.crt" "$token" <<'PY' || fail "python client with the token"
+python=$(python_client)
+"$python" - "$server" "$work/ca.crt" "$token" <<'PY' || fail "python client with the token"
 import sys
 from kubernetes import client
 configuration = client.Configuration()
@@ -67,10 +66,7 @@ request = client.AuthenticationV1TokenRequest(spec=client.V1TokenRequestSpec(aud
 answer = client.CoreV1Api(client.ApiClient(configuration)).create_namespaced_service_account_token("default", "default", request)
 assert answer.status.token.count(".") == 2 and answer.spec.audiences == ["https://kubernetes.default.svc.cluster.local", "k3s"], answer
 PY
-  pass "python client authenticates with the token and requests one"
-else
-  echo "skip - python client (no $python with kubernetes; 20-python-client.sh creates it)"
-fi
+pass "python client authenticates with the token and requests one"
 
 # Deleting the ServiceAccount revokes its tokens; a recreated one (new uid) does not bring them back.
 expect_output "create sa builder" 'serviceaccount/builder created' kubectl create sa builder

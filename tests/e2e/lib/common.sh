@@ -66,3 +66,13 @@ expect_error() {
   grep -qE -- "$pattern" <<<"$output" || fail "$description: expected /$pattern/ in: $output"
   pass "$description"
 }
+
+# The official Python `kubernetes` client in a venv of its own (made once, reused by later runs); prints its python.
+python_client() {
+  local venv=/var/tmp/skiff-e2e-venv
+  if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import kubernetes' 2>/dev/null; then
+    python3 -m venv "$venv" >&2
+    "$venv/bin/pip" install -q 'kubernetes>=32,<33' >&2
+  fi
+  echo "$venv/bin/python"
+}
