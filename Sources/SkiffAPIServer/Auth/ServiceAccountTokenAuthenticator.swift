@@ -14,11 +14,21 @@ public struct ServiceAccountTokenAuthenticator: Sendable {
     let liveUID: LiveUID
     let now: @Sendable () -> Date
     let logger: Logger
+    /// Recent successful verifications (controllers and kubelets send the same token on every request).
+    let cache: TokenCache
 
     public init(
         key: ServiceAccountKey, audiences: [String] = ServiceAccountKey.apiAudiences, liveUID: @escaping LiveUID,
         now: @escaping @Sendable () -> Date = { Date() }, logger: Logger
     ) {
+        self.init(key: key, audiences: audiences, liveUID: liveUID, now: now, cache: TokenCache(), logger: logger)
+    }
+
+    init(
+        key: ServiceAccountKey, audiences: [String], liveUID: @escaping LiveUID, now: @escaping @Sendable () -> Date,
+        cache: TokenCache, logger: Logger
+    ) {
+        self.cache = cache
         self.key = key
         self.audiences = audiences
         self.liveUID = liveUID
@@ -33,9 +43,12 @@ public struct ServiceAccountTokenAuthenticator: Sendable {
 
     /// The service account's identity, or nil (logged at debug) when the token does not authenticate.
     func authenticate(_ token: String) async -> UserInfo? {
+        if let user = cache.user(for: token, now: now()) { return user }
         do {
             let claims = try await verify(token)
-            return UserInfo(name: claims.subject, groups: claims.groups)
+            let user = UserInfo(name: claims.subject, groups: claims.groups)
+            cache.insert(token, user: user, expiresAt: claims.expirationDate, now: now())
+            return user
         } catch {
             logger.debug(
                 "service account token refused", metadata: ["reason": "\(error.code.rawValue)", "error": "\(error.message)"])

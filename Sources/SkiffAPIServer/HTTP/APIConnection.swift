@@ -66,13 +66,16 @@ final class CloseAfterResponseHandler: ChannelOutboundHandler, RemovableChannelH
     }
 }
 
-/// What the server keeps per client connection: whether it has closed, which ends the requests still waiting on it,
-/// such as a watch on a quiet resource that would otherwise notice only at its next write.
+/// What the server keeps per client connection: whether it has closed — which ends the requests still waiting on it,
+/// such as a watch on a quiet resource that would otherwise notice only at its next write — and the identity of its
+/// TLS client certificate, which cannot change on a connection and so is derived once.
 final class APIConnection: Sendable {
     private struct State {
         var closed = false
         var nextID = 0
         var onClose: [Int: @Sendable () -> Void] = [:]
+        /// nil: not derived yet; `.some(nil)`: the connection has no (usable) client certificate.
+        var certificateUser: UserInfo?? = nil
     }
 
     private let state = Mutex(State())
@@ -110,6 +113,12 @@ final class APIConnection: Sendable {
         for action in actions { action() }
     }
 
+    /// The client certificate's user, once derived (`.some(nil)`: none); nil before the first request derived it.
+    var certificateUser: UserInfo?? { state.withLock { $0.certificateUser } }
+
+    func setCertificateUser(_ user: UserInfo?) {
+        state.withLock { $0.certificateUser = .some(user) }
+    }
 }
 
 /// The open connections by channel, so a request finds its connection's `APIConnection`. Hummingbird hands a request

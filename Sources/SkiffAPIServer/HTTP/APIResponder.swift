@@ -59,7 +59,7 @@ public struct APIResponder: HTTPResponder {
         if request.method == .get, let response = unauthenticated(APIRoute.parse(request.uri.path)) { return response }
         let connection = context.channel.map { connections.connection(for: $0) }
         do {
-            let user = try await authenticate(request, context.channel)
+            let user = try await authenticate(request, context.channel, connection)
             var request = request
             return try await route(&request, user: user, connection: connection)
         } catch let error as APIError {
@@ -70,12 +70,22 @@ public struct APIResponder: HTTPResponder {
         }
     }
 
-    private func authenticate(_ request: Request, _ channel: (any Channel)?) async throws(APIError) -> UserInfo {
-        var certificate: NIOSSLCertificate?
-        if let channel {
-            certificate = try? await channel.nioSSL_peerCertificate().get()
+    /// The client certificate's user (derived once per connection: it cannot change on it), else the request's
+    /// credentials (evaluated per request: they may differ from one request to the next).
+    private func authenticate(
+        _ request: Request, _ channel: (any Channel)?, _ connection: APIConnection?
+    ) async throws(APIError) -> UserInfo {
+        let certificateUser: UserInfo?
+        if let cached = connection?.certificateUser {
+            certificateUser = cached
+        } else {
+            var certificate: NIOSSLCertificate?
+            if let channel { certificate = try? await channel.nioSSL_peerCertificate().get() }
+            certificateUser = Authenticator.user(peerCertificate: certificate)
+            connection?.setCertificateUser(certificateUser)
         }
-        guard let user = await authenticator.authenticate(peerCertificate: certificate, authorization: request.headers[.authorization]) else {
+        if let certificateUser { return certificateUser }
+        guard let user = await authenticator.authenticate(authorization: request.headers[.authorization]) else {
             throw APIError.unauthorized
         }
         return user

@@ -12,10 +12,11 @@ import Testing
 
 @testable import SkiffAPIServer
 
-/// A watch whose client has gone is released at once — its store subscription, its task and its connection — even
-/// on a resource where nothing happens (it used to linger until the next event or its timeout).
-@Suite(.serialized) struct WatchReleaseTests {
-    static let logger = Logger(label: "watch-release-test")
+/// What the server keeps per connection, on a live TLS server: a watch whose client has gone is released at once —
+/// its store subscription, its task and its connection — even on a resource where nothing happens (it used to linger
+/// until the next event or its timeout); the client certificate's identity holds for the connection.
+@Suite(.serialized) struct APIConnectionTests {
+    static let logger = Logger(label: "api-connection-test")
 
     @Test(arguments: [RawWatchClient.Close.tls, .abort])
     func watchesOfDepartedClientsAreReleasedWithoutAnyEvent(_ close: RawWatchClient.Close) async throws {
@@ -51,9 +52,32 @@ import Testing
         }
     }
 
+    @Test func theCertificateIdentityHoldsForTheConnectionAndTokensAreCheckedPerRequest() async throws {
+        try await Self.withServer { port, store in
+            let group = MultiThreadedEventLoopGroup.singleton
+            let admin = try await RawWatchClient.connect(
+                port: port, caPEM: store.caPEM, group: group, identity: store.admin)
+            for _ in 0..<3 {
+                let review = try await admin.get("/api/v1/namespaces/default")
+                #expect(review.status == "HTTP/1.1 200 OK", "\(review)")
+            }
+            // Without a certificate, each request stands on its own credentials, on the same connection.
+            let anonymous = try await RawWatchClient.connect(port: port, caPEM: store.caPEM, group: group)
+            #expect(try await anonymous.get("/api/v1/namespaces/default").status == "HTTP/1.1 401 Unauthorized")
+            #expect(try await anonymous.get("/api/v1/namespaces/default", authorization: "Bearer secret").status
+                == "HTTP/1.1 200 OK")
+            #expect(try await anonymous.get("/api/v1/namespaces/default", authorization: "Bearer wrong").status
+                == "HTTP/1.1 401 Unauthorized")
+            try await admin.close(.tls)
+            try await anonymous.close(.tls)
+        }
+    }
+
     struct Store {
         var memory: MemoryStore
         var caPEM: String
+        /// The admin client certificate and key.
+        var admin: (certificate: String, key: String)
     }
 
     static func withServer(_ body: (Int, Store) async throws -> Void) async throws {
@@ -78,7 +102,11 @@ import Testing
             var iterator = ports.makeAsyncIterator()
             let port = try #require(await iterator.next())
             do {
-                try await body(port, Store(memory: store, caPEM: pki.serverCA.certificatePEM))
+                try await body(
+                    port,
+                    Store(
+                        memory: store, caPEM: pki.serverCA.certificatePEM,
+                        admin: (pki.admin.certificatePEM, pki.admin.privateKeyPEM)))
             } catch {
                 await group.triggerGracefulShutdown()
                 throw error
@@ -141,9 +169,27 @@ struct RawWatchClient: Sendable {
     static func open(
         port: Int, caPEM: String, group: any EventLoopGroup, timeoutSeconds: Int? = nil
     ) async throws -> RawWatchClient {
+        let client = try await connect(port: port, caPEM: caPEM, group: group)
+        let timeout = timeoutSeconds.map { "&timeoutSeconds=\($0)" } ?? ""
+        try await client.send(
+            "GET /api/v1/namespaces/default/configmaps?watch=true&resourceVersion=1\(timeout) HTTP/1.1\r\n"
+                + "Host: 127.0.0.1\r\nAuthorization: Bearer secret\r\n\r\n")
+        return client
+    }
+
+    /// A TLS connection, with a client certificate when `identity` (PEM certificate and key) is given.
+    static func connect(
+        port: Int, caPEM: String, group: any EventLoopGroup, identity: (certificate: String, key: String)? = nil
+    ) async throws -> RawWatchClient {
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(caPEM.utf8)))
         tls.certificateVerification = .noHostnameVerification
+        if let identity {
+            tls.certificateChain = try NIOSSLCertificate.fromPEMBytes(Array(identity.certificate.utf8)).map {
+                .certificate($0)
+            }
+            tls.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: Array(identity.key.utf8), format: .pem))
+        }
         let context = try NIOSSLContext(configuration: tls)
         let collector = Collector()
         let channel = try await ClientBootstrap(group: group)
@@ -155,12 +201,32 @@ struct RawWatchClient: Sendable {
                 }
             }
             .connect(host: "127.0.0.1", port: port).get()
-        let timeout = timeoutSeconds.map { "&timeoutSeconds=\($0)" } ?? ""
-        let request =
-            "GET /api/v1/namespaces/default/configmaps?watch=true&resourceVersion=1\(timeout) HTTP/1.1\r\n"
-            + "Host: 127.0.0.1\r\nAuthorization: Bearer secret\r\n\r\n"
-        try await channel.writeAndFlush(ByteBuffer(string: request)).get()
         return RawWatchClient(channel: channel, collector: collector)
+    }
+
+    func send(_ request: String) async throws {
+        try await channel.writeAndFlush(ByteBuffer(string: request)).get()
+    }
+
+    /// Sends a GET and waits for its complete (Content-Length) response; returns the status line and the body.
+    func get(_ path: String, authorization: String? = nil) async throws -> (status: String, body: String) {
+        collector.reset()
+        let header = authorization.map { "Authorization: \($0)\r\n" } ?? ""
+        try await send("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n\(header)\r\n")
+        for _ in 0..<500 {
+            let text = received
+            if let split = text.range(of: "\r\n\r\n"),
+                let length = text[..<split.lowerBound].split(separator: "\r\n")
+                    .first(where: { $0.lowercased().hasPrefix("content-length:") })
+                    .flatMap({ Int($0.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) }),
+                text.utf8.count - text[..<split.upperBound].utf8.count >= length
+            {
+                let statusEnd = text.range(of: "\r\n")?.lowerBound ?? split.lowerBound
+                return (String(text[..<statusEnd]), String(text[split.upperBound...]))
+            }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        throw CancellationError()
     }
 
     /// Waits until the response head has arrived (the watch is registered by then).
@@ -193,6 +259,8 @@ struct RawWatchClient: Sendable {
         private let bytes = Mutex<[UInt8]>([])
 
         var text: String { String(decoding: bytes.withLock { $0 }, as: UTF8.self) }
+
+        func reset() { bytes.withLock { $0 = [] } }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             let buffer = unwrapInboundIn(data)
