@@ -228,6 +228,8 @@ public final class SQLiteStore: KeyValueStore {
             return try await pool.read(body)
         } catch let error as StoreError {
             throw error
+        } catch is CancellationError {
+            throw StoreError(.cancelled, "read from \(path) cancelled")
         } catch {
             throw StoreError(.unavailable, "read from \(path) failed", cause: error)
         }
