@@ -14,7 +14,7 @@ public struct ServiceAccountTokenAuthenticator: Sendable {
     let liveUID: LiveUID
     let now: @Sendable () -> Date
     let logger: Logger
-    /// Recent successful verifications (controllers and kubelets send the same token on every request).
+    /// Recent successful signature and claim checks (controllers and kubelets send the same token on every request).
     let cache: TokenCache
 
     public init(
@@ -43,12 +43,9 @@ public struct ServiceAccountTokenAuthenticator: Sendable {
 
     /// The service account's identity, or nil (logged at debug) when the token does not authenticate.
     func authenticate(_ token: String) async -> UserInfo? {
-        if let user = cache.user(for: token, now: now()) { return user }
         do {
             let claims = try await verify(token)
-            let user = UserInfo(name: claims.subject, groups: claims.groups)
-            cache.insert(token, user: user, expiresAt: claims.expirationDate, now: now())
-            return user
+            return UserInfo(name: claims.subject, groups: claims.groups)
         } catch {
             logger.debug(
                 "service account token refused", metadata: ["reason": "\(error.code.rawValue)", "error": "\(error.message)"])
@@ -57,7 +54,14 @@ public struct ServiceAccountTokenAuthenticator: Sendable {
     }
 
     func verify(_ token: String) async throws(ServiceAccountTokenError) -> ServiceAccountClaims {
-        let claims = try key.verify(token, audiences: audiences, now: now())
+        let now = self.now()
+        let claims: ServiceAccountClaims
+        if let cached = cache.claims(for: token, now: now) {
+            claims = cached
+        } else {
+            claims = try key.verify(token, audiences: audiences, now: now)
+            cache.insert(token, claims: claims, now: now)
+        }
         let namespace = claims.namespace
         guard await liveUID("serviceaccounts", namespace, claims.serviceAccountName) == claims.serviceAccountUID else {
             throw .init(.revoked, "service account \(namespace)/\(claims.serviceAccountName) no longer exists")

@@ -1,13 +1,14 @@
 import Foundation
+import SkiffPKI
 import Synchronization
 
-/// Service account tokens that verified recently, by token text. A hit skips the RS256 signature check and the
-/// lookups of the service account and its bound object; an entry lives `ttl` at most and never past the token's `exp`,
-/// so deleting the account revokes its tokens within `ttl` (upstream caches successful token authentications for
-/// 10 s too). Only successes are cached. At `capacity` the entry closest to its end is dropped.
+/// Service account tokens whose signature and claims verified recently, by token text. A hit skips the RS256
+/// signature check and the JWT parse — what a token cannot change — but not the lookups of the service account and its
+/// bound object, so deleting the account still revokes its tokens at once. An entry lives `ttl` at most and never
+/// past the token's `exp`; only successes are cached. At `capacity` the entry closest to its end is dropped.
 final class TokenCache: Sendable {
     private struct Entry {
-        var user: UserInfo
+        var claims: ServiceAccountClaims
         var validUntil: Date
     }
 
@@ -15,26 +16,26 @@ final class TokenCache: Sendable {
     let ttl: TimeInterval
     let capacity: Int
 
-    init(ttl: TimeInterval = 10, capacity: Int = 1024) {
+    init(ttl: TimeInterval = 60, capacity: Int = 1024) {
         self.ttl = ttl
         self.capacity = capacity
     }
 
-    /// The user `token` authenticated as, if that was less than `ttl` ago and the token has not expired since.
-    func user(for token: String, now: Date) -> UserInfo? {
+    /// The claims `token` verified with, if that was less than `ttl` ago and the token has not expired since.
+    func claims(for token: String, now: Date) -> ServiceAccountClaims? {
         entries.withLock { entries in
             guard let entry = entries[token] else { return nil }
             guard now < entry.validUntil else {
                 entries[token] = nil
                 return nil
             }
-            return entry.user
+            return entry.claims
         }
     }
 
-    /// Records a successful verification of a token that expires at `expiresAt`.
-    func insert(_ token: String, user: UserInfo, expiresAt: Date, now: Date) {
-        let validUntil = min(expiresAt, now.addingTimeInterval(ttl))
+    /// Records a successful verification of `token`.
+    func insert(_ token: String, claims: ServiceAccountClaims, now: Date) {
+        let validUntil = min(claims.expirationDate, now.addingTimeInterval(ttl))
         guard now < validUntil, capacity > 0 else { return }
         entries.withLock { entries in
             if entries[token] == nil, entries.count >= capacity {
@@ -43,7 +44,7 @@ final class TokenCache: Sendable {
                     entries[soonest.key] = nil
                 }
             }
-            entries[token] = Entry(user: user, validUntil: validUntil)
+            entries[token] = Entry(claims: claims, validUntil: validUntil)
         }
     }
 
