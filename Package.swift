@@ -128,10 +128,13 @@ let package = Package(
         .testTarget(
             name: "SkiffAPIServerTests",
             dependencies: [
-                "SkiffAPIServer", "SkiffTesting",
+                "SkiffAPIServer", "SkiffPKI", "SkiffTesting",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .testTarget(

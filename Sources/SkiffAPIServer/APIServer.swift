@@ -88,18 +88,20 @@ public struct APIServer: Service {
         tls.shutdownTimeout = .milliseconds(500)
         let tlsConfiguration = tls
         let shutdown = ShutdownState()
+        let connections = APIConnections()
         let responder = APIResponder(
             registry: registry,
             authenticator: Authenticator(joinSecret: configuration.joinSecret, serviceAccounts: serviceAccounts),
             serverAddress: "\(configuration.advertiseAddress):\(configuration.port)",
-            caCertificatesPEM: configuration.serverCAPEM.map { Array($0.utf8) }, shutdown: shutdown, logger: logger,
-            serviceAccountKey: configuration.serviceAccountKey)
+            caCertificatesPEM: configuration.serverCAPEM.map { Array($0.utf8) }, shutdown: shutdown,
+            connections: connections, logger: logger, serviceAccountKey: configuration.serviceAccountKey)
         let onListening = self.onListening
         let app = Application(
             responder: responder,
             server: HTTPServerBuilder { respond in
                 APIConnectionChannel(
-                    base: try TLSChannel(HTTP1Channel(responder: respond), tlsConfiguration: tlsConfiguration))
+                    base: try TLSChannel(HTTP1Channel(responder: respond), tlsConfiguration: tlsConfiguration),
+                    connections: connections)
             },
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },

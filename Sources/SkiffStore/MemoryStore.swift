@@ -104,6 +104,9 @@ public final class MemoryStore: KeyValueStore {
         }
     }
 
+    /// How many watches are subscribed (diagnostics and tests: a departed client's watch must not linger).
+    public var watcherCount: Int { hub.subscriberCount }
+
     public func watch(prefix: String, after revision: Revision) async throws(StoreError) -> WatchStream {
         try Keys.validatePrefix(prefix)
         return try await hub.subscribe(prefix: prefix, after: revision) { from, through throws(StoreError) in

@@ -228,12 +228,17 @@ public final class SQLiteStore: KeyValueStore {
             return try await pool.read(body)
         } catch let error as StoreError {
             throw error
+        } catch is CancellationError {
+            throw StoreError(.cancelled, "read from \(path) cancelled")
         } catch {
             throw StoreError(.unavailable, "read from \(path) failed", cause: error)
         }
     }
 
     // MARK: Watch
+
+    /// How many watches are subscribed (diagnostics and tests: a departed client's watch must not linger).
+    public var watcherCount: Int { hub.subscriberCount }
 
     public func watch(prefix: String, after revision: Revision) async throws(StoreError) -> WatchStream {
         try Keys.validatePrefix(prefix)

@@ -17,6 +17,8 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         case unavailable
         /// The store was closed.
         case closed
+        /// The caller's task was cancelled (e.g. on shutdown) before the operation finished; not a store failure.
+        case cancelled
     }
 
     public var code: Code

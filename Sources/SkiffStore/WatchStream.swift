@@ -14,8 +14,12 @@ public struct WatchStream: AsyncSequence, Sendable {
 
     public func makeAsyncIterator() -> Iterator { Iterator(subscription: subscription) }
 
-    /// Ends the stream cleanly once the events already buffered are consumed (e.g. when a watch times out).
-    public func stop() { subscription.queue.finish(nil) }
+    /// Ends the stream cleanly once the events already buffered are consumed (e.g. when a watch times out), and
+    /// leaves the hub at once: nothing more is queued, whoever still holds the stream.
+    public func stop() {
+        subscription.queue.finish(nil)
+        subscription.onTermination()
+    }
 
     public struct Iterator: AsyncIteratorProtocol {
         fileprivate let subscription: Subscription
@@ -29,7 +33,7 @@ public struct WatchStream: AsyncSequence, Sendable {
         }
     }
 
-    /// Keeps the hub registration alive exactly as long as someone holds the stream or an iterator.
+    /// Keeps the hub registration alive as long as someone holds the stream or an iterator (or until `stop`).
     fileprivate final class Subscription: Sendable {
         let queue: WatchQueue
         let onTermination: @Sendable () -> Void

@@ -95,6 +95,21 @@ import Testing
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
     }
 
+    @Test func aReadOfACancelledTaskIsCancelledNotAFailure() async throws {
+        let directory = try TemporaryDirectory("skiff-store")
+        defer { directory.remove() }
+        let store = try SQLiteStore(path: directory.file("state.db"), logger: logger)
+        defer { store.close() }
+        try await store.create("/c/a", value: Array("a".utf8))
+        let read = Task {
+            withUnsafeCurrentTask { $0?.cancel() }
+            return try await store.get("/c/a")
+        }
+        let error = await #expect(throws: StoreError.self) { try await read.value }
+        #expect(error?.code == .cancelled)
+        #expect(try await store.get("/c/a") != nil, "an uncancelled read still succeeds")
+    }
+
     @Test func secondOpenerIsLockedOut() throws {
         let directory = try TemporaryDirectory("skiff-store")
         defer { directory.remove() }

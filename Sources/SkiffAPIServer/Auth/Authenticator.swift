@@ -33,11 +33,21 @@ public struct Authenticator: Sendable {
     }
 
     func authenticate(peerCertificate: NIOSSLCertificate?, authorization: String?) async -> UserInfo? {
-        if let peerCertificate, let der = try? peerCertificate.toDERBytes(),
+        if let user = Self.user(peerCertificate: peerCertificate) { return user }
+        return await authenticate(authorization: authorization)
+    }
+
+    /// The user a verified TLS client certificate names (CN, O as groups); nil without a usable one. Depends on the
+    /// connection only, so the responder derives it once per connection.
+    static func user(peerCertificate: NIOSSLCertificate?) -> UserInfo? {
+        guard let peerCertificate, let der = try? peerCertificate.toDERBytes(),
             let certificate = try? Certificate(derEncoded: der), let identity = try? ClientIdentity(certificate: certificate)
-        {
-            return UserInfo(name: identity.user, groups: identity.groups + ["system:authenticated"])
-        }
+        else { return nil }
+        return UserInfo(name: identity.user, groups: identity.groups + ["system:authenticated"])
+    }
+
+    /// The user the `Authorization` header's bearer token or basic credentials authenticate; nil if none.
+    func authenticate(authorization: String?) async -> UserInfo? {
         guard let authorization else { return nil }
         if authorization.hasPrefix("Bearer ") {
             let token = String(authorization.dropFirst("Bearer ".count)).trimmingCharacters(in: .whitespaces)

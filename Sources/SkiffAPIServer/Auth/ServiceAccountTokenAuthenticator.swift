@@ -14,11 +14,21 @@ public struct ServiceAccountTokenAuthenticator: Sendable {
     let liveUID: LiveUID
     let now: @Sendable () -> Date
     let logger: Logger
+    /// Recent successful signature and claim checks (controllers and kubelets send the same token on every request).
+    let cache: TokenCache
 
     public init(
         key: ServiceAccountKey, audiences: [String] = ServiceAccountKey.apiAudiences, liveUID: @escaping LiveUID,
         now: @escaping @Sendable () -> Date = { Date() }, logger: Logger
     ) {
+        self.init(key: key, audiences: audiences, liveUID: liveUID, now: now, cache: TokenCache(), logger: logger)
+    }
+
+    init(
+        key: ServiceAccountKey, audiences: [String], liveUID: @escaping LiveUID, now: @escaping @Sendable () -> Date,
+        cache: TokenCache, logger: Logger
+    ) {
+        self.cache = cache
         self.key = key
         self.audiences = audiences
         self.liveUID = liveUID
@@ -44,7 +54,14 @@ public struct ServiceAccountTokenAuthenticator: Sendable {
     }
 
     func verify(_ token: String) async throws(ServiceAccountTokenError) -> ServiceAccountClaims {
-        let claims = try key.verify(token, audiences: audiences, now: now())
+        let now = self.now()
+        let claims: ServiceAccountClaims
+        if let cached = cache.claims(for: token, now: now) {
+            claims = cached
+        } else {
+            claims = try key.verify(token, audiences: audiences, now: now)
+            cache.insert(token, claims: claims, now: now)
+        }
         let namespace = claims.namespace
         guard await liveUID("serviceaccounts", namespace, claims.serviceAccountName) == claims.serviceAccountUID else {
             throw .init(.revoked, "service account \(namespace)/\(claims.serviceAccountName) no longer exists")

@@ -27,11 +27,24 @@ public struct APIResponder: HTTPResponder {
     let serviceAccountKey: ServiceAccountKey?
     /// Once shutting down, every request is refused (`shuttingDown`).
     let shutdown: ShutdownState
+    /// The open connections (`APIConnectionChannel` registers them).
+    let connections: APIConnections
 
     public init(
         registry: ObjectRegistry, authenticator: Authenticator, serverAddress: String, caCertificatesPEM: [UInt8]? = nil,
         shutdown: ShutdownState = ShutdownState(), logger: Logger, serviceAccountKey: ServiceAccountKey? = nil
     ) {
+        self.init(
+            registry: registry, authenticator: authenticator, serverAddress: serverAddress,
+            caCertificatesPEM: caCertificatesPEM, shutdown: shutdown, connections: APIConnections(), logger: logger,
+            serviceAccountKey: serviceAccountKey)
+    }
+
+    init(
+        registry: ObjectRegistry, authenticator: Authenticator, serverAddress: String, caCertificatesPEM: [UInt8]?,
+        shutdown: ShutdownState, connections: APIConnections, logger: Logger, serviceAccountKey: ServiceAccountKey?
+    ) {
+        self.connections = connections
         self.registry = registry
         self.authenticator = authenticator
         self.serverAddress = serverAddress
@@ -44,10 +57,11 @@ public struct APIResponder: HTTPResponder {
     public func respond(to request: Request, context: Context) async throws -> Response {
         if shutdown.isShuttingDown { return Self.shuttingDown }
         if request.method == .get, let response = unauthenticated(APIRoute.parse(request.uri.path)) { return response }
+        let connection = context.channel.map { connections.connection(for: $0) }
         do {
-            let user = try await authenticate(request, context)
+            let user = try await authenticate(request, context.channel, connection)
             var request = request
-            return try await route(&request, user: user)
+            return try await route(&request, user: user, connection: connection)
         } catch let error as APIError {
             return Self.error(error)
         } catch {
@@ -56,12 +70,22 @@ public struct APIResponder: HTTPResponder {
         }
     }
 
-    private func authenticate(_ request: Request, _ context: Context) async throws(APIError) -> UserInfo {
-        var certificate: NIOSSLCertificate?
-        if let channel = context.channel {
-            certificate = try? await channel.nioSSL_peerCertificate().get()
+    /// The client certificate's user (derived once per connection: it cannot change on it), else the request's
+    /// credentials (evaluated per request: they may differ from one request to the next).
+    private func authenticate(
+        _ request: Request, _ channel: (any Channel)?, _ connection: APIConnection?
+    ) async throws(APIError) -> UserInfo {
+        let certificateUser: UserInfo?
+        if let cached = connection?.certificateUser {
+            certificateUser = cached
+        } else {
+            var certificate: NIOSSLCertificate?
+            if let channel { certificate = try? await channel.nioSSL_peerCertificate().get() }
+            certificateUser = Authenticator.user(peerCertificate: certificate)
+            connection?.setCertificateUser(certificateUser)
         }
-        guard let user = await authenticator.authenticate(peerCertificate: certificate, authorization: request.headers[.authorization]) else {
+        if let certificateUser { return certificateUser }
+        guard let user = await authenticator.authenticate(authorization: request.headers[.authorization]) else {
             throw APIError.unauthorized
         }
         return user
@@ -80,7 +104,7 @@ public struct APIResponder: HTTPResponder {
         }
     }
 
-    private func route(_ request: inout Request, user: UserInfo) async throws -> Response {
+    private func route(_ request: inout Request, user: UserInfo, connection: APIConnection?) async throws -> Response {
         let query = QueryParameters(request.uri.query)
         switch APIRoute.parse(request.uri.path) {
         case .version:
@@ -129,7 +153,7 @@ public struct APIResponder: HTTPResponder {
             let handler = ResourceHandler(
                 registry: registry, type: type, namespace: route.namespace, name: route.name,
                 subresource: route.subresource, query: query, user: user, logger: logger,
-                serviceAccountKey: serviceAccountKey)
+                serviceAccountKey: serviceAccountKey, connection: connection)
             return try await handler.handle(&request)
         }
     }

@@ -36,7 +36,8 @@ extension ResourceHandler {
             return APIResponder.bytes(.ok, encoder.error(APIError.expired("too old resource version: \(start) (\(current))")))
         }
         let session = WatchSession(
-            initial: initial, stream: stream, filter: filter, encoder: encoder, timeout: timeout, logger: logger)
+            initial: initial, stream: stream, filter: filter, encoder: encoder, timeout: timeout,
+            connection: connection ?? APIConnection(), logger: logger)
         return Response(
             status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-cache, private"],
             body: ResponseBody { writer in try await session.run(&writer) })
@@ -80,14 +81,19 @@ struct WatchSession: Sendable {
     let filter: ObjectFilter
     var encoder: WatchEncoder
     let timeout: Duration
+    /// Its closure ends the watch at once: a quiet resource would otherwise show a departed client only at the next
+    /// write, and hold the connection's task and the store subscription until then.
+    let connection: APIConnection
     let logger: Logger
 
     func run(_ writer: inout any ResponseBodyWriter) async throws {
+        let stream = self.stream
+        // Leaving, however, ends the store subscription now, not when the last copy of the stream is released.
+        defer { stream.stop() }
         var encoder = self.encoder
         for kv in initial {
             try await writer.write(ByteBuffer(bytes: try encoder.event("ADDED", kv)))
         }
-        let stream = self.stream
         let timeout = self.timeout
         // The timer ends the stream cleanly; leaving the loop (client gone, error) cancels the timer.
         let timer = Task {
@@ -97,18 +103,26 @@ struct WatchSession: Sendable {
         defer { timer.cancel() }
         do {
             // On shutdown the watch ends cleanly (clients rewatch elsewhere), so the server is not held open by it.
-            try await withGracefulShutdownHandler {
-                for try await event in stream {
-                    guard let (kind, kv) = try ResourceHandler.translate(event, filter: filter) else { continue }
-                    try await writer.write(ByteBuffer(bytes: try encoder.event(kind, kv)))
+            try await connection.whileOpen(onClose: { stream.stop() }) {
+                try await withGracefulShutdownHandler {
+                    for try await event in stream {
+                        guard let (kind, kv) = try ResourceHandler.translate(event, filter: filter) else { continue }
+                        try await writer.write(ByteBuffer(bytes: try encoder.event(kind, kv)))
+                    }
+                } onGracefulShutdown: {
+                    stream.stop()
                 }
-            } onGracefulShutdown: {
-                stream.stop()
             }
         } catch let error as StoreError {
+            if connection.isClosed { return }
             let status = error.code == .expired ? APIError.expired(error.message) : APIError.internal(error.description)
             try await writer.write(ByteBuffer(bytes: encoder.error(status)))
             logger.debug("watch ended", metadata: ["reason": "\(error)"])
+        }
+        // Nobody is left to read the end of the body.
+        if connection.isClosed {
+            logger.debug("watch ended", metadata: ["reason": "client closed the connection"])
+            return
         }
         try await writer.finish(nil)
     }

@@ -19,6 +19,8 @@ struct ResourceHandler {
     let logger: Logger
     /// Signs `serviceaccounts/token` responses.
     var serviceAccountKey: ServiceAccountKey? = nil
+    /// The client connection; a watch ends as soon as it closes.
+    var connection: APIConnection? = nil
 
     func handle(_ request: inout Request) async throws -> Response {
         if let subresource, type.subresource(subresource) == nil { throw APIError.unknownPath }

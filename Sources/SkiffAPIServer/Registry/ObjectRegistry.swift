@@ -146,6 +146,10 @@ public final class ObjectRegistry: Sendable {
             case .expired: throw APIError.expired(error.message)
             case .invalidRequest: throw APIError.badRequest(error.message)
             case .keyNotFound, .keyExists, .conflict: throw APIError.internal(error.message)
+            case .cancelled:
+                // The caller has gone (shutdown, client left): nothing failed.
+                logger.debug("store call cancelled", metadata: ["error": "\(error)"])
+                throw APIError(code: 503, reason: "ServiceUnavailable", message: error.message, retryAfterSeconds: 1)
             case .corrupt, .unavailable, .closed:
                 logger.error("store failure", metadata: ["error": "\(error)"])
                 throw APIError.internal(error.description)
