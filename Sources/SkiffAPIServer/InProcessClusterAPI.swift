@@ -23,7 +23,8 @@ public struct InProcessClusterAPI: ClusterAPI {
         let page = try await registry.list(type, namespace: namespace, limit: options.limit, filter: filter.storeFilter)
         var items: [JSON] = []
         items.reserveCapacity(page.items.count)
-        for item in page.items { items.append(try registry.decode(item)) }
+        let decode = options.withoutManagedFields ? registry.decodeTrimmed : registry.decode
+        for item in page.items { items.append(try decode(item)) }
         return ObjectList(items: items, resourceVersion: String(page.revision))
     }
 
@@ -35,6 +36,7 @@ public struct InProcessClusterAPI: ClusterAPI {
             throw APIError.badRequest("invalid resourceVersion \"\(resourceVersion)\"")
         }
         let stream = try await registry.watch(type, namespace: namespace, after: revision)
+        let decode = options.withoutManagedFields ? registry.decodeTrimmed : registry.decode
         let (events, continuation) = AsyncThrowingStream<ClusterEvent, any Error>.makeStream()
         // The pump lives exactly as long as the consumer: it ends when the consumer stops iterating.
         let pump = Task {
@@ -43,7 +45,7 @@ public struct InProcessClusterAPI: ClusterAPI {
                     guard let (kind, kv) = try ResourceHandler.translate(event, filter: filter, decode: registry.decode),
                         let eventKind = ClusterEvent.Kind(rawValue: kind)
                     else { continue }
-                    continuation.yield(ClusterEvent(kind: eventKind, object: try registry.decode(kv)))
+                    continuation.yield(ClusterEvent(kind: eventKind, object: try decode(kv)))
                 }
                 continuation.finish()
             } catch let error as StoreError {

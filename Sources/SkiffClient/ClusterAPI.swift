@@ -27,6 +27,9 @@ public struct ListOptions: Sendable, Equatable {
     public var labelSelector: String?
     public var fieldSelector: String?
     public var limit: Int?
+    /// The caller has no use for `metadata.managedFields` (informers): an implementation may leave them out, and the
+    /// in-process one then hands every such caller the same trimmed copy.
+    public var withoutManagedFields = false
 
     public init(labelSelector: String? = nil, fieldSelector: String? = nil, limit: Int? = nil) {
         self.labelSelector = labelSelector

@@ -26,6 +26,8 @@ public final class Informer: Sendable {
         self.api = api
         self.type = type
         self.namespace = namespace
+        var options = options
+        options.withoutManagedFields = true
         self.options = options
         self.logger = logger
     }

@@ -136,3 +136,17 @@ import Testing
         #expect(error?.code == 403)
     }
 }
+
+@Suite struct ActiveNamespacesTests {
+    @Test func activeIsRememberedBrieflyAndForgottenOnWrite() {
+        let cache = ActiveNamespaces(freshness: .seconds(1))
+        let start = ContinuousClock.now
+        #expect(!cache.isActive("prod", now: start))
+        cache.markActive("prod", now: start)
+        #expect(cache.isActive("prod", now: start + .milliseconds(500)))
+        #expect(!cache.isActive("prod", now: start + .seconds(2)))
+        cache.markActive("prod", now: start)
+        cache.forget("prod")
+        #expect(!cache.isActive("prod", now: start))
+    }
+}

@@ -45,6 +45,22 @@ import Testing
         #expect(served["metadata"]["resourceVersion"] == "7")
     }
 
+    @Test func trimmedCopiesLeaveOutManagedFieldsAndAreShared() throws {
+        let cache = DecodedObjects(capacity: 4)
+        let object: JSON = [
+            "kind": "ConfigMap", "apiVersion": "v1",
+            "metadata": ["name": "a", "managedFields": [["manager": "m", "operation": "Update"]]], "data": ["k": "v"],
+        ]
+        let written = kv("/registry/core/configmaps/default/a", object, revision: 3)
+        let trimmed = try cache.trimmedObject(written)
+        #expect(trimmed["metadata"]["managedFields"].isNull)
+        #expect(trimmed["metadata"]["resourceVersion"] == "3")
+        #expect(trimmed["data"] == ["k": "v"])
+        #expect(try cache.trimmedObject(written).isIdentical(to: trimmed))
+        // The full object is still there for readers that need the managed fields.
+        #expect(try cache.object(written)["metadata"]["managedFields"][0]["manager"] == "m")
+    }
+
     @Test func slotsAreMatchedByRevisionAndKey() throws {
         let cache = DecodedObjects(capacity: 4)
         let first = kv("/registry/core/configmaps/default/a", ["metadata": ["name": "a"]], revision: 1)

@@ -16,13 +16,15 @@ final class DecodedObjects: Sendable {
         var revision: Revision = -1
         var key = ""
         var object: JSON = .null
+        /// `object` without `metadata.managedFields`, made by the first reader that asked for it.
+        var trimmed: JSON?
     }
 
     private let slots: Mutex<[Slot]>
     private let mask: Int
 
     /// `capacity` is rounded up to a power of two.
-    init(capacity: Int = 8192) {
+    init(capacity: Int = 4096) {
         var size = 1
         while size < capacity { size <<= 1 }
         mask = size - 1
@@ -42,6 +44,25 @@ final class DecodedObjects: Sendable {
         let object = try StoredBytes.decode(kv)
         store(object, at: index, kv)
         return object
+    }
+
+    /// The parsed form without `metadata.managedFields`, shared by every reader that asks for it (informers): one
+    /// trimmed copy per revision instead of one per informer.
+    func trimmedObject(_ kv: KeyValue) throws(APIError) -> JSON {
+        let index = Int(truncatingIfNeeded: kv.modRevision) & mask
+        let cached = slots.withLock { slots -> JSON? in
+            let slot = slots[index]
+            guard slot.revision == kv.modRevision, slot.key == kv.key else { return Optional<JSON>.none }
+            return slot.trimmed
+        }
+        if let cached { return cached }
+        var trimmed = try object(kv)
+        if trimmed["metadata"].contains(key: "managedFields") { trimmed["metadata"].removeValue(forKey: "managedFields") }
+        let result = trimmed
+        slots.withLock { slots in
+            if slots[index].revision == kv.modRevision, slots[index].key == kv.key { slots[index].trimmed = result }
+        }
+        return result
     }
 
     /// Records `object` (as it was just written, without resourceVersion) as the parsed form of `kv`, so the watchers

@@ -49,6 +49,9 @@ extension ObjectRegistry {
                 name: name, kind: "namespaces")
         }
         let key = Self.key(type, namespace: namespace, name: name)
+        // A namespace being written is read afresh by content creation, during and after the write.
+        if type.kind == "Namespace" { activeNamespaces.forget(name) }
+        defer { if type.kind == "Namespace" { activeNamespaces.forget(name) } }
         for _ in 0..<16 {
             let current = try await get(type, namespace: namespace, name: name)
             var object = try decode(current)

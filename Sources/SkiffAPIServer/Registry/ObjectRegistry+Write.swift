@@ -99,6 +99,7 @@ extension ObjectRegistry {
     }
 
     func checkNamespaceAcceptsContent(_ namespace: String) async throws(APIError) {
+        if activeNamespaces.isActive(namespace) { return }
         let namespaces = Self.namespaceType
         guard let kv = try await storeCall({ () async throws(StoreError) in
             try await self.store.get(Self.key(namespaces, namespace: nil, name: namespace))
@@ -110,6 +111,7 @@ extension ObjectRegistry {
             throw APIError.forbidden(
                 "unable to create new content in namespace \(namespace) because it is being terminated")
         }
+        activeNamespaces.markActive(namespace)
     }
 
     static let namespaceType = ResourceRegistry().lookup(group: "", version: "v1", resource: "namespaces")!
@@ -125,6 +127,9 @@ extension ObjectRegistry {
         mutate: (JSON?) throws(APIError) -> JSON
     ) async throws(APIError) -> (KeyValue, created: Bool) {
         let key = Self.key(type, namespace: namespace, name: name)
+        // A namespace being written is read afresh by content creation, during and after the write.
+        if type.kind == "Namespace" { activeNamespaces.forget(name) }
+        defer { if type.kind == "Namespace" { activeNamespaces.forget(name) } }
         for _ in 0..<16 {
             let current = try await storeCall({ () async throws(StoreError) in try await self.store.get(key) })
             if current == nil, !createIfMissing { throw APIError.notFound(type, name) }

@@ -17,6 +17,8 @@ public final class ObjectRegistry: Sendable {
     let garbageCollection: Bool
     /// Parsed forms of recent revisions, shared by in-process readers.
     let decoded = DecodedObjects()
+    /// Namespaces recently seen active (content creation skips the namespace read).
+    let activeNamespaces = ActiveNamespaces()
     /// Cluster IPs and node ports of Services (off until `enableServiceAllocation`).
     public let serviceAllocations = ServiceAllocations()
 
@@ -73,6 +75,11 @@ public final class ObjectRegistry: Sendable {
     /// The parsed object of a stored version, with its resourceVersion (shared with other readers of that version).
     func decode(_ kv: KeyValue) throws(APIError) -> JSON {
         try decoded.object(kv)
+    }
+
+    /// `decode` without `metadata.managedFields`, one shared copy per revision.
+    func decodeTrimmed(_ kv: KeyValue) throws(APIError) -> JSON {
+        try decoded.trimmedObject(kv)
     }
 
     /// A page of a collection at one revision.
