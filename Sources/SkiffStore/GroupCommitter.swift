@@ -79,7 +79,11 @@ final class GroupCommitter: Sendable {
             return taken
         }
         let batch = [own] + followers.map(\.operation)
-        let outcome = await apply(batch)
+        // The batch carries other writers' operations: it must commit even if the leader's own caller goes away
+        // (a client hanging up mid-request cancels its task, and SQLite's async write gives up on cancellation).
+        // A task that does not inherit the leader's cancellation runs it; the leader still waits for it.
+        let apply = self.apply
+        let outcome = await Task { await apply(batch) }.value
         let results: [Result<KeyValue, StoreError>]
         switch outcome {
         case .success(let perOperation):
