@@ -75,9 +75,10 @@ import Testing
                     (job["status"]["conditions"].arrayValue ?? []).contains { $0["type"] == "Complete" && $0["status"] == "True" }
                 }
             }
-            #expect(spawned.count == 1, "one Job for the schedule that came")
-            #expect(spawned.first?.name?.hasPrefix("tick-") == true)
-            #expect(spawned.first?["metadata"]["ownerReferences"][0]["kind"] == "CronJob")
+            // One Job per schedule that came: one, or two if the test ran across a minute boundary.
+            #expect((1...2).contains(spawned.count), "a Job for the schedule that came")
+            #expect(spawned.allSatisfy { $0.name?.hasPrefix("tick-") == true })
+            #expect(spawned.allSatisfy { $0["metadata"]["ownerReferences"][0]["kind"] == "CronJob" })
             #expect(complete, "the spawned Job completes on the simulated nodes")
             let cron = try await api.get(api.type("batch", "v1", "cronjobs"), namespace: "default", name: "tick")
             #expect(!cron["status"]["lastScheduleTime"].isNull)
