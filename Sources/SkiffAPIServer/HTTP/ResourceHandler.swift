@@ -30,7 +30,7 @@ struct ResourceHandler {
         if !type.namespaced, namespace != nil { throw APIError.unknownPath }
         switch (request.method, name) {
         case (.get, nil):
-            return try await query.bool("watch") ? try await watch(request) : try await list(request)
+            return try query.bool("watch") ? await watch(request) : await list(request)
         case (.get, let name?):
             return try await get(name, request)
         case (.post, nil):
