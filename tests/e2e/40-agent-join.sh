@@ -43,6 +43,13 @@ pass "3 agent nodes Ready within 15 s"
 grep -q "server CA verified" "$work/agent.log" || fail "the agent logs the CA verification"
 pass "the agent verified the CA against the token"
 
+# The server's end of the agent's connections runs TCP keepalive (a cut link is found without waiting for a write):
+# in /proc/net/tcp, established sockets on the server port whose timer field is 02 (keepalive).
+port_hex=$(printf '%04X' "$port")
+keepalive=$(awk -v p=":$port_hex" '$2 ~ p"$" && $4 == "01" && $6 ~ /^02:/' /proc/net/tcp | wc -l)
+[ "$keepalive" -ge 1 ] || fail "server sockets with TCP keepalive (got $keepalive): $(awk -v p=":$port_hex" '$2 ~ p"$"' /proc/net/tcp)"
+pass "the server's connections to the agent run TCP keepalive ($keepalive sockets)"
+
 expect_output "create deployment" 'deployment.apps/x created' kubectl create deployment x --image=busybox --replicas=3
 expect_output "rollout completes" 'successfully rolled out' kubectl rollout status deployment/x --timeout=60s
 expect_output "3 pods Running on the agent's nodes" '^edge-a-[0-2] Running edge-a-[0-2] Running edge-a-[0-2] Running $' \

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import HummingbirdCore
 import Logging
 import NIOCore
@@ -12,6 +15,7 @@ import Synchronization
 ///   (close_notify or FIN) now closes the connection at once, as Go's server does.
 /// - A response that says `Connection: close` closes the connection once written (`CloseAfterResponseHandler`).
 /// - Each connection is registered in `connections` (its `APIConnection`) until it closes.
+/// - TCP keepalive finds peers whose link died silently.
 struct APIConnectionChannel<Base: ServerChildChannel>: ServerChildChannel {
     typealias Value = Base.Value
 
@@ -21,6 +25,7 @@ struct APIConnectionChannel<Base: ServerChildChannel>: ServerChildChannel {
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         do {
             try channel.syncOptions?.setOption(ChannelOptions.allowRemoteHalfClosure, value: false)
+            try Self.keepAlive(channel)
         } catch {
             return channel.eventLoop.makeFailedFuture(error)
         }
@@ -31,6 +36,19 @@ struct APIConnectionChannel<Base: ServerChildChannel>: ServerChildChannel {
             try pipeline.addHandler(CloseAfterResponseHandler(), position: .after(encoder))
             return value
         }
+    }
+
+    /// TCP keepalive, so a peer behind a link that died without FIN or RST (an edge box losing power or its uplink)
+    /// is found within about a minute and its watches and connection released: probes after 30 s idle, every 10 s,
+    /// given up after 3.
+    static func keepAlive(_ channel: any Channel) throws {
+        guard let options = channel.syncOptions else { return }
+        try options.setOption(ChannelOptions.socketOption(.so_keepalive), value: 1)
+        #if os(Linux)
+        try options.setOption(ChannelOptions.tcpOption(.init(rawValue: CInt(TCP_KEEPIDLE))), value: 30)
+        try options.setOption(ChannelOptions.tcpOption(.init(rawValue: CInt(TCP_KEEPINTVL))), value: 10)
+        try options.setOption(ChannelOptions.tcpOption(.init(rawValue: CInt(TCP_KEEPCNT))), value: 3)
+        #endif
     }
 
     func handle(value: Value, logger: Logger) async {
