@@ -44,9 +44,14 @@ grep -q "server CA verified" "$work/agent.log" || fail "the agent logs the CA ve
 pass "the agent verified the CA against the token"
 
 # The server's end of the agent's connections runs TCP keepalive (a cut link is found without waiting for a write):
-# in /proc/net/tcp, established sockets on the server port whose timer field is 02 (keepalive).
+# in /proc/net/tcp, established sockets on the server port whose timer field is 02 (keepalive). A socket with data
+# in flight shows its retransmit timer (01) instead, so look a few times.
 port_hex=$(printf '%04X' "$port")
-keepalive=$(awk -v p=":$port_hex" '$2 ~ p"$" && $4 == "01" && $6 ~ /^02:/' /proc/net/tcp | wc -l)
+for _ in $(seq 50); do
+  keepalive=$(awk -v p=":$port_hex" '$2 ~ p"$" && $4 == "01" && $6 ~ /^02:/' /proc/net/tcp | wc -l)
+  [ "$keepalive" -ge 1 ] && break
+  sleep 0.1
+done
 [ "$keepalive" -ge 1 ] || fail "server sockets with TCP keepalive (got $keepalive): $(awk -v p=":$port_hex" '$2 ~ p"$"' /proc/net/tcp)"
 pass "the server's connections to the agent run TCP keepalive ($keepalive sockets)"
 
