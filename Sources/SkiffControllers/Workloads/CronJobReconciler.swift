@@ -297,7 +297,7 @@ struct CronJobSync {
     static func rfc1123(_ date: Date) -> String {
         let seconds = Int(date.timeIntervalSince1970.rounded(.down))
         let days = CronSchedule.floorDiv(seconds, 86_400)
-        let (year, month, day) = CronSchedule.civil(days: days)
+        let (year, month, day) = KubeTimestamp.civil(days: days)
         let weekday = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"][CronSchedule.floorMod(days + 4, 7)]
         let monthName = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"][month - 1]
         let secondOfDay = CronSchedule.floorMod(seconds, 86_400)

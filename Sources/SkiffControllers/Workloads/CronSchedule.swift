@@ -184,68 +184,42 @@ public struct CronSchedule: Sendable, Hashable {
         if let interval { return Date(timeIntervalSince1970: TimeInterval(seconds + interval)) }
         // Start at the next whole minute.
         var minute = Int(((seconds >= 0 ? seconds : seconds - 59) / 60) + 1)
-        var (year, month, day) = Self.civil(days: Self.floorDiv(minute, 1440))
+        var (year, month, day) = KubeTimestamp.civil(days: Self.floorDiv(minute, 1440))
         var hour = Self.floorMod(minute, 1440) / 60
         var minuteOfHour = Self.floorMod(minute, 60)
         let lastYear = year + 5
+        // Carries into the next month, day and hour, resetting what lies below.
+        func nextMonth() {
+            month += 1
+            if month > 12 { (month, year) = (1, year + 1) }
+            (day, hour, minuteOfHour) = (1, 0, 0)
+        }
+        func nextDay() {
+            day += 1
+            (hour, minuteOfHour) = (0, 0)
+            if day > Self.daysIn(year: year, month: month) { nextMonth() }
+        }
+        func nextHour() {
+            hour += 1
+            minuteOfHour = 0
+            if hour > 23 { nextDay() }
+        }
         while year <= lastYear {
             if months & (1 << UInt64(month)) == 0 {
-                month += 1
-                if month > 12 {
-                    month = 1
-                    year += 1
-                }
-                (day, hour, minuteOfHour) = (1, 0, 0)
+                nextMonth()
                 continue
             }
             if !dayMatches(year: year, month: month, day: day) {
-                day += 1
-                (hour, minuteOfHour) = (0, 0)
-                if day > Self.daysIn(year: year, month: month) {
-                    day = 1
-                    month += 1
-                    if month > 12 {
-                        month = 1
-                        year += 1
-                    }
-                }
+                nextDay()
                 continue
             }
             if hours & (1 << UInt64(hour)) == 0 {
-                hour += 1
-                minuteOfHour = 0
-                if hour > 23 {
-                    hour = 0
-                    day += 1
-                    if day > Self.daysIn(year: year, month: month) {
-                        day = 1
-                        month += 1
-                        if month > 12 {
-                            month = 1
-                            year += 1
-                        }
-                    }
-                }
+                nextHour()
                 continue
             }
             if minutes & (1 << UInt64(minuteOfHour)) == 0 {
                 minuteOfHour += 1
-                if minuteOfHour > 59 {
-                    minuteOfHour = 0
-                    hour += 1
-                    if hour > 23 {
-                        hour = 0
-                        day += 1
-                        if day > Self.daysIn(year: year, month: month) {
-                            day = 1
-                            month += 1
-                            if month > 12 {
-                                month = 1
-                                year += 1
-                            }
-                        }
-                    }
-                }
+                if minuteOfHour > 59 { nextHour() }
                 continue
             }
             minute = KubeTimestamp.daysFromCivil(year: year, month: month, day: day) * 1440 + hour * 60 + minuteOfHour
@@ -273,17 +247,4 @@ public struct CronSchedule: Sendable, Hashable {
 
     static func floorDiv(_ a: Int, _ b: Int) -> Int { a >= 0 ? a / b : -((-a + b - 1) / b) }
     static func floorMod(_ a: Int, _ b: Int) -> Int { a - floorDiv(a, b) * b }
-
-    /// Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
-    static func civil(days: Int) -> (year: Int, month: Int, day: Int) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let mp = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
-    }
 }
