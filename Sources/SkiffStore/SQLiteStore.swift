@@ -61,11 +61,21 @@ public final class SQLiteStore: KeyValueStore {
         let hub = WatchHub(lastPublished: current, maxBacklog: options.maxWatchBacklog)
         self.hub = hub
         let pool = self.pool
-        self.committer = GroupCommitter(hub: hub, maxBatch: options.maxBatch) { batch in
-            do {
-                return .success(try await pool.write { db in try Self.apply(batch, in: db) })
-            } catch {
-                return .failure(StoreError(.unavailable, "write to \(path) failed", cause: error))
+        // The drain loop runs on GRDB's writer queue: each batch is one transaction there, committed back to back.
+        self.committer = GroupCommitter(hub: hub, maxBatch: options.maxBatch) { drain in
+            pool.asyncWriteWithoutTransaction { db in
+                drain { batch in
+                    do {
+                        var results: [Result<(KeyValue, WatchEvent), StoreError>] = []
+                        try db.inTransaction {
+                            results = try Self.apply(batch, in: db)
+                            return .commit
+                        }
+                        return .success(results)
+                    } catch {
+                        return .failure(StoreError(.unavailable, "write to \(path) failed", cause: error))
+                    }
+                }
             }
         }
         logger.debug("opened store", metadata: ["path": "\(path)", "revision": "\(current)"])
@@ -76,6 +86,10 @@ public final class SQLiteStore: KeyValueStore {
 
     /// Stops accepting writes, ends every watch and closes the database.
     public func close() {
+        let commits = committer.statistics
+        logger.debug(
+            "closing store",
+            metadata: ["path": "\(path)", "transactions": "\(commits.transactions)", "writes": "\(commits.writes)"])
         committer.close()
         hub.close()
         try? pool.close()

@@ -64,6 +64,8 @@ struct APIBenchmark: AsyncParsableCommand {
 
         // 1. Closed-loop creates and updates, 1/16/64 clients.
         var rows: [Row] = []
+        let skiffEndpoint = try HTTPLoad.Endpoint(url: server, tlsFolder: tls)
+        let etcdEndpoint = try etcd.map { try HTTPLoad.Endpoint(url: $0, tlsFolder: nil) }
         let data = String(repeating: "x", count: 1000)  // ~1 KiB ConfigMap
         let value = Array(data.utf8)  // 1 KiB etcd value
         for count in writers.split(separator: ",").compactMap({ Int($0) }) where runs("writes") {
@@ -71,22 +73,31 @@ struct APIBenchmark: AsyncParsableCommand {
             let namespace = "bench-\(count)"
             try await api.createNamespace(namespace)
             let cpu = CPUSample(serverPid: serverPid)
-            let create = await LoadRunner.run(concurrency: count, total: total) { worker, index in
-                try await api.createConfigMap(namespace: namespace, name: "cm-\(worker)-\(index)", data: data)
+            let path = "/api/v1/namespaces/\(namespace)/configmaps"
+            let create = try await HTTPLoad.run(skiffEndpoint, concurrency: count, total: total) { worker, index in
+                let body =
+                    #"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"cm-\#(worker)-\#(index)","labels":{"app":"bench"}},"data":{"payload":"\#(data)"}}"#
+                return HTTPLoad.Request(
+                    method: .POST, path: path, contentType: "application/json", body: ByteBuffer(string: body))
             }
-            let update = await LoadRunner.run(concurrency: count, total: total) { worker, index in
-                try await api.patchConfigMap(namespace: namespace, name: "cm-\(worker)-\(index)", data: data)
+            let update = try await HTTPLoad.run(skiffEndpoint, concurrency: count, total: total) { worker, index in
+                HTTPLoad.Request(
+                    method: .PATCH, path: "\(path)/cm-\(worker)-\(index)", contentType: "application/merge-patch+json",
+                    body: ByteBuffer(string: #"{"data":{"payload":"\#(data)u"}}"#))
             }
             print("skiff \(count) clients: \(cpu.report())")
             rows.append(.init(system: "skiff", clients: count, create: create, update: update))
-            if let gateway {
+            if let etcdEndpoint {
                 let cpu = CPUSample(serverPid: etcdPid)
-                let etcdCreate = await LoadRunner.run(concurrency: count, total: total) { worker, index in
-                    try await gateway.plainPut("/api/\(run)/\(count)/\(worker)/\(index)", value: value)
+                let encodedValue = Data(value).base64EncodedString()
+                let put: @Sendable (Int, Int) -> HTTPLoad.Request = { worker, index in
+                    let key = Data("/api/\(run)/\(count)/\(worker)/\(index)".utf8).base64EncodedString()
+                    return HTTPLoad.Request(
+                        method: .POST, path: "/v3/kv/put", contentType: "application/json",
+                        body: ByteBuffer(string: #"{"key":"\#(key)","value":"\#(encodedValue)"}"#))
                 }
-                let etcdUpdate = await LoadRunner.run(concurrency: count, total: total) { worker, index in
-                    try await gateway.plainPut("/api/\(run)/\(count)/\(worker)/\(index)", value: value)
-                }
+                let etcdCreate = try await HTTPLoad.run(etcdEndpoint, concurrency: count, total: total, request: put)
+                let etcdUpdate = try await HTTPLoad.run(etcdEndpoint, concurrency: count, total: total, request: put)
                 print("etcd  \(count) clients: \(cpu.report())")
                 rows.append(.init(system: "etcd", clients: count, create: etcdCreate, update: etcdUpdate))
             }
