@@ -121,8 +121,10 @@ public final class SQLiteStore: KeyValueStore {
         let latestStatement = try db.cachedStatement(
             sql: "SELECT id, create_revision, deleted, value FROM kv WHERE key = ? ORDER BY id DESC LIMIT 1")
         let insert = try db.cachedStatement(
-            sql: "INSERT INTO kv (key, create_revision, prev_revision, deleted, value) VALUES (?, ?, ?, ?, ?)")
-        let fixCreate = try db.cachedStatement(sql: "UPDATE kv SET create_revision = id WHERE id = ?")
+            sql: "INSERT INTO kv (id, key, create_revision, prev_revision, deleted, value) VALUES (?, ?, ?, ?, ?, ?)")
+        // This is the only writer, so the log's next revisions are known up front: a create's row carries its own
+        // revision as create_revision without a second write. AUTOINCREMENT still advances sqlite_sequence.
+        var revision = try currentRevision(db)
         var results: [Result<(KeyValue, WatchEvent), StoreError>] = []
         results.reserveCapacity(batch.count)
         for operation in batch {
@@ -131,12 +133,11 @@ public final class SQLiteStore: KeyValueStore {
             case .failure(let error):
                 results.append(.failure(error))
             case .success(let append):
+                revision += 1
                 try insert.execute(arguments: [
-                    append.key, append.createRevision ?? 0, append.prevRevision, append.deleted,
+                    revision, append.key, append.createRevision ?? revision, append.prevRevision, append.deleted,
                     Data(append.value),
                 ])
-                let revision = db.lastInsertedRowID
-                if append.createRevision == nil { try fixCreate.execute(arguments: [revision]) }
                 results.append(.success(append.committed(at: revision)))
             }
         }
@@ -216,7 +217,7 @@ public final class SQLiteStore: KeyValueStore {
 
     static func currentRevision(_ db: Database) throws -> Revision {
         // sqlite_sequence survives deletion of the newest rows, so revisions never go backwards.
-        try Revision.fetchOne(db, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'kv'") ?? 0
+        try Revision.fetchOne(db.cachedStatement(sql: "SELECT seq FROM sqlite_sequence WHERE name = 'kv'")) ?? 0
     }
 
     static func compactedRevision(_ db: Database) throws -> Revision {

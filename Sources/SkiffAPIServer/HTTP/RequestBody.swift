@@ -15,9 +15,14 @@ enum RequestBody {
 
     /// The media type of a `Content-Type` header; nil for an unsupported one.
     static func mediaType(_ header: String?) -> MediaType? {
-        let base = (header ?? "application/json").split(separator: ";").first.map {
-            $0.trimmingCharacters(in: .whitespaces).lowercased()
-        } ?? ""
+        // The media type before any parameters, without surrounding blanks, lowercased (ASCII; runs per request).
+        var base = ""
+        if let header {
+            let bytes = header.utf8.prefix { $0 != UInt8(ascii: ";") }
+            let trimmed = bytes.drop { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
+                .reversed().drop { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }.reversed()
+            base = String(decoding: trimmed.map { (65...90).contains($0) ? $0 + 32 : $0 }, as: UTF8.self)
+        }
         switch base {
         case "", "application/json", "*/*": return .json
         case "application/yaml", "application/x-yaml", "text/yaml": return .yaml

@@ -46,7 +46,7 @@ extension ObjectRegistry {
         for key in ["resourceVersion", "deletionTimestamp", "deletionGracePeriodSeconds", "selfLink"] {
             _ = object.removeValue(at: "metadata", .key(key))
         }
-        object["metadata"]["uid"] = .string(UUID().uuidString.lowercased())
+        object["metadata"]["uid"] = .string(ObjectUID.make())
         object["metadata"]["creationTimestamp"] = .string(KubeTimestamp.string(now()))
         if case .object = object["spec"], type.kind != "Namespace" { object["metadata"]["generation"] = .int(1) }
         try Admission.admitCreate(type, &object)
