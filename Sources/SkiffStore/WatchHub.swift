@@ -36,7 +36,9 @@ final class WatchHub: Sendable {
         state.withLock { state in
             state.lastPublished = last.revision
             for (id, subscriber) in state.subscribers {
-                let matching = events.filter { $0.current.key.hasPrefix(subscriber.prefix) }
+                // Byte comparison: keys are ASCII paths, and `hasPrefix` compares by Unicode rules (measurably
+                // slower, run for every subscriber on every commit).
+                let matching = events.filter { $0.current.key.utf8.starts(with: subscriber.prefix.utf8) }
                 if matching.isEmpty { continue }
                 if subscriber.held != nil {
                     state.subscribers[id]?.held?.append(contentsOf: matching)

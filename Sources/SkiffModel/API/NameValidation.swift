@@ -36,13 +36,31 @@ public enum NameValidation {
     static func isLabel(_ text: String) -> Bool { isLabel(Substring(text)) }
 
     static func isSubdomain(_ text: String) -> Bool {
-        !text.isEmpty && text.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { isLabel($0) }
+        // Labels separated by single dots, each starting and ending alphanumeric: checked in one pass over the bytes.
+        var previous: UInt8? = nil  // nil at the start of a label
+        for byte in text.utf8 {
+            let alphanumeric = (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x30 && byte <= 0x39)
+            switch byte {
+            case UInt8(ascii: "."):
+                guard let last = previous, last != UInt8(ascii: "-") else { return false }
+                previous = nil
+            case UInt8(ascii: "-"):
+                guard previous != nil else { return false }
+                previous = byte
+            default:
+                guard alphanumeric else { return false }
+                previous = byte
+            }
+        }
+        return previous != nil && previous != UInt8(ascii: "-")
     }
 
     /// Names used as path segments must not be `.`/`..` or contain `/` or `%` (upstream `path.ValidatePathSegmentName`).
     public static func pathSegmentErrors(_ name: String) -> [String] {
         if name == "." || name == ".." { return ["may not be '\(name)'"] }
-        for bad in ["/", "%"] where name.contains(bad) { return ["may not contain '\(bad)'"] }
+        for bad in ["/", "%"] as [Unicode.Scalar] where name.utf8.contains(UInt8(ascii: bad)) {
+            return ["may not contain '\(bad)'"]
+        }
         return []
     }
 }
