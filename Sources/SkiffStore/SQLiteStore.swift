@@ -14,6 +14,10 @@ public final class SQLiteStore: KeyValueStore {
         public var maxBatch = 512
         /// Reader connections kept open.
         public var readers = 4
+        /// WAL pages after which a commit copies the log back into the database (SQLite's default is 1 000). Pages
+        /// rewritten by many commits between two checkpoints are copied once, so a longer log means less I/O per
+        /// write; 8 192 pages cap the log at 32 MiB.
+        public var checkpointPages = 8192
 
         public init() {}
     }
@@ -44,7 +48,10 @@ public final class SQLiteStore: KeyValueStore {
             // DatabasePool switches to WAL and then sets synchronous=NORMAL, which survives a process crash but not a
             // power cut. The writer connection lives as long as the pool, so raising it to FULL here makes every
             // commit fsync the WAL (DESIGN.md §3); group commit buys the throughput back.
-            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+            try pool.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA synchronous = FULL")
+                try db.execute(sql: "PRAGMA wal_autocheckpoint = \(options.checkpointPages)")
+            }
             try pool.write { db in try Self.migrate(db) }
             self.pool = pool
         } catch let error as StoreError {
