@@ -43,6 +43,7 @@ import Testing
         let served = try cache.object(written)
         #expect(served == (try StoredBytes.decode(written)))
         #expect(served["metadata"]["resourceVersion"] == "7")
+        #expect(try cache.object(written).isIdentical(to: served), "the first reader's ready copy is the one kept")
     }
 
     @Test func trimmedCopiesLeaveOutManagedFieldsAndAreShared() throws {

@@ -16,6 +16,9 @@ final class DecodedObjects: Sendable {
         var revision: Revision = -1
         var key = ""
         var object: JSON = .null
+        /// `object` is as the writer had it (`remember`): keys not in stored order, no resourceVersion. Its first
+        /// reader makes it ready; most writes (ConfigMaps, Leases, Events) are never read back from the ring.
+        var asWritten = false
         /// `object` without `metadata.managedFields`, made by the first reader that asked for it.
         var trimmed: JSON?
     }
@@ -35,12 +38,22 @@ final class DecodedObjects: Sendable {
     func object(_ kv: KeyValue) throws(APIError) -> JSON {
         let index = Int(truncatingIfNeeded: kv.modRevision) & mask
         // (Spelled out: `JSON` is `ExpressibleByNilLiteral`, so a ternary with `nil` would yield `.null`.)
-        let cached = slots.withLock { slots -> JSON? in
+        let cached = slots.withLock { slots -> (JSON, asWritten: Bool)? in
             let slot = slots[index]
-            guard slot.revision == kv.modRevision, slot.key == kv.key else { return Optional<JSON>.none }
-            return slot.object
+            guard slot.revision == kv.modRevision, slot.key == kv.key else { return nil }
+            return (slot.object, slot.asWritten)
         }
-        if let cached { return cached }
+        if let (object, asWritten) = cached {
+            guard asWritten else { return object }
+            let ready = Self.ready(object, kv)
+            slots.withLock { slots in
+                if slots[index].revision == kv.modRevision, slots[index].key == kv.key, slots[index].asWritten {
+                    slots[index].object = ready
+                    slots[index].asWritten = false
+                }
+            }
+            return ready
+        }
         let object = try StoredBytes.decode(kv)
         store(object, at: index, kv)
         return object
@@ -68,14 +81,26 @@ final class DecodedObjects: Sendable {
     /// Records `object` (as it was just written, without resourceVersion) as the parsed form of `kv`, so the watchers
     /// of that write and the next update of the object need not parse it.
     func remember(_ object: JSON, as kv: KeyValue) {
-        var parsed = object.canonicalKeyOrder()
-        parsed["metadata"]["resourceVersion"] = .string(String(kv.modRevision))
-        store(parsed, at: Int(truncatingIfNeeded: kv.modRevision) & mask, kv)
+        store(object, at: Int(truncatingIfNeeded: kv.modRevision) & mask, kv, asWritten: true)
     }
 
-    private func store(_ object: JSON, at index: Int, _ kv: KeyValue) {
-        slots.withLock { slots in
-            if slots[index].revision <= kv.modRevision { slots[index] = Slot(revision: kv.modRevision, key: kv.key, object: object) }
+    /// What parsing the stored bytes of `kv` gives, from the object its writer stored: keys in stored order and the
+    /// resourceVersion set.
+    private static func ready(_ object: JSON, _ kv: KeyValue) -> JSON {
+        var parsed = object.canonicalKeyOrder()
+        parsed["metadata"]["resourceVersion"] = .string(String(kv.modRevision))
+        return parsed
+    }
+
+    private func store(_ object: JSON, at index: Int, _ kv: KeyValue, asWritten: Bool = false) {
+        // The evicted slot is handed out of the lock and freed there: freeing a parsed object is a walk over its
+        // whole tree, which would otherwise run while every other reader and writer waits for the ring.
+        let evicted = slots.withLock { slots -> Slot? in
+            guard slots[index].revision <= kv.modRevision else { return nil }
+            let evicted = slots[index]
+            slots[index] = Slot(revision: kv.modRevision, key: kv.key, object: object, asWritten: asWritten)
+            return evicted
         }
+        _ = consume evicted
     }
 }
