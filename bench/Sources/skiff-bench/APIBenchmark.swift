@@ -75,10 +75,9 @@ struct APIBenchmark: AsyncParsableCommand {
             let cpu = CPUSample(serverPid: serverPid)
             let path = "/api/v1/namespaces/\(namespace)/configmaps"
             let create = try await HTTPLoad.run(skiffEndpoint, concurrency: count, total: total) { worker, index in
-                let body =
-                    #"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"cm-\#(worker)-\#(index)","labels":{"app":"bench"}},"data":{"payload":"\#(data)"}}"#
-                return HTTPLoad.Request(
-                    method: .POST, path: path, contentType: "application/json", body: ByteBuffer(string: body))
+                HTTPLoad.Request(
+                    method: .POST, path: path, contentType: "application/json",
+                    body: ByteBuffer(string: APIClient.configMap(name: "cm-\(worker)-\(index)", data: data)))
             }
             let update = try await HTTPLoad.run(skiffEndpoint, concurrency: count, total: total) { worker, index in
                 HTTPLoad.Request(
@@ -91,10 +90,10 @@ struct APIBenchmark: AsyncParsableCommand {
                 let cpu = CPUSample(serverPid: etcdPid)
                 let encodedValue = Data(value).base64EncodedString()
                 let put: @Sendable (Int, Int) -> HTTPLoad.Request = { worker, index in
-                    let key = Data("/api/\(run)/\(count)/\(worker)/\(index)".utf8).base64EncodedString()
-                    return HTTPLoad.Request(
+                    HTTPLoad.Request(
                         method: .POST, path: "/v3/kv/put", contentType: "application/json",
-                        body: ByteBuffer(string: #"{"key":"\#(key)","value":"\#(encodedValue)"}"#))
+                        body: ByteBuffer(
+                            string: EtcdGateway.putBody("/api/\(run)/\(count)/\(worker)/\(index)", encodedValue: encodedValue)))
                 }
                 let etcdCreate = try await HTTPLoad.run(etcdEndpoint, concurrency: count, total: total, request: put)
                 let etcdUpdate = try await HTTPLoad.run(etcdEndpoint, concurrency: count, total: total, request: put)
@@ -597,18 +596,13 @@ struct APIClient: Sendable {
         _ = try await send(.POST, "/api/v1/namespaces", body: #"{"metadata":{"name":"\#(name)"}}"#)
     }
 
-    func createConfigMap(namespace: String, name: String, data: String) async throws {
-        _ = try await send(
-            .POST, "/api/v1/namespaces/\(namespace)/configmaps",
-            body:
-                #"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"\#(name)","labels":{"app":"bench"}},"data":{"payload":"\#(data)"}}"#
-        )
+    /// The ConfigMap every create phase sends.
+    static func configMap(name: String, data: String) -> String {
+        #"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"\#(name)","labels":{"app":"bench"}},"data":{"payload":"\#(data)"}}"#
     }
 
-    func patchConfigMap(namespace: String, name: String, data: String) async throws {
-        _ = try await send(
-            .PATCH, "/api/v1/namespaces/\(namespace)/configmaps/\(name)", body: #"{"data":{"payload":"\#(data)u"}}"#,
-            contentType: "application/merge-patch+json")
+    func createConfigMap(namespace: String, name: String, data: String) async throws {
+        _ = try await send(.POST, "/api/v1/namespaces/\(namespace)/configmaps", body: Self.configMap(name: name, data: data))
     }
 
     func patchTick(namespace: String, name: String, tick: String) async throws {
@@ -656,11 +650,14 @@ enum LineReader {
 
 /// etcd's HTTP/JSON gateway: plain puts, prefix ranges and watches (keys and values base64).
 extension EtcdGateway {
+    /// A `/v3/kv/put` body; the value already base64-encoded (the write phases encode it once).
+    static func putBody(_ key: String, encodedValue: String) -> String {
+        #"{"key":"\#(Data(key.utf8).base64EncodedString())","value":"\#(encodedValue)"}"#
+    }
+
     @discardableResult
     func plainPut(_ key: String, value: [UInt8]) async throws -> Int64 {
-        let body =
-            #"{"key":"\#(Data(key.utf8).base64EncodedString())","value":"\#(Data(value).base64EncodedString())"}"#
-        let text = try await post("/v3/kv/put", body)
+        let text = try await post("/v3/kv/put", Self.putBody(key, encodedValue: Data(value).base64EncodedString()))
         guard let range = text.range(of: "\"revision\":\""), let end = text[range.upperBound...].firstIndex(of: "\""),
             let revision = Int64(text[range.upperBound..<end])
         else { throw Failure(message: "etcd put answer without revision: \(text.prefix(200))") }
