@@ -1,8 +1,8 @@
-import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
 import Logging
 import NIOCore
+import NIOPosix
 import NIOSSL
 import ServiceLifecycle
 import SkiffModel
@@ -96,21 +96,19 @@ public struct APIServer: Service {
             caCertificatesPEM: configuration.serverCAPEM.map { Array($0.utf8) }, shutdown: shutdown,
             connections: connections, logger: logger, serviceAccountKey: configuration.serviceAccountKey)
         let onListening = self.onListening
-        let app = Application(
-            responder: responder,
-            server: HTTPServerBuilder { respond in
-                APIConnectionChannel(
-                    base: try TLSChannel(HTTP1Channel(responder: respond), tlsConfiguration: tlsConfiguration),
-                    connections: connections)
-            },
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
+        let server = Server(
+            childChannelSetup: APIConnectionChannel(
+                base: try TLSChannel(APIHTTPChannel(responder: responder, logger: logger), tlsConfiguration: tlsConfiguration),
+                connections: connections),
+            configuration: ServerConfiguration(address: .hostname(configuration.host, port: configuration.port)),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
+            eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
             logger: logger)
         // On shutdown Hummingbird stops accepting, closes idle connections and closes busy ones after their current
         // response; watches end (`WatchSession`); requests still arriving on open connections get 503 and
         // `Connection: close`. Nothing keeps a connection busy, so the server stops as soon as the clients have read.
         try await withGracefulShutdownHandler {
-            try await app.run()
+            try await server.run()
         } onGracefulShutdown: {
             logger.debug("API server shutting down: refusing new requests")
             shutdown.begin()

@@ -44,6 +44,10 @@ public final class SQLiteStore: KeyValueStore {
             var configuration = Configuration()
             configuration.label = "skiff-store"
             configuration.maximumReaderCount = options.readers
+            // A reader connection that opens while the writer commits may briefly hold SQLite's WAL locks (it reads
+            // the WAL index; SQLite can make it rebuild the index): the writer then waits instead of failing its
+            // whole batch with "database is locked", which clients saw as 500s under load.
+            configuration.busyMode = .timeout(10)
             let pool = try DatabasePool(path: path, configuration: configuration)
             // DatabasePool switches to WAL and then sets synchronous=NORMAL, which survives a process crash but not a
             // power cut. The writer connection lives as long as the pool, so raising it to FULL here makes every

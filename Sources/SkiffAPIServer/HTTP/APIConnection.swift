@@ -55,11 +55,7 @@ struct APIConnectionChannel<Base: ServerChildChannel>: ServerChildChannel {
     /// Handles the connection's requests on its own event loop (`EventLoopTaskExecutor`): measured ~10 % more
     /// creates/s at 16 clients than hopping to Swift's task pool and back for every request.
     func handle(value: Value, logger: Logger) async {
-        guard let channel = (value as? any ChannelCarrying)?.carriedChannel else {
-            await base.handle(value: value, logger: logger)
-            return
-        }
-        await withTaskExecutorPreference(EventLoopTaskExecutor(channel.eventLoop)) {
+        await withTaskExecutorPreference(EventLoopTaskExecutor(value.channel.eventLoop)) {
             await base.handle(value: value, logger: logger)
         }
     }

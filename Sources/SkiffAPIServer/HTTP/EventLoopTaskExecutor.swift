@@ -17,12 +17,3 @@ final class EventLoopTaskExecutor: TaskExecutor {
         loop.execute { job.runSynchronously(on: executor) }
     }
 }
-
-/// A server child channel value that knows its NIO channel (Hummingbird's HTTP/1 value is a `NIOAsyncChannel`).
-protocol ChannelCarrying {
-    var carriedChannel: any Channel { get }
-}
-
-extension NIOAsyncChannel: ChannelCarrying {
-    var carriedChannel: any Channel { channel }
-}
