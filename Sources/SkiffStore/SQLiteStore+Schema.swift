@@ -56,13 +56,27 @@ extension SQLiteStore {
     }
 
     /// Creates the schema in a new (empty) database; `inspect` vetted existing ones.
+    ///
+    /// The log's ids are revisions, assigned by the store (its only writer) as the next after `currentRevision`.
+    /// Databases created before this version declared the id AUTOINCREMENT, which rewrites `sqlite_sequence` in every
+    /// commit — a whole page per transaction for nothing the store needs; their highest issued id moves into
+    /// `revision_floor` once, and from then on both kinds of file are read the same way.
     static func migrate(_ db: Database) throws {
         let applicationID = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0
-        guard applicationID != Self.applicationID else { return }
+        guard applicationID != Self.applicationID else {
+            if try db.tableExists("sqlite_sequence") {
+                try db.execute(
+                    sql: """
+                        INSERT OR REPLACE INTO meta (name, value)
+                        SELECT 'revision_floor', seq FROM sqlite_sequence WHERE name = 'kv' AND seq > ?
+                        """, arguments: [try currentRevision(db)])
+            }
+            return
+        }
         try db.execute(
             sql: """
                 CREATE TABLE kv (
-                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    id INTEGER PRIMARY KEY,
                     key TEXT NOT NULL,
                     create_revision INTEGER NOT NULL,
                     prev_revision INTEGER NOT NULL,

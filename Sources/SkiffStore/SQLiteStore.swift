@@ -134,7 +134,7 @@ public final class SQLiteStore: KeyValueStore {
         let insert = try db.cachedStatement(
             sql: "INSERT INTO kv (id, key, create_revision, prev_revision, deleted, value) VALUES (?, ?, ?, ?, ?, ?)")
         // This is the only writer, so the log's next revisions are known up front: a create's row carries its own
-        // revision as create_revision without a second write. AUTOINCREMENT still advances sqlite_sequence.
+        // revision as create_revision without a second write.
         var revision = try currentRevision(db)
         var results: [Result<(KeyValue, WatchEvent), StoreError>] = []
         results.reserveCapacity(batch.count)
@@ -226,9 +226,15 @@ public final class SQLiteStore: KeyValueStore {
         try await read { db in try Self.compactedRevision(db) }
     }
 
+    /// The newest revision issued: the log's highest id, or the floor compaction recorded when it removed the
+    /// newest rows, so revisions never go backwards.
     static func currentRevision(_ db: Database) throws -> Revision {
-        // sqlite_sequence survives deletion of the newest rows, so revisions never go backwards.
-        try Revision.fetchOne(db.cachedStatement(sql: "SELECT seq FROM sqlite_sequence WHERE name = 'kv'")) ?? 0
+        try Revision.fetchOne(
+            db.cachedStatement(
+                sql: """
+                    SELECT max(coalesce((SELECT max(id) FROM kv), 0),
+                               coalesce((SELECT value FROM meta WHERE name = 'revision_floor'), 0))
+                    """)) ?? 0
     }
 
     static func compactedRevision(_ db: Database) throws -> Revision {
@@ -334,7 +340,9 @@ public final class SQLiteStore: KeyValueStore {
                         """, arguments: [target])
                 let removed = db.changesCount
                 try db.execute(
-                    sql: "INSERT OR REPLACE INTO meta (name, value) VALUES ('compact_revision', ?)", arguments: [target])
+                    sql: """
+                        INSERT OR REPLACE INTO meta (name, value) VALUES ('compact_revision', ?1), ('revision_floor', ?2)
+                        """, arguments: [target, current])
                 return removed
             }
         } catch {

@@ -54,6 +54,45 @@ import Testing
         #expect(try await store.create("/y", value: []).modRevision == tombstone.modRevision + 1)
     }
 
+    /// A database from before the log dropped AUTOINCREMENT: its newest rows were compacted away, so only
+    /// `sqlite_sequence` remembers the highest revision issued. Opened now, it goes on from there.
+    @Test func aDatabaseWithTheEarlierAutoincrementLogKeepsItsRevisions() async throws {
+        let directory = try TemporaryDirectory("skiff-store")
+        defer { directory.remove() }
+        let path = directory.file("state.db")
+        let sqlite = Process()
+        sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        sqlite.arguments = [
+            path,
+            """
+            CREATE TABLE kv (id INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL, create_revision INTEGER NOT NULL,
+                prev_revision INTEGER NOT NULL, deleted INTEGER NOT NULL, value BLOB NOT NULL);
+            CREATE INDEX kv_key_id ON kv (key, id);
+            CREATE TABLE meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+            INSERT INTO kv (key, create_revision, prev_revision, deleted, value) VALUES
+                ('/old/a', 1, 0, 0, x'61'), ('/old/b', 2, 0, 0, x'62'), ('/old/c', 3, 0, 0, x'63'),
+                ('/old/c', 3, 3, 1, x'');
+            DELETE FROM kv WHERE key = '/old/c';
+            INSERT INTO meta VALUES ('compact_revision', 4);
+            PRAGMA application_id = \(SQLiteStore.applicationID);
+            PRAGMA user_version = \(SQLiteStore.schemaVersion);
+            """,
+        ]
+        try sqlite.run()
+        sqlite.waitUntilExit()
+        #expect(sqlite.terminationStatus == 0)
+
+        var store = try SQLiteStore(path: path, logger: logger)
+        #expect(try await store.currentRevision() == 4)
+        #expect(try await store.get("/old/b").map { String(decoding: $0.value, as: UTF8.self) } == "b")
+        #expect(try await store.create("/new/d", value: []).modRevision == 5)
+        store.close()
+        store = try SQLiteStore(path: path, logger: logger)
+        defer { store.close() }
+        #expect(try await store.currentRevision() == 5)
+        #expect(try await store.create("/new/e", value: []).modRevision == 6)
+    }
+
     enum Corruption: String, CaseIterable, Sendable {
         case garbage
         case sqliteHeaderThenGarbage
