@@ -47,22 +47,24 @@ import Testing
     }
 
     @Test func aResponseSayingConnectionCloseClosesTheConnectionOnceWritten() throws {
-        let channel = EmbeddedChannel(handler: CloseAfterResponseHandler())
+        let http = APIHTTPHandler(requests: RequestQueue(), bodyLimit: APIResponder.maxBodySize)
+        let channel = EmbeddedChannel(handler: http)
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 6443)).wait()
-        try channel.writeOutbound(HTTPServerResponsePart.head(HTTPResponseHead(version: .http1_1, status: .ok)))
-        try channel.writeOutbound(HTTPServerResponsePart.end(nil))
+        _ = try http.send(.head(HTTPResponseHead(version: .http1_1, status: .ok)), flush: false)
+        _ = try http.send(.end(nil), flush: true)
         #expect(channel.isActive, "keep-alive responses leave the connection open")
 
         var head = HTTPResponseHead(version: .http1_1, status: .serviceUnavailable)
         head.headers.add(name: "Connection", value: "close")
-        try channel.writeOutbound(HTTPServerResponsePart.head(head))
-        try channel.writeOutbound(HTTPServerResponsePart.body(.byteBuffer(ByteBuffer(string: "{}"))))
+        _ = try http.send(.head(head), flush: false)
+        _ = try http.send(.body(.byteBuffer(ByteBuffer(string: "{}"))), flush: false)
         #expect(channel.isActive, "the connection stays open until the response is complete")
-        try channel.writeOutbound(HTTPServerResponsePart.end(nil))
+        _ = try http.send(.end(nil), flush: true)
         #expect(!channel.isActive)
         var parts: [HTTPServerResponsePart] = []
         while let part = try channel.readOutbound(as: HTTPServerResponsePart.self) { parts.append(part) }
         #expect(parts.count == 5, "every part was written before the close")
+        #expect(throws: ChannelError.self) { try http.send(.head(HTTPResponseHead(version: .http1_1, status: .ok)), flush: true) }
     }
 
     /// Collects a response body.

@@ -4,7 +4,6 @@ import Glibc
 import HummingbirdCore
 import Logging
 import NIOCore
-import NIOHTTP1
 import Synchronization
 
 /// Wraps the TLS HTTP/1.1 child channel with what a prompt graceful shutdown needs:
@@ -13,7 +12,6 @@ import Synchronization
 ///   `NIOSSLHandler` has sent its close_notify it neither finishes on the peer's answering close_notify nor on the
 ///   peer's FIN while half-closure is allowed, and waits out its shutdown timeout instead. A client that goes away
 ///   (close_notify or FIN) now closes the connection at once, as Go's server does.
-/// - A response that says `Connection: close` closes the connection once written (`CloseAfterResponseHandler`).
 /// - Each connection is registered in `connections` (its `APIConnection`) until it closes.
 /// - TCP keepalive finds peers whose link died silently.
 /// - Its requests are handled on its event loop.
@@ -31,12 +29,7 @@ struct APIConnectionChannel<Base: ServerChildChannel>: ServerChildChannel {
             return channel.eventLoop.makeFailedFuture(error)
         }
         connections.open(channel)
-        return base.setup(channel: channel, logger: logger).flatMapThrowing { value in
-            let pipeline = channel.pipeline.syncOperations
-            let encoder = try pipeline.handler(type: HTTPResponseEncoder.self)
-            try pipeline.addHandler(CloseAfterResponseHandler(), position: .after(encoder))
-            return value
-        }
+        return base.setup(channel: channel, logger: logger)
     }
 
     /// TCP keepalive, so a peer behind a link that died without FIN or RST (an edge box losing power or its uplink)
@@ -57,34 +50,6 @@ struct APIConnectionChannel<Base: ServerChildChannel>: ServerChildChannel {
     func handle(value: Value, logger: Logger) async {
         await withTaskExecutorPreference(EventLoopTaskExecutor(value.channel.eventLoop)) {
             await base.handle(value: value, logger: logger)
-        }
-    }
-}
-
-/// Closes the connection after the end of a response whose head carries `Connection: close` (e.g. the 503 sent while
-/// shutting down), as HTTP/1.1 requires; Hummingbird itself only honours the request's header.
-final class CloseAfterResponseHandler: ChannelOutboundHandler, RemovableChannelHandler {
-    typealias OutboundIn = HTTPServerResponsePart
-    typealias OutboundOut = HTTPServerResponsePart
-
-    private var closeAfterEnd = false
-
-    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        switch unwrapOutboundIn(data) {
-        case .head(let head):
-            if head.headers[canonicalForm: "connection"].contains(where: { $0.lowercased() == "close" }) {
-                closeAfterEnd = true
-            }
-            context.write(data, promise: promise)
-        case .body:
-            context.write(data, promise: promise)
-        case .end:
-            guard closeAfterEnd else {
-                context.write(data, promise: promise)
-                return
-            }
-            context.writeAndFlush(data, promise: promise)
-            context.close(promise: nil)
         }
     }
 }

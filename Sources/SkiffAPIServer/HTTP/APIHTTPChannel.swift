@@ -14,19 +14,21 @@ import Synchronization
 ///
 /// Every API request is small or refused (3 MiB), so the pipeline collects a whole request — head and body — before
 /// anything asynchronous happens, and the connection's task (on the connection's event loop, see
-/// `APIConnectionChannel`) answers it and writes the response parts straight into the pipeline. Hummingbird's channel
-/// streams every part through an async sequence in and an async writer out, which measured ~20 % of the server's
-/// CPU at 16 clients creating objects; the responder, `Request` and `Response` stay Hummingbird's.
+/// `APIConnectionChannel`) answers it and hands the response parts to the connection's `APIHTTPHandler`, which
+/// writes them just above NIO's HTTP encoder. Hummingbird's channel streams every part through an async sequence in
+/// and an async writer out, and through four more handlers (type conversion, connection state, error handling,
+/// header validation); together that measured ~20 % of the server's CPU at 16 clients creating objects. The
+/// responder, `Request`, `Response` and the accept loop (`Server`) stay Hummingbird's.
 ///
 /// The socket is read while a response is being written, as Go's server does: a client that leaves in the middle of a
 /// watch is seen at once (NIO's pipelining handler would stop reading until the response ended — never, for a quiet
 /// watch). Requests a client pipelines behind the current one wait in the connection's `RequestQueue`, which refuses
-/// to hold more than a few. NIO's error handler answers malformed HTTP with 400 and closes; Hummingbird's state
-/// handler closes idle connections when the server quiesces.
+/// to hold more than a few.
 struct APIHTTPChannel: ServerChildChannel {
     struct Value: ServerChildChannelValue {
         let channel: any Channel
         let requests: RequestQueue
+        let http: NIOLoopBound<APIHTTPHandler>
     }
 
     let responder: APIResponder
@@ -35,24 +37,25 @@ struct APIHTTPChannel: ServerChildChannel {
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
             let pipeline = channel.pipeline.syncOperations
-            try pipeline.configureHTTPServerPipeline(withPipeliningAssistance: false, withErrorHandling: true)
-            try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: false))
-            try pipeline.addHandler(HTTPConnectionStateHandler(logger: logger))
+            // Response headers come from HTTPTypes' `HTTPFields`, which validates them already.
+            try pipeline.configureHTTPServerPipeline(
+                withPipeliningAssistance: false, withErrorHandling: false, withOutboundHeaderValidation: false)
             let requests = RequestQueue()
-            try pipeline.addHandler(RequestCollector(requests: requests, bodyLimit: APIResponder.maxBodySize))
-            return Value(channel: channel, requests: requests)
+            let http = APIHTTPHandler(requests: requests, bodyLimit: APIResponder.maxBodySize)
+            try pipeline.addHandler(http)
+            return Value(channel: channel, requests: requests, http: NIOLoopBound(http, eventLoop: channel.eventLoop))
         }
     }
 
     /// Answers the connection's requests in order until it closes.
     func handle(value: Value, logger: Logger) async {
         while let request = await value.requests.next() {
-            await respond(to: request, on: value.channel)
+            await respond(to: request, on: value)
         }
     }
 
-    private func respond(to request: Request, on channel: any Channel) async {
-        let context = APIRequestContext(source: .init(channel: channel, logger: logger))
+    private func respond(to request: Request, on connection: Value) async {
+        let context = APIRequestContext(source: .init(channel: connection.channel, logger: logger))
         var response: Response
         do {
             response = try await responder.respond(to: request, context: context)
@@ -62,15 +65,15 @@ struct APIHTTPChannel: ServerChildChannel {
         }
         response.headers[.date] = HTTPDate.now()
         if request.headers[.connection]?.lowercased() == "close" {
-            response.headers[.connection] = "close"  // `CloseAfterResponseHandler` closes once the response is out
+            response.headers[.connection] = "close"
         }
-        let writer = ChannelBodyWriter(channel: channel, flushEveryWrite: response.body.contentLength == nil)
+        let writer = ResponsePartWriter(http: connection.http, flushEveryWrite: response.body.contentLength == nil)
         do {
-            try await writer.send(.head(response.head), flush: writer.flushEveryWrite)  // a watch's client waits for its head
+            try await writer.send(.head(HTTPResponseHead(response.head)), flush: writer.flushEveryWrite)  // a watch's client waits for its head
             try await response.body.write(writer)
         } catch {
             logger.debug("response not written", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
-            channel.close(promise: nil)
+            connection.channel.close(promise: nil)
         }
     }
 }
@@ -133,19 +136,39 @@ final class RequestQueue: Sendable {
     }
 }
 
-/// Collects each request's head and body, then queues the whole request. A body over `bodyLimit` is kept only up to
-/// just past the limit — enough for the handler to refuse it with 413 — and the rest is read and dropped.
-final class RequestCollector: ChannelInboundHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPRequestPart
+/// One connection's HTTP/1.1 state, on its event loop. Inbound it collects each request's head and body and queues
+/// the whole request; a body over `bodyLimit` is kept only up to just past the limit — enough for the handler to
+/// refuse it with 413 — and the rest is read and dropped. Outbound it writes the response parts the connection's
+/// task sends (`send`), and closes the connection after a response that says `Connection: close` (the 503 sent while
+/// shutting down, or the answer to a request that asked for it). Malformed HTTP is answered 400 and the connection
+/// closed; when the server quiesces an idle connection closes at once and a busy one after its response.
+final class APIHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
 
     private let requests: RequestQueue
     private let bodyLimit: Int
-    private var head: HTTPRequest?
+    private var context: ChannelHandlerContext?
+    private var head: HTTPRequestHead?
     private var body: ByteBuffer?
+    /// Requests read whose response has not ended yet.
+    private var unanswered = 0
+    private var responding = false
+    private var closeAfterResponse = false
 
     init(requests: RequestQueue, bodyLimit: Int) {
         self.requests = requests
         self.bodyLimit = bodyLimit
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+        requests.finish()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -153,6 +176,7 @@ final class RequestCollector: ChannelInboundHandler, RemovableChannelHandler {
         case .head(let head):
             self.head = head
             body = nil
+            unanswered += 1
         case .body(var chunk):
             if body == nil {
                 body = chunk
@@ -161,10 +185,15 @@ final class RequestCollector: ChannelInboundHandler, RemovableChannelHandler {
             }
         case .end:
             guard let head else { return }
-            let request = Request(head: head, body: .init(buffer: body ?? ByteBuffer()))
             self.head = nil
+            let collected = body ?? ByteBuffer()
             body = nil
-            if !requests.push(request) { context.close(promise: nil) }
+            do {
+                let request = Request(head: try HTTPRequest(head, secure: true, splitCookie: false), body: .init(buffer: collected))
+                if !requests.push(request) { context.close(promise: nil) }
+            } catch {
+                refuse(context)
+            }
         }
     }
 
@@ -173,35 +202,93 @@ final class RequestCollector: ChannelInboundHandler, RemovableChannelHandler {
         context.fireChannelInactive()
     }
 
-    func handlerRemoved(context: ChannelHandlerContext) {
-        requests.finish()
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard error is HTTPParserError else {
+            context.fireErrorCaught(error)
+            return
+        }
+        refuse(context)
     }
-}
 
-/// Writes response parts into the channel from the connection's task. A body of known length goes out with one flush
-/// at its end; a streamed one (watch events) is flushed part by part. While the socket is not writable each write
-/// waits for the previous ones to leave, so a slow reader holds back its watch instead of filling memory.
-struct ChannelBodyWriter: ResponseBodyWriter {
-    let channel: any Channel
-    let flushEveryWrite: Bool
-
-    func send(_ part: HTTPResponsePart, flush: Bool) async throws {
-        guard channel.isActive else { throw ChannelError.ioOnClosedChannel }
-        if !channel.isWritable {
-            try await channel.writeAndFlush(part)
-        } else if flush {
-            channel.writeAndFlush(part, promise: nil)
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard event is ChannelShouldQuiesceEvent else {
+            context.fireUserInboundEventTriggered(event)
+            return
+        }
+        if unanswered == 0 {
+            context.close(promise: nil)
         } else {
-            channel.write(part, promise: nil)
+            closeAfterResponse = true
         }
     }
 
+    /// A request that cannot be parsed: 400 if nothing is being answered (the client waits for it), then close.
+    private func refuse(_ context: ChannelHandlerContext) {
+        if !responding, unanswered <= 1 {
+            var head = HTTPResponseHead(version: .http1_1, status: .badRequest)
+            head.headers.add(name: "Connection", value: "close")
+            head.headers.add(name: "Content-Length", value: "0")
+            context.write(wrapOutboundOut(.head(head)), promise: nil)
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        }
+        context.close(promise: nil)
+    }
+
+    /// Writes one part of the current response. Returns a future to wait on while the socket is not writable (a slow
+    /// reader holds back its watch instead of filling memory); nil when the caller may go on at once.
+    func send(_ part: HTTPServerResponsePart, flush: Bool) throws -> EventLoopFuture<Void>? {
+        guard let context, context.channel.isActive else { throw ChannelError.ioOnClosedChannel }
+        var flush = flush
+        switch part {
+        case .head(let head):
+            responding = true
+            if head.headers[canonicalForm: "connection"].contains(where: { $0.lowercased() == "close" }) {
+                closeAfterResponse = true
+            }
+        case .body:
+            break
+        case .end:
+            responding = false
+            unanswered = max(0, unanswered - 1)
+            flush = true
+        }
+        let promise: EventLoopPromise<Void>? = context.channel.isWritable ? nil : context.eventLoop.makePromise()
+        if flush {
+            context.writeAndFlush(wrapOutboundOut(part), promise: promise)
+        } else {
+            context.write(wrapOutboundOut(part), promise: promise)
+        }
+        if case .end = part, closeAfterResponse, unanswered == 0 {
+            context.close(promise: nil)
+        }
+        return promise?.futureResult
+    }
+}
+
+/// Hands response parts from the connection's task to its `APIHTTPHandler`. A body of known length goes out with one
+/// flush at its end; a streamed one (watch events) is flushed part by part.
+struct ResponsePartWriter: ResponseBodyWriter {
+    let http: NIOLoopBound<APIHTTPHandler>
+    let flushEveryWrite: Bool
+
+    func send(_ part: HTTPServerResponsePart, flush: Bool) async throws {
+        let loop = http.eventLoop
+        let wait: EventLoopFuture<Void>?
+        if loop.inEventLoop {
+            wait = try http.value.send(part, flush: flush)
+        } else {
+            let http = self.http
+            wait = try await loop.submit { try http.value.send(part, flush: flush) }.get()
+        }
+        try await wait?.get()
+    }
+
     mutating func write(_ buffer: ByteBuffer) async throws {
-        try await send(.body(buffer), flush: flushEveryWrite)
+        try await send(.body(.byteBuffer(buffer)), flush: flushEveryWrite)
     }
 
     consuming func finish(_ trailingHeaders: HTTPFields?) async throws {
-        try await send(.end(trailingHeaders), flush: true)
+        try await send(.end(trailingHeaders.map(HTTPHeaders.init)), flush: true)
     }
 }
 
