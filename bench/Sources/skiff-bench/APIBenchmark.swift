@@ -20,6 +20,8 @@ struct APIBenchmark: AsyncParsableCommand {
     @Option(help: "etcd client URL (HTTP gateway).") var etcd: String?
     @Option(help: "Comma-separated client counts.") var writers = "1,16,64"
     @Option(help: "Operations per phase with many clients.") var operations = 10_000
+    @Option(help: "Rounds of the closed-loop phases, skiff and etcd taking turns; ratios are the median round's.")
+    var rounds = 3
     @Option(help: "Operations per phase with one client.") var singleWriterOperations = 1_000
     @Option(help: "Open-loop rate of the fixed-rate phase (creates/s).") var pacedRate = 200
     @Option(help: "Seconds of the fixed-rate phase.") var pacedSeconds = 10
@@ -48,6 +50,7 @@ struct APIBenchmark: AsyncParsableCommand {
     struct Row {
         var system: String
         var clients: Int
+        var round: Int
         var create: LoadRunner.Result
         var update: LoadRunner.Result
     }
@@ -68,37 +71,41 @@ struct APIBenchmark: AsyncParsableCommand {
         let etcdEndpoint = try etcd.map { try HTTPLoad.Endpoint(url: $0, tlsFolder: nil) }
         let data = String(repeating: "x", count: 1000)  // ~1 KiB ConfigMap
         let value = Array(data.utf8)  // 1 KiB etcd value
+        // Rounds take turns (skiff, etcd, skiff, etcd, …) so that a slow spell of this shared machine falls on both.
         for count in writers.split(separator: ",").compactMap({ Int($0) }) where runs("writes") {
-            let total = count == 1 ? singleWriterOperations : operations
-            let namespace = "bench-\(count)"
-            try await api.createNamespace(namespace)
-            let cpu = CPUSample(serverPid: serverPid)
-            let path = "/api/v1/namespaces/\(namespace)/configmaps"
-            let create = try await HTTPLoad.run(skiffEndpoint, concurrency: count, total: total) { worker, index in
-                HTTPLoad.Request(
-                    method: .POST, path: path, contentType: "application/json",
-                    body: ByteBuffer(string: APIClient.configMap(name: "cm-\(worker)-\(index)", data: data)))
-            }
-            let update = try await HTTPLoad.run(skiffEndpoint, concurrency: count, total: total) { worker, index in
-                HTTPLoad.Request(
-                    method: .PATCH, path: "\(path)/cm-\(worker)-\(index)", contentType: "application/merge-patch+json",
-                    body: ByteBuffer(string: #"{"data":{"payload":"\#(data)u"}}"#))
-            }
-            print("skiff \(count) clients: \(cpu.report())")
-            rows.append(.init(system: "skiff", clients: count, create: create, update: update))
-            if let etcdEndpoint {
-                let cpu = CPUSample(serverPid: etcdPid)
-                let encodedValue = Data(value).base64EncodedString()
-                let put: @Sendable (Int, Int) -> HTTPLoad.Request = { worker, index in
+            for round in 1...max(1, rounds) {
+                let total = count == 1 ? singleWriterOperations : operations
+                let namespace = "bench-\(count)-\(round)"
+                try await api.createNamespace(namespace)
+                let cpu = CPUSample(serverPid: serverPid)
+                let path = "/api/v1/namespaces/\(namespace)/configmaps"
+                let create = try await HTTPLoad.run(skiffEndpoint, concurrency: count, total: total) { worker, index in
                     HTTPLoad.Request(
-                        method: .POST, path: "/v3/kv/put", contentType: "application/json",
-                        body: ByteBuffer(
-                            string: EtcdGateway.putBody("/api/\(run)/\(count)/\(worker)/\(index)", encodedValue: encodedValue)))
+                        method: .POST, path: path, contentType: "application/json",
+                        body: ByteBuffer(string: APIClient.configMap(name: "cm-\(worker)-\(index)", data: data)))
                 }
-                let etcdCreate = try await HTTPLoad.run(etcdEndpoint, concurrency: count, total: total, request: put)
-                let etcdUpdate = try await HTTPLoad.run(etcdEndpoint, concurrency: count, total: total, request: put)
-                print("etcd  \(count) clients: \(cpu.report())")
-                rows.append(.init(system: "etcd", clients: count, create: etcdCreate, update: etcdUpdate))
+                let update = try await HTTPLoad.run(skiffEndpoint, concurrency: count, total: total) { worker, index in
+                    HTTPLoad.Request(
+                        method: .PATCH, path: "\(path)/cm-\(worker)-\(index)", contentType: "application/merge-patch+json",
+                        body: ByteBuffer(string: #"{"data":{"payload":"\#(data)u"}}"#))
+                }
+                print("skiff \(count) clients, round \(round): \(cpu.report())")
+                rows.append(.init(system: "skiff", clients: count, round: round, create: create, update: update))
+                if let etcdEndpoint {
+                    let cpu = CPUSample(serverPid: etcdPid)
+                    let encodedValue = Data(value).base64EncodedString()
+                    let put: @Sendable (Int, Int) -> HTTPLoad.Request = { worker, index in
+                        HTTPLoad.Request(
+                            method: .POST, path: "/v3/kv/put", contentType: "application/json",
+                            body: ByteBuffer(
+                                string: EtcdGateway.putBody(
+                                    "/api/\(run)/\(count)/\(round)/\(worker)/\(index)", encodedValue: encodedValue)))
+                    }
+                    let etcdCreate = try await HTTPLoad.run(etcdEndpoint, concurrency: count, total: total, request: put)
+                    let etcdUpdate = try await HTTPLoad.run(etcdEndpoint, concurrency: count, total: total, request: put)
+                    print("etcd  \(count) clients, round \(round): \(cpu.report())")
+                    rows.append(.init(system: "etcd", clients: count, round: round, create: etcdCreate, update: etcdUpdate))
+                }
             }
         }
         if runs("writes") {
@@ -110,11 +117,7 @@ struct APIBenchmark: AsyncParsableCommand {
                 "errors, \(row.system) \(row.clients) clients: \(row.create.firstError ?? row.update.firstError ?? "?")"
             )
         }
-        if let skiff = rows.first(where: { $0.system == "skiff" && $0.clients == 16 }),
-            let etcd = rows.first(where: { $0.system == "etcd" && $0.clients == 16 })
-        {
-            summary.ratio16 = skiff.create.perSecond / etcd.create.perSecond
-        }
+        summary.ratio16 = Self.medianRatio(rows, clients: 16) { $0.create.perSecond }
         if let serverPid, runs("writes") {
             print("\nserver RSS after writes: \(Self.format(Self.rssMegabytes(serverPid))) MB")
         }
@@ -190,27 +193,53 @@ struct APIBenchmark: AsyncParsableCommand {
     static func report(_ rows: [Row]) -> String {
         func format(_ value: Double, _ digits: Int = 0) -> String { String(format: "%.\(digits)f", value) }
         var lines = [
-            "| clients | system | creates/s | create p50 ms | create p99 ms | updates/s | update p50 ms | update p99 ms | errors |",
-            "|---:|---|---:|---:|---:|---:|---:|---:|---:|",
+            "| clients | round | system | creates/s | create p50 ms | create p99 ms | updates/s | update p50 ms | update p99 ms | errors |",
+            "|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|",
         ]
         for row in rows {
             lines.append(
-                "| \(row.clients) | \(row.system) | \(format(row.create.perSecond)) | \(format(row.create.percentile(0.5), 2)) "
+                "| \(row.clients) | \(row.round) | \(row.system) | \(format(row.create.perSecond)) | \(format(row.create.percentile(0.5), 2)) "
                     + "| \(format(row.create.percentile(0.99), 2)) | \(format(row.update.perSecond)) "
                     + "| \(format(row.update.percentile(0.5), 2)) | \(format(row.update.percentile(0.99), 2)) "
                     + "| \(row.create.errors + row.update.errors) |")
         }
         lines.append("")
+        lines.append("Median over the rounds of each round's skiff/etcd ratio (in brackets: every round's):")
+        lines.append("")
         lines.append("| clients | skiff/etcd creates/s | skiff/etcd updates/s | skiff/etcd create p99 |")
         lines.append("|---:|---:|---:|---:|")
-        for skiff in rows where skiff.system == "skiff" {
-            guard let etcd = rows.first(where: { $0.system == "etcd" && $0.clients == skiff.clients }) else { continue }
+        var seen: Set<Int> = []
+        for clients in rows.map(\.clients) where seen.insert(clients).inserted {
+            func cell(_ measure: (Row) -> Double) -> String {
+                let each = ratios(rows, clients: clients, measure)
+                guard let median = median(each) else { return "–" }
+                return "\(format(median, 2))× (" + each.map { format($0, 2) }.joined(separator: ", ") + ")"
+            }
             lines.append(
-                "| \(skiff.clients) | \(format(skiff.create.perSecond / etcd.create.perSecond, 2))× "
-                    + "| \(format(skiff.update.perSecond / etcd.update.perSecond, 2))× "
-                    + "| \(format(skiff.create.percentile(0.99) / etcd.create.percentile(0.99), 2))× |")
+                "| \(clients) | \(cell { $0.create.perSecond }) | \(cell { $0.update.perSecond }) "
+                    + "| \(cell { $0.create.percentile(0.99) }) |")
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// skiff/etcd per round, for the rounds where both ran.
+    static func ratios(_ rows: [Row], clients: Int, _ measure: (Row) -> Double) -> [Double] {
+        rows.filter { $0.system == "skiff" && $0.clients == clients }.compactMap { skiff in
+            rows.first { $0.system == "etcd" && $0.clients == clients && $0.round == skiff.round }.map {
+                measure(skiff) / measure($0)
+            }
+        }
+    }
+
+    static func median(_ values: [Double]) -> Double? {
+        let sorted = values.sorted()
+        guard !sorted.isEmpty else { return nil }
+        let middle = sorted.count / 2
+        return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+    }
+
+    static func medianRatio(_ rows: [Row], clients: Int, _ measure: (Row) -> Double) -> Double? {
+        median(ratios(rows, clients: clients, measure))
     }
 
     static func pacedLine(_ system: String, _ result: LoadRunner.Result) -> String {
