@@ -312,6 +312,19 @@ public final class SQLiteStore: KeyValueStore {
         }
     }
 
+    /// SQLite's `quick_check` of every page, on a reader (writes go on meanwhile): the problems found, at most
+    /// `limit`, or none. Takes time in proportion to the file's size.
+    public func checkIntegrity(limit: Int = 10) async throws(StoreError) -> [String] {
+        let problems = try await read { db in
+            do {
+                return try String.fetchAll(db, sql: "PRAGMA quick_check(\(max(1, limit)))")
+            } catch let error as DatabaseError where [.SQLITE_CORRUPT, .SQLITE_NOTADB].contains(error.resultCode) {
+                return [error.message ?? "database disk image is malformed"]  // too damaged to even walk
+            }
+        }
+        return problems == ["ok"] ? [] : problems
+    }
+
     /// The writer connection's `(journal_mode, synchronous)`; tests check durability settings with it.
     func durabilitySettings() async throws -> (String, Int) {
         try await pool.writeWithoutTransaction { db in

@@ -93,6 +93,32 @@ import Testing
         #expect(try await store.create("/new/e", value: []).modRevision == 6)
     }
 
+    /// Damage in the middle of a large file: opening stays quick (header and schema only) and the integrity check
+    /// that runs after start finds it.
+    @Test func damageDeepInTheFileIsFoundByTheIntegrityCheck() async throws {
+        let directory = try TemporaryDirectory("skiff-store")
+        defer { directory.remove() }
+        let path = directory.file("state.db")
+        var store = try SQLiteStore(path: path, logger: logger)
+        let value = [UInt8](repeating: 0x78, count: 1000)
+        for index in 0..<2000 { try await store.create("/d/key-\(index)", value: value) }
+        #expect(try await store.checkIntegrity() == [])
+        try await store.pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }  // the rows into the file
+        store.close()
+
+        let handle = try #require(FileHandle(forUpdatingAtPath: path))
+        let size = try handle.seekToEnd()
+        #expect(size > 1_000_000)
+        try handle.seek(toOffset: size / 2 / 4096 * 4096)
+        try handle.write(contentsOf: Data(repeating: 0xA5, count: 4096))
+        try handle.close()
+
+        store = try SQLiteStore(path: path, logger: logger)
+        defer { store.close() }
+        let problems = try await store.checkIntegrity()
+        #expect(!problems.isEmpty)
+    }
+
     enum Corruption: String, CaseIterable, Sendable {
         case garbage
         case sqliteHeaderThenGarbage

@@ -57,6 +57,7 @@ struct ServerCommand: AsyncParsableCommand {
             .init(service: NamespaceFinalizer(registry: registry, logger: logger)),
             .init(service: customResources),
             .init(service: StoreCompactor(store: store, logger: logger)),
+            .init(service: StoreIntegrityCheck(store: store, logger: logger)),
             .init(
                 service: KubernetesServiceReconciler(
                     registry: registry, address: apiAddress, port: config.httpsListenPort, logger: logger)),
