@@ -77,6 +77,16 @@ import Testing
         }
     }
 
+    @Test func anHTTP10RequestWithoutKeepAliveIsAnsweredThenTheConnectionCloses() async throws {
+        try await APIConnectionTests.withServer { port, store in
+            let client = try await Self.connect(port, store)
+            try await client.send("GET /api/v1/namespaces/default HTTP/1.0\r\nHost: 127.0.0.1\r\n\(Self.bearer)\r\n")
+            let closed = await APIConnectionTests.poll(within: .seconds(5)) { !client.channel.isActive }
+            #expect(closed)
+            #expect(client.received.contains("\"name\":\"default\""))
+        }
+    }
+
     @Test func aClientPipeliningTooManyRequestsIsDisconnected() async throws {
         try await APIConnectionTests.withServer { port, store in
             let client = try await Self.connect(port, store)

@@ -140,7 +140,7 @@ final class RequestQueue: Sendable {
 /// the whole request; a body over `bodyLimit` is kept only up to just past the limit — enough for the handler to
 /// refuse it with 413 — and the rest is read and dropped. Outbound it writes the response parts the connection's
 /// task sends (`send`), and closes the connection after a response that says `Connection: close` (the 503 sent while
-/// shutting down, or the answer to a request that asked for it). Malformed HTTP is answered 400 and the connection
+/// shutting down) or answers a request that asked for it (`Connection: close`, HTTP/1.0 without keep-alive). Malformed HTTP is answered 400 and the connection
 /// closed; when the server quiesces an idle connection closes at once and a busy one after its response.
 final class APIHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
@@ -177,6 +177,8 @@ final class APIHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
             self.head = head
             body = nil
             unanswered += 1
+            // `Connection: close`, or HTTP/1.0 without keep-alive: the client reads the response until the close.
+            if !head.isKeepAlive { closeAfterResponse = true }
         case .body(var chunk):
             if body == nil {
                 body = chunk
