@@ -113,8 +113,8 @@ public struct APIServer: Service {
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
             eventLoopGroup: loops,
             logger: logger)
-        // On shutdown Hummingbird stops accepting, closes idle connections and closes busy ones after their current
-        // response; watches end (`WatchSession`); requests still arriving on open connections get 503 and
+        // On shutdown Hummingbird's `Server` stops accepting and quiesces the connections: `APIHTTPHandler` closes
+        // idle ones at once and busy ones after their current response; watches end (`WatchSession`); requests still arriving on open connections get 503 and
         // `Connection: close`. Nothing keeps a connection busy, so the server stops as soon as the clients have read.
         try await withGracefulShutdownHandler {
             try await server.run()

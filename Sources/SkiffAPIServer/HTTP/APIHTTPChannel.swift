@@ -64,9 +64,6 @@ struct APIHTTPChannel: ServerChildChannel {
             response = Response(status: .internalServerError)
         }
         response.headers[.date] = HTTPDate.now()
-        if request.headers[.connection]?.lowercased() == "close" {
-            response.headers[.connection] = "close"
-        }
         let writer = ResponsePartWriter(http: connection.http, flushEveryWrite: response.body.contentLength == nil)
         do {
             try await writer.send(.head(HTTPResponseHead(response.head)), flush: writer.flushEveryWrite)  // a watch's client waits for its head
@@ -139,9 +136,10 @@ final class RequestQueue: Sendable {
 /// One connection's HTTP/1.1 state, on its event loop. Inbound it collects each request's head and body and queues
 /// the whole request; a body over `bodyLimit` is kept only up to just past the limit — enough for the handler to
 /// refuse it with 413 — and the rest is read and dropped. Outbound it writes the response parts the connection's
-/// task sends (`send`), and closes the connection after a response that says `Connection: close` (the 503 sent while
-/// shutting down) or answers a request that asked for it (`Connection: close`, HTTP/1.0 without keep-alive). Malformed HTTP is answered 400 and the connection
-/// closed; when the server quiesces an idle connection closes at once and a busy one after its response.
+/// task sends (`send`). The connection closes after the last response when that response says `Connection: close`
+/// (the 503 sent while shutting down), when a request asked for it (`Connection: close`, HTTP/1.0 without
+/// keep-alive — its response then says so too) or when the server quiesces; an idle connection closes at once on
+/// quiesce. Malformed HTTP is answered 400 and the connection closed.
 final class APIHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundIn = HTTPServerResponsePart
@@ -240,12 +238,16 @@ final class APIHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// reader holds back its watch instead of filling memory); nil when the caller may go on at once.
     func send(_ part: HTTPServerResponsePart, flush: Bool) throws -> EventLoopFuture<Void>? {
         guard let context, context.channel.isActive else { throw ChannelError.ioOnClosedChannel }
+        var part = part
         var flush = flush
         switch part {
-        case .head(let head):
+        case .head(var head):
             responding = true
             if head.headers[canonicalForm: "connection"].contains(where: { $0.lowercased() == "close" }) {
                 closeAfterResponse = true
+            } else if closeAfterResponse, unanswered == 1 {
+                head.headers.add(name: "Connection", value: "close")  // the last response before the close says so
+                part = .head(head)
             }
         case .body:
             break
