@@ -128,7 +128,6 @@ let package = Package(
         .testTarget(name: "SkiffModelTests", dependencies: ["SkiffModel"]),
         .testTarget(name: "SkiffStoreTests", dependencies: ["SkiffStore", "SkiffTesting"]),
         .testTarget(name: "SkiffPKITests", dependencies: ["SkiffPKI"]),
-        .testTarget(name: "SkiffTunnelTests", dependencies: ["SkiffTunnel"]),
         .testTarget(
             name: "SkiffAPIServerTests",
             dependencies: [
@@ -150,7 +149,6 @@ let package = Package(
             ]
         ),
         .testTarget(name: "SkiffControllersTests", dependencies: ["SkiffControllers"]),
-        .testTarget(name: "SkiffCRITests", dependencies: ["SkiffCRI"]),
         .testTarget(name: "SkiffAgentTests", dependencies: ["SkiffAgent"]),
         .testTarget(name: "SkiffCLITests", dependencies: ["SkiffCLI", "SkiffTesting"]),
     ]

@@ -1,6 +1,0 @@
-import Testing
-@testable import SkiffTunnel
-
-@Test func moduleLinks() {
-    #expect(String(describing: SkiffTunnel.self) == "SkiffTunnel")
-}
