@@ -23,7 +23,8 @@ import Testing
             NodeIPAMController(api: api, clusterNetwork: IPv4Network("10.42.0.0/16")!, logger: logger))
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await ipam.run() }
-            group.addTask { try await EndpointsController(api: api, logger: logger).run() }
+            // One worker: its queue is FIFO, so the repair below orders after any key queued before it.
+            group.addTask { try await EndpointsController(api: api, workers: 1, logger: logger).run() }
             group.addTask {
                 try await SimulatedNodes(
                     api: api, count: 2, heartbeat: .seconds(30), selfAssignedCIDRs: false, logger: logger
@@ -83,6 +84,17 @@ import Testing
             #expect(gone)
 
             // Endpoints someone made before their (selectorless) Service are left alone, even when they change.
+            // The moment that proves it: a Service the controller knows ("marker") has its Endpoints broken after
+            // the manual object's events, and the controller repairs them; with one worker and a FIFO queue, a key
+            // queued for "manual" by those earlier events would have been reconciled (deleted) before that repair.
+            _ = try await api.create(
+                services, namespace: "default",
+                object: [
+                    "metadata": ["name": "marker"],
+                    "spec": ["selector": ["app": "web"], "ports": [["port": 80, "targetPort": "http"]]],
+                ],
+                fieldManager: "test")
+            #expect(try await Self.addresses(of: "marker", count: 2, api: api) == 2)
             let manual: JSON = [
                 "metadata": ["name": "manual"],
                 "subsets": [["addresses": [["ip": "192.0.2.7"]], "ports": [["port": 80]]]],
@@ -91,9 +103,29 @@ import Testing
             _ = try await api.patch(
                 endpoints, namespace: "default", name: "manual", patch: ["metadata": ["labels": ["touched": "yes"]]],
                 patchType: .merge, subresource: nil, fieldManager: "test")
-            try await Task.sleep(for: .milliseconds(300))
+            // Twice: a "marker" key still queued from before the manual events could be the first repair; every
+            // key queued for the second was queued after them.
+            for _ in 0..<2 {
+                _ = try await api.patch(
+                    endpoints, namespace: "default", name: "marker", patch: ["subsets": .null],
+                    patchType: .merge, subresource: nil, fieldManager: "test")
+                #expect(try await Self.addresses(of: "marker", count: 2, api: api) == 2, "the controller repairs it")
+            }
             #expect((try? await api.get(endpoints, namespace: "default", name: "manual")) != nil)
             group.cancelAll()
         }
+    }
+
+    /// The number of addresses in the Service's Endpoints once it reaches `count` (or after 10 s, to stop a hang).
+    static func addresses(of service: String, count: Int, api: InProcessClusterAPI) async throws -> Int {
+        var found = 0
+        for _ in 0..<200 {
+            found =
+                (try? await api.get(api.type("", "v1", "endpoints"), namespace: "default", name: service))?[
+                    "subsets"][0]["addresses"].arrayValue?.count ?? 0
+            if found == count { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return found
     }
 }

@@ -12,7 +12,7 @@ private final class RecordingCluster: ClusterAPI, Sendable {
         case endsAfter([ClusterEvent])
         /// Sends the events, then fails.
         case failsAfter([ClusterEvent], APIError)
-        /// Sends the events and stays open.
+        /// Sends the events, then the `marker` pod, and stays open.
         case staysOpen([ClusterEvent])
     }
 
@@ -27,6 +27,13 @@ private final class RecordingCluster: ClusterAPI, Sendable {
     }
 
     var calls: [String] { log.withLock { $0 } }
+
+    /// The last event of a watch that stays open: once an informer holds it, it has applied every call and waits on
+    /// that watch, so no further call can come.
+    static let marker: JSON = [
+        "kind": "Pod", "apiVersion": "v1",
+        "metadata": ["name": "open", "namespace": "marker", "resourceVersion": "1000"],
+    ]
 
     func list(_ type: ResourceType, namespace: String?, options: ListOptions) async throws(APIError) -> ObjectList {
         log.withLock { $0.append("list") }
@@ -50,6 +57,7 @@ private final class RecordingCluster: ClusterAPI, Sendable {
             continuation.finish(throwing: error)
         case .staysOpen(let events):
             for event in events { continuation.yield(event) }
+            continuation.yield(ClusterEvent(kind: .added, object: Self.marker))
         }
         return stream
     }
@@ -89,18 +97,17 @@ private final class RecordingCluster: ClusterAPI, Sendable {
         return pod
     }
 
-    /// Runs an informer until the cluster has seen `calls` calls, then hands both to `check`.
-    fileprivate static func run(
-        _ cluster: RecordingCluster, until calls: Int, check: (Informer, [String]) -> Void
-    ) async throws {
+    /// Runs an informer until it holds the marker of the scripted watch that stays open (it has applied every
+    /// call before), then hands it and the calls to `check`. The 60 s limit only stops a hang (a busy test run can
+    /// starve the informer's task for seconds).
+    fileprivate static func run(_ cluster: RecordingCluster, check: (Informer, [String]) -> Void) async throws {
         let pods = try #require(cluster.resources.lookup(group: "", version: "v1", resource: "pods"))
         let informer = Informer(api: cluster, type: pods, logger: Logger(label: "test"))
         let task = Task { await informer.run { _ in } }
         let clock = ContinuousClock()
-        let limit = clock.now + .seconds(10)
-        while cluster.calls.count < calls, clock.now < limit { try await Task.sleep(for: .milliseconds(5)) }
-        // Let the informer apply what the last call returned.
-        try await Task.sleep(for: .milliseconds(50))
+        let limit = clock.now + .seconds(60)
+        while informer.get("marker/open") == nil, clock.now < limit { try await Task.sleep(for: .milliseconds(5)) }
+        #expect(informer.get("marker/open") != nil, "the informer reached the watch that stays open")
         check(informer, cluster.calls)
         task.cancel()
         await task.value
@@ -119,11 +126,11 @@ private final class RecordingCluster: ClusterAPI, Sendable {
                 .endsAfter([ClusterEvent(kind: .deleted, object: Self.pod("a", "13", controller: "rs-1"))]),
                 .staysOpen([]),
             ])
-        try await Self.run(cluster, until: 4) { informer, calls in
+        try await Self.run(cluster) { informer, calls in
             #expect(calls == ["list", "watch 10", "watch 12", "watch 13"])
             // The cache and its indexes carried over both re-watches.
             #expect(informer.hasSynced)
-            #expect(informer.objects.compactMap(\.name).sorted() == ["b", "c"])
+            #expect(informer.objects(inNamespace: "prod").compactMap(\.name).sorted() == ["b", "c"])
             #expect(informer.objects(controlledBy: "rs-1").compactMap(\.name) == ["c"])
             #expect(informer.objects(controlledBy: "rs-2").compactMap(\.name) == ["b"])
             #expect(informer.orphans(inNamespace: "prod").isEmpty)
@@ -142,9 +149,9 @@ private final class RecordingCluster: ClusterAPI, Sendable {
                 .failsAfter([], APIError.expired("too old resource version: 11 (15)")),
                 .staysOpen([]),
             ])
-        try await Self.run(cluster, until: 5) { informer, calls in
+        try await Self.run(cluster) { informer, calls in
             #expect(calls == ["list", "watch 10", "watch 11", "list", "watch 20"])
-            #expect(informer.objects.compactMap(\.name).sorted() == ["b", "d"])
+            #expect(informer.objects(inNamespace: "prod").compactMap(\.name).sorted() == ["b", "d"])
             #expect(informer.orphans(inNamespace: "prod").compactMap(\.name).sorted() == ["b", "d"])
         }
     }
@@ -161,7 +168,7 @@ private final class RecordingCluster: ClusterAPI, Sendable {
                     APIError(code: 503, reason: "ServiceUnavailable", message: "cannot reach the server")),
                 .staysOpen([]),
             ])
-        try await Self.run(cluster, until: 4) { _, calls in
+        try await Self.run(cluster) { _, calls in
             #expect(calls == ["list", "watch 10", "list", "watch 12"])
         }
     }
@@ -175,7 +182,7 @@ private final class RecordingCluster: ClusterAPI, Sendable {
                 ObjectList(items: [], resourceVersion: "10"),
             ],
             watches: [.endsAfter([]), .staysOpen([])])
-        try await Self.run(cluster, until: 4) { _, calls in
+        try await Self.run(cluster) { _, calls in
             #expect(calls == ["list", "watch 10", "list", "watch 10"])
         }
     }
