@@ -1,5 +1,6 @@
 """Drives skiff with the official Python kubernetes client: list, create, patch (strategic and JSON),
 watch from a resourceVersion, delete a collection. Every step asserts what a user would see."""
+import json
 import sys
 import threading
 
@@ -82,8 +83,14 @@ watcher.start()
 watcher.join(15)
 check(("MODIFIED", "cm-0") in events, f"watch from resourceVersion {start_rv} replayed the patch: {events}")
 
-status = core.delete_collection_namespaced_config_map("py", label_selector="app=py")
-check(status.status == "Success", "delete collection answered Success")
+before = sorted(item.metadata.name for item in core.list_namespaced_config_map("py", label_selector="app=py").items)
+# As upstream, the answer is the list of deleted objects (the client's V1Status model would drop its items: read raw).
+answer = json.loads(
+    core.delete_collection_namespaced_config_map("py", label_selector="app=py", _preload_content=False).data
+)
+check(answer["kind"] == "ConfigMapList", f"delete collection answered a ConfigMapList: {answer.get('kind')}")
+deleted = sorted(item["metadata"]["name"] for item in answer["items"])
+check(before and deleted == before, f"delete collection answered the deleted objects: {deleted} (listed {before})")
 remaining = core.list_namespaced_config_map("py", label_selector="app=py").items
 check(remaining == [], "collection deleted")
 

@@ -108,7 +108,8 @@ public struct APIResponder: HTTPResponder {
         let query = QueryParameters(request.uri.query)
         switch APIRoute.parse(request.uri.path) {
         case .version:
-            return Self.json(.ok, Self.versionDocument)
+            // Upstream writes /version with json.MarshalIndent: two-space indentation, no final newline.
+            return Self.bytes(.ok, Self.versionDocument.serialized(.pretty))
         case .health(let name):
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; charset=utf-8"],
@@ -165,8 +166,11 @@ public struct APIResponder: HTTPResponder {
 
     // MARK: Responses
 
+    /// A JSON body as upstream writes it (Go's `json.Encoder`): compact, ending with a newline.
     static func json(_ status: HTTPResponse.Status, _ value: JSON, contentType: String = "application/json") -> Response {
-        bytes(status, value.serialized(), contentType: contentType)
+        var body = value.serialized()
+        body.append(UInt8(ascii: "\n"))
+        return bytes(status, body, contentType: contentType)
     }
 
     static func bytes(_ status: HTTPResponse.Status, _ bytes: [UInt8], contentType: String = "application/json") -> Response {

@@ -24,37 +24,54 @@ extension ResourceHandler {
     func list(_ request: Request) async throws -> Response {
         let filter = try ObjectFilter(query: query, resource: type.resource)
         let page = try await listPage(filter: filter)
-        let accept = request.headers[.accept]
-        if Negotiation.wantsTable(accept) {
+        let continueToken = page.continueAfter.map { ContinueToken(revision: page.revision, after: $0).encoded }
+        switch Negotiation.representation(request.headers[.accept]) {
+        case .object:
+            return listResponse(page.items, revision: page.revision, continueToken: continueToken)
+        case .table(let version):
             var objects: [JSON] = []
             for item in page.items { objects.append(try StoredBytes.decode(item)) }
             return APIResponder.json(
                 .ok,
                 TablePrinter.table(
                     for: type, objects: objects, include: Negotiation.includeObject(query["includeObject"]),
-                    resourceVersion: String(page.revision), continueToken: page.continueAfter.map { ContinueToken(revision: page.revision, after: $0).encoded },
-                    columnDefinitions: true, now: registry.now()))
+                    resourceVersion: String(page.revision), continueToken: continueToken, columnDefinitions: true,
+                    version: version, now: registry.now()))
+        case .partialObjectMetadataList(let version):
+            var objects: [JSON] = []
+            for item in page.items { objects.append(try StoredBytes.decode(item)) }
+            return APIResponder.json(
+                .ok,
+                Representation.partialObjectMetadataList(
+                    of: objects, version: version, resourceVersion: String(page.revision),
+                    continueToken: continueToken))
+        case .partialObjectMetadata:
+            throw Negotiation.notAcceptable("PartialObjectMetadata", "a list (\(type.listKind))")
         }
+    }
+
+    /// A `<Kind>List` of stored objects, spliced from their stored bytes without parsing them.
+    func listResponse(_ items: [KeyValue], revision: Revision, continueToken: String?) -> Response {
         var out: [UInt8] = []
-        out.reserveCapacity(page.items.reduce(256) { $0 + $1.value.count + 32 })
+        out.reserveCapacity(items.reduce(256) { $0 + $1.value.count + 32 })
         out.append(contentsOf: #"{"kind":""#.utf8)
         out.append(contentsOf: type.listKind.utf8)
         out.append(contentsOf: #"","apiVersion":""#.utf8)
         out.append(contentsOf: type.apiVersion.utf8)
         out.append(contentsOf: #"","metadata":{"resourceVersion":""#.utf8)
-        out.append(contentsOf: String(page.revision).utf8)
+        out.append(contentsOf: String(revision).utf8)
         out.append(UInt8(ascii: "\""))
-        if let after = page.continueAfter {
+        if let continueToken {
             out.append(contentsOf: #","continue":""#.utf8)
-            out.append(contentsOf: ContinueToken(revision: page.revision, after: after).encoded.utf8)
+            out.append(contentsOf: continueToken.utf8)
             out.append(UInt8(ascii: "\""))
         }
         out.append(contentsOf: #"},"items":["#.utf8)
-        for (index, item) in page.items.enumerated() {
+        for (index, item) in items.enumerated() {
             if index > 0 { out.append(UInt8(ascii: ",")) }
             StoredBytes.append(item.value, revision: item.modRevision, to: &out)
         }
-        out.append(contentsOf: "]}".utf8)
+        out.append(contentsOf: "]}\n".utf8)
         return APIResponder.bytes(.ok, out)
     }
 

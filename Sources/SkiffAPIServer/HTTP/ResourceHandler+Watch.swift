@@ -11,8 +11,12 @@ extension ResourceHandler {
     /// resourceVersion (or with "0") the current objects are sent first as ADDED, as upstream does.
     func watch(_ request: Request) async throws -> Response {
         let filter = try ObjectFilter(query: query, resource: type.resource)
+        let representation = Negotiation.representation(request.headers[.accept])
+        if case .partialObjectMetadataList = representation {
+            throw Negotiation.notAcceptable("PartialObjectMetadataList", "not a list (\(type.kind))")
+        }
         let encoder = WatchEncoder(
-            type: type, table: Negotiation.wantsTable(request.headers[.accept]),
+            type: type, representation: representation,
             include: Negotiation.includeObject(query["includeObject"]), now: registry.now)
         var timeout = Duration.seconds(Int.random(in: 1800...3600))
         if let seconds = try query.int("timeoutSeconds") { timeout = .seconds(max(0, seconds)) }
@@ -129,17 +133,21 @@ struct WatchSession: Sendable {
 }
 
 /// Encodes watch events. Plain JSON events splice the stored object bytes (no parse, no re-serialization); Table
-/// events carry column definitions only in the first event, as upstream's watch encoder does.
+/// events carry column definitions only in the first event, as upstream's watch encoder does; metadata-only watches
+/// (client-go's metadata informers) get each object as `PartialObjectMetadata`.
 struct WatchEncoder: Sendable {
     let type: ResourceType
-    let table: Bool
+    let representation: Representation
     let include: IncludeObject
     let now: @Sendable () -> Date
     private var sentColumns = false
 
-    init(type: ResourceType, table: Bool, include: IncludeObject, now: @escaping @Sendable () -> Date) {
+    init(
+        type: ResourceType, representation: Representation, include: IncludeObject,
+        now: @escaping @Sendable () -> Date
+    ) {
         self.type = type
-        self.table = table
+        self.representation = representation
         self.include = include
         self.now = now
     }
@@ -150,14 +158,17 @@ struct WatchEncoder: Sendable {
         out.append(contentsOf: #"{"type":""#.utf8)
         out.append(contentsOf: kind.utf8)
         out.append(contentsOf: #"","object":"#.utf8)
-        if table {
+        switch representation {
+        case .table(let version):
             let object = try StoredBytes.decode(kv)
             let rendered = TablePrinter.table(
                 for: type, objects: [object], include: include, resourceVersion: String(kv.modRevision),
-                continueToken: nil, columnDefinitions: !sentColumns, now: now())
+                continueToken: nil, columnDefinitions: !sentColumns, version: version, now: now())
             sentColumns = true
             rendered.serialize(into: &out)
-        } else {
+        case .partialObjectMetadata(let version):
+            Representation.partialObjectMetadata(of: try StoredBytes.decode(kv), version: version).serialize(into: &out)
+        case .object, .partialObjectMetadataList:
             StoredBytes.append(kv.value, revision: kv.modRevision, to: &out)
         }
         out.append(contentsOf: "}\n".utf8)

@@ -115,24 +115,39 @@ extension ResourceHandler {
         let options = try await deleteOptions(&request)
         let filter = try ObjectFilter(query: query, resource: type.resource)
         let page = try await registry.list(type, namespace: namespace, filter: filter.storeFilter)
+        // As upstream, the answer is the list of what was deleted: each object as last stored, or, when it waits
+        // for finalizers, with its deletionTimestamp.
+        var deleted: [KeyValue] = []
         for item in page.items {
             let object = try StoredBytes.decode(item)
             do {
-                _ = try await registry.delete(type, namespace: object.namespace, name: object.name ?? "", options: options)
+                switch try await registry.delete(
+                    type, namespace: object.namespace, name: object.name ?? "", options: options)
+                {
+                case .deleted(let kv), .pending(let kv): deleted.append(kv)
+                }
             } catch {
                 if error.code != 404 { throw error }  // 404: deleted concurrently
             }
         }
-        return APIResponder.json(.ok, Self.success())
+        return listResponse(deleted, revision: page.revision, continueToken: nil)
     }
 
-    /// Delete options from the body (kubectl) and the query (Python client, curl).
+    /// Delete options from the body (kubectl: JSON; client-go's typed clients such as helm's: protobuf) and the
+    /// query (Python client, curl).
     func deleteOptions(_ request: inout Request) async throws(APIError) -> DeleteOptions {
+        let contentType = request.headers[.contentType]
         let bytes = try await body(&request)
         var options = DeleteOptions()
-        if !bytes.isEmpty { options = try DeleteOptions(json: try RequestBody.json(bytes).value) }
+        if !bytes.isEmpty {
+            guard let mediaType = RequestBody.mediaType(contentType), [.json, .yaml, .protobuf].contains(mediaType)
+            else {
+                throw APIError.unsupportedMediaType(contentType ?? "")
+            }
+            options = try DeleteOptions(json: try RequestBody.decode(bytes, as: mediaType).value)
+        }
         if let policy = query["propagationPolicy"] {
-            options = try DeleteOptions(json: ["propagationPolicy": .string(policy)])
+            options.propagation = try DeleteOptions(json: ["propagationPolicy": .string(policy)]).propagation
         }
         if let grace = try query.int("gracePeriodSeconds") { options.gracePeriodSeconds = grace }
         if query.all("dryRun").contains("All") { options.dryRun = true }
@@ -142,7 +157,10 @@ extension ResourceHandler {
     static func success(name: String? = nil, group: String? = nil, kind: String? = nil, uid: String? = nil) -> JSON {
         var status: JSON = ["kind": "Status", "apiVersion": "v1", "metadata": .emptyObject, "status": "Success"]
         if let name {
-            var details: JSON = ["name": .string(name), "group": .string(group ?? ""), "kind": .string(kind ?? "")]
+            // Upstream's StatusDetails fields are omitempty: the core group is no "group" at all.
+            var details: JSON = ["name": .string(name)]
+            if let group, !group.isEmpty { details["group"] = .string(group) }
+            if let kind, !kind.isEmpty { details["kind"] = .string(kind) }
             if let uid { details["uid"] = .string(uid) }
             status["details"] = details
         }

@@ -107,16 +107,32 @@ struct ResourceHandler {
     // MARK: Responses
 
     func served(_ kv: KeyValue, status: HTTPResponse.Status = .ok, accept: String?) throws(APIError) -> Response {
-        if Negotiation.wantsTable(accept) {
+        switch Negotiation.representation(accept) {
+        case .object:
+            break
+        case .table(let version):
             let object = try StoredBytes.decode(kv)
             return APIResponder.json(
                 status,
                 TablePrinter.table(
                     for: type, objects: [object], include: Negotiation.includeObject(query["includeObject"]),
-                    resourceVersion: nil, continueToken: nil, columnDefinitions: true, now: registry.now()))
+                    resourceVersion: nil, continueToken: nil, columnDefinitions: true, version: version,
+                    now: registry.now()))
+        case .partialObjectMetadata(let version):
+            return APIResponder.json(
+                status, Representation.partialObjectMetadata(of: try StoredBytes.decode(kv), version: version))
+        case .partialObjectMetadataList:
+            throw Negotiation.notAcceptable("PartialObjectMetadataList", "not a list (\(type.kind))")
         }
-        // A dry-run create has no revision yet; serve it without one.
-        let bytes = kv.modRevision == 0 ? kv.value : StoredBytes.serve(kv.value, revision: kv.modRevision)
+        // A dry-run create has no revision yet; serve it without one. The body ends with a newline, as upstream's.
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(kv.value.count + 32)
+        if kv.modRevision == 0 {
+            bytes.append(contentsOf: kv.value)
+        } else {
+            StoredBytes.append(kv.value, revision: kv.modRevision, to: &bytes)
+        }
+        bytes.append(UInt8(ascii: "\n"))
         return APIResponder.bytes(status, bytes)
     }
 }

@@ -30,7 +30,9 @@ extension APIError {
         let reason = status["reason"].stringValue.flatMap { $0.isEmpty ? nil : $0 } ?? Self.reason(forCode: code)
         self.init(
             code: code, reason: reason, message: status["message"].stringValue ?? "", name: details["name"].stringValue,
-            group: details["group"].stringValue, kind: details["kind"].stringValue, causes: causes,
+            // StatusDetails' fields are omitempty: a kind without a group is the core group.
+            group: details["group"].stringValue ?? (details["kind"].stringValue != nil ? "" : nil),
+            kind: details["kind"].stringValue, causes: causes,
             retryAfterSeconds: details["retryAfterSeconds"].intValue)
     }
 

@@ -47,12 +47,19 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
         ]
         if name != nil || group != nil || kind != nil || !causes.isEmpty || retryAfterSeconds != nil {
             var details = JSON.emptyObject
-            if let name { details["name"] = .string(name) }
-            if let group { details["group"] = .string(group) }
-            if let kind { details["kind"] = .string(kind) }
+            // Upstream's StatusDetails fields are omitempty: the core group is no "group" at all.
+            if let name, !name.isEmpty { details["name"] = .string(name) }
+            if let group, !group.isEmpty { details["group"] = .string(group) }
+            if let kind, !kind.isEmpty { details["kind"] = .string(kind) }
             if !causes.isEmpty {
                 details["causes"] = .array(
-                    causes.map { ["reason": .string($0.type), "message": .string($0.message), "field": .string($0.field)] })
+                    causes.map { cause in
+                        var entry = JSON.emptyObject
+                        if !cause.type.isEmpty { entry["reason"] = .string(cause.type) }
+                        if !cause.message.isEmpty { entry["message"] = .string(cause.message) }
+                        if !cause.field.isEmpty { entry["field"] = .string(cause.field) }
+                        return entry
+                    })
             }
             if let retryAfterSeconds { details["retryAfterSeconds"] = .int(retryAfterSeconds) }
             status["details"] = details

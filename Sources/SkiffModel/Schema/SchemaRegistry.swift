@@ -15,8 +15,13 @@ public struct SchemaRegistry: Sendable {
     public subscript(name: String) -> TypeSchema? { types[name] }
 
     public func schema(for kind: GroupVersionKind) -> TypeSchema? {
-        byKind[kind].flatMap { types[$0] }
+        if let name = byKind[kind] { return types[name] }
+        return Self.inEveryGroupVersion[kind.kind].flatMap { types[$0] }
     }
+
+    /// Kinds upstream registers in every group version (`metav1.AddToGroupVersion`): client-go encodes a
+    /// DeleteOptions body with the version of the resource it deletes, e.g. `apps/v1`.
+    static let inEveryGroupVersion = ["DeleteOptions": "io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions"]
 
     /// The schema of the value at `field` of `type`, following arrays and maps to their element type.
     public func elementSchema(of field: FieldSchema) -> TypeSchema? {
