@@ -36,9 +36,12 @@ public struct SimulatedNodes: Service {
         let registered = try await cancelWhenGracefulShutdown { try await self.registerRetrying() }
         guard registered else { return }
         logger.info("simulated nodes registered", metadata: ["count": "\(count)", "prefix": "\(prefix)"])
+        let nodes = Informer(
+            api: api, type: api.type("", "v1", "nodes"), options: ListOptions(labelSelector: "type=simulated"),
+            logger: logger)
         try await withThrowingDiscardingTaskGroup { group in
-            group.addTask { await self.renewLeases() }
-            group.addTask { await self.runPods() }
+            group.addTask { await self.heartbeats(nodes: nodes) }
+            group.addTask { await self.runPods(nodes: nodes) }
             try await gracefulShutdown()
             group.cancelAll()
         }
@@ -107,9 +110,12 @@ public struct SimulatedNodes: Service {
         }
     }
 
-    /// Renews every node's Lease each heartbeat, as kubelets do.
-    private func renewLeases() async {
+    /// Each heartbeat, as kubelets do: renews every node's Lease, and re-posts the node's conditions when the
+    /// server's copy differs from what the node reports (the node lifecycle controller set them Unknown while the
+    /// node was unreachable: a kubelet corrects that at its next status sync, at most 10 s later).
+    private func heartbeats(nodes: Informer) async {
         let leases = api.type("coordination.k8s.io", "v1", "leases")
+        let nodeType = api.type("", "v1", "nodes")
         while !Task.isCancelled {
             do { try await Task.sleep(for: heartbeat) } catch { return }
             let now = Self.now()
@@ -117,23 +123,45 @@ public struct SimulatedNodes: Service {
                 for (index, name) in nodeNames.enumerated() {
                     if Task.isCancelled { return }
                     if index >= Self.concurrentRegistrations { await group.next() }
+                    let stale = nodes.get(name).map(Self.conditionsDiffer) ?? false
                     group.addTask {
                         _ = try? await api.patch(
                             leases, namespace: "kube-node-lease", name: name,
                             patch: ["spec": ["renewTime": .string(now)]], patchType: .merge, subresource: nil,
                             fieldManager: "skiff-sim")
+                        guard stale else { return }
+                        _ = try? await api.patch(
+                            nodeType, namespace: nil, name: name,
+                            patch: ["status": ["conditions": Self.conditions(now: now)]], patchType: .merge,
+                            subresource: "status", fieldManager: "skiff-sim")
                     }
                 }
             }
         }
     }
 
+    /// Whether the server's copy of a node's kubelet-owned conditions differs from what a healthy simulated node
+    /// reports (Ready True, no pressure).
+    static func conditionsDiffer(_ node: JSON) -> Bool {
+        let reported = Dictionary(
+            (node["status"]["conditions"].arrayValue ?? []).compactMap { condition in
+                condition["type"].stringValue.map { ($0, condition["status"].stringValue ?? "") }
+            },
+            uniquingKeysWith: { first, _ in first })
+        return healthyConditions.contains { reported[$0.type] != $0.status }
+    }
+
+    static let healthyConditions = [
+        (type: "MemoryPressure", status: "False", reason: "KubeletHasSufficientMemory"),
+        (type: "DiskPressure", status: "False", reason: "KubeletHasNoDiskPressure"),
+        (type: "PIDPressure", status: "False", reason: "KubeletHasSufficientPID"),
+        (type: "Ready", status: "True", reason: "KubeletReady"),
+    ]
+
     /// Reports bound pods Running (once their node has a pod CIDR) and finishes deletions.
-    private func runPods() async {
+    private func runPods(nodes: Informer) async {
         let mine = Set(nodeNames)
         let informer = Informer(api: api, type: api.type("", "v1", "pods"), logger: logger)
-        let nodes = Informer(
-            api: api, type: api.type("", "v1", "nodes"), options: ListOptions(labelSelector: "type=simulated"), logger: logger)
         let networks = PodNetworks()
         await withDiscardingTaskGroup { group in
             group.addTask {
@@ -222,10 +250,7 @@ public struct SimulatedNodes: Service {
 
     static func conditions(now: String) -> JSON {
         var list: [JSON] = []
-        for (type, status, reason) in [
-            ("MemoryPressure", "False", "KubeletHasSufficientMemory"), ("DiskPressure", "False", "KubeletHasNoDiskPressure"),
-            ("PIDPressure", "False", "KubeletHasSufficientPID"), ("Ready", "True", "KubeletReady"),
-        ] {
+        for (type, status, reason) in healthyConditions {
             list.append([
                 "type": .string(type), "status": .string(status), "reason": .string(reason), "message": .string(reason),
                 "lastHeartbeatTime": .string(now), "lastTransitionTime": .string(now),

@@ -64,6 +64,9 @@ struct ServerCommand: AsyncParsableCommand {
         ]
         let api = InProcessClusterAPI(registry: registry)
         services.append(.init(service: ServiceAccountController(api: api, logger: logger)))
+        if let caPEM = control.apiConfiguration.serverCAPEM {
+            services.append(.init(service: RootCAPublisher(api: api, caPEM: caPEM, logger: logger)))
+        }
         services.append(.init(service: SchedulerService(api: api, logger: logger)))
         services.append(.init(service: GarbageCollector(api: api, logger: logger)))
         services.append(.init(service: EndpointsController(api: api, logger: logger)))
