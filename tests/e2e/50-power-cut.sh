@@ -25,7 +25,8 @@ echo "# POWERCUT_SEED=$seed POWERCUT_KILL_AFTER_1=$kill_after_1 POWERCUT_KILL_AF
 
 gcc -O2 -Wall -Wextra -Werror -shared -fPIC -o "$pc/powercut.so" "$here/powercut/powercut.c" -ldl -lpthread \
   || fail "build the shim"
-ldd "$SKIFF_BIN" | grep -q 'libsqlite3\.so' \
+libraries=$(ldd "$SKIFF_BIN") || fail "ldd $SKIFF_BIN"
+grep -q 'libsqlite3\.so' <<<"$libraries" \
   || fail "skiff links libsqlite3 dynamically (else LD_PRELOAD cannot interpose SQLite's file I/O)"
 pass "shim built; skiff reaches SQLite's file I/O through libsqlite3.so, which the shim interposes"
 
