@@ -52,7 +52,7 @@ expect_error "kubectl with a tampered token is refused" 'Unauthorized|must be lo
 foreign=$(kubectl create token default --audience=vault)
 expect_error "a token for another audience is refused" 'Unauthorized|must be logged in' as_sa --token="$foreign" get ns
 
-python=$(python_client)
+python_client
 "$python" - "$server" "$work/ca.crt" "$token" <<'PY' || fail "python client with the token"
 import sys
 from kubernetes import client
@@ -78,10 +78,7 @@ expect_output "recreate sa builder" 'serviceaccount/builder created' kubectl cre
 expect_error "old token does not work for the recreated ServiceAccount" 'Unauthorized|must be logged in' as_sa --token="$builder" get ns
 
 # Tokens survive a restart: the key is reused from disk.
-kill "$server_pid"; wait "$server_pid" 2>/dev/null || true
-server_port=${server##*:}
-"$SKIFF_BIN" server --disable-agent --data-dir "$work/data" --https-listen-port "$server_port" --bind-address 127.0.0.1 \
-  --write-kubeconfig "$KUBECONFIG" >>"$work/server.log" 2>&1 &
-server_pid=$!
-for _ in $(seq 100); do kubectl --request-timeout=2s get --raw /readyz >/dev/null 2>&1 && break; sleep 0.1; done
+stop_server
+start_server
 expect_output "token still valid after a restart" 'kube-system +Active' as_sa --token="$token" get ns
+echo "15-serviceaccount-token: all passed"

@@ -29,19 +29,38 @@ trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 
-# start_server [extra flags…]: runs `skiff server --disable-agent` and waits for /readyz through kubectl.
+# start_server [extra flags…]: runs `skiff server --disable-agent` and waits for /readyz through kubectl. Called again
+# after stop_server, it restarts the server on the same port, data dir and kubeconfig.
 start_server() {
-  port=$(free_port)
+  [ -n "${port:-}" ] || port=$(free_port)
   export KUBECONFIG="$work/kubeconfig"
   "$SKIFF_BIN" server --disable-agent --data-dir "$work/data" --https-listen-port "$port" --bind-address 127.0.0.1 \
-    --write-kubeconfig "$KUBECONFIG" "$@" >"$work/server.log" 2>&1 &
+    --write-kubeconfig "$KUBECONFIG" "$@" >>"$work/server.log" 2>&1 &
   server_pid=$!
-  for _ in $(seq 100); do
+  wait_ready
+}
+
+# wait_ready: waits (up to 30 s, only to stop a hang) until the server at $KUBECONFIG answers /readyz; fails loudly
+# if the server exits or never becomes ready.
+wait_ready() {
+  for _ in $(seq 300); do
     if [ -f "$KUBECONFIG" ] && kubectl --request-timeout=2s get --raw /readyz >/dev/null 2>&1; then return 0; fi
-    kill -0 "$server_pid" 2>/dev/null || { echo "server exited"; cat "$work/server.log"; return 1; }
+    kill -0 "$server_pid" 2>/dev/null || fail "server exited before it was ready (its log follows)"
     sleep 0.1
   done
-  echo "server did not become ready"; return 1
+  fail "server did not become ready within 30 s"
+}
+
+# stop_server: SIGTERM, then requires a clean exit (status 0, as ServiceLifecycle's graceful shutdown ends
+# `skiff server`) within 10 s.
+stop_server() {
+  kill -TERM "$server_pid"
+  for _ in $(seq 100); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
+  kill -0 "$server_pid" 2>/dev/null && fail "server still running 10 s after SIGTERM"
+  local code=0
+  wait "$server_pid" || code=$?
+  server_pid=""
+  [ "$code" = 0 ] || fail "server exited with status $code after SIGTERM"
 }
 
 kubectl() { command kubectl --cache-dir "$work/kube-cache" "$@"; }
@@ -67,12 +86,14 @@ expect_error() {
   pass "$description"
 }
 
-# The official Python `kubernetes` client in a venv of its own (made once, reused by later runs); prints its python.
+# python_client: makes (once; later runs reuse it) a venv with the official Python `kubernetes` client and sets
+# $python to its interpreter. Call it as a statement, not in $(…): any failure ends the script.
 python_client() {
   local venv=/var/tmp/skiff-e2e-venv
   if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import kubernetes' 2>/dev/null; then
-    python3 -m venv "$venv" >&2
-    "$venv/bin/pip" install -q 'kubernetes>=32,<33' >&2
+    python3 -m venv "$venv" || fail "python3 -m venv $venv failed"
+    "$venv/bin/pip" install -q 'kubernetes>=32,<33' || fail "pip install of the Python kubernetes client failed"
   fi
-  echo "$venv/bin/python"
+  "$venv/bin/python" -c 'import kubernetes' || fail "the Python kubernetes client does not import"
+  python="$venv/bin/python"
 }
