@@ -2,9 +2,11 @@
 # Scheduler, Deployment/ReplicaSet controllers and node lifecycle (with edge autonomy) on simulated nodes,
 # driven by the real kubectl.
 source "$(dirname "$0")/lib/common.sh"
-start_server --simulate 3 --node-monitor-grace-period 3s
+start_server --simulate 3 --node-monitor-grace-period 15s  # 15 s: above a remote agent's 10 s heartbeat
 
 expect_output "simulated nodes are Ready" 'sim-2 +Ready' kubectl get nodes
+# A CronJob due every minute, made first so that its first run falls while the checks below go on.
+expect_output "create a CronJob due every minute" 'cronjob.batch/every created' kubectl create cronjob every --image=busybox --schedule='* * * * *'
 expect_output "create deployment" 'deployment.apps/web created' kubectl create deployment web --image=busybox:1.36 --replicas=3
 expect_output "rollout status returns" 'successfully rolled out' kubectl rollout status deployment/web --timeout=60s
 expect_output "3/3 available" '^3/3$' kubectl get deployment web -o jsonpath='{.status.availableReplicas}/{.status.replicas}'
@@ -129,34 +131,74 @@ expect_output "with stable names" '^db-0 db-1$' kubectl get pods -l app=db -o js
 expect_output "create job" 'job.batch/once created' kubectl create job once --image=busybox
 expect_output "job completes" 'condition met' kubectl wait --for=condition=complete job/once --timeout=60s
 expect_output "cronjob accepted" 'cronjob.batch/tick created' kubectl create cronjob tick --image=busybox --schedule='*/5 * * * *'
+# The CronJob made first fires: within 90 s of its creation it records a schedule time and owns the Job for it.
+for _ in $(seq 180); do [ -n "$(kubectl get cronjob every -o jsonpath='{.status.lastScheduleTime}')" ] && break; sleep 0.5; done
+scheduled=$(kubectl get cronjob every -o jsonpath='{.status.lastScheduleTime}')
+created=$(kubectl get cronjob every -o jsonpath='{.metadata.creationTimestamp}')
+[[ "$scheduled" =~ ^20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:00Z$ ]] || fail "CronJob every: no lastScheduleTime on a minute within 90 s (got '$scheduled')"
+[ "$(date -ud "$scheduled" +%s)" -gt "$(date -ud "$created" +%s)" ] || fail "CronJob every: lastScheduleTime $scheduled is not after its creation $created"
+pass "the every-minute CronJob fired: lastScheduleTime $scheduled"
+job="every-$(( $(date -ud "$scheduled" +%s) / 60 ))"
+expect_output "its Job $job is controlled by the CronJob" "^CronJob/every/$(kubectl get cronjob every -o jsonpath='{.metadata.uid}')/true$" \
+  kubectl get job "$job" -o jsonpath='{.metadata.ownerReferences[0].kind}/{.metadata.ownerReferences[0].name}/{.metadata.ownerReferences[0].uid}/{.metadata.ownerReferences[0].controller}'
+expect_output "and carries the scheduled time" "^$scheduled$" kubectl get job "$job" -o jsonpath='{.metadata.annotations.batch\.kubernetes\.io/cronjob-scheduled-timestamp}'
 
 kubectl run stuck --image=busybox --overrides='{"spec":{"nodeSelector":{"disk":"ssd"}}}' >/dev/null
-sleep 2
-expect_output "impossible nodeSelector stays Pending" 'Pending' kubectl get pod stuck
-expect_output "with a clear event" "0/3 nodes are available: 3 node\(s\) didn't match Pod's node affinity/selector" kubectl describe pod stuck
+# The scheduler's FailedScheduling event shows it has tried the pod; only then does Pending mean something.
+for _ in $(seq 60); do [[ "$(kubectl describe pod stuck)" == *FailedScheduling* ]] && break; sleep 0.5; done
+expect_output "impossible nodeSelector: a clear event" "0/3 nodes are available: 3 node\(s\) didn't match Pod's node affinity/selector" kubectl describe pod stuck
+expect_output "and the pod stays Pending, unbound" '^Pending $' kubectl get pod stuck -o jsonpath='{.status.phase} {.spec.nodeName}'
 
-# Edge autonomy: both sim-1 and sim-2 stop heartbeating; only sim-2's pod is evicted.
-kubectl annotate node sim-1 node.skiff.io/autonomy=true >/dev/null
-for node in sim-1 sim-2; do
-  cat <<YAML | kubectl apply -f - >/dev/null
+# Edge autonomy: a remote agent's two simulated nodes stop heartbeating (the agent is frozen with SIGSTOP); only the
+# pod of the node that is not autonomous is evicted.
+"$SKIFF_BIN" agent --server "https://127.0.0.1:$port" --token "$(cat "$work/data/server/node-token")" --simulate 2 \
+  --node-name edge >"$work/agent.log" 2>&1 &
+agent_pid=$!
+trap 'status=$?; kill -9 "$agent_pid" 2>/dev/null; wait "$agent_pid" 2>/dev/null
+  if [ $status -ne 0 ]; then echo "--- agent log (last 20 lines) ---"; tail -n 20 "$work/agent.log"; fi
+  (exit $status); cleanup' EXIT
+for _ in $(seq 120); do [ "$(kubectl get nodes --no-headers 2>/dev/null | grep -cE '^edge-[01] +Ready ')" = 2 ] && break; sleep 0.5; done
+expect_output "the agent's nodes edge-0 and edge-1 are Ready" '^2$' bash -c "KUBECONFIG=$KUBECONFIG command kubectl --cache-dir $work/kube-cache get nodes --no-headers | grep -cE '^edge-[01] +Ready '"
+kubectl annotate node edge-0 node.skiff.io/autonomy=true >/dev/null
+tolerated=2  # seconds both pods tolerate the unreachable taint
+on_node() {  # on_node POD NODE SECONDS: a pod bound to NODE that tolerates the unreachable taint SECONDS
+  cat <<YAML | KUBECONFIG=$KUBECONFIG command kubectl --cache-dir "$work/kube-cache" apply -f - >/dev/null
 apiVersion: v1
 kind: Pod
-metadata: {name: on-$node}
+metadata: {name: $1}
 spec:
-  nodeName: $node
-  tolerations: [{key: node.kubernetes.io/unreachable, operator: Exists, effect: NoExecute, tolerationSeconds: 2}]
+  nodeName: $2
+  tolerations: [{key: node.kubernetes.io/unreachable, operator: Exists, effect: NoExecute, tolerationSeconds: $3}]
   containers: [{name: c, image: busybox}]
 YAML
-done
-kubectl -n kube-node-lease delete lease sim-1 sim-2 >/dev/null
-for _ in $(seq 60); do
-  kubectl get pod on-sim-2 >/dev/null 2>&1 || break
-  sleep 0.5
-done
-expect_output "unreachable node is NotReady" 'sim-2 +NotReady' kubectl get nodes
-expect_output "and tainted" 'node.kubernetes.io/unreachable' kubectl get node sim-2 -o jsonpath='{.spec.taints}'
-expect_error "its pod was evicted after the toleration" 'NotFound' kubectl get pod on-sim-2
-expect_output "autonomous node is NotReady too" 'sim-1 +NotReady' kubectl get nodes
-expect_output "but keeps its pod" 'on-sim-1' kubectl get pod on-sim-1
-expect_output "and is not tainted" '^$' kubectl get node sim-1 -o jsonpath='{.spec.taints}'
+}
+gone() {  # gone POD: waits (90 s at most, to stop a hang) until POD no longer exists
+  for _ in $(seq 180); do kubectl get pod "$1" >/dev/null 2>&1 || return 0; sleep 0.5; done
+  fail "pod $1 still exists after 90 s"
+}
+on_node on-edge-0 edge-0 "$tolerated"
+on_node on-edge-1 edge-1 "$tolerated"
+kill -STOP "$agent_pid"
+gone on-edge-1
+expect_output "unreachable node is NotReady" 'edge-1 +NotReady' kubectl get nodes
+expect_output "and tainted" 'node.kubernetes.io/unreachable' kubectl get node edge-1 -o jsonpath='{.spec.taints}'
+pass "its pod was evicted after the toleration"
+expect_output "autonomous node is NotReady too" 'edge-0 +NotReady' kubectl get nodes
+# on-edge-0 still being there proves nothing yet: its eviction may only be slower. The node controller decides about
+# every node in passes (one each 5 s), each from its caches taken at the pass's start. A probe pod on edge-1 that
+# tolerates nothing is evicted by the first pass that sees it; a second probe, made once the first is gone, is
+# evicted only by a later pass. So when it is gone, the whole pass that evicted the first probe is over, and that pass
+# began after the first probe was made, itself made once edge-0 had been NotReady past on-edge-0's toleration (+1 s:
+# the timestamp is in whole seconds). Had edge-0's autonomy not held, that pass would have evicted on-edge-0.
+since=$(kubectl get node edge-0 -o jsonpath='{.status.conditions[?(@.type=="Ready")].lastTransitionTime}')
+[ -n "$since" ] || fail "edge-0 has no Ready lastTransitionTime"
+since=$(date -ud "$since" +%s)
+while [ "$(date +%s)" -le $((since + tolerated + 1)) ]; do sleep 0.2; done
+on_node probe-1 edge-1 0
+gone probe-1
+on_node probe-2 edge-1 0
+gone probe-2
+pass "two later eviction passes on edge-1 have run"
+expect_output "but the autonomous node keeps its pod" '^on-edge-0 $' kubectl get pod on-edge-0 -o jsonpath='{.metadata.name} {.metadata.deletionTimestamp}'
+expect_output "and is not tainted" '^$' kubectl get node edge-0 -o jsonpath='{.spec.taints}'
 echo "30-controllers: all passed"
