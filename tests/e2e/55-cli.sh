@@ -85,4 +85,4 @@ def latest(name):  # the newest stored version of default/<name>, unless deleted
     return json.loads(row[0])["data"]["v"] if row and not row[1] else None
 print(latest("kept"), latest("later"))
 PY
-echo "50-cli: all passed"
+echo "55-cli: all passed"
