@@ -98,20 +98,21 @@ public struct APIServer: Service {
         tls.shutdownTimeout = configuration.tlsShutdownTimeout
         let tlsConfiguration = tls
         let shutdown = ShutdownState()
-        let connections = APIConnections()
         let responder = APIResponder(
             registry: registry,
             authenticator: Authenticator(joinSecret: configuration.joinSecret, serviceAccounts: serviceAccounts),
             serverAddress: "\(configuration.advertiseAddress):\(configuration.port)",
             caCertificatesPEM: configuration.serverCAPEM.map { Array($0.utf8) }, shutdown: shutdown,
-            connections: connections, logger: logger, serviceAccountKey: configuration.serviceAccountKey)
+            logger: logger, serviceAccountKey: configuration.serviceAccountKey)
+        let date = HTTPDateService()
         let onListening = self.onListening
         let loops = MultiThreadedEventLoopGroup(numberOfThreads: configuration.eventLoopThreads)
         defer { loops.shutdownGracefully { _ in } }
         let server = Server(
             childChannelSetup: APIConnectionChannel(
-                base: try TLSChannel(APIHTTPChannel(responder: responder, logger: logger), tlsConfiguration: tlsConfiguration),
-                connections: connections),
+                base: try TLSChannel(
+                    APIHTTPChannel(responder: responder, date: date, logger: logger),
+                    tlsConfiguration: tlsConfiguration)),
             configuration: ServerConfiguration(address: .hostname(configuration.host, port: configuration.port)),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
             eventLoopGroup: loops,
@@ -120,7 +121,11 @@ public struct APIServer: Service {
         // idle ones at once and busy ones after their current response; watches end (`WatchSession`); requests still arriving on open connections get 503 and
         // `Connection: close`. Nothing keeps a connection busy, so the server stops as soon as the clients have read.
         try await withGracefulShutdownHandler {
-            try await server.run()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await date.run() }
+                defer { group.cancelAll() }
+                try await server.run()
+            }
         } onGracefulShutdown: {
             logger.debug("API server shutting down: refusing new requests")
             shutdown.begin()

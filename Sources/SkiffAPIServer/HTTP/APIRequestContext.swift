@@ -1,10 +1,13 @@
 import Hummingbird
 import NIOCore
 
-/// Per-request context: Hummingbird's core storage plus the connection, from which the TLS peer certificate is read.
+/// Per-request context: Hummingbird's core storage, the channel (its TLS peer certificate) and the connection's
+/// `APIConnection`.
 public struct APIRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     let channel: (any Channel)?
+    /// The client connection the request came on (set by `APIHTTPChannel`); nil for requests made in tests.
+    var connection: APIConnection?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

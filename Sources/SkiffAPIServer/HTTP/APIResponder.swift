@@ -27,24 +27,11 @@ public struct APIResponder: HTTPResponder {
     let serviceAccountKey: ServiceAccountKey?
     /// Once shutting down, every request is refused (`shuttingDown`).
     let shutdown: ShutdownState
-    /// The open connections (`APIConnectionChannel` registers them).
-    let connections: APIConnections
 
     public init(
         registry: ObjectRegistry, authenticator: Authenticator, serverAddress: String, caCertificatesPEM: [UInt8]? = nil,
         shutdown: ShutdownState = ShutdownState(), logger: Logger, serviceAccountKey: ServiceAccountKey? = nil
     ) {
-        self.init(
-            registry: registry, authenticator: authenticator, serverAddress: serverAddress,
-            caCertificatesPEM: caCertificatesPEM, shutdown: shutdown, connections: APIConnections(), logger: logger,
-            serviceAccountKey: serviceAccountKey)
-    }
-
-    init(
-        registry: ObjectRegistry, authenticator: Authenticator, serverAddress: String, caCertificatesPEM: [UInt8]?,
-        shutdown: ShutdownState, connections: APIConnections, logger: Logger, serviceAccountKey: ServiceAccountKey?
-    ) {
-        self.connections = connections
         self.registry = registry
         self.authenticator = authenticator
         self.serverAddress = serverAddress
@@ -57,7 +44,7 @@ public struct APIResponder: HTTPResponder {
     public func respond(to request: Request, context: Context) async throws -> Response {
         if shutdown.isShuttingDown { return Self.shuttingDown }
         if request.method == .get, let response = unauthenticated(APIRoute.parse(request.uri.path)) { return response }
-        let connection = context.channel.map { connections.connection(for: $0) }
+        let connection = context.connection
         do {
             let user = try await authenticate(request, context.channel, connection)
             var request = request
