@@ -41,6 +41,36 @@ struct OpenAPIDocumentTests {
         #expect(Self.documents.document(at: "apis/nope/v1") == nil)
     }
 
+    /// A custom resource's schema is published in its group-version's document (what `kubectl explain` and
+    /// `kubectl apply`'s client-side validation read), named with the group reversed, as upstream.
+    @Test func customResourcesArePublishedWithTheirSchema() throws {
+        let schema: JSON = [
+            "type": "object",
+            "properties": [
+                "spec": [
+                    "type": "object",
+                    "properties": ["size": ["type": "integer", "description": "How many sprockets the widget turns."]],
+                ]
+            ],
+        ]
+        let widgets = ResourceType(
+            group: "skiff.test", version: "v1", kind: "Widget", resource: "widgets", namespaced: true,
+            customSchema: schema)
+        let documents = OpenAPIDocuments(resources: ResourceRegistry().adding([widgets]))
+        let document = try JSON(parsing: try #require(documents.document(at: "apis/skiff.test/v1")).bytes)
+        let components = document["components"]["schemas"]
+        let widget = components["test.skiff.v1.Widget"]
+        #expect(widget["x-kubernetes-group-version-kind"] == [["group": "skiff.test", "kind": "Widget", "version": "v1"]])
+        #expect(widget["properties"]["spec"]["properties"]["size"]["description"] == "How many sprockets the widget turns.")
+        #expect(
+            widget["properties"]["metadata"]["allOf"][0]["$ref"]
+                == "#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta")
+        #expect(components["io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"]["properties"]["name"].isNull == false)
+        #expect(components["test.skiff.v1.WidgetList"]["properties"]["items"]["items"]["$ref"] == "#/components/schemas/test.skiff.v1.Widget")
+        let path = document["paths"]["/apis/skiff.test/v1/namespaces/{namespace}/widgets/{name}"]
+        #expect(path["patch"]["x-kubernetes-group-version-kind"]["kind"] == "Widget")
+    }
+
     @Test func documentsAreStable() {
         let again = OpenAPIDocuments()
         #expect(again.indexBytes == Self.documents.indexBytes)

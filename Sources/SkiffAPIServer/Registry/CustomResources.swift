@@ -36,7 +36,8 @@ public struct CustomResourceController: Service {
                 group: group, version: name, kind: kind, resource: plural,
                 singular: spec["names"]["singular"].stringValue ?? kind.lowercased(),
                 namespaced: spec["scope"].stringValue != "Cluster", shortNames: shortNames, categories: categories,
-                subresources: subresources)
+                subresources: subresources,
+                customSchema: version["schema"]["openAPIV3Schema"].objectValue.map(JSON.object))
         }
     }
 

@@ -5,6 +5,8 @@ struct OpenAPIComponentCollector {
     let schemas: SchemaRegistry
     private var pending: [String] = []
     private var included: Set<String> = []
+    /// Components given whole (custom resources' schemas), by name.
+    private var given: [String: JSON] = [:]
 
     static let quantityType = "io.k8s.apimachinery.pkg.api.resource.Quantity"
     static let intOrStringType = "io.k8s.apimachinery.pkg.util.intstr.IntOrString"
@@ -21,6 +23,13 @@ struct OpenAPIComponentCollector {
         if included.insert(typeName).inserted { pending.append(typeName) }
     }
 
+    /// Adds a component as it is (a custom resource's schema), together with the built-in types it references.
+    mutating func add(_ typeName: String, schema: JSON, references: [String]) {
+        given[typeName] = schema
+        require(typeName)
+        for reference in references { require(reference) }
+    }
+
     /// Every required type and everything reachable from it, sorted by name like upstream documents.
     mutating func rendered() -> JSONObject {
         var rendered: [String: JSON] = [:]
@@ -35,6 +44,7 @@ struct OpenAPIComponentCollector {
     }
 
     private mutating func render(_ name: String) -> JSON {
+        if let schema = given[name] { return schema }
         switch name {
         case Self.quantityType:
             return ["oneOf": [["type": "string"], ["type": "number"]]]

@@ -55,9 +55,12 @@ struct OpenAPIDocumentBuilder {
         for resource: ResourceType, into paths: inout JSONObject, components: inout OpenAPIComponentCollector
     ) {
         let kind = resource.groupVersionKind
-        let kindType = schemas.schema(for: kind)?.name
-        let listType = schemas.schema(
+        var kindType = schemas.schema(for: kind)?.name
+        var listType = schemas.schema(
             for: GroupVersionKind(group: kind.group, version: kind.version, kind: resource.listKind))?.name
+        if kindType == nil, let schema = resource.customSchema {
+            (kindType, listType) = CustomResourceSchema.add(resource, schema: schema, to: &components)
+        }
         guard let kindType else { return }
         components.require(kindType)
         if let listType { components.require(listType) }

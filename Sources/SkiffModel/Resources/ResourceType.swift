@@ -13,12 +13,16 @@ public struct ResourceType: Sendable, Hashable {
     public var categories: [String]
     public var verbs: [String]
     public var subresources: [Subresource]
+    /// A custom resource version's `schema.openAPIV3Schema` (nil for built-in types, whose schemas are in the
+    /// schema registry): published in its group-version's OpenAPI document.
+    public var customSchema: JSON?
 
     public init(
         group: String, version: String, kind: String, resource: String, singular: String? = nil,
         namespaced: Bool, shortNames: [String] = [], categories: [String] = [], verbs: [String] = Verbs.all,
-        subresources: [Subresource] = []
+        subresources: [Subresource] = [], customSchema: JSON? = nil
     ) {
+        self.customSchema = customSchema
         self.group = group
         self.version = version
         self.kind = kind
