@@ -155,13 +155,14 @@ public final class SQLiteStore: KeyValueStore {
         return results
     }
 
-    private static func latest(_ row: Row) -> WriteOperation.Latest {
+    private static func latest(_ row: Row) throws -> WriteOperation.Latest {
         WriteOperation.Latest(
-            revision: row[0], createRevision: row[1], deleted: row[2], value: bytes(row, 3))
+            revision: row[0], createRevision: row[1], deleted: row[2], value: try bytes(row, 3))
     }
 
-    static func bytes(_ row: Row, _ index: Int) -> [UInt8] {
-        (try? row.withUnsafeData(atIndex: index) { data in data.map { [UInt8]($0) } ?? [] }) ?? []
+    /// A value column's bytes (NULL is empty); a read that fails throws instead of passing for an empty value.
+    static func bytes(_ row: Row, _ index: Int) throws -> [UInt8] {
+        try row.withUnsafeData(atIndex: index) { data in data.map { [UInt8]($0) } ?? [] }
     }
 
     // MARK: Reads
@@ -176,7 +177,7 @@ public final class SQLiteStore: KeyValueStore {
                     WHERE key = ? AND id <= ? ORDER BY id DESC LIMIT 1
                     """)
             guard let row = try Row.fetchOne(statement, arguments: [key, at]), !(row[2] as Bool) else { return nil }
-            return KeyValue(key: key, value: Self.bytes(row, 3), createRevision: row[1], modRevision: row[0])
+            return KeyValue(key: key, value: try Self.bytes(row, 3), createRevision: row[1], modRevision: row[0])
         }
     }
 
@@ -207,7 +208,7 @@ public final class SQLiteStore: KeyValueStore {
             let rows = try Row.fetchCursor(statement, arguments: [lower, upper ?? "\u{7F}\u{7F}", at, limit])
             while let row = try rows.next() {
                 items.append(
-                    KeyValue(key: row[1], value: Self.bytes(row, 3), createRevision: row[2], modRevision: row[0]))
+                    KeyValue(key: row[1], value: try Self.bytes(row, 3), createRevision: row[2], modRevision: row[0]))
             }
             var hasMore = false
             if limit > 0, items.count == limit {
@@ -299,10 +300,10 @@ public final class SQLiteStore: KeyValueStore {
             while let row = try rows.next() {
                 let key: String = row[1]
                 let current = KeyValue(
-                    key: key, value: Self.bytes(row, 4), createRevision: row[2], modRevision: row[0])
+                    key: key, value: try Self.bytes(row, 4), createRevision: row[2], modRevision: row[0])
                 var previous: KeyValue?
                 if let prevID: Revision = row[5], !(row[7] as Bool) {
-                    previous = KeyValue(key: key, value: Self.bytes(row, 8), createRevision: row[6], modRevision: prevID)
+                    previous = KeyValue(key: key, value: try Self.bytes(row, 8), createRevision: row[6], modRevision: prevID)
                 }
                 let kind: WatchEvent.Kind =
                     (row[3] as Bool) ? .deleted : (current.createRevision == current.modRevision ? .created : .updated)

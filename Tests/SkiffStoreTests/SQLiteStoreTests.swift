@@ -8,7 +8,9 @@ import Testing
 @Suite struct SQLiteStoreTests {
     let logger = Logger(label: "test")
 
-    @Test func commitsAreDurableAcrossPowerLoss() async throws {
+    /// The settings durability rests on; that acknowledged writes really survive a power cut is proven end to end by
+    /// tests/e2e/50-power-cut.sh (it loses every write no fsync covered).
+    @Test func theWriterRunsWALWithSynchronousFull() async throws {
         let directory = try TemporaryDirectory("skiff-store")
         defer { directory.remove() }
         let store = try SQLiteStore(path: directory.file("state.db"), logger: logger)
@@ -52,6 +54,25 @@ import Testing
         defer { store.close() }
         #expect(try await store.currentRevision() == tombstone.modRevision)
         #expect(try await store.create("/y", value: []).modRevision == tombstone.modRevision + 1)
+    }
+
+    /// A value that cannot be read (here an INTEGER where a BLOB belongs) is an error, not an empty object.
+    @Test func anUnreadableValueIsAnErrorNotEmptyBytes() async throws {
+        let directory = try TemporaryDirectory("skiff-store")
+        defer { directory.remove() }
+        let path = directory.file("state.db")
+        var store = try SQLiteStore(path: path, logger: logger)
+        try await store.create("/r/a", value: Array("a1".utf8))
+        store.close()
+        let sqlite = Process()
+        sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        sqlite.arguments = [path, "UPDATE kv SET value = 42 WHERE key = '/r/a';"]
+        try sqlite.run()
+        sqlite.waitUntilExit()
+        #expect(sqlite.terminationStatus == 0)
+        store = try SQLiteStore(path: path, logger: logger)
+        defer { store.close() }
+        await #expect(throws: StoreError.self) { _ = try await store.get("/r/a") }
     }
 
     /// A database from before the log dropped AUTOINCREMENT: its newest rows were compacted away, so only
