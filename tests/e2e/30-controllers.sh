@@ -154,7 +154,7 @@ expect_output "and the pod stays Pending, unbound" '^Pending $' kubectl get pod 
 "$SKIFF_BIN" agent --server "https://127.0.0.1:$port" --token "$(cat "$work/data/server/node-token")" --simulate 2 \
   --node-name edge >"$work/agent.log" 2>&1 &
 agent_pid=$!
-trap 'status=$?; kill -9 "$agent_pid" 2>/dev/null; wait "$agent_pid" 2>/dev/null
+trap 'status=$?; set +e; kill -9 "$agent_pid" 2>/dev/null; wait "$agent_pid" 2>/dev/null
   if [ $status -ne 0 ]; then echo "--- agent log (last 20 lines) ---"; tail -n 20 "$work/agent.log"; fi
   (exit $status); cleanup' EXIT
 for _ in $(seq 120); do [ "$(kubectl get nodes --no-headers 2>/dev/null | grep -cE '^edge-[01] +Ready ')" = 2 ] && break; sleep 0.5; done

@@ -49,7 +49,7 @@ if [ -e /etc/skiff/config.yaml ]; then
 else
   made_etc_skiff=""; [ -d /etc/skiff ] || made_etc_skiff=1
   # Removed on any exit; then common.sh's cleanup, which reads the script's exit status from $?.
-  trap 'status=$?; rm -f /etc/skiff/config.yaml; [ -z "$made_etc_skiff" ] || rmdir /etc/skiff 2>/dev/null; (exit $status); cleanup' EXIT
+  trap 'status=$?; set +e; rm -f /etc/skiff/config.yaml; [ -z "$made_etc_skiff" ] || rmdir /etc/skiff 2>/dev/null; (exit $status); cleanup' EXIT
   mkdir -p /etc/skiff
   printf 'tls-san: [default.skiff.test]\n' >/etc/skiff/config.yaml
   start_server --config "$work/config.yaml"

@@ -7,6 +7,7 @@ server_pid=""
 
 cleanup() {
   local status=$?
+  set +e  # a failing step here must not skip the rest (errexit would end the trap at once)
   # Background helpers of the script (e.g. kubectl get -w) go first, then the server; never wait forever.
   pkill -P $$ -f "kube-cache" 2>/dev/null || true
   if [ -n "$server_pid" ]; then
