@@ -30,18 +30,18 @@ YAML
 expect_output "create a CRD" 'customresourcedefinition.apiextensions.k8s.io/widgets.skiff.test created' kubectl apply -f "$work/crd.yaml"
 expect_output "it becomes Established" 'condition met' kubectl wait --for=condition=Established crd/widgets.skiff.test --timeout=60s
 expect_output "api-resources lists it" '^widgets +wd +skiff\.test/v1 +true +Widget$' kubectl api-resources --api-group=skiff.test
+expect_output "explain shows the field's description" '^ +How many sprockets the widget turns\.$' kubectl explain widgets.spec.size
 
 command kubectl --cache-dir "$work/kube-cache" get widgets -w --output-watch-events >"$work/watch.out" 2>&1 &
 watch_pid=$!
 printf 'apiVersion: skiff.test/v1\nkind: Widget\nmetadata: {name: w1}\nspec: {size: 3}\n' >"$work/w1.yaml"
-# --validate=false: skiff does not publish CRD schemas in /openapi/v3 yet, so kubectl's validation (and `kubectl
-# explain`) cannot find the type and fall back to /openapi/v2, which is absent. Drop it once they are published.
-expect_output "kubectl creates a custom object" 'widget.skiff.test/w1 created' kubectl apply --validate=false -f "$work/w1.yaml"
+expect_output "kubectl apply (validating it against the published schema) creates a custom object" 'widget.skiff.test/w1 created' \
+  kubectl apply -f "$work/w1.yaml"
 expect_output "and reads it" '^w1 3$' kubectl get widget w1 -o jsonpath='{.metadata.name} {.spec.size}'
 expect_output "by its short name" '^widget.skiff.test/w1$' kubectl get wd -o name
 expect_output "kubectl patches it" 'widget.skiff.test/w1 patched' kubectl patch widget w1 --type=merge -p '{"spec":{"size":4}}'
 expect_output "patched" '^4$' kubectl get widget w1 -o jsonpath='{.spec.size}'
-expect_output "kubectl creates a second" 'widget.skiff.test/w2 created' kubectl create --validate=false -f <(sed 's/w1/w2/' "$work/w1.yaml")
+expect_output "kubectl creates a second" 'widget.skiff.test/w2 created' kubectl create -f <(sed 's/w1/w2/' "$work/w1.yaml")
 expect_output "and deletes it" 'widget.skiff.test "w2" deleted' kubectl delete widget w2
 expect_error "which is gone" 'NotFound' kubectl get widget w2
 for _ in $(seq 100); do grep -q '^DELETED +w2 ' "$work/watch.out" && break; sleep 0.1; done
