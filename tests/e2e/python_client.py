@@ -36,9 +36,9 @@ listed = core.list_namespaced_config_map("py", label_selector="app=py")
 check(len(listed.items) == 3, "created three configmaps and listed them by label")
 start_rv = listed.metadata.resource_version
 
-page = core.list_namespaced_config_map("py", limit=2)
+page = core.list_namespaced_config_map("py", label_selector="app=py", limit=2)
 check(len(page.items) == 2 and page.metadata._continue, "first page of two with a continue token")
-rest = core.list_namespaced_config_map("py", limit=2, _continue=page.metadata._continue)
+rest = core.list_namespaced_config_map("py", label_selector="app=py", limit=2, _continue=page.metadata._continue)
 check(len(rest.items) == 1 and not rest.metadata._continue, "second page holds the rest")
 
 deployment = client.V1Deployment(
