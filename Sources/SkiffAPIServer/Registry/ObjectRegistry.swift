@@ -17,10 +17,12 @@ public final class ObjectRegistry: Sendable {
     let garbageCollection: Bool
     /// Parsed forms of recent revisions, shared by in-process readers.
     let decoded = DecodedObjects()
-    /// Namespaces recently seen active (content creation skips the namespace read).
-    let activeNamespaces = ActiveNamespaces()
     /// Cluster IPs and node ports of Services (off until `enableServiceAllocation`).
-    public let serviceAllocations = ServiceAllocations()
+    public let serviceAllocations: ServiceAllocations
+    /// What each resource does differently (strategies and storage hooks), by group-resource.
+    let strategies: RegistryStrategies
+    /// The admission chain every write passes after its strategy, in order.
+    let admission: [any AdmissionStep]
 
     public init(
         store: any KeyValueStore, resources: ResourceRegistry = ResourceRegistry(), logger: Logger,
@@ -29,6 +31,11 @@ public final class ObjectRegistry: Sendable {
         self.store = store
         self.garbageCollection = garbageCollection
         self.resourceTypes = Mutex(resources)
+        let services = ServiceAllocations()
+        let namespaces = NamespaceLifecycle(active: ActiveNamespaces())
+        self.serviceAllocations = services
+        self.strategies = .builtin(services: services, namespaces: namespaces)
+        self.admission = [namespaces]
         self.logger = logger
         self.now = now
     }
