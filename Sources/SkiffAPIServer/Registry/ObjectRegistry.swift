@@ -6,7 +6,8 @@ import Synchronization
 
 /// The generic registry: Kubernetes object semantics (metadata, optimistic concurrency, generation, status,
 /// finalizers, namespaces) on top of a `KeyValueStore`. HTTP handlers and in-process callers both go through it,
-/// so admission and watch behave the same for everyone.
+/// so admission and watch behave the same for everyone. It names no kind: what differs per resource comes from its
+/// entry in `strategies` (a `ResourceStrategy` plus storage hooks), and every write then passes `admission`.
 public final class ObjectRegistry: Sendable {
     let store: any KeyValueStore
     let logger: Logger
