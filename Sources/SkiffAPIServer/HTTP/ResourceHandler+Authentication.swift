@@ -47,21 +47,3 @@ extension ResourceHandler {
             .created, TokenRequests.response(namespace: namespace, serviceAccount: name, spec: spec, token: token, now: now))
     }
 }
-
-extension ResourceHandler {
-    /// POST `authentication.k8s.io/v1` `selfsubjectreviews` (`kubectl auth whoami`): the caller's identity as the
-    /// authenticator saw it. Nothing is stored.
-    func selfSubjectReview() -> Response {
-        APIResponder.json(
-            .created,
-            [
-                "kind": "SelfSubjectReview", "apiVersion": "authentication.k8s.io/v1",
-                "metadata": ["creationTimestamp": .null],
-                "status": [
-                    "userInfo": [
-                        "username": .string(user.name), "groups": .array(user.groups.map { .string($0) }),
-                    ]
-                ],
-            ])
-    }
-}

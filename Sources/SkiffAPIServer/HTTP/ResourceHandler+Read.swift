@@ -11,7 +11,7 @@ extension ResourceHandler {
         case nil, "status":
             return try served(kv, accept: request.headers[.accept])
         case "scale":
-            return APIResponder.json(.ok, try Scale.from(try StoredBytes.decode(kv), type: type))
+            return APIResponder.json(.ok, try Scale.from(try StoredBytes.decode(kv), strategy: strategy.rest))
         case "log", "exec", "attach", "portforward", "proxy":
             throw APIError(
                 code: 503, reason: "ServiceUnavailable",

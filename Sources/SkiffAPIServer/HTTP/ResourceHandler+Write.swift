@@ -6,7 +6,7 @@ import SkiffStore
 
 extension ResourceHandler {
     func create(_ request: inout Request) async throws -> Response {
-        if type.group == "authentication.k8s.io", type.kind == "SelfSubjectReview" { return selfSubjectReview() }
+        if let answer = strategy.answerCreate { return APIResponder.json(.created, answer(user)) }
         let object = try await object(&request)
         let kv = try await registry.create(type, namespace: namespace, object: object, options: try writeOptions)
         return try served(kv, status: .created, accept: request.headers[.accept])
@@ -20,10 +20,21 @@ extension ResourceHandler {
         guard subresource == nil || subresource == "status" || subresource == "finalize" else {
             throw APIError.methodNotAllowed("the server does not allow this method on the requested resource")
         }
-        let (kv, _) = try await registry.update(
-            type, namespace: namespace, name: name, subresource: subresource, options: try writeOptions
+        let rest = strategy.rest
+        if subresource == nil, !rest.allowUnconditionalUpdate, (body.resourceVersion ?? "").isEmpty {
+            throw APIError.invalid(
+                type, name,
+                [
+                    .init(
+                        type: "FieldValueInvalid", message: "Invalid value: 0x0: must be specified for an update",
+                        field: "metadata.resourceVersion")
+                ])
+        }
+        let (kv, created) = try await registry.update(
+            type, namespace: namespace, name: name, subresource: subresource, options: try writeOptions,
+            createIfMissing: subresource == nil && rest.allowCreateOnUpdate
         ) { _ throws(APIError) in body }
-        return try served(kv, accept: request.headers[.accept])
+        return try served(kv, status: created ? .created : .ok, accept: request.headers[.accept])
     }
 
     func patch(_ name: String, _ request: inout Request) async throws -> Response {
@@ -62,7 +73,7 @@ extension ResourceHandler {
         let (kv, _) = try await registry.update(type, namespace: namespace, name: name, options: try writeOptions) {
             live throws(APIError) in
             guard var live else { throw APIError.notFound(type, name) }
-            let scale = try change(try Scale.from(live, type: type))
+            let scale = try change(try Scale.from(live, strategy: strategy.rest))
             if let version = scale.resourceVersion, !version.isEmpty, version != live.resourceVersion {
                 throw APIError.conflict(type, name)
             }
@@ -70,14 +81,12 @@ extension ResourceHandler {
             _ = live.removeValue(at: "metadata", "resourceVersion")
             return live
         }
-        return APIResponder.json(.ok, try Scale.from(try StoredBytes.decode(kv), type: type))
+        return APIResponder.json(.ok, try Scale.from(try StoredBytes.decode(kv), strategy: strategy.rest))
     }
 
-    /// POST on an object's subresource: pods/binding, pods/eviction, serviceaccounts/token.
+    /// POST on an object's subresource: binding, eviction, token (only the resources that declare one get here).
     func createSubresource(_ name: String, _ request: inout Request) async throws -> Response {
-        if subresource == "token", type.resource == "serviceaccounts", type.group.isEmpty {
-            return try await createToken(name, &request)
-        }
+        if subresource == "token" { return try await createToken(name, &request) }
         let body = try await object(&request)
         switch subresource {
         case "binding":
@@ -100,7 +109,7 @@ extension ResourceHandler {
         let options = try await deleteOptions(&request)
         switch try await registry.delete(type, namespace: namespace, name: name, options: options) {
         case .deleted(let kv):
-            if type.kind == "Pod" { return try served(kv, accept: nil) }
+            if strategy.rest.returnsDeletedObject { return try served(kv, accept: nil) }
             let object = try StoredBytes.decode(kv)
             return APIResponder.json(.ok, Self.success(name: name, group: type.group, kind: type.resource, uid: object.uid))
         case .pending(let kv):
@@ -165,36 +174,5 @@ extension ResourceHandler {
             status["details"] = details
         }
         return status
-    }
-}
-
-/// `autoscaling/v1` Scale views of workload objects.
-enum Scale {
-    static func from(_ object: JSON, type: ResourceType) throws(APIError) -> JSON {
-        var metadata = JSON.emptyObject
-        for key in ["name", "namespace", "uid", "resourceVersion", "creationTimestamp"] where !object["metadata"][key].isNull {
-            metadata[key] = object["metadata"][key]
-        }
-        var selector = ""
-        if let labels = object["spec"]["selector"]["matchLabels"].objectValue {
-            selector = labels.map { "\($0.key)=\($0.value.stringValue ?? "")" }.sorted().joined(separator: ",")
-        } else if let labels = object["spec"]["selector"].objectValue, type.kind == "ReplicationController" {
-            selector = labels.map { "\($0.key)=\($0.value.stringValue ?? "")" }.sorted().joined(separator: ",")
-        }
-        return [
-            "kind": "Scale", "apiVersion": "autoscaling/v1", "metadata": metadata,
-            "spec": ["replicas": .int(object["spec"]["replicas"].int64Value ?? 0)],
-            "status": ["replicas": .int(object["status"]["replicas"].int64Value ?? 0), "selector": .string(selector)],
-        ]
-    }
-
-    static func replicas(_ scale: JSON) throws(APIError) -> Int64 {
-        guard let replicas = scale["spec"]["replicas"].int64Value, replicas >= 0 else {
-            throw APIError(
-                code: 422, reason: "Invalid", message: "Scale.autoscaling \"\(scale.name ?? "")\" is invalid: spec.replicas: Invalid value: must be greater than or equal to 0",
-                name: scale.name, group: "autoscaling", kind: "Scale",
-                causes: [.init(type: "FieldValueInvalid", message: "Invalid value: must be greater than or equal to 0", field: "spec.replicas")])
-        }
-        return replicas
     }
 }

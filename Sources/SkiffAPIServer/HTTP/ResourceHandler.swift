@@ -50,6 +50,9 @@ struct ResourceHandler {
         }
     }
 
+    /// What this resource does differently (one table lookup).
+    var strategy: RegistryStrategy { registry.strategies[type] }
+
     var writeOptions: WriteOptions {
         get throws(APIError) {
             WriteOptions(dryRun: query.all("dryRun").contains("All"), fieldManager: query["fieldManager"])

@@ -37,21 +37,15 @@ extension ObjectRegistry {
         case pending(KeyValue)
     }
 
-    /// Namespaces that hold the cluster's own objects cannot be deleted (as upstream).
-    static let protectedNamespaces: Set<String> = ["default", "kube-system", "kube-public"]
-
     public func delete(
         _ type: ResourceType, namespace: String?, name: String, options: DeleteOptions = DeleteOptions()
     ) async throws(APIError) -> DeleteOutcome {
-        if type.group.isEmpty, type.resource == "namespaces", Self.protectedNamespaces.contains(name) {
-            throw APIError(
-                code: 403, reason: "Forbidden", message: "namespaces \"\(name)\" is forbidden: this namespace may not be deleted",
-                name: name, kind: "namespaces")
-        }
+        let strategy = strategies[type]
+        try await admit(
+            AdmissionRequest(operation: .delete, type: type, namespace: namespace, name: name, dryRun: options.dryRun))
         let key = Self.key(type, namespace: namespace, name: name)
-        // A namespace being written is read afresh by content creation, during and after the write.
-        if type.kind == "Namespace" { activeNamespaces.forget(name) }
-        defer { if type.kind == "Namespace" { activeNamespaces.forget(name) } }
+        strategy.hooks?.writeBoundary(type, name: name)
+        defer { strategy.hooks?.writeBoundary(type, name: name) }
         for _ in 0..<16 {
             let current = try await get(type, namespace: namespace, name: name)
             var object = try decode(current)
@@ -72,7 +66,7 @@ extension ObjectRegistry {
                 default: break
                 }
             }
-            let waitsForFinalizers = !finalizers.isEmpty || !Self.namespaceFinalizers(object).isEmpty
+            let waitsForFinalizers = !finalizers.isEmpty || !strategy.rest.deletionFinalizers(object).isEmpty
             if waitsForFinalizers {
                 if object.deletionTimestamp != nil, finalizers == object.finalizers {
                     return .pending(current)  // already terminating, nothing changes
@@ -82,7 +76,7 @@ extension ObjectRegistry {
                     object["metadata"]["deletionGracePeriodSeconds"] = .int(0)
                 }
                 object["metadata"]["finalizers"] = .array(finalizers.map { .string($0) })
-                if type.kind == "Namespace" { object["status"]["phase"] = "Terminating" }
+                strategy.rest.prepareForDeletion(&object)
                 if options.dryRun { return .pending(current) }
                 do {
                     return .pending(try await store.update(key, value: StoredBytes.encode(object), expectedRevision: current.modRevision))
@@ -95,7 +89,7 @@ extension ObjectRegistry {
             if options.dryRun { return .deleted(current) }
             do {
                 let deleted = try await store.delete(key, expectedRevision: current.modRevision)
-                serviceAllocations.released(type, object)
+                strategy.hooks?.afterDelete(type, object)
                 return .deleted(deleted)
             } catch let error where error.code == .conflict {
                 continue

@@ -25,6 +25,7 @@ extension ObjectRegistry {
     public func create(
         _ type: ResourceType, namespace: String?, object input: JSON, options: WriteOptions = WriteOptions()
     ) async throws(APIError) -> KeyValue {
+        let strategy = strategies[type]
         var object = input
         try Self.checkTypeMeta(type, &object)
         if type.namespaced {
@@ -48,13 +49,18 @@ extension ObjectRegistry {
         }
         object["metadata"]["uid"] = .string(ObjectUID.make())
         object["metadata"]["creationTimestamp"] = .string(KubeTimestamp.string(now()))
-        if case .object = object["spec"], type.kind != "Namespace" { object["metadata"]["generation"] = .int(1) }
-        try Admission.admitCreate(type, &object)
+        if strategy.rest.tracksGeneration, case .object = object["spec"] { object["metadata"]["generation"] = .int(1) }
+        strategy.rest.prepareForCreate(&object)
+        try strategy.rest.validate(object, type: type)
+        strategy.rest.canonicalize(&object)
         object = recordManager(options, type, old: nil, new: object, subresource: nil)
-        if type.namespaced, let namespace { try await checkNamespaceAcceptsContent(namespace) }
-        let reservation = try serviceAllocations.admit(type, &object, old: nil)
+        try await admit(
+            AdmissionRequest(
+                operation: .create, type: type, namespace: namespace, name: object.name ?? "", object: object,
+                dryRun: options.dryRun))
+        let completion = try strategy.hooks?.beginCreate(type, &object)
         var stored = false
-        defer { if !stored { reservation?.rollback() } }
+        defer { if !stored { completion?.rollback() } }
 
         for _ in 0..<(generateName.isEmpty ? 1 : 8) {
             if !generateName.isEmpty, (input.name ?? "").isEmpty {
@@ -62,7 +68,7 @@ extension ObjectRegistry {
                 object["metadata"]["name"] = .string(generateName + suffix)
             }
             let name = object.name ?? ""
-            try Admission.validateName(type, name)
+            try strategy.rest.validateName(name, type: type)
             let bytes = StoredBytes.encode(object)
             if options.dryRun {
                 return KeyValue(key: Self.key(type, namespace: namespace, name: name), value: bytes, createRevision: 0, modRevision: 0)
@@ -70,6 +76,7 @@ extension ObjectRegistry {
             do {
                 let kv = try await store.create(Self.key(type, namespace: namespace, name: name), value: bytes)
                 stored = true
+                completion?.commit()
                 decoded.remember(object, as: kv)
                 return kv
             } catch let error where error.code == .keyExists {
@@ -98,24 +105,6 @@ extension ObjectRegistry {
         object["apiVersion"] = .string(type.apiVersion)
     }
 
-    func checkNamespaceAcceptsContent(_ namespace: String) async throws(APIError) {
-        if activeNamespaces.isActive(namespace) { return }
-        let namespaces = Self.namespaceType
-        guard let kv = try await storeCall({ () async throws(StoreError) in
-            try await self.store.get(Self.key(namespaces, namespace: nil, name: namespace))
-        }) else {
-            throw APIError.notFound(namespaces, namespace)
-        }
-        let object = try decode(kv)
-        if object.deletionTimestamp != nil || object["status"]["phase"].stringValue == "Terminating" {
-            throw APIError.forbidden(
-                "unable to create new content in namespace \(namespace) because it is being terminated")
-        }
-        activeNamespaces.markActive(namespace)
-    }
-
-    static let namespaceType = ResourceRegistry().lookup(group: "", version: "v1", resource: "namespaces")!
-
     // MARK: Update
 
     /// Read-modify-write with compare-and-swap (upstream `GuaranteedUpdate`). `mutate` gets the live object (nil if
@@ -126,10 +115,10 @@ extension ObjectRegistry {
         options: WriteOptions = WriteOptions(), createIfMissing: Bool = false,
         mutate: (JSON?) throws(APIError) -> JSON
     ) async throws(APIError) -> (KeyValue, created: Bool) {
+        let strategy = strategies[type]
         let key = Self.key(type, namespace: namespace, name: name)
-        // A namespace being written is read afresh by content creation, during and after the write.
-        if type.kind == "Namespace" { activeNamespaces.forget(name) }
-        defer { if type.kind == "Namespace" { activeNamespaces.forget(name) } }
+        strategy.hooks?.writeBoundary(type, name: name)
+        defer { strategy.hooks?.writeBoundary(type, name: name) }
         for _ in 0..<16 {
             let current = try await storeCall({ () async throws(StoreError) in try await self.store.get(key) })
             if current == nil, !createIfMissing { throw APIError.notFound(type, name) }
@@ -150,11 +139,16 @@ extension ObjectRegistry {
                     "the name of the object (\(bodyName)) does not match the name on the URL (\(name))")
             }
             var next = recordManager(
-                options, type, old: live, new: try prepareForUpdate(type, live: live, desired: desired, subresource: subresource),
+                options, type, old: live,
+                new: try prepareForUpdate(strategy.rest, type, live: live, desired: desired, subresource: subresource),
                 subresource: subresource)
-            let reservation = subresource == nil ? try serviceAllocations.admit(type, &next, old: live) : nil
+            try await admit(
+                AdmissionRequest(
+                    operation: .update, type: type, namespace: namespace, name: name, subresource: subresource,
+                    object: next, old: live, dryRun: options.dryRun))
+            let completion = subresource == nil ? try strategy.hooks?.beginUpdate(type, &next, old: live) : nil
             var stored = false
-            defer { if !stored { reservation?.rollback() } }
+            defer { if !stored { completion?.rollback() } }
             let bytes = StoredBytes.encode(next)
             if bytes == current.value || options.dryRun {
                 return (options.dryRun ? KeyValue(key: key, value: bytes, createRevision: current.createRevision, modRevision: current.modRevision) : current, false)
@@ -163,11 +157,11 @@ extension ObjectRegistry {
                 let written = try await store.update(key, value: bytes, expectedRevision: current.modRevision)
                 decoded.remember(next, as: written)
                 stored = true
-                reservation?.commit()
-                if next.deletionTimestamp != nil, next.finalizers.isEmpty, Self.namespaceFinalizers(next).isEmpty {
+                completion?.commit()
+                if next.deletionTimestamp != nil, next.finalizers.isEmpty, strategy.rest.deletionFinalizers(next).isEmpty {
                     // The last finalizer is gone: the pending deletion completes now.
                     if (try? await store.delete(key, expectedRevision: written.modRevision)) != nil {
-                        serviceAllocations.released(type, next)
+                        strategy.hooks?.afterDelete(type, next)
                     }
                 }
                 return (written, false)
@@ -193,34 +187,19 @@ extension ObjectRegistry {
             subresource: subresource == "binding" ? nil : subresource)
     }
 
-    /// Carries system fields over, keeps status or spec depending on the endpoint, bumps generation.
-    func prepareForUpdate(_ type: ResourceType, live: JSON, desired: JSON, subresource: String?) throws(APIError) -> JSON {
-        var next: JSON
-        let hasStatus = type.subresource("status") != nil
-        switch subresource {
-        case "status":
-            next = live
-            next["status"] = desired["status"]
-            if let labels = desired["metadata"]["labels"].objectValue { next["metadata"]["labels"] = .object(labels) }
-            if let annotations = desired["metadata"]["annotations"].objectValue {
-                next["metadata"]["annotations"] = .object(annotations)
-            }
-        case "finalize":
-            next = live
-            next["spec"]["finalizers"] = desired["spec"]["finalizers"]
-        case "binding":
-            next = desired
-        default:
-            next = desired
-            if hasStatus { next["status"] = live["status"] }
-        }
+    /// The object an update stores: the strategy picks the fields the endpoint may change, system metadata is
+    /// carried over, the generation follows the spec, and main-endpoint writes are defaulted and validated.
+    func prepareForUpdate(
+        _ strategy: any ResourceStrategy, _ type: ResourceType, live: JSON, desired: JSON, subresource: String?
+    ) throws(APIError) -> JSON {
+        var next = strategy.updatedObject(live: live, desired: desired, subresource: subresource, type: type)
         for key in ["uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation", "namespace"] {
             let value = live["metadata"][key]
             if value.isNull { _ = next.removeValue(at: "metadata", .key(key)) } else { next["metadata"][key] = value }
         }
         _ = next.removeValue(at: "metadata", "resourceVersion")
         if let generation = live["metadata"]["generation"].int64Value, subresource == nil,
-            live["spec"] != next["spec"] || (type.kind == "Deployment" && live["metadata"]["annotations"] != next["metadata"]["annotations"])
+            strategy.generationChanged(live: live, next: next)
         {
             next["metadata"]["generation"] = .int(generation + 1)
         }
@@ -232,38 +211,11 @@ extension ObjectRegistry {
                     "no new finalizers can be added if the object is being deleted, found new finalizers \(added.sorted())")
             }
         }
-        if subresource == nil { try Admission.admitUpdate(type, &next, old: live) }
+        if subresource == nil {
+            strategy.prepareForUpdate(&next, old: live)
+            try strategy.validateUpdate(next, old: live, type: type)
+        }
+        strategy.canonicalize(&next)
         return next
-    }
-
-    static func namespaceFinalizers(_ object: JSON) -> [String] {
-        guard object.kind == "Namespace" else { return [] }
-        return object["spec"]["finalizers"].arrayValue?.compactMap(\.stringValue) ?? []
-    }
-}
-
-extension ObjectRegistry {
-    /// `pods/binding`: assigns an unassigned pod to a node and marks it scheduled.
-    public func bind(
-        _ type: ResourceType, namespace: String?, name: String, binding: JSON, options: WriteOptions = WriteOptions()
-    ) async throws(APIError) {
-        guard let node = binding["target"]["name"].stringValue, !node.isEmpty else {
-            throw APIError.invalid(type, name, [.init(type: "FieldValueRequired", message: "Required value", field: "target.name")])
-        }
-        let time = KubeTimestamp.string(now())
-        _ = try await update(type, namespace: namespace, name: name, subresource: "binding", options: options) {
-            live throws(APIError) in
-            guard var pod = live else { throw APIError.notFound(type, name) }
-            if let assigned = pod["spec"]["nodeName"].stringValue, !assigned.isEmpty {
-                throw APIError.conflict(type, name, "pod \(name) is already assigned to node \"\(assigned)\"")
-            }
-            if pod.deletionTimestamp != nil {
-                throw APIError.conflict(type, name, "pod \(name) is being deleted, cannot be assigned to a host")
-            }
-            pod["spec"]["nodeName"] = .string(node)
-            PodConditions.set(&pod, type: "PodScheduled", status: "True", at: time)
-            _ = pod.removeValue(at: "metadata", "resourceVersion")
-            return pod
-        }
     }
 }

@@ -6,7 +6,8 @@ import Synchronization
 
 /// The generic registry: Kubernetes object semantics (metadata, optimistic concurrency, generation, status,
 /// finalizers, namespaces) on top of a `KeyValueStore`. HTTP handlers and in-process callers both go through it,
-/// so admission and watch behave the same for everyone.
+/// so admission and watch behave the same for everyone. It names no kind: what differs per resource comes from its
+/// entry in `strategies` (a `ResourceStrategy` plus storage hooks), and every write then passes `admission`.
 public final class ObjectRegistry: Sendable {
     let store: any KeyValueStore
     let logger: Logger
@@ -17,10 +18,12 @@ public final class ObjectRegistry: Sendable {
     let garbageCollection: Bool
     /// Parsed forms of recent revisions, shared by in-process readers.
     let decoded = DecodedObjects()
-    /// Namespaces recently seen active (content creation skips the namespace read).
-    let activeNamespaces = ActiveNamespaces()
     /// Cluster IPs and node ports of Services (off until `enableServiceAllocation`).
-    public let serviceAllocations = ServiceAllocations()
+    public let serviceAllocations: ServiceAllocations
+    /// What each resource does differently (strategies and storage hooks), by group-resource.
+    let strategies: RegistryStrategies
+    /// The admission chain every write passes after its strategy, in order.
+    let admission: [any AdmissionStep]
 
     public init(
         store: any KeyValueStore, resources: ResourceRegistry = ResourceRegistry(), logger: Logger,
@@ -29,6 +32,11 @@ public final class ObjectRegistry: Sendable {
         self.store = store
         self.garbageCollection = garbageCollection
         self.resourceTypes = Mutex(resources)
+        let services = ServiceAllocations()
+        let namespaces = NamespaceLifecycle(active: ActiveNamespaces())
+        self.serviceAllocations = services
+        self.strategies = .builtin(services: services, namespaces: namespaces)
+        self.admission = [namespaces]
         self.logger = logger
         self.now = now
     }

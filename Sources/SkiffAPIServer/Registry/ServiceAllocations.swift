@@ -12,7 +12,7 @@ public final class ServiceAllocations: Sendable {
     public init() {}
 
     /// What one write claimed: `commit` once it is stored (gives up what the write dropped), `rollback` otherwise.
-    struct Reservation {
+    struct Reservation: WriteCompletion {
         let owner: ServiceAllocations
         let change: ServiceAllocator.Change
 
@@ -25,11 +25,8 @@ public final class ServiceAllocations: Sendable {
     /// A copy of the current bitmaps (nil while disabled), for tests and diagnostics.
     public var snapshot: ServiceAllocator? { state.withLock { $0 } }
 
-    static func isService(_ type: ResourceType) -> Bool { type.group.isEmpty && type.resource == "services" }
-
-    /// Fills in and claims a Service's allocated fields; nil for other types or while disabled.
+    /// Fills in and claims a Service's allocated fields; nil while disabled.
     func admit(_ type: ResourceType, _ object: inout JSON, old: JSON?) throws(APIError) -> Reservation? {
-        guard Self.isService(type) else { return nil }
         let change = try state.withLock {
             (allocator: inout ServiceAllocator?) throws(APIError) -> ServiceAllocator.Change? in
             guard allocator != nil else { return nil }
@@ -39,8 +36,7 @@ public final class ServiceAllocations: Sendable {
     }
 
     /// Gives back what a deleted Service held.
-    func released(_ type: ResourceType, _ object: JSON) {
-        guard Self.isService(type) else { return }
+    func released(_ object: JSON) {
         state.withLock { allocator in
             guard let holdings = allocator?.holdings(of: object) else { return }
             allocator?.release(holdings)
@@ -51,6 +47,20 @@ public final class ServiceAllocations: Sendable {
         guard !holdings.isEmpty else { return }
         state.withLock { $0?.release(holdings) }
     }
+}
+
+/// The Services' storage hooks: every create and main-endpoint update is admitted through the allocator before it
+/// is stored, so responses already carry the allocated values; deletes give the values back.
+extension ServiceAllocations: StorageHooks {
+    func beginCreate(_ type: ResourceType, _ object: inout JSON) throws(APIError) -> (any WriteCompletion)? {
+        try admit(type, &object, old: nil)
+    }
+
+    func beginUpdate(_ type: ResourceType, _ object: inout JSON, old: JSON) throws(APIError) -> (any WriteCompletion)? {
+        try admit(type, &object, old: old)
+    }
+
+    func afterDelete(_ type: ResourceType, _ object: JSON) { released(object) }
 }
 
 extension ObjectRegistry {

@@ -56,28 +56,28 @@ enum ServiceDefaults {
 
 /// Upstream defaults of the workload controllers' specs.
 enum WorkloadDefaults {
-    static func apply(kind: String, to object: inout JSON) {
+    static func apply(_ workload: WorkloadStrategy.Workload, to object: inout JSON) {
         var spec = object["spec"]
-        if kind != "DaemonSet", spec["replicas"].isNull { spec["replicas"] = 1 }
-        if spec["revisionHistoryLimit"].isNull, kind != "ReplicationController", kind != "ReplicaSet" {
+        if workload != .daemonSet, spec["replicas"].isNull { spec["replicas"] = 1 }
+        if spec["revisionHistoryLimit"].isNull, workload != .replicationController, workload != .replicaSet {
             spec["revisionHistoryLimit"] = 10
         }
-        switch kind {
-        case "Deployment":
+        switch workload {
+        case .deployment:
             if spec["strategy"].isNull {
                 spec["strategy"] = ["type": "RollingUpdate", "rollingUpdate": ["maxUnavailable": "25%", "maxSurge": "25%"]]
             }
             if spec["progressDeadlineSeconds"].isNull { spec["progressDeadlineSeconds"] = 600 }
-        case "DaemonSet":
+        case .daemonSet:
             if spec["updateStrategy"].isNull {
                 spec["updateStrategy"] = ["type": "RollingUpdate", "rollingUpdate": ["maxUnavailable": 1, "maxSurge": 0]]
             }
-        case "StatefulSet":
+        case .statefulSet:
             if spec["podManagementPolicy"].isNull { spec["podManagementPolicy"] = "OrderedReady" }
             if spec["updateStrategy"].isNull {
                 spec["updateStrategy"] = ["type": "RollingUpdate", "rollingUpdate": ["partition": 0]]
             }
-        default:
+        case .replicaSet, .replicationController:
             break
         }
         PodDefaults.apply(to: &spec["template"]["spec"])

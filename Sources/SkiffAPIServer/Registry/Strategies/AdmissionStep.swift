@@ -1,0 +1,32 @@
+import SkiffModel
+
+/// One write as the admission chain sees it, after the resource's strategy has prepared and validated it.
+struct AdmissionRequest {
+    enum Operation: Sendable { case create, update, delete }
+
+    var operation: Operation
+    var type: ResourceType
+    var namespace: String?
+    /// Empty for a create that still has to generate its name.
+    var name: String
+    var subresource: String?
+    /// The object to be stored; nil for deletes.
+    var object: JSON?
+    /// The live object of an update.
+    var old: JSON?
+    var dryRun: Bool
+}
+
+/// One validating step of the chain every write passes, in order, after its strategy (upstream's admission
+/// plugins). `NamespaceLifecycle` is the first; RBAC, Pod Security and NodeRestriction join as further steps.
+protocol AdmissionStep: Sendable {
+    /// Throws to refuse the write; the registry is there for steps that must read other objects.
+    func admit(_ request: AdmissionRequest, registry: ObjectRegistry) async throws(APIError)
+}
+
+extension ObjectRegistry {
+    /// Runs the admission chain in order; the first refusal wins.
+    func admit(_ request: AdmissionRequest) async throws(APIError) {
+        for step in admission { try await step.admit(request, registry: self) }
+    }
+}
