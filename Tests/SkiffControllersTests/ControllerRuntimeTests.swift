@@ -38,10 +38,11 @@ struct ControllerRuntimeTests {
         }
     }
 
-    /// Adds `probe` and waits for its reconcile: everything queued before it that was due has been taken by then.
+    /// Sends `probe` through the delayed keys, due at once, and waits for its reconcile: the delayed keys hand over
+    /// everything due in one pass, so a key still waiting afterwards was not due.
     func settle(_ controller: Controller, probe: String = "probe") async {
         let before = journal.snapshot.finished[probe] ?? 0
-        controller.queue.add(probe)
+        controller.queue.add(probe, after: .zero)
         await journal.wait { ($0.finished[probe] ?? 0) > before }
     }
 
@@ -94,7 +95,8 @@ struct ControllerRuntimeTests {
         await clock.waitForSleepers(1)
         clock.advance(by: delay - .milliseconds(1))
         await settle(controller)
-        #expect(journal.snapshot.started[key] == finished - 1, "reconciled before its back-off of \(delay) was over")
+        #expect(controller.queue.delayed.isWaiting(key), "due before its back-off of \(delay) was over")
+        #expect(journal.snapshot.started[key] == finished - 1)
         clock.advance(by: .milliseconds(1))
         await journal.wait { $0.finished[key] == finished }
     }
@@ -111,6 +113,7 @@ struct ControllerRuntimeTests {
             await clock.waitForSleepers(1)
             clock.advance(by: .milliseconds(9_999))
             await settle(controller)
+            #expect(controller.queue.delayed.isWaiting("a"))
             #expect(journal.snapshot.started["a"] == 1)
             clock.advance(by: .milliseconds(1))
             await journal.wait { $0.finished["a"] == 2 }

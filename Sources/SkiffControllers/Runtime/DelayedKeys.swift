@@ -34,6 +34,9 @@ final class DelayedKeys: Sendable {
 
     var count: Int { state.withLock { $0.due.count } }
 
+    /// Whether `key` still waits for its time.
+    func isWaiting(_ key: String) -> Bool { state.withLock { $0.due[key] != nil } }
+
     /// Hands due keys to `ready` until cancelled.
     func run(_ ready: @escaping @Sendable (String) -> Void) async {
         await withDiscardingTaskGroup { group in
