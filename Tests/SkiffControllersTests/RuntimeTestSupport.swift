@@ -60,15 +60,24 @@ final class Journal: Sendable {
         for continuation in ready { continuation.resume() }
     }
 
-    /// Returns once `condition` holds.
+    /// Returns once `condition` holds, or once the task is cancelled (a test's time limit ends a hang).
     func wait(until condition: @escaping @Sendable (State) -> Bool) async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let ready = state.withLock { pair -> Bool in
-                if condition(pair.0) { return true }
-                pair.1.append(Waiter(condition: condition, continuation: continuation))
-                return false
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let ready = state.withLock { pair -> Bool in
+                    if condition(pair.0) || Task.isCancelled { return true }
+                    pair.1.append(Waiter(condition: condition, continuation: continuation))
+                    return false
+                }
+                if ready { continuation.resume() }
             }
-            if ready { continuation.resume() }
+        } onCancel: {
+            // Releases every waiter: they re-check nothing, the test is over.
+            let waiters = state.withLock { pair -> [CheckedContinuation<Void, Never>] in
+                defer { pair.1.removeAll() }
+                return pair.1.map(\.continuation)
+            }
+            for waiter in waiters { waiter.resume() }
         }
     }
 
