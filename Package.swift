@@ -30,6 +30,7 @@ let package = Package(
         .target(
             name: "SkiffStore",
             dependencies: [
+                "SkiffModel",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -148,7 +149,13 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
-        .testTarget(name: "SkiffControllersTests", dependencies: ["SkiffControllers"]),
+        .testTarget(
+            name: "SkiffControllersTests",
+            dependencies: [
+                "SkiffControllers", "SkiffTesting",
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+            ]
+        ),
         .testTarget(name: "SkiffAgentTests", dependencies: ["SkiffAgent"]),
         .testTarget(name: "SkiffCLITests", dependencies: ["SkiffCLI", "SkiffTesting"]),
     ]

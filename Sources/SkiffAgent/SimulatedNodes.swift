@@ -16,11 +16,13 @@ public struct SimulatedNodes: Service {
     let logger: Logger
     let heartbeat: Duration
     let selfAssignedCIDRs: Bool
+    let clock: ServiceClock
 
     public init(
         api: any ClusterAPI, count: Int, prefix: String = "sim", heartbeat: Duration = .seconds(10),
-        selfAssignedCIDRs: Bool = true, logger: Logger
+        selfAssignedCIDRs: Bool = true, clock: ServiceClock = .continuous, logger: Logger
     ) {
+        self.clock = clock
         self.api = api
         self.count = count
         self.prefix = prefix
@@ -49,19 +51,17 @@ public struct SimulatedNodes: Service {
 
     /// Registers, retrying with backoff while the server is unreachable or overloaded; false when cancelled first.
     private func registerRetrying(backoff: Backoff = Backoff()) async throws -> Bool {
-        var failures = 0
-        while !Task.isCancelled {
+        for attempt in 1... {
             do throws(APIError) {
                 try await register()
                 return true
             } catch {
                 guard error.code >= 500 || error.code == 429 else { throw error }
-                failures += 1
-                let delay = backoff.delay(attempt: failures)
+                let delay = backoff.delay(attempt: attempt)
                 logger.warning(
                     "cannot register simulated nodes, retrying",
-                    metadata: ["attempt": "\(failures)", "retry.in": "\(delay)", "error": "\(error)"])
-                do { try await Task.sleep(for: delay) } catch { return false }
+                    metadata: ["attempt": "\(attempt)", "retry.in": "\(delay)", "error": "\(error)"])
+                do { try await clock.sleep(for: delay) } catch { return false }
             }
         }
         return false
@@ -100,9 +100,12 @@ public struct SimulatedNodes: Service {
         }
         var status = Self.node(name, index: index)["status"]
         status["conditions"] = Self.conditions(now: Self.now())
-        _ = try? await api.patch(
-            nodes, namespace: nil, name: name, patch: ["status": status], patchType: .merge, subresource: "status",
-            fieldManager: "skiff-sim")
+        // Not fatal: the first heartbeat re-posts conditions that differ.
+        await logFailure(of: "node status", node: name) { () throws(APIError) in
+            _ = try await api.patch(
+                nodes, namespace: nil, name: name, patch: ["status": status], patchType: .merge, subresource: "status",
+                fieldManager: "skiff-sim")
+        }
         do {
             _ = try await api.create(leases, namespace: "kube-node-lease", object: Self.lease(name), fieldManager: "skiff-sim")
         } catch {
@@ -116,8 +119,7 @@ public struct SimulatedNodes: Service {
     private func heartbeats(nodes: Informer) async {
         let leases = api.type("coordination.k8s.io", "v1", "leases")
         let nodeType = api.type("", "v1", "nodes")
-        while !Task.isCancelled {
-            do { try await Task.sleep(for: heartbeat) } catch { return }
+        await clock.repeating(every: heartbeat) {
             let now = Self.now()
             await withTaskGroup(of: Void.self) { group in
                 for (index, name) in nodeNames.enumerated() {
@@ -125,15 +127,20 @@ public struct SimulatedNodes: Service {
                     if index >= Self.concurrentRegistrations { await group.next() }
                     let stale = nodes.get(name).map(Self.conditionsDiffer) ?? false
                     group.addTask {
-                        _ = try? await api.patch(
-                            leases, namespace: "kube-node-lease", name: name,
-                            patch: ["spec": ["renewTime": .string(now)]], patchType: .merge, subresource: nil,
-                            fieldManager: "skiff-sim")
+                        // A missed heartbeat is retried by the next one; say why it was missed.
+                        await logFailure(of: "lease renewal", node: name) { () throws(APIError) in
+                            _ = try await api.patch(
+                                leases, namespace: "kube-node-lease", name: name,
+                                patch: ["spec": ["renewTime": .string(now)]], patchType: .merge, subresource: nil,
+                                fieldManager: "skiff-sim")
+                        }
                         guard stale else { return }
-                        _ = try? await api.patch(
-                            nodeType, namespace: nil, name: name,
-                            patch: ["status": ["conditions": Self.conditions(now: now)]], patchType: .merge,
-                            subresource: "status", fieldManager: "skiff-sim")
+                        await logFailure(of: "node status sync", node: name) { () throws(APIError) in
+                            _ = try await api.patch(
+                                nodeType, namespace: nil, name: name,
+                                patch: ["status": ["conditions": Self.conditions(now: now)]], patchType: .merge,
+                                subresource: "status", fieldManager: "skiff-sim")
+                        }
                     }
                 }
             }
@@ -194,7 +201,9 @@ public struct SimulatedNodes: Service {
         else { return }
         networks.record(pod)
         if pod.deletionTimestamp != nil {
-            _ = try? await api.delete(pods, namespace: namespace, name: name, options: ["gracePeriodSeconds": 0])
+            await logFailure(of: "pod deletion", node: node, pod: "\(namespace)/\(name)") { () throws(APIError) in
+                try await api.delete(pods, namespace: namespace, name: name, options: ["gracePeriodSeconds": 0])
+            }
             return
         }
         let phase = pod["status"]["phase"].stringValue
@@ -208,9 +217,25 @@ public struct SimulatedNodes: Service {
         case "Running" where runsToCompletion: next = Self.succeededStatus(pod)
         default: return
         }
-        _ = try? await api.patch(
-            pods, namespace: namespace, name: name, patch: ["status": next], patchType: .merge, subresource: "status",
-            fieldManager: "skiff-sim")
+        await logFailure(of: "pod status", node: node, pod: "\(namespace)/\(name)") { () throws(APIError) in
+            _ = try await api.patch(
+                pods, namespace: namespace, name: name, patch: ["status": next], patchType: .merge, subresource: "status",
+                fieldManager: "skiff-sim")
+        }
+    }
+
+    /// Runs a write whose failure the caller survives, and says why it failed: quietly when the object went or
+    /// changed meanwhile (its next event brings the write again), as a warning otherwise.
+    private func logFailure(
+        of write: String, node: String, pod: String? = nil, _ body: () async throws(APIError) -> Void
+    ) async {
+        do {
+            try await body()
+        } catch {
+            var metadata: Logger.Metadata = ["node": "\(node)", "error": "\(error)"]
+            if let pod { metadata["pod"] = "\(pod)" }
+            logger.log(level: error.code == 404 || error.code == 409 ? .debug : .warning, "\(write) failed", metadata: metadata)
+        }
     }
 
     static func hostIP(index: Int) -> String { "10.99.\(index / 256 % 256).\(index % 256)" }

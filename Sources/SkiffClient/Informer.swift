@@ -17,13 +17,16 @@ public final class Informer: Sendable {
     let namespace: String?
     let options: ListOptions
     let logger: Logger
+    let clock: ServiceClock
     private let state = Mutex<Index>(Index())
+    private let synced = Latch()
 
     public init(
         api: any ClusterAPI, type: ResourceType, namespace: String? = nil, options: ListOptions = ListOptions(),
-        logger: Logger
+        clock: ServiceClock = .continuous, logger: Logger
     ) {
         self.api = api
+        self.clock = clock
         self.type = type
         self.namespace = namespace
         var options = options
@@ -40,7 +43,10 @@ public final class Informer: Sendable {
 
     public func get(_ key: String) -> JSON? { state.withLock { $0.objects[key] } }
     public var objects: [JSON] { state.withLock { Array($0.objects.values) } }
-    public var hasSynced: Bool { state.withLock { $0.synced } }
+    public var hasSynced: Bool { synced.isOpen }
+
+    /// Returns once the cache holds its first list (at once if it does), or when the task is cancelled.
+    public func waitUntilSynced() async { await synced.wait() }
 
     /// The objects in `namespace` ("" for cluster-scoped ones).
     public func objects(inNamespace namespace: String) -> [JSON] {
@@ -113,7 +119,7 @@ public final class Informer: Sendable {
                         "resource": "\(type.resource)", "attempt": "\(failures)", "retry.in": "\(delay)",
                         "error": "\(error)",
                     ])
-                try? await Task.sleep(for: delay)
+                try? await clock.sleep(for: delay)
             }
         }
     }
@@ -129,10 +135,11 @@ public final class Informer: Sendable {
         for object in items { fresh.upsert(Self.key(object), object) }
         let vanished = state.withLock { state -> [JSON] in
             let gone = state.objects.filter { fresh.objects[$0.key] == nil }.map(\.value)
-            fresh.synced = true
             state = fresh
             return gone
         }
+        // Open before the list's events go out: a handler may read any object of the list from the cache.
+        synced.open()
         for object in vanished { await onChange(ClusterEvent(kind: .deleted, object: object)) }
         for object in items { await onChange(ClusterEvent(kind: .added, object: object)) }
         return list.resourceVersion
@@ -173,7 +180,6 @@ private struct Index {
     var byController: [String: [String: JSON]] = [:]
     var orphans: [String: [String: JSON]] = [:]
     var placements: [String: Placement] = [:]
-    var synced = false
 
     mutating func upsert(_ key: String, _ object: JSON) {
         let placement = Placement(namespace: object.namespace ?? "", controller: Self.controllerUID(object))
@@ -207,11 +213,5 @@ private struct Index {
     }
 
     /// The uid in the `controller: true` owner reference.
-    static func controllerUID(_ object: JSON) -> String? {
-        for reference in object["metadata"]["ownerReferences"].arrayValue ?? []
-        where reference["controller"].boolValue == true {
-            return reference["uid"].stringValue
-        }
-        return nil
-    }
+    static func controllerUID(_ object: JSON) -> String? { object.controllerReference?["uid"].stringValue }
 }

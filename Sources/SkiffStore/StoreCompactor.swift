@@ -1,5 +1,6 @@
 import Logging
 import ServiceLifecycle
+import SkiffModel
 
 /// Periodically drops history older than the newest `retainedRevisions` revisions (k3s/kine defaults: every
 /// 5 minutes, keep 1000), so the log stays small while watchers can still resume after short disconnects.
@@ -7,26 +8,24 @@ public struct StoreCompactor: Service {
     let store: any KeyValueStore
     let interval: Duration
     let retainedRevisions: Revision
+    let clock: ServiceClock
     let logger: Logger
 
     public init(
-        store: any KeyValueStore, interval: Duration = .seconds(300), retainedRevisions: Revision = 1000, logger: Logger
+        store: any KeyValueStore, interval: Duration = .seconds(300), retainedRevisions: Revision = 1000,
+        clock: ServiceClock = .continuous, logger: Logger
     ) {
         self.store = store
         self.interval = interval
+        self.clock = clock
         self.retainedRevisions = retainedRevisions
         self.logger = logger
     }
 
     public func run() async throws {
-        while !Task.isCancelledOrShuttingDown {
-            do {
-                // The wait ends at graceful shutdown too, so the compactor never holds up a stop.
-                try await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
-            } catch {
-                return
-            }
-            await compactOnce()
+        // Graceful shutdown cancels the timer, so the compactor never holds up a stop.
+        try? await cancelWhenGracefulShutdown {
+            await clock.repeating(every: interval) { await compactOnce() }
         }
     }
 

@@ -39,8 +39,7 @@ struct ServerCommand: AsyncParsableCommand {
         try await registry.enableServiceAllocation(serviceNetwork: serviceNetwork)
         let apiAddress = HostAddress.primary(config)
         try await registry.seedKubernetesService(address: apiAddress, port: config.httpsListenPort)
-        let customResources = CustomResourceController(registry: registry, logger: logger)
-        _ = try await customResources.loadAll()
+        try await registry.loadCustomResources()
         let apiServer = APIServer(
             configuration: control.apiConfiguration, registry: registry, logger: logger,
             onListening: { port in
@@ -52,17 +51,21 @@ struct ServerCommand: AsyncParsableCommand {
                     ])
                 print("skiff is running. Use it with:\n  export KUBECONFIG=\(config.kubeconfigPath)\n  kubectl get namespaces")
             })
+        let api = InProcessClusterAPI(registry: registry)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: apiServer),
-            .init(service: NamespaceFinalizer(registry: registry, logger: logger)),
-            .init(service: customResources),
+            .init(service: NamespaceFinalizer(api: api, logger: logger)),
+            .init(
+                service: CustomResourceController(
+                    api: api, logger: logger, serve: { registry.serveCustomResources($0) },
+                    removeInstances: { await registry.removeCustomResources(of: $0) })),
             .init(service: StoreCompactor(store: store, logger: logger)),
             .init(service: StoreIntegrityCheck(store: store, logger: logger)),
             .init(
                 service: KubernetesServiceReconciler(
-                    registry: registry, address: apiAddress, port: config.httpsListenPort, logger: logger)),
+                    api: api, address: apiAddress, port: config.httpsListenPort,
+                    clusterIP: registry.serviceAllocations.snapshot?.firstAddress, logger: logger)),
         ]
-        let api = InProcessClusterAPI(registry: registry)
         services.append(.init(service: ServiceAccountController(api: api, logger: logger)))
         if let caPEM = control.apiConfiguration.serverCAPEM {
             services.append(.init(service: RootCAPublisher(api: api, caPEM: caPEM, logger: logger)))

@@ -1,4 +1,3 @@
-import Foundation
 import Logging
 import ServiceLifecycle
 import SkiffClient
@@ -61,63 +60,37 @@ public struct RootCAPublisher: Service {
         let configMaps = Informer(
             api: api, type: configMapType, options: ListOptions(fieldSelector: "metadata.name=\(Self.name)"),
             logger: logger)
-        let queue = WorkQueue()
-        let delayed = DelayedKeys()
-        try await withThrowingDiscardingTaskGroup { group in
-            group.addTask {
-                await namespaces.run { event in
-                    if event.kind != .deleted, let name = event.object.name { queue.add(name) }
+        let watches = [
+            Controller.Watch(namespaces) { event, queue in
+                if event.kind != .deleted, let name = event.object.name { queue.add(name) }
+            },
+            Controller.Watch(configMaps) { event, queue in
+                if let namespace = event.object.namespace { queue.add(namespace) }
+            },
+        ]
+        let controller = Controller(
+            Controller.Configuration(name: "root-ca-cert-publisher", workers: workers), watches: watches, logger: logger
+        ) { namespace, _ in
+            let action = Self.reconcile(
+                namespace: namespaces.get(namespace), current: configMaps.get("\(namespace)/\(Self.name)"), caPEM: caPEM)
+            guard let action else { return .done }
+            do throws(APIError) {
+                switch action {
+                case .create(let object):
+                    _ = try await api.create(
+                        configMapType, namespace: namespace, object: object, fieldManager: "root-ca-cert-publisher")
+                case .update(let object):
+                    _ = try await api.update(
+                        configMapType, namespace: namespace, object: object, subresource: nil,
+                        fieldManager: "root-ca-cert-publisher")
                 }
+            } catch {
+                // A conflict or AlreadyExists comes back as an informer event; a namespace being deleted refuses
+                // creates (403) and needs nothing. Anything else is retried.
+                if ![403, 404, 409].contains(error.code) { throw error }
             }
-            group.addTask {
-                await configMaps.run { event in
-                    if let namespace = event.object.namespace { queue.add(namespace) }
-                }
-            }
-            group.addTask {
-                while !Task.isCancelled {
-                    do { try await Task.sleep(for: .seconds(1)) } catch { return }
-                    for key in delayed.due(Date()) { queue.add(key) }
-                }
-            }
-            for _ in 0..<workers {
-                group.addTask {
-                    while !(namespaces.hasSynced && configMaps.hasSynced) {
-                        do { try await Task.sleep(for: .milliseconds(20)) } catch { return }
-                    }
-                    while let namespace = await queue.next() {
-                        defer { queue.done(namespace) }
-                        let action = Self.reconcile(
-                            namespace: namespaces.get(namespace), current: configMaps.get("\(namespace)/\(Self.name)"),
-                            caPEM: caPEM)
-                        guard let action else { continue }
-                        do throws(APIError) {
-                            switch action {
-                            case .create(let object):
-                                _ = try await api.create(
-                                    configMapType, namespace: namespace, object: object,
-                                    fieldManager: "root-ca-cert-publisher")
-                            case .update(let object):
-                                _ = try await api.update(
-                                    configMapType, namespace: namespace, object: object, subresource: nil,
-                                    fieldManager: "root-ca-cert-publisher")
-                            }
-                        } catch {
-                            // A conflict or AlreadyExists comes back as an informer event; a namespace being
-                            // deleted refuses creates (403) and needs nothing.
-                            if ![403, 404, 409].contains(error.code) {
-                                delayed.add(namespace, at: Date() + 1)
-                                logger.warning(
-                                    "kube-root-ca.crt not published",
-                                    metadata: ["namespace": "\(namespace)", "error": "\(error)"])
-                            }
-                        }
-                    }
-                }
-            }
-            try await gracefulShutdown()
-            queue.close()
-            group.cancelAll()
+            return .done
         }
+        try await controller.run()
     }
 }

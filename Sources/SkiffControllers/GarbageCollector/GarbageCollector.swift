@@ -9,6 +9,7 @@ import SkiffModel
 public struct GarbageCollector: Service {
     let api: any ClusterAPI
     let interval: Duration
+    let clock: ServiceClock
     let logger: Logger
 
     /// Kinds that own or are owned by others in the built-in controllers.
@@ -18,27 +19,30 @@ public struct GarbageCollector: Service {
         ("", "replicationcontrollers"), ("", "services"), ("", "endpoints"), ("discovery.k8s.io", "endpointslices"),
     ]
 
-    public init(api: any ClusterAPI, interval: Duration = .seconds(1), logger: Logger) {
+    public init(
+        api: any ClusterAPI, interval: Duration = .seconds(1), clock: ServiceClock = .continuous, logger: Logger
+    ) {
         self.api = api
         self.interval = interval
+        self.clock = clock
         self.logger = logger
     }
 
     public func run() async throws {
         let informers = Self.tracked.map { Informer(api: api, type: api.type($0.group, "v1", $0.resource), logger: logger) }
-        try await withThrowingDiscardingTaskGroup { group in
-            for informer in informers { group.addTask { await informer.run { _ in } } }
-            group.addTask {
-                while !Task.isCancelled {
-                    do { try await Task.sleep(for: interval) } catch { return }
-                    guard informers.allSatisfy(\.hasSynced) else { continue }
-                    await sweep(informers)
-                }
-            }
-            try await gracefulShutdown()
-            group.cancelAll()
+        // One key, swept every interval over the caches.
+        let controller = Controller(
+            Controller.Configuration(name: "garbage-collector", resync: interval, clock: clock),
+            watches: informers.map { Controller.Watch($0) { _, _ in } }, resyncKeys: { [Self.sweepKey] },
+            logger: logger
+        ) { _, _ in
+            await sweep(informers)
+            return .done
         }
+        try await controller.run()
     }
+
+    static let sweepKey = "sweep"
 
     func sweep(_ informers: [Informer]) async {
         var byUID: [String: (object: JSON, type: ResourceType)] = [:]
@@ -86,10 +90,18 @@ public struct GarbageCollector: Service {
             let pending = entry.object.finalizers.filter { $0 == "orphan" || $0 == "foregroundDeletion" }
             guard !pending.isEmpty, let name = entry.object.name else { continue }
             let remaining = entry.object.finalizers.filter { !pending.contains($0) }
-            _ = try? await api.patch(
-                entry.type, namespace: entry.object.namespace, name: name,
-                patch: ["metadata": ["finalizers": .array(remaining.map { .string($0) }), "resourceVersion": entry.object["metadata"]["resourceVersion"]]],
-                patchType: .merge, subresource: nil, fieldManager: "garbage-collector")
+            do {
+                _ = try await api.patch(
+                    entry.type, namespace: entry.object.namespace, name: name,
+                    patch: ["metadata": ["finalizers": .array(remaining.map { .string($0) }), "resourceVersion": entry.object["metadata"]["resourceVersion"]]],
+                    patchType: .merge, subresource: nil, fieldManager: "garbage-collector")
+            } catch {
+                // Gone or changed meanwhile: the next sweep sees the new state. Anything else is worth saying.
+                if error.code != 404 && error.code != 409 {
+                    logger.warning(
+                        "owner finalizers not removed", metadata: ["object": "\(entry.type.resource)/\(name)", "error": "\(error)"])
+                }
+            }
         }
     }
 

@@ -1,4 +1,3 @@
-import Foundation
 import Logging
 import ServiceLifecycle
 import SkiffClient
@@ -27,74 +26,49 @@ public struct EndpointsController: Service {
             options: ListOptions(
                 labelSelector: "\(EndpointsReconciler.managedByLabel)=\(EndpointsReconciler.controllerName)"),
             logger: logger)
-        let queue = WorkQueue()
         let memberships = PodMemberships()
         let expectations = Expectations()
-        let delayed = DelayedKeys()
-        try await withThrowingDiscardingTaskGroup { group in
-            group.addTask {
-                await services.run { event in queue.add(Informer.key(event.object)) }
-            }
-            group.addTask {
-                await pods.run { event in
-                    // A pod whose labels changed leaves the Services it matched before: requeue those too.
-                    let now = event.kind == .deleted ? [] : Self.services(matching: event.object, in: services.objects(inNamespace: event.object.namespace ?? ""))
-                    for key in memberships.replace(Informer.key(event.object), with: now) { queue.add(key) }
-                }
-            }
-            group.addTask {
-                await endpoints.run { event in
-                    // Endpoints without a Service may be someone's (created before their selectorless Service):
-                    // only those of known Services are put back in shape, as upstream.
-                    let key = Informer.key(event.object)
-                    if event.kind == .deleted || services.get(key) != nil { queue.add(key) }
-                }
-            }
-            group.addTask {
-                await slices.run { event in
-                    guard let namespace = event.object.namespace,
-                        let name = event.object["metadata"]["labels"][EndpointsReconciler.serviceNameLabel].stringValue
-                    else { return }
-                    let key = "\(namespace)/\(name)"
-                    expectations.observe(
-                        key, added: event.kind == .added ? 1 : 0, deleted: event.kind == .deleted ? 1 : 0)
-                    queue.add(key)
-                }
-            }
-            group.addTask {
-                while !Task.isCancelled {
-                    do { try await Task.sleep(for: .milliseconds(500)) } catch { return }
-                    for key in delayed.due(Date()) { queue.add(key) }
-                }
-            }
-            for _ in 0..<workers {
-                group.addTask {
-                    // Keys wait in the queue until every cache has its first list.
-                    while !(services.hasSynced && pods.hasSynced && endpoints.hasSynced && slices.hasSynced) {
-                        do { try await Task.sleep(for: .milliseconds(20)) } catch { return }
-                    }
-                    while let key = await queue.next() {
-                        defer { queue.done(key) }
-                        guard expectations.satisfied(key) else { continue }
-                        let parts = key.split(separator: "/", maxSplits: 1).map(String.init)
-                        guard parts.count == 2 else { continue }
-                        let (namespace, name) = (parts[0], parts[1])
-                        let actions = EndpointsReconciler.reconcile(
-                            namespace: namespace, name: name, service: services.get(key),
-                            pods: pods.objects(inNamespace: namespace), endpoints: endpoints.get(key),
-                            slices: slices.objects(inNamespace: namespace).filter {
-                                $0["metadata"]["labels"][EndpointsReconciler.serviceNameLabel].stringValue == name
-                            })
-                        if await !execute(actions, key: key, expectations: expectations) {
-                            delayed.add(key, at: Date() + 1)
-                        }
-                    }
-                }
-            }
-            try await gracefulShutdown()
-            queue.close()
-            group.cancelAll()
+        let watches = [
+            Controller.Watch(services) { event, queue in queue.add(Informer.key(event.object)) },
+            Controller.Watch(pods) { event, queue in
+                // A pod whose labels changed leaves the Services it matched before: requeue those too.
+                let now =
+                    event.kind == .deleted
+                    ? [] : Self.services(matching: event.object, in: services.objects(inNamespace: event.object.namespace ?? ""))
+                for key in memberships.replace(Informer.key(event.object), with: now) { queue.add(key) }
+            },
+            Controller.Watch(endpoints) { event, queue in
+                // Endpoints without a Service may be someone's (created before their selectorless Service): only
+                // those of known Services are put back in shape, as upstream.
+                let key = Informer.key(event.object)
+                if event.kind == .deleted || services.get(key) != nil { queue.add(key) }
+            },
+            Controller.Watch(slices) { event, queue in
+                guard let namespace = event.object.namespace,
+                    let name = event.object["metadata"]["labels"][EndpointsReconciler.serviceNameLabel].stringValue
+                else { return }
+                let key = "\(namespace)/\(name)"
+                expectations.observe(key, added: event.kind == .added ? 1 : 0, deleted: event.kind == .deleted ? 1 : 0)
+                queue.add(key)
+            },
+        ]
+        let controller = Controller(
+            Controller.Configuration(name: "endpoints-controller", workers: workers), watches: watches, logger: logger
+        ) { key, _ in
+            guard expectations.satisfied(key) else { return .done }
+            let parts = key.split(separator: "/", maxSplits: 1).map(String.init)
+            guard parts.count == 2 else { return .done }
+            let (namespace, name) = (parts[0], parts[1])
+            let actions = EndpointsReconciler.reconcile(
+                namespace: namespace, name: name, service: services.get(key),
+                pods: pods.objects(inNamespace: namespace), endpoints: endpoints.get(key),
+                slices: slices.objects(inNamespace: namespace).filter {
+                    $0["metadata"]["labels"][EndpointsReconciler.serviceNameLabel].stringValue == name
+                })
+            if let failure = await execute(actions, key: key, expectations: expectations) { throw failure }
+            return .done
         }
+        try await controller.run()
     }
 
     /// The keys of the selector Services in the pod's namespace whose selector the pod's labels match.
@@ -109,14 +83,14 @@ public struct EndpointsController: Service {
         return keys
     }
 
-    /// Carries the actions out; false when one failed (the key is retried).
-    func execute(_ actions: [EndpointsAction], key: String, expectations: Expectations) async -> Bool {
+    /// Carries the actions out; the last failure, if one failed (the key is retried).
+    func execute(_ actions: [EndpointsAction], key: String, expectations: Expectations) async -> APIError? {
         let creates = actions.filter { if case .create(.endpointSlices, _) = $0 { true } else { false } }.count
         let deletes = actions.filter { if case .delete(.endpointSlices, _, _) = $0 { true } else { false } }.count
         expectations.expect(key, adds: creates, deletes: deletes)
-        var succeeded = true
+        var failure: APIError?
         for action in actions {
-            do {
+            do throws(APIError) {
                 switch action {
                 case .create(let resource, let object):
                     _ = try await api.create(
@@ -139,13 +113,10 @@ public struct EndpointsController: Service {
                 case .delete(.endpointSlices, _, _): expectations.observe(key, deleted: 1)
                 default: break
                 }
-                if error.code != 409 {
-                    logger.warning("endpoints write failed", metadata: ["service": "\(key)", "error": "\(error)"])
-                }
-                succeeded = false
+                failure = error
             }
         }
-        return succeeded
+        return failure
     }
 
     func type(_ resource: EndpointsResource) -> ResourceType { api.type(resource.group, "v1", resource.rawValue) }

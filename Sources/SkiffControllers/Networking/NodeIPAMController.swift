@@ -59,44 +59,35 @@ public struct NodeIPAMController: Service {
 
     public func run() async throws {
         let nodes = Informer(api: api, type: api.type("", "v1", "nodes"), logger: logger)
-        let queue = WorkQueue()
         let events = EventRecorder(api: api, component: "node-ipam-controller", logger: logger)
-        try await withThrowingDiscardingTaskGroup { group in
-            group.addTask { await events.run() }
-            group.addTask {
-                await nodes.run { event in
-                    // The cache holds the whole first list before the first callback: rebuild from it.
-                    allocator.rebuildOnce(from: nodes.objects, logger: logger)
-                    guard let name = event.object.name else { return }
-                    if event.kind == .deleted {
-                        allocator.release(node: name)
-                        return
-                    }
-                    if let cidr = event.object["spec"]["podCIDR"].stringValue, !cidr.isEmpty {
-                        _ = allocator.occupy(node: name, cidr: cidr)
-                    } else {
-                        queue.add(name)
-                    }
-                }
+        let watch = Controller.Watch(nodes) { event, queue in
+            // The cache holds the whole first list before the first callback: rebuild from it.
+            allocator.rebuildOnce(from: nodes.objects, logger: logger)
+            guard let name = event.object.name else { return }
+            if event.kind == .deleted {
+                allocator.release(node: name)
+                return
             }
-            for _ in 0..<2 {
-                group.addTask {
-                    while let name = await queue.next() {
-                        defer { queue.done(name) }
-                        guard let node = nodes.get(name), (node["spec"]["podCIDR"].stringValue ?? "").isEmpty else {
-                            continue
-                        }
-                        await assign(node: node, name: name, events: events, queue: queue)
-                    }
-                }
+            if let cidr = event.object["spec"]["podCIDR"].stringValue, !cidr.isEmpty {
+                _ = allocator.occupy(node: name, cidr: cidr)
+            } else {
+                queue.add(name)
             }
-            try await gracefulShutdown()
-            queue.close()
-            group.cancelAll()
         }
+        let controller = Controller(
+            Controller.Configuration(name: "node-ipam-controller", workers: 2), watches: [watch],
+            companions: [{ await events.run() }], logger: logger
+        ) { name, _ in
+            guard let node = nodes.get(name), (node["spec"]["podCIDR"].stringValue ?? "").isEmpty else { return .done }
+            try await assign(node: node, name: name, events: events)
+            return .done
+        }
+        try await controller.run()
     }
 
-    func assign(node: JSON, name: String, events: EventRecorder, queue: WorkQueue) async {
+    /// Gives the node the next free subnet; a failed write releases it again and is retried (a conflict, the node's
+    /// status changing under the patch, is routine).
+    func assign(node: JSON, name: String, events: EventRecorder) async throws(APIError) {
         guard let cidr = allocator.allocate(node: name) else {
             logger.warning("no pod CIDR left for node", metadata: ["node": "\(name)"])
             await events.record(
@@ -114,13 +105,7 @@ public struct NodeIPAMController: Service {
         } catch {
             allocator.release(node: name)
             guard error.code != 404 else { return }
-            // A conflict (the node's status changed under the patch) is routine; anything else is worth a warning.
-            logger.log(
-                level: error.code == 409 ? .debug : .warning, "pod CIDR not assigned, retrying",
-                metadata: ["node": "\(name)", "error": "\(error)"])
-            // Retried after a pause; the key is still active, so the queue hands it back once this one is done.
-            do { try await Task.sleep(for: .seconds(1)) } catch { return }
-            queue.add(name)
+            throw error
         }
     }
 }

@@ -10,34 +10,39 @@ public struct NodeLifecycleController: Service {
     let api: any ClusterAPI
     let gracePeriod: Duration
     let interval: Duration
+    let clock: ServiceClock
     let logger: Logger
 
-    public init(api: any ClusterAPI, gracePeriod: Duration = .seconds(40), interval: Duration = .seconds(5), logger: Logger) {
+    public init(
+        api: any ClusterAPI, gracePeriod: Duration = .seconds(40), interval: Duration = .seconds(5),
+        clock: ServiceClock = .continuous, logger: Logger
+    ) {
         self.api = api
         self.gracePeriod = gracePeriod
         self.interval = interval
+        self.clock = clock
         self.logger = logger
     }
 
     public func run() async throws {
         let nodes = Informer(api: api, type: api.type("", "v1", "nodes"), logger: logger)
-        let leases = Informer(api: api, type: api.type("coordination.k8s.io", "v1", "leases"), namespace: "kube-node-lease", logger: logger)
+        let leases = Informer(
+            api: api, type: api.type("coordination.k8s.io", "v1", "leases"), namespace: "kube-node-lease", logger: logger)
         let pods = Informer(api: api, type: api.type("", "v1", "pods"), logger: logger)
         let events = EventRecorder(api: api, component: "node-controller", logger: logger)
-        try await withThrowingDiscardingTaskGroup { group in
-            group.addTask { await events.run() }
-            for informer in [nodes, leases, pods] { group.addTask { await informer.run { _ in } } }
-            group.addTask {
-                while !Task.isCancelled {
-                    do { try await Task.sleep(for: interval) } catch { return }
-                    guard nodes.hasSynced, leases.hasSynced, pods.hasSynced else { continue }
-                    await tick(nodes: nodes, leases: leases, pods: pods, events: events)
-                }
-            }
-            try await gracefulShutdown()
-            group.cancelAll()
+        // One key, evaluated every interval over the whole cache (heartbeats are judged by time, not by events).
+        let controller = Controller(
+            Controller.Configuration(name: "node-controller", resync: interval, clock: clock),
+            watches: [nodes, leases, pods].map { Controller.Watch($0) { _, _ in } },
+            companions: [{ await events.run() }], resyncKeys: { [Self.tickKey] }, logger: logger
+        ) { _, _ in
+            await tick(nodes: nodes, leases: leases, pods: pods, events: events)
+            return .done
         }
+        try await controller.run()
     }
+
+    static let tickKey = "nodes"
 
     func tick(nodes: Informer, leases: Informer, pods: Informer, events: EventRecorder) async {
         var byNode: [String: [JSON]] = [:]

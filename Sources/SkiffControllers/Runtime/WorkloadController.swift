@@ -135,8 +135,8 @@ public struct WorkloadController: Service {
         }
     }
 
-    /// How long dependents' events gather before their owner is reconciled (also the requeue timer's tick).
-    static let dependentBatchWindow: TimeInterval = 0.1
+    /// How long dependents' events gather before their owner is reconciled.
+    static let dependentBatchWindow: Duration = .milliseconds(100)
 
     public func run() async throws {
         var informers: [WorkloadResource: Informer] = [:]
@@ -145,77 +145,54 @@ public struct WorkloadController: Service {
         }
         let nodeInformer = watchesNodes ? Informer(api: api, type: api.type("", "v1", "nodes"), logger: logger) : nil
         let cache = Cache(informers: informers, nodeInformer: nodeInformer)
-        let all = informers
-        let queue = WorkQueue()
         let expectations = Expectations()
-        let delayed = DelayedKeys()
         let events = EventRecorder(api: api, component: component, logger: logger)
-        try await withThrowingDiscardingTaskGroup { group in
-            group.addTask { await events.run() }
-            for (resource, informer) in all {
-                group.addTask {
-                    await informer.run { event in
-                        if resource == primary {
-                            let key = Informer.key(event.object)
-                            if event.kind == .deleted { expectations.forget(key) }
-                            queue.add(key)
-                            return
-                        }
-                        guard let ownerKey = owner(of: event.object, cache: cache) else { return }
-                        if directOwner(of: event.object)?.kind == primary.kind {
-                            expectations.observe(ownerKey, added: event.kind == .added ? 1 : 0, deleted: event.kind == .deleted ? 1 : 0)
-                        }
-                        // Dependents change in bursts (a thousand pods binding, then starting): their owner is
-                        // reconciled once per 100 ms window rather than once per event.
-                        delayed.add(ownerKey, at: now() + Self.dependentBatchWindow)
-                    }
+        var watches: [Controller.Watch] = informers.map { resource, informer in
+            Controller.Watch(informer) { event, queue in
+                if resource == primary {
+                    let key = Informer.key(event.object)
+                    if event.kind == .deleted { expectations.forget(key) }
+                    queue.add(key)
+                    return
                 }
-            }
-            if let nodeInformer {
-                let primaries = cache.informers[primary]
-                group.addTask {
-                    // Any node change may change where a DaemonSet runs: reconcile them all.
-                    await nodeInformer.run { _ in
-                        for object in primaries?.objects ?? [] { queue.add(Informer.key(object)) }
-                    }
+                guard let ownerKey = owner(of: event.object, cache: cache) else { return }
+                if event.object.controllerReference?["kind"].stringValue == primary.kind {
+                    expectations.observe(
+                        ownerKey, added: event.kind == .added ? 1 : 0, deleted: event.kind == .deleted ? 1 : 0)
                 }
+                // Dependents change in bursts (a thousand pods binding, then starting): their owner is
+                // reconciled once per 100 ms window rather than once per event.
+                queue.add(ownerKey, after: Self.dependentBatchWindow)
             }
-            group.addTask {
-                // Requeues that a reconcile asked for (minReadySeconds, deadlines, TTLs) and batched dependents.
-                while !Task.isCancelled {
-                    do { try await Task.sleep(for: .seconds(Self.dependentBatchWindow)) } catch { return }
-                    for key in delayed.due(now()) { queue.add(key) }
-                }
-            }
-            for _ in 0..<workers {
-                group.addTask {
-                    while let key = await queue.next() {
-                        defer { queue.done(key) }
-                        guard cache.informers.values.allSatisfy(\.hasSynced), cache.nodeInformer?.hasSynced ?? true,
-                            expectations.satisfied(key),
-                            let object = cache.get(primary, key: key)
-                        else { continue }
-                        let result = reconcile(object, cache, now())
-                        let (adds, deletes) = Self.writeCounts(result.actions[...])
-                        expectations.expect(key, adds: adds, deletes: deletes)
-                        let failed = await execute(result.actions, key: key, expectations: expectations, events: events)
-                        if failed {
-                            delayed.add(key, at: now() + 1)
-                        } else if let after = result.requeueAfter {
-                            delayed.add(key, at: now() + after)
-                        }
-                    }
-                }
-            }
-            try await gracefulShutdown()
-            queue.close()
-            group.cancelAll()
         }
+        if let nodeInformer, let primaries = informers[primary] {
+            // Any node change may change where a DaemonSet runs: reconcile them all.
+            watches.append(
+                Controller.Watch(nodeInformer) { _, queue in
+                    for object in primaries.objects { queue.add(Informer.key(object)) }
+                })
+        }
+        let controller = Controller(
+            Controller.Configuration(name: component, workers: workers), watches: watches,
+            companions: [{ await events.run() }], logger: logger
+        ) { key, _ in
+            guard expectations.satisfied(key), let object = cache.get(primary, key: key) else { return .done }
+            let result = reconcile(object, cache, now())
+            let (adds, deletes) = Self.writeCounts(result.actions[...])
+            expectations.expect(key, adds: adds, deletes: deletes)
+            if let failure = await execute(result.actions, key: key, expectations: expectations, events: events) {
+                throw failure
+            }
+            return Controller.Result(requeueAfter: result.requeueAfter.map { Duration.seconds(min(max($0, 0), 1e9)) })
+        }
+        try await controller.run()
     }
 
-    /// Carries actions out in order, stopping at the first failure; returns whether one failed. Runs of creates go
-    /// out in slow-start batches (1, 2, 4, …) of concurrent requests, so they share the store's group commits.
-    func execute(_ actions: [WorkloadAction], key: String, expectations: Expectations, events: EventRecorder) async -> Bool {
+    /// Carries actions out in order, stopping at the first failure, which it returns. Runs of creates go out in
+    /// slow-start batches (1, 2, 4, …) of concurrent requests, so they share the store's group commits.
+    func execute(
+        _ actions: [WorkloadAction], key: String, expectations: Expectations, events: EventRecorder
+    ) async -> APIError? {
         var index = 0
         var batch = 1
         while index < actions.count {
@@ -223,42 +200,46 @@ public struct WorkloadController: Service {
                 var end = index
                 while end < actions.count, end - index < batch, case .create = actions[end] { end += 1 }
                 let creates = actions[index..<end]
-                let failures = await withTaskGroup(of: Bool.self) { group in
+                let failures = await withTaskGroup(of: APIError?.self) { group in
                     for action in creates {
                         guard case .create(let resource, let namespace, let object) = action else { continue }
                         group.addTask {
-                            do {
+                            do throws(APIError) {
                                 _ = try await api.create(type(resource), namespace: namespace, object: object, fieldManager: component)
-                                return false
+                                return nil
                             } catch {
-                                return true
+                                return error
                             }
                         }
                     }
-                    var failed = 0
-                    for await failure in group where failure { failed += 1 }
-                    return failed
+                    var failures: [APIError] = []
+                    for await case let failure? in group { failures.append(failure) }
+                    return failures
                 }
-                if failures > 0 {
-                    expectations.observe(key, added: failures)
+                if let first = failures.first {
+                    expectations.observe(key, added: failures.count)
                     let (adds, deletes) = Self.writeCounts(actions[end...])
                     expectations.observe(key, added: adds, deleted: deletes)
-                    return true
+                    return first
                 }
                 index = end
                 batch = min(batch * 2, 64)
                 continue
             }
-            if await !executeOne(actions, at: index, key: key, expectations: expectations, events: events) { return true }
+            if let failure = await executeOne(actions, at: index, key: key, expectations: expectations, events: events) {
+                return failure
+            }
             index += 1
         }
-        return false
+        return nil
     }
 
-    /// One non-create action; false (after adjusting expectations for everything not done) when it failed.
-    func executeOne(_ actions: [WorkloadAction], at index: Int, key: String, expectations: Expectations, events: EventRecorder) async -> Bool {
+    /// One non-create action; its error (after adjusting expectations for everything not done) when it failed.
+    func executeOne(
+        _ actions: [WorkloadAction], at index: Int, key: String, expectations: Expectations, events: EventRecorder
+    ) async -> APIError? {
         let action = actions[index]
-        do {
+        do throws(APIError) {
                 switch action {
                 case .create(let resource, let namespace, let object):
                     _ = try await api.create(type(resource), namespace: namespace, object: object, fieldManager: component)
@@ -283,12 +264,9 @@ public struct WorkloadController: Service {
                 // What was not done will not be observed.
                 let (adds, deletes) = Self.writeCounts(actions[index...])
                 expectations.observe(key, added: adds, deleted: deletes)
-                if (error as? APIError)?.code != 409 {
-                    logger.warning("\(component) action failed", metadata: ["object": "\(key)", "error": "\(error)"])
-                }
-                return false
+                return error
             }
-        return true
+        return nil
     }
 
     /// How many creates and deletes a run of actions holds (what the informers will have to observe).
@@ -309,43 +287,18 @@ public struct WorkloadController: Service {
         api.type(resource.group, resource.version, resource.resource)
     }
 
-    /// The controller ownerReference of an object.
-    func directOwner(of object: JSON) -> (kind: String, name: String)? {
-        for reference in object["metadata"]["ownerReferences"].arrayValue ?? [] where reference["controller"].boolValue == true {
-            if let kind = reference["kind"].stringValue, let name = reference["name"].stringValue { return (kind, name) }
-        }
-        return nil
-    }
-
     /// The primary object that (transitively) controls `object`, as a queue key.
     func owner(of object: JSON, cache: Cache) -> String? {
         var current = object
         for _ in 0..<3 {
-            guard let (kind, name) = directOwner(of: current), let namespace = current.namespace else { return nil }
+            guard let reference = current.controllerReference, let kind = reference["kind"].stringValue,
+                let name = reference["name"].stringValue, let namespace = current.namespace
+            else { return nil }
             let key = "\(namespace)/\(name)"
             if kind == primary.kind { return key }
             guard let resource = owned.first(where: { $0.kind == kind }), let parent = cache.get(resource, key: key) else { return nil }
             current = parent
         }
         return nil
-    }
-}
-
-/// Keys to requeue at a later time.
-final class DelayedKeys: Sendable {
-    private let due = Mutex<[String: Date]>([:])
-
-    /// Keeps the earliest time asked for a key.
-    func add(_ key: String, at time: Date) {
-        due.withLock { $0[key] = min($0[key] ?? .distantFuture, time) }
-    }
-
-    /// Removes and returns the keys due at `now`.
-    func due(_ now: Date) -> [String] {
-        due.withLock { state in
-            let keys = state.filter { $0.value <= now }.map(\.key)
-            for key in keys { state[key] = nil }
-            return keys
-        }
     }
 }

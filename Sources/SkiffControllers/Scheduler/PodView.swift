@@ -102,12 +102,9 @@ public struct PodView: Sendable {
         hostPorts = ports
 
         controller = nil
-        for reference in metadata["ownerReferences"].arrayValue ?? [] where reference["controller"].boolValue == true {
-            if let ownerUID = reference["uid"].stringValue, !ownerUID.isEmpty {
-                controller = ControllerReference(
-                    uid: ownerUID, kind: reference["kind"].stringValue ?? "", name: reference["name"].stringValue ?? "")
-            }
-            break
+        if let reference = pod.controllerReference, let ownerUID = reference["uid"].stringValue, !ownerUID.isEmpty {
+            controller = ControllerReference(
+                uid: ownerUID, kind: reference["kind"].stringValue ?? "", name: reference["name"].stringValue ?? "")
         }
     }
 

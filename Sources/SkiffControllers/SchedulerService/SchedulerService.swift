@@ -116,7 +116,19 @@ public struct SchedulerService: Service {
             PodConditions.set(
                 &updated, type: "PodScheduled", status: "False", at: KubeTimestamp.string(Date()), reason: "Unschedulable",
                 message: message)
-            _ = try? await api.update(podsType, namespace: pod.namespace, object: updated, subresource: "status", fieldManager: "default-scheduler")
+            do {
+                _ = try await api.update(
+                    podsType, namespace: pod.namespace, object: updated, subresource: "status",
+                    fieldManager: "default-scheduler")
+            } catch {
+                // Still retried with the unschedulable pods, and the condition written again at the next attempt
+                // (a message that no fit error has).
+                state.unschedulable.withLock { $0[key] = "" }
+                if error.code != 404 && error.code != 409 {
+                    logger.warning(
+                        "unschedulable condition not written", metadata: ["pod": "\(key)", "error": "\(error)"])
+                }
+            }
             await events.record(pod, type: "Warning", reason: "FailedScheduling", message: message)
         }
     }

@@ -16,36 +16,36 @@ public struct ServiceAccountController: Service {
     public func run() async throws {
         let namespaces = Informer(api: api, type: api.type("", "v1", "namespaces"), logger: logger)
         let accounts = api.type("", "v1", "serviceaccounts")
-        try await withThrowingDiscardingTaskGroup { group in
-            group.addTask {
-                await namespaces.run { event in
-                    guard event.kind != .deleted, event.object.deletionTimestamp == nil, let namespace = event.object.name else { return }
-                    await ensureDefault(in: namespace, accounts: accounts)
-                }
-            }
-            group.addTask {
-                // A deleted `default` account comes back, as upstream's controller recreates it.
-                let informer = Informer(api: api, type: accounts, options: ListOptions(fieldSelector: "metadata.name=default"), logger: logger)
-                await informer.run { event in
-                    guard event.kind == .deleted, let namespace = event.object.namespace,
-                        namespaces.get(namespace)?.deletionTimestamp == nil, namespaces.get(namespace) != nil
-                    else { return }
-                    await ensureDefault(in: namespace, accounts: accounts)
-                }
-            }
-            try await gracefulShutdown()
-            group.cancelAll()
+        let defaults = Informer(
+            api: api, type: accounts, options: ListOptions(fieldSelector: "metadata.name=default"), logger: logger)
+        let watches = [
+            Controller.Watch(namespaces) { event, queue in
+                if event.kind != .deleted, let namespace = event.object.name { queue.add(namespace) }
+            },
+            // A deleted `default` account comes back, as upstream's controller recreates it.
+            Controller.Watch(defaults) { event, queue in
+                if event.kind == .deleted, let namespace = event.object.namespace { queue.add(namespace) }
+            },
+        ]
+        let controller = Controller(
+            Controller.Configuration(name: "serviceaccount-controller"), watches: watches, logger: logger
+        ) { namespace, _ in
+            guard let object = namespaces.get(namespace), object.deletionTimestamp == nil,
+                defaults.get("\(namespace)/default") == nil
+            else { return .done }
+            try await ensureDefault(in: namespace, accounts: accounts)
+            return .done
         }
+        try await controller.run()
     }
 
-    func ensureDefault(in namespace: String, accounts: ResourceType) async {
+    /// Creates the account; one that exists already, or a namespace being deleted (403), needs nothing.
+    func ensureDefault(in namespace: String, accounts: ResourceType) async throws(APIError) {
         do {
             _ = try await api.create(
                 accounts, namespace: namespace, object: ["metadata": ["name": "default"]], fieldManager: "serviceaccount-controller")
         } catch {
-            if error.reason != "AlreadyExists", error.code != 403 {
-                logger.warning("default service account not created", metadata: ["namespace": "\(namespace)", "error": "\(error)"])
-            }
+            if error.reason != "AlreadyExists", error.code != 403 { throw error }
         }
     }
 }

@@ -27,9 +27,7 @@ public enum WorkloadReference {
     }
 
     /// The owner reference marked `controller: true`, if any.
-    public static func controllerOf(_ object: JSON) -> JSON? {
-        object["metadata"]["ownerReferences"].arrayValue?.first { $0["controller"].boolValue == true }
-    }
+    public static func controllerOf(_ object: JSON) -> JSON? { object.controllerReference }
 
     /// The uid of the controlling owner, if any.
     public static func controllerUID(of object: JSON) -> String? {
