@@ -2,15 +2,16 @@
 import Glibc
 #endif
 import ServiceLifecycle
+import SkiffModel
 import Synchronization
 
 /// The `Date` header's IMF-fixdate, formatted once per second by its own task instead of on a request's path (as
 /// Hummingbird's date cache does). Runs as part of the API server.
 final class HTTPDateService: Service, Sendable {
     private let current: Mutex<String>
-    private let clock: any Clock<Duration>
+    private let clock: ServiceClock
 
-    init(clock: any Clock<Duration> = ContinuousClock()) {
+    init(clock: ServiceClock = .continuous) {
         self.clock = clock
         current = Mutex(Self.format(secondsSinceEpoch: time(nil)))
     }
@@ -24,7 +25,7 @@ final class HTTPDateService: Service, Sendable {
             var spec = timespec()
             clock_gettime(CLOCK_REALTIME, &spec)
             let untilNextSecond = Duration.nanoseconds(1_000_000_000 - Int64(spec.tv_nsec))
-            do { try await clock.sleep(for: untilNextSecond, tolerance: .milliseconds(10)) } catch { return }
+            do { try await clock.sleep(for: untilNextSecond) } catch { return }
             let text = Self.format(secondsSinceEpoch: time(nil))
             current.withLock { $0 = text }
         }
