@@ -23,6 +23,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/grpc/grpc-swift-2", from: "2.4.3"),
+        .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.9.2"),
+        .package(url: "https://github.com/grpc/grpc-swift-protobuf", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // Pure core: JSON, schema registry, selectors, patches. Foundation only.
@@ -85,6 +89,19 @@ let package = Package(
             ]
         ),
         .target(name: "SkiffCRI"),
+        // containerd behind the SkiffCRI protocol: CRI gRPC client, config, child process, image import.
+        .target(
+            name: "SkiffContainerd",
+            dependencies: [
+                "SkiffCRI", "SkiffModel",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
         .target(
             name: "SkiffAgent",
             dependencies: [
@@ -158,5 +175,10 @@ let package = Package(
         ),
         .testTarget(name: "SkiffAgentTests", dependencies: ["SkiffAgent"]),
         .testTarget(name: "SkiffCLITests", dependencies: ["SkiffCLI", "SkiffTesting"]),
+        .testTarget(
+            name: "SkiffContainerdTests",
+            dependencies: ["SkiffContainerd", "SkiffTesting"],
+            exclude: ["Fixtures"]
+        ),
     ]
 )
