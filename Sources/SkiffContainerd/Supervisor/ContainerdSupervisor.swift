@@ -63,10 +63,15 @@ public final class ContainerdSupervisor: Service {
             let started = clock.now
             let child = try start(executable)
             current.set(child)
-            let outcome = await withGracefulShutdownHandler {
-                await self.awaitRun(child, firstStart: !everReady)
-            } onGracefulShutdown: {
-                // containerd only: the shims (and so the containers) must outlive it.
+            // SIGTERM to containerd only, on shutdown and on cancellation alike: the shims (and so the containers)
+            // must outlive it.
+            let outcome = await withTaskCancellationHandler {
+                await withGracefulShutdownHandler {
+                    await self.awaitRun(child)
+                } onGracefulShutdown: {
+                    child.send(SIGTERM)
+                }
+            } onCancel: {
                 child.send(SIGTERM)
             }
             current.set(nil)
@@ -100,24 +105,14 @@ public final class ContainerdSupervisor: Service {
         case notReady(ContainerdError)
     }
 
-    /// Waits for readiness (racing the child's exit), then for the exit.
-    private func awaitRun(_ child: ChildProcess, firstStart: Bool) async -> Outcome {
-        let ready: Result<Void, ContainerdError> = await withTaskGroup(of: Result<Void, ContainerdError>?.self) { group in
-            group.addTask {
-                _ = await child.exitCode()
-                return nil
-            }
-            group.addTask {
-                do throws(ContainerdError) {
-                    try await self.waitUntilReady(child)
-                    return .success(())
-                } catch {
-                    return .failure(error)
-                }
-            }
-            let first = await group.next() ?? nil
-            group.cancelAll()
-            return first ?? .failure(ContainerdError(.notReady, "containerd exited"))
+    /// Waits for readiness (or the child's exit), then for the exit.
+    private func awaitRun(_ child: ChildProcess) async -> Outcome {
+        let ready: Result<Void, ContainerdError>
+        do throws(ContainerdError) {
+            try await waitUntilReady(child)
+            ready = .success(())
+        } catch {
+            ready = .failure(error)
         }
         switch ready {
         case .success:
@@ -140,6 +135,7 @@ public final class ContainerdSupervisor: Service {
         do {
             try await CRIRuntime.withRuntime(socket: socket, callTimeout: .seconds(1), logger: logger) { runtime in
                 while clock.now < deadline {
+                    if child.hasExited { throw ContainerdError(.notReady, "containerd exited") }
                     do {
                         let conditions = try await runtime.status(timeout: .seconds(1), waitForReady: false)
                         if conditions.contains(where: { $0.type == RuntimeCondition.runtimeReady && $0.status }) {
