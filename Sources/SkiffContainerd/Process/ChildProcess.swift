@@ -1,10 +1,11 @@
 import Foundation
 import Synchronization
 
-/// A child process whose exit is awaited without blocking a thread: Foundation's termination handler resumes the
-/// waiters. Standard streams are files (or /dev/null), never pipes, so a chatty child can't fill a pipe and stall.
+/// A child process whose exit is awaited without blocking the concurrency pool: a dedicated thread sits in
+/// `waitpid` and resumes the waiters. (Foundation's `Process` was dropped here: its SIGCHLD-driven reaping left a
+/// SIGKILLed containerd as a zombie whose termination handler never ran.) Standard streams are files (or /dev/null),
+/// never pipes, so a chatty child can't fill a pipe and stall.
 final class ChildProcess: Sendable {
-    private let process: Process
     private let latch = ExitLatch()
 
     /// The child's pid (for SIGTERM and tests).
@@ -13,23 +14,49 @@ final class ChildProcess: Sendable {
     /// Starts `executable` with `arguments`; stdin/stdout/stderr go to the given files (nil: /dev/null).
     init(
         executable: String, arguments: [String], stdin: FileHandle? = nil, stdout: FileHandle? = nil,
-        stderr: FileHandle? = nil, environment: [String: String]? = nil
+        stderr: FileHandle? = nil
     ) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.standardInput = stdin ?? FileHandle.nullDevice
-        process.standardOutput = stdout ?? FileHandle.nullDevice
-        process.standardError = stderr ?? FileHandle.nullDevice
-        if let environment { process.environment = environment }
-        self.process = process
-        let latch = self.latch
-        process.terminationHandler = { finished in
-            let status = finished.terminationStatus
-            latch.finish(finished.terminationReason == .uncaughtSignal ? 128 + status : status)
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        for (handle, target) in [(stdin, Int32(0)), (stdout, 1), (stderr, 2)] {
+            if let handle {
+                posix_spawn_file_actions_adddup2(&actions, handle.fileDescriptor, target)
+            } else {
+                posix_spawn_file_actions_addopen(&actions, target, "/dev/null", target == 0 ? O_RDONLY : O_WRONLY, 0)
+            }
         }
-        try process.run()
-        pid = process.processIdentifier
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        // Default signal handling and an unblocked mask in the child, whatever the parent's threads have set.
+        var all = sigset_t()
+        sigfillset(&all)
+        var none = sigset_t()
+        sigemptyset(&none)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var child: pid_t = 0
+        let result = posix_spawn(&child, executable, &actions, &attributes, argv, environ)
+        guard result == 0 else {
+            throw ContainerdError(.startFailed, "spawning \(executable): \(String(cString: strerror(result)))")
+        }
+        pid = child
+        let spawned = child
+        let latch = self.latch
+        let waiter = Thread {
+            var status: Int32 = 0
+            while waitpid(spawned, &status, 0) == -1 && errno == EINTR {}
+            // WIFEXITED / WEXITSTATUS / WTERMSIG spelled out (macros don't import).
+            let signal = status & 0x7F
+            latch.finish(signal == 0 ? (status >> 8) & 0xFF : 128 + signal)
+        }
+        waiter.name = "skiff-wait-\(spawned)"
+        waiter.start()
     }
 
     /// The exit code once it exited (128+signal when killed by a signal).
@@ -37,7 +64,7 @@ final class ChildProcess: Sendable {
 
     var hasExited: Bool { latch.hasFinished }
 
-    /// Sends `signal` unless the child already exited.
+    /// Sends `signal` unless the child already exited (and so may have been reaped).
     func send(_ signal: Int32) {
         if !hasExited { kill(pid, signal) }
     }
