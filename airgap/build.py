@@ -169,7 +169,7 @@ def main():
     archive = t.finish()
 
     out = os.path.join(args.out, NAME)
-    write_atomic(out + ".zst", subprocess.run(["zstd", "-19", "-q", "-c"], input=archive, check=True,
+    write_atomic(out + ".zst", subprocess.run(["zstd", "-19", "--single-thread", "-q", "-c"], input=archive, check=True,
                                               capture_output=True).stdout)
     write_atomic(out, archive)  # last: make's target is the .tar
     print(f"airgap: {out} ({len(archive)} bytes, {n_applets} busybox applets) {sha256(archive)}")
