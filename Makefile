@@ -15,17 +15,25 @@ deps:
 build: deps
 	$(SWIFT) build --product skiff
 
-run: build
+run: build airgap
 	@echo "starting skiff server (data dir $(DATA_DIR)); in another shell:"
 	@echo "  export KUBECONFIG=$(KUBECONFIG_OUT); kubectl get nodes"
 	@echo "  (or: $(BIN) kubectl get nodes)"
 	$(BIN) server --data-dir $(DATA_DIR) --write-kubeconfig $(KUBECONFIG_OUT)
 
 # One build configuration (debug) for all tests: CI builds cold every time.
-test: deps
+test: deps airgap
 	$(SWIFT) build --build-tests
 	SKIFF_BIN=$(CURDIR)/$(BIN) $(SWIFT) test --skip-build
 	@tests/e2e/run-all.sh $(BIN)
+
+# Offline image bundle (busybox + pause) the agent imports into containerd; see airgap/README.md.
+AIRGAP_TAR := airgap/dist/skiff-airgap-images-amd64.tar
+.PHONY: airgap
+airgap: $(AIRGAP_TAR)
+
+$(AIRGAP_TAR): airgap/build.py airgap/pause/pause.c $(wildcard /bin/busybox)
+	python3 airgap/build.py
 
 bench: bench-store
 

@@ -27,11 +27,14 @@ public struct APIResponder: HTTPResponder {
     let serviceAccountKey: ServiceAccountKey?
     /// Once shutting down, every request is refused (`shuttingDown`).
     let shutdown: ShutdownState
+    let kubelets: KubeletDirectory
 
     public init(
         registry: ObjectRegistry, authenticator: Authenticator, serverAddress: String, caCertificatesPEM: [UInt8]? = nil,
-        shutdown: ShutdownState = ShutdownState(), logger: Logger, serviceAccountKey: ServiceAccountKey? = nil
+        shutdown: ShutdownState = ShutdownState(), logger: Logger, serviceAccountKey: ServiceAccountKey? = nil,
+        kubelets: KubeletDirectory = KubeletDirectory()
     ) {
+        self.kubelets = kubelets
         self.registry = registry
         self.authenticator = authenticator
         self.serverAddress = serverAddress
@@ -141,7 +144,7 @@ public struct APIResponder: HTTPResponder {
             let handler = ResourceHandler(
                 registry: registry, type: type, namespace: route.namespace, name: route.name,
                 subresource: route.subresource, query: query, user: user, logger: logger,
-                serviceAccountKey: serviceAccountKey, connection: connection)
+                serviceAccountKey: serviceAccountKey, connection: connection, kubelets: kubelets)
             return try await handler.handle(&request)
         }
     }

@@ -12,6 +12,8 @@ extension ResourceHandler {
             return try served(kv, accept: request.headers[.accept])
         case "scale":
             return APIResponder.json(.ok, try Scale.from(try StoredBytes.decode(kv), strategy: strategy.rest))
+        case "log" where type.resource == "pods":
+            return try await podLog(name)
         case "log", "exec", "attach", "portforward", "proxy":
             throw APIError(
                 code: 503, reason: "ServiceUnavailable",

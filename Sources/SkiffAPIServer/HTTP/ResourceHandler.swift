@@ -21,6 +21,8 @@ struct ResourceHandler {
     var serviceAccountKey: ServiceAccountKey? = nil
     /// The client connection; a watch ends as soon as it closes.
     var connection: APIConnection? = nil
+    /// The kubelets `pods/log` reaches.
+    var kubelets: KubeletDirectory? = nil
 
     func handle(_ request: inout Request) async throws -> Response {
         if let subresource, type.subresource(subresource) == nil { throw APIError.unknownPath }

@@ -58,6 +58,13 @@ public enum KubeTimestamp {
             + "\(pad(secondsOfDay / 60 % 60, 2)):\(pad(secondsOfDay % 60, 2))Z"
     }
 
+    /// `date` in UTC with microseconds, as Go's MicroTime writes it (Lease `renewTime`, Event `eventTime`).
+    public static func microString(_ date: Date) -> String {
+        let seconds = date.timeIntervalSince1970.rounded(.down)
+        let micros = min(999_999, Int(((date.timeIntervalSince1970 - seconds) * 1_000_000).rounded(.down)))
+        return String(string(Date(timeIntervalSince1970: seconds)).dropLast()) + ".\(pad(micros, 6))Z"
+    }
+
     private static func pad(_ value: Int, _ width: Int) -> String {
         let text = String(value)
         return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text

@@ -1,0 +1,73 @@
+import Foundation
+import Logging
+import Subprocess
+
+/// The host changes the pod network needs, behind a protocol so the planner can be tested without root.
+public protocol HostNetwork: Sendable {
+    /// Routes a peer's pod CIDR via its node IP (`ip route replace`).
+    func replaceRoute(_ route: PodNetworkPlan.Route) async throws(HostNetworkError)
+    func deleteRoute(_ route: PodNetworkPlan.Route) async throws(HostNetworkError)
+    /// Masquerades traffic from the cluster CIDR that leaves it, and lets pod traffic through FORWARD.
+    func ensureMasquerade(clusterCIDR: String) async throws(HostNetworkError)
+}
+
+public struct HostNetworkError: Error, Sendable, CustomStringConvertible {
+    public var command: [String]
+    public var message: String
+
+    public var description: String { "\(command.joined(separator: " ")): \(message)" }
+}
+
+/// `HostNetwork` with iproute2 and iptables, as child processes (nothing else on a Debian box speaks netlink and
+/// nftables for us; both are one-shot calls at CIDR changes, not on any hot path).
+public struct IPCommandHostNetwork: HostNetwork {
+    let logger: Logger
+
+    public init(logger: Logger) { self.logger = logger }
+
+    public func replaceRoute(_ route: PodNetworkPlan.Route) async throws(HostNetworkError) {
+        try await run(["ip", "route", "replace", route.destination, "via", route.gateway])
+    }
+
+    public func deleteRoute(_ route: PodNetworkPlan.Route) async throws(HostNetworkError) {
+        try await run(["ip", "route", "del", route.destination, "via", route.gateway])
+    }
+
+    public func ensureMasquerade(clusterCIDR: String) async throws(HostNetworkError) {
+        for (table, chain, hook) in [("nat", "SKIFF-POSTROUTING", "POSTROUTING"), ("filter", "SKIFF-FORWARD", "FORWARD")] {
+            _ = try? await run(["iptables", "-w", "-t", table, "-N", chain], quiet: true)  // exists after a restart
+            try await run(["iptables", "-w", "-t", table, "-F", chain])
+            do {
+                try await run(["iptables", "-w", "-t", table, "-C", hook, "-j", chain], quiet: true)
+            } catch {
+                try await run(["iptables", "-w", "-t", table, "-I", hook, "-j", chain])
+            }
+        }
+        try await run(["iptables", "-w", "-t", "nat", "-A", "SKIFF-POSTROUTING", "-s", clusterCIDR, "-d", clusterCIDR, "-j", "RETURN"])
+        try await run([
+            "iptables", "-w", "-t", "nat", "-A", "SKIFF-POSTROUTING", "-s", clusterCIDR, "!", "-d", "224.0.0.0/4",
+            "-j", "MASQUERADE",
+        ])
+        try await run(["iptables", "-w", "-t", "filter", "-A", "SKIFF-FORWARD", "-s", clusterCIDR, "-j", "ACCEPT"])
+        try await run(["iptables", "-w", "-t", "filter", "-A", "SKIFF-FORWARD", "-d", clusterCIDR, "-j", "ACCEPT"])
+    }
+
+    private func run(_ command: [String], quiet: Bool = false) async throws(HostNetworkError) {
+        let status: TerminationStatus
+        let standardError: String
+        do {
+            let result = try await Subprocess.run(
+                .name(command[0]), arguments: Arguments(Array(command.dropFirst())), output: .discarded,
+                error: .string(limit: 64 * 1024))
+            status = result.terminationStatus
+            standardError = result.standardError
+        } catch {
+            throw HostNetworkError(command: command, message: "\(error)")
+        }
+        guard status.isSuccess else {
+            let message = standardError.trimmingCharacters(in: .whitespacesAndNewlines)
+            if !quiet { logger.debug("host network command failed", metadata: ["command": "\(command)", "error": "\(message)"]) }
+            throw HostNetworkError(command: command, message: message.isEmpty ? "\(status)" : message)
+        }
+    }
+}

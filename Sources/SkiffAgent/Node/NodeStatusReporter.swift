@@ -1,0 +1,146 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import SkiffClient
+import SkiffModel
+
+/// The kubelet's node half: registers the Node, renews its Lease every `heartbeat`, and posts the node's status when
+/// it changes, when the server's copy differs from it (a link blip let the node lifecycle controller mark it
+/// Unknown: fixed at the next heartbeat), and at least every `reportInterval` (kubelet's 5 minutes), so an idle
+/// node writes little more than its Lease.
+public struct NodeStatusReporter: Service {
+    public struct Configuration: Sendable {
+        public var heartbeat: Duration
+        public var reportInterval: Duration
+        public var clock: ServiceClock
+
+        public init(heartbeat: Duration = .seconds(10), reportInterval: Duration = .seconds(300), clock: ServiceClock = .continuous) {
+            self.heartbeat = heartbeat
+            self.reportInterval = reportInterval
+            self.clock = clock
+        }
+    }
+
+    let api: any ClusterAPI
+    let description: NodeDescription
+    let health: @Sendable () async -> NodeHealth
+    let configuration: Configuration
+    let logger: Logger
+    let now: @Sendable () -> String
+
+    /// - Parameter health: what the node observes now (the runtime's conditions, pressure).
+    public init(
+        api: any ClusterAPI, description: NodeDescription, configuration: Configuration = Configuration(),
+        logger: Logger, now: @escaping @Sendable () -> String = { KubeTimestamp.string(Date()) },
+        health: @escaping @Sendable () async -> NodeHealth
+    ) {
+        self.api = api
+        self.description = description
+        self.configuration = configuration
+        self.logger = logger
+        self.now = now
+        self.health = health
+    }
+
+    var nodes: ResourceType { api.type("", "v1", "nodes") }
+    var leases: ResourceType { api.type("coordination.k8s.io", "v1", "leases") }
+
+    public func run() async throws {
+        var attempt = 0
+        // A remote server may be down: keep trying until it takes the node, or shutdown comes first.
+        while true {
+            do throws(APIError) {
+                try await register()
+                break
+            } catch {
+                attempt += 1
+                let delay = Backoff().delay(attempt: attempt)
+                logger.warning(
+                    "cannot register node, retrying",
+                    metadata: ["node": "\(description.name)", "retry.in": "\(delay)", "error": "\(error)"])
+                do { try await configuration.clock.sleep(for: delay) } catch { return }
+            }
+        }
+        logger.info("node registered", metadata: ["node": "\(description.name)", "ip": "\(description.internalIP)"])
+        await cancelWhenGracefulShutdown { await heartbeats() }
+    }
+
+    private func heartbeats() async {
+        let clock = configuration.clock
+        var lastReport = clock.now
+        while true {
+            do { try await clock.sleep(for: configuration.heartbeat) } catch { return }
+            await renewLease()
+            if await syncStatus(force: clock.now - lastReport >= configuration.reportInterval) { lastReport = clock.now }
+        }
+    }
+
+    /// Creates the Node (or brings the labels the kubelet owns back onto an existing one) and its Lease.
+    func register() async throws(APIError) {
+        let node = NodeObject.node(description, health: await health(), now: now())
+        do {
+            _ = try await api.create(nodes, namespace: nil, object: node, fieldManager: "kubelet")
+        } catch {
+            guard error.reason == "AlreadyExists" else { throw error }
+            _ = try await api.patch(
+                nodes, namespace: nil, name: description.name,
+                patch: ["metadata": ["labels": NodeObject.ownedLabels(description)]], patchType: .merge, subresource: nil,
+                fieldManager: "kubelet")
+        }
+        _ = await syncStatus(force: true)
+        try await createLease()
+    }
+
+    private func createLease() async throws(APIError) {
+        let lease: JSON = [
+            "apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
+            "metadata": ["name": .string(description.name), "namespace": "kube-node-lease"],
+            "spec": [
+                "holderIdentity": .string(description.name), "leaseDurationSeconds": 40,
+                "renewTime": .string(KubeTimestamp.microString(Date())),
+            ],
+        ]
+        do {
+            _ = try await api.create(leases, namespace: "kube-node-lease", object: lease, fieldManager: "kubelet")
+        } catch {
+            guard error.reason == "AlreadyExists" else { throw error }
+            await renewLease()
+        }
+    }
+
+    /// A missed renewal is retried by the next heartbeat; a Lease deleted meanwhile is created again.
+    func renewLease() async {
+        do {
+            _ = try await api.patch(
+                leases, namespace: "kube-node-lease", name: description.name,
+                patch: ["spec": ["renewTime": .string(KubeTimestamp.microString(Date())), "holderIdentity": .string(description.name)]],
+                patchType: .merge, subresource: nil, fieldManager: "kubelet")
+        } catch where error.code == 404 {
+            do { try await createLease() } catch { logger.warning("lease creation failed", metadata: ["error": "\(error)"]) }
+        } catch {
+            logger.warning("lease renewal failed", metadata: ["node": "\(description.name)", "error": "\(error)"])
+        }
+    }
+
+    /// Posts the status when it differs from the server's copy (or `force`); true when it was posted.
+    func syncStatus(force: Bool) async -> Bool {
+        let health = await health()
+        do {
+            let server = try await api.get(nodes, namespace: nil, name: description.name)
+            let computed = NodeObject.status(description, health: health, now: now(), previous: server["status"])
+            guard force || NodeObject.differs(server: server["status"], computed: computed) else { return false }
+            _ = try await api.patch(
+                nodes, namespace: nil, name: description.name, patch: ["status": computed], patchType: .strategic,
+                subresource: "status", fieldManager: "kubelet")
+            return true
+        } catch where error.code == 404 {
+            // Someone deleted the node: register it again, as kubelet does.
+            logger.warning("node object is gone, registering again", metadata: ["node": "\(description.name)"])
+            do { try await register() } catch { logger.warning("node registration failed", metadata: ["error": "\(error)"]) }
+            return true
+        } catch {
+            logger.warning("node status update failed", metadata: ["node": "\(description.name)", "error": "\(error)"])
+            return false
+        }
+    }
+}

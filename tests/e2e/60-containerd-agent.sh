@@ -1,0 +1,265 @@
+#!/usr/bin/env bash
+# The embedded agent on real containerd (root only): node Ready, a Deployment served from pod IPs, pod-to-pod
+# traffic, logs, CrashLoopBackOff with growing back-off, probes, OOMKilled, configMap/secret files and env, emptyDir,
+# init containers, bad input (missing image, missing configMap, a truncated archive, an archive dropped in while
+# running), cleanup in containerd, and pods that survive a restart of the agent without a restart counted.
+source "$(dirname "$0")/lib/common.sh"
+if [ "$(id -u)" != 0 ]; then echo "SKIP 60-containerd-agent: needs root (containers run as root here)"; exit 0; fi
+command -v containerd >/dev/null || fail "containerd is not installed (make deps installs it)"
+bundle=$(realpath "$(dirname "$0")/../../airgap/dist/skiff-airgap-images-amd64.tar")
+[ -f "$bundle" ] || fail "airgap bundle missing: run make airgap"
+
+mkdir -p "$work/data/agent/images"
+cp "$bundle" "$work/data/agent/images/"
+sock="$work/data/agent/containerd/containerd.sock"
+node=e2e-node
+ctr_() { ctr -a "$sock" -n k8s.io "$@"; }
+
+# The agent's containerd and its shims outlive the server by design: stop them and the pods when the test ends.
+trap 'status=$?; set +e
+  if [ $status -ne 0 ]; then kubectl get pods -A -o wide 2>&1 | head -40; kubectl get events -A 2>&1 | tail -30; fi
+  kubectl delete pods --all --grace-period=0 --force >/dev/null 2>&1
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; [ -n "$server_pid" ] && wait "$server_pid" 2>/dev/null; server_pid=""
+  if [ -S "$sock" ]; then
+    for c in $(ctr_ tasks ls -q 2>/dev/null); do ctr_ tasks kill -s KILL "$c" >/dev/null 2>&1; done
+  fi
+  pkill -f "containerd --config $work/data" 2>/dev/null; sleep 0.5
+  for m in $(grep -o "$work[^ ]*" /proc/mounts | sort -r); do umount -l "$m" 2>/dev/null; done
+  ip link del skiff0 2>/dev/null
+  (exit $status); cleanup' EXIT
+
+start_agent_server() {
+  [ -n "${port:-}" ] || port=$(free_port)
+  export KUBECONFIG="$work/kubeconfig"
+  "$SKIFF_BIN" server --node-name $node --data-dir "$work/data" --https-listen-port "$port" --bind-address 127.0.0.1 \
+    --write-kubeconfig "$KUBECONFIG" >>"$work/server.log" 2>&1 &
+  server_pid=$!
+  wait_ready
+}
+
+# wait_for DESCRIPTION SECONDS COMMAND…: polls COMMAND until it succeeds (the limit only stops a hang).
+wait_for() {
+  local description=$1 seconds=$2; shift 2
+  for _ in $(seq $((seconds * 5))); do
+    if "$@" >/dev/null 2>&1; then pass "$description"; return 0; fi
+    kill -0 "$server_pid" 2>/dev/null || fail "$description: the server exited"
+    sleep 0.2
+  done
+  fail "$description (not within ${seconds}s)"
+}
+jp() { kubectl get "$1" -o jsonpath="$2" 2>/dev/null; }
+is() { [ "$(jp "$1" "$2")" = "$3" ]; }
+ge() { local v; v=$(jp "$1" "$2"); [ -n "$v" ] && [ "$v" -ge "$3" ]; }
+
+started=$(date +%s.%N)
+start_agent_server
+wait_for "node $node Ready" 60 is node/$node '{.status.conditions[?(@.type=="Ready")].status}' True
+echo "   node Ready $(python3 -c "print(round($(date +%s.%N) - $started, 2))") s after start (airgap import included)"
+grep -q "skiff-airgap-images-amd64.tar" "$work/server.log" || fail "the airgap import is logged with the file's name"
+expect_output "kubectl get nodes -o wide shows the runtime and kernel" "containerd://1\.6.*$(uname -r)" kubectl get nodes -o wide
+expect_output "the server node has the control-plane role" "control-plane" kubectl get node $node
+cidr=$(jp node/$node '{.spec.podCIDR}')
+[ -n "$cidr" ] || fail "node has a podCIDR"
+
+# Everything that takes a while starts now and is checked afterwards.
+kubectl apply -f - >/dev/null <<'YAML'
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - name: httpd
+        image: docker.io/library/busybox:latest
+        imagePullPolicy: IfNotPresent
+        command: [sh, -c, 'mkdir -p /www && echo "hello from $(hostname)" > /www/index.html && echo serving on 8080 && exec httpd -f -p 8080 -h /www']
+        readinessProbe: {httpGet: {path: /, port: 8080}, periodSeconds: 1}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: crash}
+spec:
+  containers:
+  - {name: main, image: busybox, command: [sh, -c, 'echo crashing; exit 1']}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: liveness}
+spec:
+  containers:
+  - name: main
+    image: busybox
+    command: [sh, -c, 'touch /tmp/healthy; sleep 4; rm /tmp/healthy; sleep 600']
+    livenessProbe: {exec: {command: [test, -f, /tmp/healthy]}, periodSeconds: 1, failureThreshold: 2}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: gated}
+spec:
+  selector: {app: gated}
+  ports: [{port: 80, targetPort: 8080}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: gated, labels: {app: gated}}
+spec:
+  containers:
+  - name: main
+    image: busybox
+    command: [sh, -c, 'sleep 6; touch /tmp/ready; sleep 600']
+    readinessProbe: {exec: {command: [test, -f, /tmp/ready]}, periodSeconds: 1}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: oom}
+spec:
+  restartPolicy: Never
+  containers:
+  - name: main
+    image: busybox
+    command: [sh, -c, 'dd if=/dev/zero of=/dev/null bs=64M count=4']
+    resources: {limits: {memory: 16Mi}}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: settings}
+data: {color: blue}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: creds}
+stringData: {password: s3cret}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: volumes}
+spec:
+  initContainers:
+  - {name: init, image: busybox, command: [sh, -c, 'echo init-ran > /shared/init'], volumeMounts: [{name: shared, mountPath: /shared}]}
+  containers:
+  - name: writer
+    image: busybox
+    command: [sh, -c, 'echo from-writer > /shared/note; sleep 600']
+    volumeMounts: [{name: shared, mountPath: /shared}]
+  - name: reader
+    image: busybox
+    command: [sh, -c, 'echo "env color=$COLOR password=$PASSWORD"; echo "init: $(cat /shared/init)"; while true; do echo "file color=$(cat /etc/settings/color) password=$(cat /etc/creds/password) note=$(cat /shared/note 2>/dev/null)"; sleep 1; done']
+    env:
+    - {name: COLOR, valueFrom: {configMapKeyRef: {name: settings, key: color}}}
+    - {name: PASSWORD, valueFrom: {secretKeyRef: {name: creds, key: password}}}
+    volumeMounts:
+    - {name: settings, mountPath: /etc/settings}
+    - {name: creds, mountPath: /etc/creds}
+    - {name: shared, mountPath: /shared}
+  volumes:
+  - {name: shared, emptyDir: {}}
+  - {name: settings, configMap: {name: settings}}
+  - {name: creds, secret: {secretName: creds}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: noimage}
+spec:
+  containers:
+  - {name: main, image: '127.0.0.1:1/skiff/does-not-exist:1'}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: nocm}
+spec:
+  containers:
+  - name: main
+    image: busybox
+    command: [sleep, '600']
+    env: [{name: X, valueFrom: {configMapKeyRef: {name: missing, key: x}}}]
+YAML
+
+wait_for "deployment web 2/2 available" 90 is deploy/web '{.status.availableReplicas}' 2
+for pod in $(kubectl get pods -l app=web -o name); do
+  ip=$(jp "$pod" '{.status.podIP}')
+  python3 -c "import ipaddress,sys; sys.exit(0 if ipaddress.ip_address('$ip') in ipaddress.ip_network('$cidr') else 1)" \
+    || fail "$pod IP $ip in the node's podCIDR $cidr"
+  expect_output "$pod answers on its IP $ip from the host" "hello from" curl -s --max-time 5 "http://$ip:8080/"
+  expect_output "kubectl logs $pod shows the container's output" "serving on 8080" kubectl logs "$pod"
+done
+ips=($(kubectl get pods -l app=web -o jsonpath='{.items[*].status.podIP}'))
+kubectl run probe --image=busybox --restart=Never --command -- sh -c "printf 'GET / HTTP/1.0\r\n\r\n' | nc ${ips[1]} 8080" >/dev/null
+wait_for "a pod runs to completion" 60 is pod/probe '{.status.phase}' Succeeded
+expect_output "a pod reaches another pod by its IP" "hello from" kubectl logs probe
+expect_output "kubectl logs --tail and --timestamps" "^[0-9T:.-]+Z serving on 8080$" kubectl logs deploy/web --tail=1 --timestamps
+
+wait_for "volumes pod Running" 60 is pod/volumes '{.status.phase}' Running
+wait_for "init container ran first, emptyDir shared" 20 sh -c "kubectl --cache-dir $work/kube-cache logs volumes -c reader | grep -q 'init: init-ran'"
+expect_output "configMap and secret as env vars" "env color=blue password=s3cret" kubectl logs volumes -c reader
+wait_for "configMap and secret as files, emptyDir shared by two containers" 20 sh -c \
+  "kubectl --cache-dir $work/kube-cache logs volumes -c reader --tail=1 | grep -q 'file color=blue password=s3cret note=from-writer'"
+kubectl patch configmap settings -p '{"data":{"color":"green"}}' >/dev/null
+wait_for "an updated configMap updates the mounted file" 90 sh -c \
+  "kubectl --cache-dir $work/kube-cache logs volumes -c reader --tail=1 | grep -q 'file color=green'"
+
+wait_for "a pod of a missing image reports ErrImagePull or ImagePullBackOff" 60 sh -c \
+  "kubectl --cache-dir $work/kube-cache get pod noimage -o jsonpath='{.status.containerStatuses[0].state.waiting.reason}' | grep -qE 'ErrImagePull|ImagePullBackOff'"
+expect_output "the pull error names the image" "does-not-exist" kubectl get pod noimage -o jsonpath='{.status.containerStatuses[0].state.waiting.message}'
+wait_for "a missing configMap gives CreateContainerConfigError" 60 is pod/nocm '{.status.containerStatuses[0].state.waiting.reason}' CreateContainerConfigError
+expect_output "and an Event says which configMap" 'configmap "missing" not found' kubectl get events --field-selector involvedObject.name=nocm
+
+wait_for "OOM: a 16Mi pod that allocates past it ends OOMKilled" 60 is pod/oom '{.status.containerStatuses[0].state.terminated.reason}' OOMKilled
+
+wait_for "readiness gates Ready: gated pod not ready at first" 30 is pod/gated '{.status.phase}' Running
+is pod/gated '{.status.conditions[?(@.type=="Ready")].status}' False || fail "gated pod Ready before its readiness probe passed"
+expect_output "an unready pod is a notReadyAddress of its Service" "notReadyAddresses" kubectl get endpoints gated -o json
+wait_for "readiness probe passes: pod Ready" 30 is pod/gated '{.status.conditions[?(@.type=="Ready")].status}' True
+wait_for "and its address is ready in the endpoints" 15 sh -c "kubectl --cache-dir $work/kube-cache get endpoints gated -o jsonpath='{.subsets[0].addresses[0].ip}' | grep -q ."
+
+wait_for "a failing liveness probe restarts its container" 60 ge pod/liveness '{.status.containerStatuses[0].restartCount}' 1
+expect_output "with an Unhealthy event" "Liveness probe failed" kubectl get events --field-selector involvedObject.name=liveness
+
+wait_for "a crashing pod goes to CrashLoopBackOff" 60 is pod/crash '{.status.containerStatuses[0].state.waiting.reason}' CrashLoopBackOff
+restart_times=()
+last=$(jp pod/crash '{.status.containerStatuses[0].restartCount}')
+while [ ${#restart_times[@]} -lt 2 ]; do
+  now=$(jp pod/crash '{.status.containerStatuses[0].restartCount}')
+  if [ -n "$now" ] && [ "$now" -gt "$last" ]; then restart_times+=("$(date +%s)"); last=$now; fi
+  [ "$(date +%s)" -lt "$(python3 -c "print(int($started) + 300)")" ] || fail "restart counts grow (stuck at $last)"
+  sleep 0.5
+done
+first_gap=$((restart_times[1] - restart_times[0]))
+expect_output "restart counts grow" "^[3-9]|^[1-9][0-9]" jp pod/crash '{.status.containerStatuses[0].restartCount}'
+[ "$first_gap" -ge 15 ] || fail "back-off grows: second gap ${first_gap}s, expected >= 15 s (kubelet's 10 s doubling)"
+pass "back-off grows (gap between restarts ${first_gap}s)"
+expect_output "CrashLoopBackOff is explained by a BackOff event" "Back-off restarting failed container" kubectl get events --field-selector involvedObject.name=crash
+
+# Bad archives: a truncated one is an error naming the file, the agent keeps going; one dropped in later is used.
+head -c 100000 "$bundle" >"$work/data/agent/images/broken.tar"
+python3 "$(dirname "$0")/lib/retag-image.py" "$bundle" "$work/images-dropped.tar" docker.io/library/busybox:latest docker.io/skiff/dropped:1
+mv "$work/images-dropped.tar" "$work/data/agent/images/dropped.tar"
+wait_for "a truncated archive is logged as an error naming the file" 30 grep -q "broken.tar" "$work/server.log"
+grep "broken.tar" "$work/server.log" | grep -qi "error" || fail "the truncated archive's log line is an error"
+kubectl run dropped --image=docker.io/skiff/dropped:1 --image-pull-policy=Never --restart=Never --command -- echo dropped-image-runs >/dev/null
+wait_for "an archive dropped in while running is usable without a restart" 60 is pod/dropped '{.status.phase}' Succeeded
+is node/$node '{.status.conditions[?(@.type=="Ready")].status}' True || fail "the node stays Ready after a bad archive"
+
+# Restart of the agent (here: the server process with its embedded agent): pods keep running, nothing restarts.
+before=$(kubectl get pods -l app=web -o jsonpath='{range .items[*]}{.metadata.name}={.status.containerStatuses[0].containerID},{.status.containerStatuses[0].restartCount} {end}')
+stop_server
+ctr_ tasks ls | grep -q RUNNING || fail "containers keep running while the agent is down"
+pass "containers keep running while the agent is down"
+start_agent_server
+wait_for "node Ready again after the restart" 60 is node/$node '{.status.conditions[?(@.type=="Ready")].status}' True
+sleep 3  # a sync of every pod; the checks below would see a restart done by it
+after=$(kubectl get pods -l app=web -o jsonpath='{range .items[*]}{.metadata.name}={.status.containerStatuses[0].containerID},{.status.containerStatuses[0].restartCount} {end}')
+[ "$before" = "$after" ] || fail "containers re-adopted untouched: before [$before] after [$after]"
+pass "running containers re-adopted with the same IDs and no restart counted"
+
+kubectl delete deployment web --wait=false >/dev/null
+wait_for "deleting the Deployment removes its pods" 60 sh -c "[ -z \"\$(kubectl --cache-dir $work/kube-cache get pods -l app=web -o name)\" ]"
+for id in $(sed 's/[^=]*=containerd:\/\/\([0-9a-f]*\),[0-9]* */\1 /g' <<<"$after"); do
+  ctr_ containers ls -q | grep -q "$id" && fail "container $id removed from containerd"
+done
+pass "their containers are gone from containerd"
+wait_for "and their sandboxes too" 30 sh -c "! ctr -a $sock -n k8s.io containers ls 'labels.\"io.kubernetes.pod.name\"~=^web-' -q | grep -q ."
+echo "60-containerd-agent: all passed"
