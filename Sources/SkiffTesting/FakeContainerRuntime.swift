@@ -120,9 +120,9 @@ public final class FakeContainerRuntime: ContainerRuntime {
         for continuation in ready { continuation.resume() }
     }
 
-    private func modify<T>(_ body: (inout State) throws(RuntimeError) -> T) throws(RuntimeError) -> T {
-        let result: Result<T, RuntimeError> = state.withLock { state in
-            do throws(RuntimeError) { return .success(try body(&state)) } catch { return .failure(error) }
+    private func modify<T, E: Error>(_ body: (inout State) throws(E) -> T) throws(E) -> T {
+        let result: Result<T, E> = state.withLock { state in
+            do throws(E) { return .success(try body(&state)) } catch { return .failure(error) }
         }
         notify()
         return try result.get()

@@ -76,7 +76,8 @@ extension PodWorker {
                 wait("ErrImagePull", message)
                 await recorder.record(pod, type: "Warning", reason: "Failed", message: message)
                 await recorder.record(pod, type: "Warning", reason: "Failed", message: "Error: ErrImagePull")
-                return states.withState { $0.imageBackOff.delay(backOffKey) }
+                // Synced again soon: within the back-off the status turns to ImagePullBackOff, as kubelet's does.
+                return .seconds(1)
             }
         } else {
             await recorder.record(
