@@ -114,7 +114,7 @@ final class FakeClusterAPI: ClusterAPI {
             (Array((state.objects[type.resource] ?? [:]).values), "\(state.version)")
         }
         return ObjectList(
-            items: items.filter { options.fieldSelector.map { selector in Self.matches(selector, $0) } ?? true },
+            items: items.filter { item in options.fieldSelector.map { Self.matches($0, item) } ?? true },
             resourceVersion: version)
     }
 
