@@ -106,7 +106,9 @@ let package = Package(
         .target(
             name: "SkiffAgent",
             dependencies: [
-                "SkiffModel", "SkiffClient", "SkiffCRI", "SkiffTunnel",
+                "SkiffModel", "SkiffClient", "SkiffCRI", "SkiffTunnel", "SkiffControllers",
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
@@ -142,7 +144,7 @@ let package = Package(
         ),
         .target(
             name: "SkiffTesting",
-            dependencies: ["SkiffStore"]
+            dependencies: ["SkiffStore", "SkiffCRI", "SkiffModel"]
         ),
 
         .testTarget(name: "SkiffModelTests", dependencies: ["SkiffModel"]),
@@ -175,7 +177,9 @@ let package = Package(
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
             ]
         ),
-        .testTarget(name: "SkiffAgentTests", dependencies: ["SkiffAgent"]),
+        .testTarget(
+            name: "SkiffAgentTests", dependencies: ["SkiffAgent", "SkiffTesting", "SkiffCRI", "SkiffControllers"]
+        ),
         .testTarget(name: "SkiffCLITests", dependencies: ["SkiffCLI", "SkiffTesting"]),
         .testTarget(
             name: "SkiffContainerdTests",

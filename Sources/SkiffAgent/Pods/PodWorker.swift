@@ -1,0 +1,212 @@
+import Foundation
+import Logging
+import SkiffCRI
+import SkiffClient
+import SkiffControllers
+import SkiffModel
+
+/// Carries out one pod's sync: observes the runtime, asks `PodActions` what to do, does it, and writes the status
+/// `PodStatusBuilder` computes when it changed.
+struct PodWorker: Sendable {
+    let api: any ClusterAPI
+    let runtime: any ContainerRuntime
+    let configuration: PodManager.Configuration
+    let pods: Informer
+    let recorder: EventRecorder
+    let logger: Logger
+    let states = PodStates()
+    let volumes: VolumeManager
+    let sandboxes: SandboxConfigBuilder
+
+    init(
+        api: any ClusterAPI, runtime: any ContainerRuntime, configuration: PodManager.Configuration, pods: Informer,
+        recorder: EventRecorder, logger: Logger
+    ) {
+        self.api = api
+        self.runtime = runtime
+        self.configuration = configuration
+        self.pods = pods
+        self.recorder = recorder
+        self.logger = logger
+        volumes = VolumeManager(
+            podsDirectory: configuration.podsDirectory, requestToken: configuration.requestToken, now: configuration.now,
+            logger: logger)
+        let resolv = (try? String(contentsOfFile: configuration.resolvConf, encoding: .utf8)) ?? ""
+        sandboxes = SandboxConfigBuilder(
+            nodeName: configuration.nodeName, podLogDirectory: configuration.podLogDirectory,
+            clusterDNS: configuration.clusterDNS, clusterDomain: configuration.clusterDomain,
+            hostDNS: SandboxConfigBuilder.parseResolvConf(resolv))
+    }
+
+    /// Wall time in nanoseconds since the epoch.
+    var nowNanos: Int64 { Int64(configuration.now().timeIntervalSince1970 * 1_000_000_000) }
+
+    func sync(_ key: String, queue: ControllerQueue) async throws -> Controller.Result {
+        guard let pod = pods.get(key), let uid = pod.uid else {
+            try await cleanUp(key: key, keepUID: nil)
+            return .done
+        }
+        let spec = PodSpecView(pod)
+        var log = logger
+        log[metadataKey: "pod"] = "\(key)"
+        log[metadataKey: "uid"] = "\(uid)"
+        // Sandboxes of an earlier pod of the same name go first.
+        try await cleanUp(key: key, keepUID: uid)
+        var observed = try await observe(spec)
+
+        if pod.deletionTimestamp != nil {
+            try await terminate(pod, spec, observed, logger: log)
+            return .done
+        }
+        let phase = pod["status"]["phase"].stringValue
+        if phase == "Succeeded" || phase == "Failed" {
+            try await killPod(spec, observed, gracePeriod: spec.terminationGracePeriodSeconds, logger: log)
+            return .done
+        }
+
+        var requeue: Duration?
+        do {
+            try await volumes.setUp(pod: pod, payload: volumePayload(pod, podIP: observed.podIP))
+        } catch {
+            await recorder.record(
+                pod, type: "Warning", reason: "FailedMount", message: "MountVolume.SetUp failed: \(error.message)")
+            try await writeStatus(spec, observed)
+            return Controller.Result(requeueAfter: .seconds(2))
+        }
+
+        let unhealthy = states.pod(uid).unhealthy
+        let now = nowNanos
+        let plan = states.withState { state in
+            PodActions.compute(pod: spec, observed: observed, backOff: &state.crashBackOff, unhealthy: unhealthy, now: now)
+        }
+        requeue = plan.requeueAfter
+        if plan.podFailed { states.update(uid) { $0.podFailed = true } }
+        states.update(uid) { pod in
+            for name in unhealthy.keys { pod.unhealthy[name] = nil }
+            for (name, reason) in plan.waiting { pod.waiting[name] = reason }
+        }
+        for (name, _) in plan.waiting {
+            await recorder.record(
+                pod, type: "Warning", reason: "BackOff",
+                message: "Back-off restarting failed container \(name) in pod \(spec.name)_\(spec.namespace)(\(uid))")
+        }
+        if plan.killPod {
+            try await killPod(spec, observed, gracePeriod: spec.terminationGracePeriodSeconds, logger: log)
+        }
+        for kill in plan.kill {
+            await recorder.record(pod, reason: "Killing", message: kill.message)
+            try await runtime.stopContainerIfPresent(id: kill.id, timeout: spec.terminationGracePeriodSeconds)
+        }
+        if !plan.start.isEmpty {
+            var sandbox = observed.newestSandbox.flatMap { $0.state == .ready ? $0 : nil }
+            var sandboxConfig = sandboxes.build(spec, attempt: sandbox?.metadata.attempt ?? 0)
+            if let attempt = plan.createSandbox {
+                sandboxConfig = sandboxes.build(spec, attempt: attempt)
+                sandbox = try await createSandbox(pod, config: sandboxConfig)
+                observed = try await observe(spec)
+            }
+            if let sandbox {
+                let podIP = spec.hostNetwork ? configuration.nodeIP : observed.podIP
+                if !spec.hostNetwork { volumes.writeHostsFile(pod: pod, podIP: podIP, hostname: sandboxConfig.hostname) }
+                for start in plan.start {
+                    let started = await startContainer(
+                        start, pod: pod, spec: spec, sandboxID: sandbox.id, sandboxConfig: sandboxConfig, podIP: podIP,
+                        logger: log)
+                    if let wait = started, start.isInit || wait > .zero {
+                        requeue = min(requeue ?? wait, wait)
+                    }
+                    if start.isInit && started != nil { break }
+                }
+            }
+        }
+        try await collectGarbage(spec, try await observe(spec))
+        observed = try await observe(spec)
+        try await writeStatus(spec, observed)
+        if let refresh = volumes.nextTokenRefresh(uid: uid) {
+            let wait = Duration.seconds(max(1, refresh.timeIntervalSince(configuration.now())))
+            requeue = min(requeue ?? wait, wait)
+        }
+        return Controller.Result(requeueAfter: requeue)
+    }
+
+    /// Observes the runtime's sandboxes and containers of `pod` (by uid).
+    func observe(_ pod: PodSpecView) async throws(RuntimeError) -> ObservedPod {
+        let sandboxes = try await runtime.listPodSandboxes().filter { $0.metadata.uid == pod.uid }
+        var observed = ObservedPod(sandboxes: sandboxes)
+        if let newest = observed.newestSandbox, newest.state == .ready {
+            observed.podIP = try await runtime.podSandboxStatusIfPresent(id: newest.id)?.ip ?? ""
+        }
+        let ids = Set(sandboxes.map(\.id))
+        var images: [String: String] = [:]
+        for summary in try await runtime.listContainers(sandboxID: nil) where ids.contains(summary.sandboxID) {
+            guard let status = try await runtime.containerStatusIfPresent(id: summary.id) else { continue }
+            let restartCount =
+                status.annotations["io.kubernetes.container.restartCount"].flatMap(Int.init) ?? Int(status.metadata.attempt)
+            if images[status.image] == nil {
+                let image = try? await runtime.imageStatus(status.image)
+                images[status.image] = image?.repoDigests.first ?? (status.imageRef.isEmpty ? image?.id ?? "" : status.imageRef)
+            }
+            var message = status.message
+            if status.state == .exited, message.isEmpty,
+                let written = volumes.terminationMessage(uid: pod.uid, container: status.metadata.name, restartCount: restartCount)
+            {
+                message = written
+            }
+            observed.containers.append(
+                ObservedContainer(
+                    id: status.id, name: status.metadata.name, restartCount: restartCount, state: status.state,
+                    createdAt: status.createdAt, startedAt: status.startedAt, finishedAt: status.finishedAt,
+                    exitCode: status.exitCode, reason: status.reason, message: message, image: status.image,
+                    imageID: images[status.image] ?? status.imageRef))
+        }
+        let running = Dictionary(
+            observed.containers.filter { $0.state == .running }.map {
+                ($0.name, PodStates.RunningContainer(id: $0.id, startedAt: $0.startedAt))
+            }, uniquingKeysWith: { first, _ in first })
+        let podIP = pod.hostNetwork ? configuration.nodeIP : observed.podIP
+        states.update(pod.uid) { state in
+            state.running = running
+            state.podIP = podIP
+        }
+        return observed
+    }
+
+    func writeStatus(_ spec: PodSpecView, _ observed: ObservedPod) async throws {
+        let state = states.pod(spec.uid)
+        // A container running again waits no longer.
+        var waiting = state.waiting
+        for container in observed.containers where container.state == .running { waiting[container.name] = nil }
+        states.update(spec.uid) { $0.waiting = waiting }
+        let status = PodStatusBuilder(
+            pod: spec, observed: observed, waiting: waiting, readiness: state.readiness, startup: state.startup,
+            nodeIP: configuration.nodeIP, now: KubeTimestamp.string(configuration.now()), podFailed: state.podFailed
+        ).build()
+        guard status != spec.json["status"], status != state.lastStatus else { return }
+        _ = try await api.patch(
+            api.type("", "v1", "pods"), namespace: spec.namespace, name: spec.name,
+            patch: ["status": status], patchType: .merge, subresource: "status",
+            fieldManager: "kubelet")
+        states.update(spec.uid) { $0.lastStatus = status }
+    }
+
+    func volumePayload(_ pod: JSON, podIP: String) async -> VolumePayload {
+        let references = await fetchReferences(pod)
+        return VolumePayload(
+            pod: pod, references: references,
+            environment: EnvironmentResolver(pod: pod, references: references, podIP: podIP, hostIP: configuration.nodeIP))
+    }
+
+    /// The configMaps and secrets the pod names; one that cannot be read is left out.
+    func fetchReferences(_ pod: JSON) async -> PodReferences {
+        let names = PodReferences.names(in: pod)
+        let namespace = pod.namespace ?? "default"
+        var references = PodReferences()
+        for name in names.configMaps {
+            references.configMaps[name] = try? await api.get(api.type("", "v1", "configmaps"), namespace: namespace, name: name)
+        }
+        for name in names.secrets {
+            references.secrets[name] = try? await api.get(api.type("", "v1", "secrets"), namespace: namespace, name: name)
+        }
+        return references
+    }
+}
