@@ -7,7 +7,7 @@ DATA_DIR ?= $(if $(filter 0,$(shell id -u)),/var/lib/skiff,$(HOME)/.skiff)
 KUBECONFIG_OUT ?= $(if $(filter 0,$(shell id -u)),/etc/skiff/skiff.yaml,$(HOME)/.skiff/skiff.yaml)
 BIN := .build/debug/skiff
 
-.PHONY: deps build run test unit e2e bench bench-store fmt clean
+.PHONY: deps build run test bench bench-store clean
 
 deps:
 	@contrib/install-deps.sh
@@ -16,6 +16,7 @@ build: deps
 	$(SWIFT) build --product skiff
 
 run: build airgap
+	@mkdir -p $(DATA_DIR)/agent/images && cp -u $(AIRGAP_TAR) $(DATA_DIR)/agent/images/
 	@echo "starting skiff server (data dir $(DATA_DIR)); in another shell:"
 	@echo "  export KUBECONFIG=$(KUBECONFIG_OUT); kubectl get nodes"
 	@echo "  (or: $(BIN) kubectl get nodes)"
@@ -41,4 +42,4 @@ bench-store:
 	bench/store/run.sh
 
 clean:
-	rm -rf .build .build-*
+	rm -rf .build .build-* airgap/dist

@@ -3,8 +3,9 @@ import ServiceLifecycle
 import SkiffClient
 import SkiffModel
 
-/// `skiff agent`: joins a remote server (CA pinned by the token, bearer secret) and runs its nodes against the
-/// server's API over HTTPS. Today those are simulated nodes; the containerd kubelet comes later.
+/// `skiff agent`: joins a remote server (CA pinned by the token, bearer secret) and runs its node against the
+/// server's API over HTTPS: the real kubelet (`node`, injected by the CLI, which knows the container runtime), or
+/// simulated nodes (`--simulate N`).
 public struct NodeAgent: Service {
     /// What the agent joins and runs.
     public struct Configuration: Sendable {
@@ -12,7 +13,7 @@ public struct NodeAgent: Service {
         public var token: JoinToken
         /// Prefix of the simulated nodes' names, so they never collide with another agent's or the server's.
         public var nodeName: String
-        /// Simulated nodes to run; nil or 0 asks for the real kubelet, which does not exist yet.
+        /// Simulated nodes to run; nil or 0 runs the real kubelet.
         public var simulate: Int?
         public var heartbeat: Duration
         public var backoff: Backoff
@@ -32,10 +33,13 @@ public struct NodeAgent: Service {
 
     let configuration: Configuration
     let logger: Logger
+    let node: @Sendable (any ClusterAPI) async throws -> Void
 
-    public init(configuration: Configuration, logger: Logger) {
+    /// - Parameter node: runs the real node (kubelet and container runtime) over the joined API until shutdown.
+    public init(configuration: Configuration, logger: Logger, node: @escaping @Sendable (any ClusterAPI) async throws -> Void) {
         self.configuration = configuration
         self.logger = logger
+        self.node = node
     }
 
     public func run() async throws {
@@ -48,10 +52,8 @@ public struct NodeAgent: Service {
         ) { api in
             guard try await Self.untilShutdown({ try await join.checkAccess(api) }) != nil else { return }
             guard let count = configuration.simulate, count > 0 else {
-                throw AgentError(
-                    .runtimeNotImplemented,
-                    "joined \(join.server), but the container runtime agent (containerd kubelet) is not implemented yet; "
-                        + "use --simulate N to run simulated nodes")
+                try await node(api)
+                return
             }
             try await SimulatedNodes(
                 api: api, count: count, prefix: configuration.nodeName, heartbeat: configuration.heartbeat,
@@ -69,21 +71,4 @@ public struct NodeAgent: Service {
             return nil
         }
     }
-}
-
-/// A failure of the agent itself (not of the join, which throws `ClientError`).
-public struct AgentError: Error, Sendable, CustomStringConvertible {
-    public enum Code: String, Sendable {
-        case runtimeNotImplemented
-    }
-
-    public var code: Code
-    public var message: String
-
-    public init(_ code: Code, _ message: String) {
-        self.code = code
-        self.message = message
-    }
-
-    public var description: String { message }
 }

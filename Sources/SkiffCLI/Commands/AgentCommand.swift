@@ -4,6 +4,7 @@ import Logging
 import ServiceLifecycle
 import SkiffAgent
 import SkiffClient
+import SkiffContainerd
 
 struct AgentCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -35,10 +36,19 @@ struct AgentCommand: AsyncParsableCommand {
             throw ValidationError(error.description)
         }
         let logger = LogSetup.bootstrap(debug: config.debug)
+        if (config.simulate ?? 0) == 0, getuid() != 0, config.containerRuntimeEndpoint == nil {
+            throw ValidationError("skiff agent needs root to run containerd (or --container-runtime-endpoint, or --simulate N)")
+        }
+        let kubelet = ContainerdNode.kubeletConfiguration(
+            config, server: false, clusterCIDR: Defaults.clusterCIDR,
+            clusterDNS: Defaults.clusterDNS)
         let nodeAgent = NodeAgent(
             configuration: .init(
                 server: config.serverURL ?? "", token: token, nodeName: config.nodeName, simulate: config.simulate),
-            logger: logger)
+            logger: logger,
+            node: { api in
+                try await ContainerdNode(api: api, agent: config, kubelet: kubelet, directory: nil, logger: logger).run()
+            })
         let group = ServiceGroup(
             configuration: .init(
                 services: [.init(service: nodeAgent)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
@@ -54,7 +64,7 @@ struct AgentCommand: AsyncParsableCommand {
     static func message(_ error: any Error) -> String {
         switch error {
         case let error as ClientError: error.description
-        case let error as AgentError: error.description
+        case let error as ContainerdError: error.description
         default: String(describing: error)
         }
     }

@@ -99,14 +99,31 @@ struct ServerCommand: AsyncParsableCommand {
             let nodes = SimulatedNodes(api: api, count: simulated, heartbeat: heartbeat, selfAssignedCIDRs: false, logger: logger)
             services.append(.init(service: nodes))
         } else if !config.disableAgent {
-            logger.warning("the embedded agent (kubelet) is not implemented yet; running the control plane only")
+            if getuid() != 0, config.agent.containerRuntimeEndpoint == nil {
+                logger.warning(
+                    "the embedded agent needs root to run containerd; running the control plane only (run as root, or pass --disable-agent to silence this)")
+            } else {
+                let kubelet = ContainerdNode.kubeletConfiguration(
+                    config.agent, server: true, clusterCIDR: config.clusterCIDR, clusterDNS: config.clusterDNS)
+                services.append(
+                    .init(
+                        service: ContainerdNode(
+                            api: api, agent: config.agent, kubelet: kubelet, directory: control.apiConfiguration.kubelets,
+                            logger: logger)))
+            }
         }
         let group = ServiceGroup(
             configuration: .init(
                 services: services,
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
-        try await group.run()
+        do {
+            try await group.run()
+        } catch {
+            // containerd missing, a port taken…: one line that says what to do, and exit status 1.
+            logger.error("skiff server failed: \(AgentCommand.message(error))")
+            throw ExitCode(1)
+        }
     }
 }
 
@@ -144,7 +161,7 @@ struct ControlPlane {
 /// The data-dir layout k3s users know: `server/{db,tls,manifests,cred}`, `agent/{images,...}`.
 enum DataDirectory {
     static func prepareServer(_ config: ServerConfig) throws {
-        for folder in ["server/db", "server/tls", "server/manifests", "server/cred", "agent/images"] {
+        for folder in ["server/db", "server/tls", "server/manifests", "server/cred", "agent/images", "agent/etc"] {
             try FileManager.default.createDirectory(
                 atPath: "\(config.dataDir)/\(folder)", withIntermediateDirectories: true,
                 attributes: [.posixPermissions: 0o700])

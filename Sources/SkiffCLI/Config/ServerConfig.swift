@@ -1,4 +1,5 @@
 import Foundation
+import SkiffAgent
 
 /// Everything `skiff server` needs, resolved from flags, environment and config file, validated, and immutable from
 /// then on (k3s' normalize-before-start habit).
@@ -50,7 +51,8 @@ enum Defaults {
     static let clusterCIDR = "10.42.0.0/16"
     static let serviceCIDR = "10.43.0.0/16"
     static let clusterDNS = "10.43.0.10"
-    static let pauseImage = "docker.io/rancher/mirrored-pause:3.6"
+    /// The airgap bundle's pause image (`make airgap`).
+    static let pauseImage = "registry.k8s.io/pause:3.10"
     static var nodeName: String { ProcessInfo.processInfo.hostName.lowercased() }
 }
 
@@ -147,6 +149,9 @@ extension AgentConfig {
         if let simulate, simulate < 0 { throw ConfigError("simulate must not be negative") }
         for label in layers.strings("node-label", flag: agent.nodeLabel) where !label.contains("=") {
             throw ConfigError("node-label must be key=value, not \"\(label)\"")
+        }
+        for taint in layers.strings("node-taint", flag: agent.nodeTaint) where NodeTaint(parsing: taint) == nil {
+            throw ConfigError("node-taint must be key[=value]:NoSchedule|PreferNoSchedule|NoExecute, not \"\(taint)\"")
         }
         self.init(
             dataDir: dataDir,
