@@ -118,7 +118,7 @@ let package = Package(
             name: "SkiffCLI",
             dependencies: [
                 "SkiffModel", "SkiffStore", "SkiffPKI", "SkiffAPIServer", "SkiffClient",
-                "SkiffControllers", "SkiffAgent",
+                "SkiffControllers", "SkiffAgent", "SkiffContainerd",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -32,7 +32,7 @@ struct ContainerdNode: Service {
             if let supervisor {
                 do {
                     try await supervisor.ready()
-                } catch where error.code == .stopped {
+                } catch let error as ContainerdError where error.code == .stopped {
                     return  // shut down before containerd was ready
                 }
             }
