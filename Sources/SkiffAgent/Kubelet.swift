@@ -21,6 +21,8 @@ public struct Kubelet: Service {
         public var clusterDomain: String
         public var kubeletVersion: String
         public var clock: ServiceClock
+        /// Issues ServiceAccount tokens for projected volumes: (namespace, service account, TokenRequest) → answer.
+        public var requestToken: (@Sendable (String, String, JSON) async throws -> JSON)?
 
         public init(
             nodeName: String, nodeIP: String?, labels: [String: String] = [:], taints: [NodeTaint] = [],
@@ -127,7 +129,8 @@ extension Kubelet {
             configuration: .init(
                 nodeName: configuration.nodeName, nodeIP: description.internalIP,
                 podLogDirectory: configuration.podLogDirectory, podsDirectory: configuration.podsDirectory,
-                clusterDNS: configuration.clusterDNS, clusterDomain: configuration.clusterDomain, clock: configuration.clock),
+                clusterDNS: configuration.clusterDNS, clusterDomain: configuration.clusterDomain, clock: configuration.clock,
+                requestToken: configuration.requestToken),
             logger: logger)
         try await pods.run()
     }

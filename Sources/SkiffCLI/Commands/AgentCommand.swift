@@ -47,6 +47,13 @@ struct AgentCommand: AsyncParsableCommand {
                 server: config.serverURL ?? "", token: token, nodeName: config.nodeName, simulate: config.simulate),
             logger: logger,
             node: { api in
+                var kubelet = kubelet
+                if let http = api as? HTTPClusterAPI {
+                    let accounts = api.type("", "v1", "serviceaccounts")
+                    kubelet.requestToken = { namespace, account, request in
+                        try await http.create(accounts, namespace: namespace, name: account, subresource: "token", body: request)
+                    }
+                }
                 try await ContainerdNode(api: api, agent: config, kubelet: kubelet, directory: nil, logger: logger).run()
             })
         let group = ServiceGroup(

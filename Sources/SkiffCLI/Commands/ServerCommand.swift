@@ -103,8 +103,16 @@ struct ServerCommand: AsyncParsableCommand {
                 logger.warning(
                     "the embedded agent needs root to run containerd; running the control plane only (run as root, or pass --disable-agent to silence this)")
             } else {
-                let kubelet = ContainerdNode.kubeletConfiguration(
+                var kubelet = ContainerdNode.kubeletConfiguration(
                     config.agent, server: true, clusterCIDR: config.clusterCIDR, clusterDNS: config.clusterDNS)
+                if let key = control.apiConfiguration.serviceAccountKey {
+                    let accounts = api.type("", "v1", "serviceaccounts")
+                    kubelet.requestToken = { namespace, account, request in
+                        try await TokenIssuer.issue(
+                            registry: registry, key: key, type: accounts, namespace: namespace, serviceAccount: account,
+                            request: request)
+                    }
+                }
                 services.append(
                     .init(
                         service: ContainerdNode(

@@ -199,6 +199,14 @@ public struct HTTPClusterAPI: ClusterAPI {
             body: body.serialized())
     }
 
+    /// POST to a subresource whose answer is an object (`serviceaccounts/<name>/token`).
+    public func create(
+        _ type: ResourceType, namespace: String?, name: String, subresource: String, body: JSON
+    ) async throws(APIError) -> JSON {
+        try await object(
+            .POST, APIPath.resource(type, namespace: namespace, name: name, subresource: subresource), body: body.serialized())
+    }
+
     // MARK: Requests
 
     /// A request whose answer is one JSON object.
