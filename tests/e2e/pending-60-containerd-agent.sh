@@ -56,12 +56,13 @@ start_agent_server
 wait_for "node $node Ready" 60 is node/$node '{.status.conditions[?(@.type=="Ready")].status}' True
 echo "   node Ready $(python3 -c "print(round($(date +%s.%N) - $started, 2))") s after start (airgap import included)"
 grep -q "skiff-airgap-images-amd64.tar" "$work/server.log" || fail "the airgap import is logged with the file's name"
-expect_output "kubectl get nodes -o wide shows the runtime and kernel" "containerd://1\.6.*$(uname -r)" kubectl get nodes -o wide
+expect_output "kubectl get nodes -o wide shows the kernel and runtime" "$(uname -r) +containerd://1\.6" kubectl get nodes -o wide
 expect_output "the server node has the control-plane role" "control-plane" kubectl get node $node
 cidr=$(jp node/$node '{.spec.podCIDR}')
 [ -n "$cidr" ] || fail "node has a podCIDR"
 
-# Everything that takes a while starts now and is checked afterwards.
+# Everything that takes a while starts now and is checked afterwards. Every pod says IfNotPresent: busybox means
+# :latest, whose default policy (Always) would ask a registry, and nothing here may leave the machine.
 kubectl apply -f - >/dev/null <<'YAML'
 apiVersion: apps/v1
 kind: Deployment
@@ -84,7 +85,7 @@ kind: Pod
 metadata: {name: crash}
 spec:
   containers:
-  - {name: main, image: busybox, command: [sh, -c, 'echo crashing; exit 1']}
+  - {name: main, image: busybox, imagePullPolicy: IfNotPresent, command: [sh, -c, 'echo crashing; exit 1']}
 ---
 apiVersion: v1
 kind: Pod
@@ -93,6 +94,7 @@ spec:
   containers:
   - name: main
     image: busybox
+    imagePullPolicy: IfNotPresent
     command: [sh, -c, 'touch /tmp/healthy; sleep 4; rm /tmp/healthy; sleep 600']
     livenessProbe: {exec: {command: [test, -f, /tmp/healthy]}, periodSeconds: 1, failureThreshold: 2}
 ---
@@ -110,6 +112,7 @@ spec:
   containers:
   - name: main
     image: busybox
+    imagePullPolicy: IfNotPresent
     command: [sh, -c, 'sleep 6; touch /tmp/ready; sleep 600']
     readinessProbe: {exec: {command: [test, -f, /tmp/ready]}, periodSeconds: 1}
 ---
@@ -121,6 +124,7 @@ spec:
   containers:
   - name: main
     image: busybox
+    imagePullPolicy: IfNotPresent
     command: [sh, -c, 'dd if=/dev/zero of=/dev/null bs=64M count=4']
     resources: {limits: {memory: 16Mi}}
 ---
@@ -139,14 +143,16 @@ kind: Pod
 metadata: {name: volumes}
 spec:
   initContainers:
-  - {name: init, image: busybox, command: [sh, -c, 'echo init-ran > /shared/init'], volumeMounts: [{name: shared, mountPath: /shared}]}
+  - {name: init, image: busybox, imagePullPolicy: IfNotPresent, command: [sh, -c, 'echo init-ran > /shared/init'], volumeMounts: [{name: shared, mountPath: /shared}]}
   containers:
   - name: writer
     image: busybox
+    imagePullPolicy: IfNotPresent
     command: [sh, -c, 'echo from-writer > /shared/note; sleep 600']
     volumeMounts: [{name: shared, mountPath: /shared}]
   - name: reader
     image: busybox
+    imagePullPolicy: IfNotPresent
     command: [sh, -c, 'echo "env color=$COLOR password=$PASSWORD"; echo "init: $(cat /shared/init)"; while true; do echo "file color=$(cat /etc/settings/color) password=$(cat /etc/creds/password) note=$(cat /shared/note 2>/dev/null)"; sleep 1; done']
     env:
     - {name: COLOR, valueFrom: {configMapKeyRef: {name: settings, key: color}}}
@@ -165,7 +171,7 @@ kind: Pod
 metadata: {name: noimage}
 spec:
   containers:
-  - {name: main, image: '127.0.0.1:1/skiff/does-not-exist:1'}
+  - {name: main, image: '127.0.0.1:1/skiff/does-not-exist:1', imagePullPolicy: IfNotPresent}
 ---
 apiVersion: v1
 kind: Pod
@@ -174,6 +180,7 @@ spec:
   containers:
   - name: main
     image: busybox
+    imagePullPolicy: IfNotPresent
     command: [sleep, '600']
     env: [{name: X, valueFrom: {configMapKeyRef: {name: missing, key: x}}}]
 YAML
@@ -187,7 +194,7 @@ for pod in $(kubectl get pods -l app=web -o name); do
   expect_output "kubectl logs $pod shows the container's output" "serving on 8080" kubectl logs "$pod"
 done
 ips=($(kubectl get pods -l app=web -o jsonpath='{.items[*].status.podIP}'))
-kubectl run probe --image=busybox --restart=Never --command -- sh -c "printf 'GET / HTTP/1.0\r\n\r\n' | nc ${ips[1]} 8080" >/dev/null
+kubectl run probe --image=busybox --image-pull-policy=IfNotPresent --restart=Never --command -- sh -c "printf 'GET / HTTP/1.0\r\n\r\n' | nc ${ips[1]} 8080" >/dev/null
 wait_for "a pod runs to completion" 60 is pod/probe '{.status.phase}' Succeeded
 expect_output "a pod reaches another pod by its IP" "hello from" kubectl logs probe
 expect_output "kubectl logs --tail and --timestamps" "^[0-9T:.-]+Z serving on 8080$" kubectl logs deploy/web --tail=1 --timestamps

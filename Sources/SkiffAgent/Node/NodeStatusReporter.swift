@@ -65,11 +65,22 @@ public struct NodeStatusReporter: Service {
         await cancelWhenGracefulShutdown { await heartbeats() }
     }
 
+    /// Every second the node's health is checked (a local CRI `Status` call, no API traffic) and a change is posted at
+    /// once; every heartbeat the Lease is renewed and the server's copy compared.
     private func heartbeats() async {
         let clock = configuration.clock
         var lastReport = clock.now
+        var lastHeartbeat = clock.now
+        var lastHealth = await health()
         while true {
-            do { try await clock.sleep(for: configuration.heartbeat) } catch { return }
+            do { try await clock.sleep(for: .seconds(1)) } catch { return }
+            let current = await health()
+            if current != lastHealth {
+                lastHealth = current
+                if await syncStatus(force: true) { lastReport = clock.now }
+            }
+            guard clock.now - lastHeartbeat >= configuration.heartbeat else { continue }
+            lastHeartbeat = clock.now
             await renewLease()
             if await syncStatus(force: clock.now - lastReport >= configuration.reportInterval) { lastReport = clock.now }
         }
