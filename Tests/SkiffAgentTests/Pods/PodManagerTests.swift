@@ -65,7 +65,8 @@ struct PodManagerTests {
         h.runtime.state.withLock { $0.pullFailures["nope:1"] = "not found" }
         h.api.put("pods", PodFixture.pod(containers: [PodFixture.container("app", image: "nope:1")]))
         try await h.run {
-            #expect(await h.advance { h.containerState()["waiting"]["reason"] == "ErrImagePull" })
+            // ErrImagePull is a moment's status (the back-off follows at once): its lasting trace is the Warning event.
+            #expect(await h.advance { h.eventMessages().contains("Error: ErrImagePull") })
             #expect(await h.advance { h.containerState()["waiting"]["reason"] == "ImagePullBackOff" })
             #expect(h.containerState()["waiting"]["message"] == "Back-off pulling image \"nope:1\"")
             #expect(h.eventMessages().contains("Failed to pull image \"nope:1\": not found"))
