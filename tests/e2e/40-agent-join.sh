@@ -26,7 +26,13 @@ wrong="K10$(printf 'ab%.0s' $(seq 32))::server:${token##*:}"
 expect_error "a token pinning another CA is refused" 'CA hash' timeout 20 "$SKIFF_BIN" agent --server "$server" --token "$wrong" --simulate 1
 expect_error "a bare secret is refused (nothing to pin)" 'CA hash' timeout 20 "$SKIFF_BIN" agent --server "$server" --token "${token##*:}" --simulate 1
 expect_error "a wrong secret is refused by the server" 'refused the token' timeout 20 "$SKIFF_BIN" agent --server "$server" --token "K10$hash::server:wrong" --simulate 1
-expect_error "without --simulate the agent joins, then says what is missing" 'joined .*not implemented yet' timeout 20 "$SKIFF_BIN" agent --server "$server" --token "$token"
+# Without --simulate the agent runs the real kubelet: with no containerd on PATH it says which packages to install.
+if [ "$(id -u)" = 0 ]; then
+  expect_error "without containerd the agent names the package to install" 'containerd not found in PATH: install it with apt-get install containerd' \
+    timeout 20 env PATH=/nonexistent "$SKIFF_BIN" agent --server "$server" --token "$token" --data-dir "$work/agent-data"
+else
+  expect_error "without root the real agent says it needs root" 'needs root' timeout 20 "$SKIFF_BIN" agent --server "$server" --token "$token"
+fi
 
 # A real join: 3 simulated nodes named after --node-name.
 "$SKIFF_BIN" agent --server "$server" --token "$token" --simulate 3 --node-name edge-a >"$work/agent.log" 2>&1 &
