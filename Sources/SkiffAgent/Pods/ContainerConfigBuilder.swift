@@ -16,8 +16,8 @@ struct ContainerConfigBuilder {
         let command = (json["command"].arrayValue ?? []).compactMap(\.stringValue).map { EnvironmentResolver.expand($0, values) }
         let args = (json["args"].arrayValue ?? []).compactMap(\.stringValue).map { EnvironmentResolver.expand($0, values) }
         var labels: [String: String] = [
-            "io.kubernetes.pod.name": pod.name, "io.kubernetes.pod.namespace": pod.namespace,
-            "io.kubernetes.pod.uid": pod.uid, "io.kubernetes.container.name": container.name,
+            CRILabels.podName: pod.name, CRILabels.podNamespace: pod.namespace, CRILabels.podUID: pod.uid,
+            CRILabels.containerName: container.name,
         ]
         if container.isInit { labels["io.kubernetes.container.init"] = "true" }
         let annotations: [String: String] = [

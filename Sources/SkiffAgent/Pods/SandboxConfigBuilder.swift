@@ -16,9 +16,9 @@ struct SandboxConfigBuilder {
         let spec = pod.json["spec"]
         let metadata = PodSandboxMetadata(name: pod.name, uid: pod.uid, namespace: pod.namespace, attempt: attempt)
         var labels = pod.json.labels
-        labels["io.kubernetes.pod.name"] = pod.name
-        labels["io.kubernetes.pod.namespace"] = pod.namespace
-        labels["io.kubernetes.pod.uid"] = pod.uid
+        labels[CRILabels.podName] = pod.name
+        labels[CRILabels.podNamespace] = pod.namespace
+        labels[CRILabels.podUID] = pod.uid
         var annotations = pod.json.annotations
         annotations["kubernetes.io/config.source"] = "api"
         var ports: [PortMapping] = []
