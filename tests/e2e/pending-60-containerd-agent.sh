@@ -18,7 +18,8 @@ ctr_() { ctr -a "$sock" -n k8s.io "$@"; }
 # The agent's containerd and its shims outlive the server by design: stop them and the pods when the test ends.
 trap 'status=$?; set +e
   cp "$work/data/agent/containerd/containerd.log" "$work/server.log" /tmp/ 2>/dev/null
-  if [ $status -ne 0 ]; then kubectl get pods -A -o wide 2>&1 | head -40; kubectl get events -A 2>&1 | tail -30; fi
+  if [ $status -ne 0 ]; then kubectl get pods -A -o wide 2>&1 | head -40; kubectl get events -A 2>&1 | tail -30
+    echo "--- last lines of volumes/reader:"; kubectl logs volumes -c reader --tail=3 2>&1; fi
   kubectl delete pods --all --grace-period=0 --force >/dev/null 2>&1
   [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; [ -n "$server_pid" ] && wait "$server_pid" 2>/dev/null; server_pid=""
   if [ -S "$sock" ]; then

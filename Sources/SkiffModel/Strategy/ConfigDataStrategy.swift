@@ -1,5 +1,8 @@
+import Foundation
+
 /// ConfigMaps and Secrets: keys of `data`, `binaryData` and `stringData` must be config keys; Secrets default
-/// their `type` to Opaque.
+/// their `type` to Opaque and, as upstream does on every write, fold `stringData` into `data` (base64; a
+/// `stringData` key wins over the same `data` key), so that readers and volumes only ever see `data`.
 public struct ConfigDataStrategy: ResourceStrategy {
     /// The `type` a Secret gets when it has none; nil for ConfigMaps.
     public var defaultType: String?
@@ -9,7 +12,16 @@ public struct ConfigDataStrategy: ResourceStrategy {
     }
 
     public func applyDefaults(_ object: inout JSON) {
-        if let defaultType, object["type"].isNull { object["type"] = .string(defaultType) }
+        guard let defaultType else { return }
+        if object["type"].isNull { object["type"] = .string(defaultType) }
+        // A bad key stays in stringData, where validation names it as the user wrote it.
+        if let strings = object["stringData"].objectValue, strings.keys.allSatisfy(Self.isConfigKey) {
+            for key in strings.keys {
+                guard let value = object["stringData"][key].stringValue else { continue }
+                object["data"][key] = .string(Data(value.utf8).base64EncodedString())
+            }
+            _ = object.removeValue(forKey: "stringData")
+        }
     }
 
     public func validate(_ object: JSON, type: ResourceType) throws(APIError) {
