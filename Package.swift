@@ -100,6 +100,7 @@ let package = Package(
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
@@ -183,7 +184,7 @@ let package = Package(
         .testTarget(name: "SkiffCLITests", dependencies: ["SkiffCLI", "SkiffTesting"]),
         .testTarget(
             name: "SkiffContainerdTests",
-            dependencies: ["SkiffContainerd", "SkiffTesting"],
+            dependencies: ["SkiffContainerd", "SkiffTesting", .product(name: "NIOCore", package: "swift-nio")],
             exclude: ["Fixtures"]
         ),
     ]

@@ -78,6 +78,20 @@ struct ContainerdIntegrationTests {
         }
     }
 
+    /// containerd's gRPC server (grpc-go) sends a BDP PING after almost every request it reads; swift-nio-http2 closes
+    /// a connection that receives more than 200 PINGs in 30 s. A busy agent makes far more calls than that, and every
+    /// call in flight failed with "Stream unexpectedly closed" when the connection dropped.
+    @Test func manyCallsInARowKeepTheConnection() async throws {
+        let logs = CapturedLogs()
+        try await withContainerd(logs: logs) { _, runtime, _ in
+            var failures: [String] = []
+            for _ in 0..<1_000 {
+                do { _ = try await runtime.version() } catch { failures.append("\(error)") }
+            }
+            #expect(failures.isEmpty, "\(failures.count) of 1000 calls failed, first: \(failures.first ?? "")")
+        }
+    }
+
     @Test func missingBinaryFailsReadinessWithTheInstallHint() async throws {
         let dataDir = Host.temporaryDataDir()
         defer { Host.removeDataDir(dataDir) }

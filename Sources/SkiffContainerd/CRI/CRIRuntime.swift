@@ -1,6 +1,7 @@
 import GRPCCore
 import GRPCNIOTransportHTTP2
 import Logging
+import NIOCore
 import ServiceLifecycle
 import SkiffCRI
 
@@ -22,8 +23,17 @@ public final class CRIRuntime: ContainerRuntime, Service {
     /// A client of the CRI socket at `socket` (a path, < 108 bytes). Nothing connects until `run()`.
     public init(socket: String, callTimeout: Duration = .seconds(10), logger: Logger) throws(SkiffCRI.RuntimeError) {
         do {
+            let config = HTTP2ClientTransport.Posix.Config.defaults { config in
+                // First in the pipeline: containerd's PINGs never reach swift-nio-http2's rate limit (see PingAnswerer).
+                config.channelDebuggingCallbacks.onCreateTCPConnection = { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(PingAnswerer(), position: .first)
+                    }
+                }
+            }
             let transport = try HTTP2ClientTransport.Posix(
-                target: .unixDomainSocket(path: socket, authority: "localhost"), transportSecurity: .plaintext)
+                target: .unixDomainSocket(path: socket, authority: "localhost"), transportSecurity: .plaintext,
+                config: config)
             client = GRPCClient(transport: transport)
         } catch {
             throw SkiffCRI.RuntimeError(.invalidArgument, "CRI socket \(socket): \(error)", cause: error)
