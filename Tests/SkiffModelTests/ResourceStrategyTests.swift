@@ -185,6 +185,28 @@ import Testing
         #expect(Self.strategy(Self.type("apps", "replicasets")).generationChanged(live: live, next: ["spec": ["replicas": 2]]))
     }
 
+    @Test func secretsFoldStringDataIntoDataOnEveryWrite() throws {
+        let secrets = Self.type("", "secrets")
+        let strategy = Self.strategy(secrets)
+        var secret: JSON = ["metadata": ["name": "s"], "data": ["a": "YQ==", "b": "Yg=="], "stringData": ["b": "s3cret"]]
+        strategy.prepareForCreate(&secret)
+        #expect(secret["data"] == ["a": "YQ==", "b": "czNjcmV0"])
+        #expect(secret["stringData"].isNull)
+        var update = secret
+        update["stringData"] = ["c": "new"]
+        strategy.prepareForUpdate(&update, old: secret)
+        #expect(update["data"]["c"] == "bmV3" && update["stringData"].isNull)
+        // A bad key stays where the user wrote it, so that the 422 names it.
+        var bad: JSON = ["metadata": ["name": "s"], "stringData": ["no/slash": "x"]]
+        strategy.prepareForCreate(&bad)
+        #expect(bad["data"].isNull)
+        #expect(throws: APIError.self) { try strategy.validate(bad, type: secrets) }
+        // ConfigMaps have no stringData to fold.
+        var configMap: JSON = ["metadata": ["name": "c"], "stringData": ["k": "v"]]
+        Self.strategy(Self.type("", "configmaps")).prepareForCreate(&configMap)
+        #expect(configMap["stringData"] == ["k": "v"])
+    }
+
     @Test func replicationControllersScaleByTheirPlainSelector() {
         let selector: JSON = ["spec": ["selector": ["b": "2", "a": "1"]]]
         #expect(Self.strategy(Self.type("", "replicationcontrollers")).scaleSelector(selector) == "a=1,b=2")

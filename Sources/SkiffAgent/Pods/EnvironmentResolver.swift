@@ -16,9 +16,8 @@ struct PodReferences: Sendable {
     func value(configMap name: String, key: String) -> String? { configMaps[name]?["data"][key].stringValue }
 
     func value(secret name: String, key: String) -> String? {
-        guard let encoded = secrets[name]?["data"][key].stringValue, let data = Data(base64Encoded: encoded) else {
-            return secrets[name]?["stringData"][key].stringValue
-        }
+        // The API server folds stringData into data on every write.
+        guard let encoded = secrets[name]?["data"][key].stringValue, let data = Data(base64Encoded: encoded) else { return nil }
         return String(decoding: data, as: UTF8.self)
     }
 
