@@ -101,24 +101,6 @@ spec:
     livenessProbe: {exec: {command: [test, -f, /tmp/healthy]}, periodSeconds: 1, failureThreshold: 2}
 ---
 apiVersion: v1
-kind: Service
-metadata: {name: gated}
-spec:
-  selector: {app: gated}
-  ports: [{port: 80, targetPort: 8080}]
----
-apiVersion: v1
-kind: Pod
-metadata: {name: gated, labels: {app: gated}}
-spec:
-  containers:
-  - name: main
-    image: busybox
-    imagePullPolicy: IfNotPresent
-    command: [sh, -c, 'sleep 6; touch /tmp/ready; sleep 600']
-    readinessProbe: {exec: {command: [test, -f, /tmp/ready]}, periodSeconds: 1}
----
-apiVersion: v1
 kind: Pod
 metadata: {name: oom}
 spec:
@@ -186,6 +168,29 @@ spec:
     command: [sleep, '600']
     env: [{name: X, valueFrom: {configMapKeyRef: {name: missing, key: x}}}]
 YAML
+# The gated pod turns ready when the test says so: its probe looks for a file in a hostPath directory of the host.
+mkdir -p "$work/gate"
+kubectl apply -f - >/dev/null <<YAML
+apiVersion: v1
+kind: Service
+metadata: {name: gated}
+spec:
+  selector: {app: gated}
+  ports: [{port: 80, targetPort: 8080}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: gated, labels: {app: gated}}
+spec:
+  containers:
+  - name: main
+    image: busybox
+    imagePullPolicy: IfNotPresent
+    command: [sleep, '600']
+    readinessProbe: {exec: {command: [test, -f, /gate/ready]}, periodSeconds: 1}
+    volumeMounts: [{name: gate, mountPath: /gate}]
+  volumes: [{name: gate, hostPath: {path: $work/gate, type: Directory}}]
+YAML
 
 wait_for "deployment web 2/2 available" 90 is deploy/web '{.status.availableReplicas}' 2
 for pod in $(kubectl get pods -l app=web -o name); do
@@ -219,8 +224,10 @@ expect_output "and an Event says which configMap" 'configmap "missing" not found
 wait_for "OOM: a 16Mi pod that allocates past it ends OOMKilled" 60 is pod/oom '{.status.containerStatuses[0].state.terminated.reason}' OOMKilled
 
 wait_for "readiness gates Ready: gated pod not ready at first" 30 is pod/gated '{.status.phase}' Running
+wait_for "its readiness probe ran and failed (an Unhealthy event)" 30 sh -c "kubectl --cache-dir $work/kube-cache get events --field-selector involvedObject.name=gated | grep -q 'Readiness probe failed'"
 is pod/gated '{.status.conditions[?(@.type=="Ready")].status}' False || fail "gated pod Ready before its readiness probe passed"
 expect_output "an unready pod is a notReadyAddress of its Service" "notReadyAddresses" kubectl get endpoints gated -o json
+touch "$work/gate/ready"
 wait_for "readiness probe passes: pod Ready" 30 is pod/gated '{.status.conditions[?(@.type=="Ready")].status}' True
 wait_for "and its address is ready in the endpoints" 15 sh -c "kubectl --cache-dir $work/kube-cache get endpoints gated -o jsonpath='{.subsets[0].addresses[0].ip}' | grep -q ."
 
