@@ -66,18 +66,21 @@ public struct NodeStatusReporter: Service {
     }
 
     /// Every second the node's health is checked (a local CRI `Status` call, no API traffic) and a change is posted at
-    /// once; every heartbeat the Lease is renewed and the server's copy compared.
+    /// once; every heartbeat the Lease is renewed and the server's copy compared. The first check compares with the
+    /// server's copy: the runtime often turns ready (its CNI config loaded) between registration and this loop, and
+    /// that change must not wait for the next heartbeat.
     private func heartbeats() async {
         let clock = configuration.clock
         var lastReport = clock.now
         var lastHeartbeat = clock.now
-        var lastHealth = await health()
+        var lastHealth: NodeHealth?
         while true {
             do { try await clock.sleep(for: .seconds(1)) } catch { return }
             let current = await health()
             if current != lastHealth {
+                let changed = lastHealth != nil
                 lastHealth = current
-                if await syncStatus(force: true) { lastReport = clock.now }
+                if await syncStatus(force: changed) { lastReport = clock.now }
             }
             guard clock.now - lastHeartbeat >= configuration.heartbeat else { continue }
             lastHeartbeat = clock.now

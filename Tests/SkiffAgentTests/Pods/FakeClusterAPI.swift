@@ -28,7 +28,9 @@ final class FakeClusterAPI: ClusterAPI {
         let (stored, kind) = state.withLock { state -> (JSON, ClusterEvent.Kind) in
             state.version += 1
             if object.uid == nil { object["metadata"]["uid"] = .string("uid-\(object.name ?? "")") }
-            if object.namespace == nil { object["metadata"]["namespace"] = "default" }
+            if object.namespace == nil, resources.lookup(group: "", version: "v1", resource: resource)?.namespaced ?? true {
+                object["metadata"]["namespace"] = "default"
+            }
             object["metadata"]["resourceVersion"] = .string("\(state.version)")
             let key = Informer.key(object)
             let kind: ClusterEvent.Kind = state.objects[resource]?[key] == nil ? .added : .modified
@@ -133,7 +135,7 @@ final class FakeClusterAPI: ClusterAPI {
         if object.name == nil, let prefix = object["metadata"]["generateName"].stringValue {
             object["metadata"]["name"] = .string(prefix + String(Int.random(in: 0..<1_000_000_000), radix: 36))
         }
-        object["metadata"]["namespace"] = .string(namespace ?? "default")
+        if type.namespaced { object["metadata"]["namespace"] = .string(namespace ?? "default") }
         object["metadata"]["uid"] = .string(UUID().uuidString.lowercased())
         return put(type.resource, object)
     }
