@@ -82,6 +82,14 @@ import Testing
         #expect(CtrOutput.importedImages(output) == ["docker.io/library/busybox:1.35", "registry.k8s.io/pause:3.10"])
     }
 
+    /// ctr ends its error with a newline; a log line must stay one line, so that `grep file=broken.tar` finds the
+    /// level too.
+    @Test func errorOutputFitsOnOneLogLine() {
+        #expect(CtrOutput.oneLine("ctr: failed to ingest \"blobs/x\": unexpected EOF\n", limit: 500) == "ctr: failed to ingest \"blobs/x\": unexpected EOF")
+        #expect(CtrOutput.oneLine("first\n\n  second  \r\nthird\n", limit: 500) == "first | second | third")
+        #expect(CtrOutput.oneLine("abcdef\n", limit: 3) == "def")
+    }
+
     @Test func ignoresNoiseAndErrors() {
         #expect(CtrOutput.importedImages("") == [])
         #expect(CtrOutput.importedImages("ctr: unexpected EOF\n") == [])

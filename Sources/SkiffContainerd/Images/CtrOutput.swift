@@ -1,3 +1,5 @@
+import Foundation
+
 /// Parsing of `ctr images import` output, pure.
 enum CtrOutput {
     /// The image names ctr unpacked: it prints `unpacking <name> (<digest>)...done` per image.
@@ -15,5 +17,11 @@ enum CtrOutput {
             }
         }
         return names
+    }
+
+    /// A tool's output for one log line: its last `limit` characters, lines joined with " | ", ends trimmed.
+    static func oneLine(_ output: String, limit: Int) -> String {
+        output.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            .joined(separator: " | ").suffix(limit).description
     }
 }

@@ -108,7 +108,7 @@ public final class ImageImporter: Service {
             guard result.code == 0 else {
                 logger.error(
                     "image archive unreadable, skipped",
-                    metadata: ["error": "\(decompressor) exit \(result.code): \(result.output.suffix(500))"])
+                    metadata: ["error": "\(decompressor) exit \(result.code): \(CtrOutput.oneLine(result.output, limit: 500))"])
                 return nil
             }
             tarPath = plain
@@ -120,7 +120,7 @@ public final class ImageImporter: Service {
         guard imported.code == 0, !images.isEmpty else {
             logger.error(
                 "image archive import failed, skipped",
-                metadata: ["error": "ctr exit \(imported.code): \(imported.output.suffix(500))"])
+                metadata: ["error": "ctr exit \(imported.code): \(CtrOutput.oneLine(imported.output, limit: 500))"])
             return nil
         }
         for image in images {
@@ -129,7 +129,7 @@ public final class ImageImporter: Service {
             if labelled.code != 0 {
                 logger.error(
                     "pinning imported image failed",
-                    metadata: ["image": "\(image)", "error": "ctr exit \(labelled.code): \(labelled.output.suffix(300))"])
+                    metadata: ["image": "\(image)", "error": "ctr exit \(labelled.code): \(CtrOutput.oneLine(labelled.output, limit: 300))"])
             }
         }
         let seconds = Double((clock.now - started).components.attoseconds) / 1e18
