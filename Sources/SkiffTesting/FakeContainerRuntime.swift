@@ -28,6 +28,9 @@ public final class FakeContainerRuntime: ContainerRuntime {
         /// Every call in order: `runPodSandbox <name>`, `createContainer <name>`, `startContainer <name>`,
         /// `stopContainer <name> <timeout>`, `execSync <name> <command…>`, `pullImage <image>`, …
         public var calls: [String] = []
+        /// Read calls by method name (`listPodSandboxes`, `podSandboxStatus`, `listContainers`, `containerStatus`),
+        /// counted apart from `calls` so that the order of the changes stays easy to assert.
+        public var reads: [String: Int] = [:]
         public var nextID = 0
         /// Wall time in nanoseconds, advanced by the test (or by `now`).
         public var podIPs: [String] = []
@@ -87,6 +90,10 @@ public final class FakeContainerRuntime: ContainerRuntime {
     }
 
     public var calls: [String] { state.withLock { $0.calls } }
+
+    public var reads: [String: Int] { state.withLock { $0.reads } }
+
+    private func countRead(_ method: String) { state.withLock { $0.reads[method, default: 0] += 1 } }
 
     /// Returns once `condition` holds for the runtime's state (re-checked after every change), or the task is cancelled.
     public func wait(until condition: @escaping @Sendable (State) -> Bool) async {
@@ -189,12 +196,14 @@ public final class FakeContainerRuntime: ContainerRuntime {
     }
 
     public func podSandboxStatus(id: String) async throws(RuntimeError) -> PodSandboxStatus {
+        countRead("podSandboxStatus")
         guard let sandbox = state.withLock({ $0.sandboxes[id] }) else { throw RuntimeError(.notFound, "sandbox \(id) not found") }
         return sandbox.status
     }
 
     public func listPodSandboxes() async throws(RuntimeError) -> [PodSandboxStatus] {
-        state.withLock { state in
+        countRead("listPodSandboxes")
+        return state.withLock { state in
             state.sandboxes.values.map { sandbox in
                 var status = sandbox.status
                 status.ip = ""
@@ -255,7 +264,8 @@ public final class FakeContainerRuntime: ContainerRuntime {
     }
 
     public func listContainers(sandboxID: String?) async throws(RuntimeError) -> [ContainerSummary] {
-        state.withLock { state in
+        countRead("listContainers")
+        return state.withLock { state in
             state.containers.values.filter { sandboxID == nil || $0.sandboxID == sandboxID }.map { container in
                 ContainerSummary(
                     id: container.status.id, sandboxID: container.sandboxID, metadata: container.status.metadata,
@@ -267,6 +277,7 @@ public final class FakeContainerRuntime: ContainerRuntime {
     }
 
     public func containerStatus(id: String) async throws(RuntimeError) -> ContainerStatus {
+        countRead("containerStatus")
         guard let container = state.withLock({ $0.containers[id] }) else {
             throw RuntimeError(.notFound, "container \(id) not found")
         }

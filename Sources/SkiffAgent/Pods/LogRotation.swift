@@ -6,6 +6,8 @@ import SkiffCRI
 /// reopen it; at most `maxFiles` files are kept per container (the live one included), oldest removed first.
 struct LogRotation: Sendable {
     let runtime: any ContainerRuntime
+    /// The pod workers' cache: a running container's log path is asked once.
+    let statusCache: RuntimeStatusCache
     let maxSize: Int
     let maxFiles: Int
     let now: @Sendable () -> Date
@@ -14,7 +16,12 @@ struct LogRotation: Sendable {
     func rotateAll() async {
         guard let containers = try? await runtime.listContainers(sandboxID: nil) else { return }
         for container in containers where container.state == .running {
-            guard let status = try? await runtime.containerStatus(id: container.id), !status.logPath.isEmpty else { continue }
+            var status = statusCache.container(container)
+            if status == nil {
+                status = try? await runtime.containerStatus(id: container.id)
+                if let status { statusCache.store(status) }
+            }
+            guard let status, !status.logPath.isEmpty else { continue }
             await rotate(id: container.id, logPath: status.logPath)
         }
     }

@@ -3,6 +3,7 @@ import SkiffCRI
 /// One container of a pod as the runtime reports it, reduced to what the state machine and the status need.
 struct ObservedContainer: Sendable, Equatable {
     var id: String
+    var sandboxID: String
     var name: String
     /// The kubelet's restart count of this container instance (annotation `io.kubernetes.container.restartCount`).
     var restartCount: Int
@@ -19,11 +20,12 @@ struct ObservedContainer: Sendable, Equatable {
     var imageID: String
 
     init(
-        id: String, name: String, restartCount: Int = 0, state: ContainerState, createdAt: Int64 = 0,
+        id: String, sandboxID: String = "", name: String, restartCount: Int = 0, state: ContainerState, createdAt: Int64 = 0,
         startedAt: Int64 = 0, finishedAt: Int64 = 0, exitCode: Int32 = 0, reason: String = "", message: String = "",
         image: String = "", imageID: String = ""
     ) {
         self.id = id
+        self.sandboxID = sandboxID
         self.name = name
         self.restartCount = restartCount
         self.state = state

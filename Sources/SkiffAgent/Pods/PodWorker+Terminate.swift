@@ -105,15 +105,17 @@ extension PodWorker {
 
     /// Stops and removes what the runtime holds for `key` (`namespace/name`) except the pod `keepUID`: a pod object
     /// gone for good, or an earlier pod of the same name.
-    func cleanUp(key: String, keepUID: String?) async throws {
+    /// True when it removed something.
+    @discardableResult
+    func cleanUp(key: String, keepUID: String?, in snapshot: RuntimeSnapshot) async throws -> Bool {
         let parts = key.split(separator: "/", maxSplits: 1).map(String.init)
-        guard parts.count == 2 else { return }
-        let stale = try await runtime.listPodSandboxes().filter {
+        guard parts.count == 2 else { return false }
+        let stale = snapshot.sandboxes.filter {
             $0.metadata.namespace == parts[0] && $0.metadata.name == parts[1] && $0.metadata.uid != keepUID
         }
-        guard !stale.isEmpty else { return }
+        guard !stale.isEmpty else { return false }
         let ids = Set(stale.map(\.id))
-        let containers = try await runtime.listContainers(sandboxID: nil).filter { ids.contains($0.sandboxID) }
+        let containers = snapshot.containers.filter { ids.contains($0.sandboxID) }
         for container in containers where container.state == .running || container.state == .created {
             try await runtime.stopContainerIfPresent(id: container.id, timeout: 2)
         }
@@ -127,26 +129,26 @@ extension PodWorker {
             states.forget(uid)
         }
         logger.info("removed containers of a pod no longer bound here", metadata: ["pod": "\(key)"])
+        return true
     }
 
     /// Removes dead containers beyond the newest two per name (the newest one, running or not, and the last dead
     /// one for `lastState` and `logs --previous`), and dead sandboxes left without containers.
-    func collectGarbage(_ spec: PodSpecView, _ observed: ObservedPod) async throws {
-        var keptSandboxes = Set<String>()
+    /// True when it removed something.
+    func collectGarbage(_ spec: PodSpecView, _ observed: ObservedPod) async throws -> Bool {
+        var removed = Set<String>()
         for name in Set(observed.containers.map(\.name)) {
-            let history = observed.history(of: name)
-            for (index, container) in history.enumerated() {
-                if index < 2 || container.state != .exited {
-                    continue
-                }
+            for (index, container) in observed.history(of: name).enumerated() where index >= 2 && container.state == .exited {
                 try await runtime.removeContainer(id: container.id)
+                removed.insert(container.id)
             }
         }
-        let remaining = try await runtime.listContainers(sandboxID: nil)
-        for container in remaining { keptSandboxes.insert(container.sandboxID) }
+        let keptSandboxes = Set(observed.containers.filter { !removed.contains($0.id) }.map(\.sandboxID))
         let newest = observed.newestSandbox?.id
         for sandbox in observed.sandboxes where sandbox.state == .notReady && sandbox.id != newest && !keptSandboxes.contains(sandbox.id) {
             try await runtime.removePodSandbox(id: sandbox.id)
+            removed.insert(sandbox.id)
         }
+        return !removed.isEmpty
     }
 }

@@ -15,6 +15,7 @@ struct PodWorker: Sendable {
     let recorder: EventRecorder
     let logger: Logger
     let states = PodStates()
+    let statusCache = RuntimeStatusCache()
     let volumes: VolumeManager
     let sandboxes: SandboxConfigBuilder
 
@@ -43,7 +44,7 @@ struct PodWorker: Sendable {
 
     func sync(_ key: String, queue: ControllerQueue) async throws -> Controller.Result {
         guard let pod = pods.get(key), let uid = pod.uid else {
-            try await cleanUp(key: key, keepUID: nil)
+            try await cleanUp(key: key, keepUID: nil, in: try await snapshot())
             return .done
         }
         let spec = PodSpecView(pod)
@@ -51,8 +52,9 @@ struct PodWorker: Sendable {
         log[metadataKey: "pod"] = "\(key)"
         log[metadataKey: "uid"] = "\(uid)"
         // Sandboxes of an earlier pod of the same name go first.
-        try await cleanUp(key: key, keepUID: uid)
-        var observed = try await observe(spec)
+        var snapshot = try await snapshot()
+        if try await cleanUp(key: key, keepUID: uid, in: snapshot) { snapshot = try await self.snapshot() }
+        var observed = try await observe(spec, in: snapshot)
 
         if pod.deletionTimestamp != nil {
             try await terminate(pod, spec, observed, logger: log)
@@ -119,8 +121,9 @@ struct PodWorker: Sendable {
                 }
             }
         }
-        try await collectGarbage(spec, try await observe(spec))
-        observed = try await observe(spec)
+        let acted = plan.killPod || !plan.kill.isEmpty || !plan.start.isEmpty
+        if acted { observed = try await observe(spec) }
+        if try await collectGarbage(spec, observed) { observed = try await observe(spec) }
         try await writeStatus(spec, observed)
         if let refresh = volumes.nextTokenRefresh(uid: uid) {
             let wait = Duration.seconds(max(1, refresh.timeIntervalSince(configuration.now())))
@@ -129,23 +132,49 @@ struct PodWorker: Sendable {
         return Controller.Result(requeueAfter: requeue)
     }
 
-    /// Observes the runtime's sandboxes and containers of `pod` (by uid).
+    /// Everything the runtime holds, in two list calls; a sync works from one snapshot and takes a new one only
+    /// after it changed something.
+    struct RuntimeSnapshot: Sendable {
+        var sandboxes: [PodSandboxStatus]
+        var containers: [ContainerSummary]
+    }
+
+    func snapshot() async throws(RuntimeError) -> RuntimeSnapshot {
+        let sandboxes = try await runtime.listPodSandboxes()
+        let containers = try await runtime.listContainers(sandboxID: nil)
+        statusCache.retain(containers: Set(containers.map(\.id)), sandboxes: Set(sandboxes.map(\.id)))
+        return RuntimeSnapshot(sandboxes: sandboxes, containers: containers)
+    }
+
+    /// Observes the runtime's sandboxes and containers of `pod` (by uid) from a fresh snapshot.
     func observe(_ pod: PodSpecView) async throws(RuntimeError) -> ObservedPod {
-        let sandboxes = try await runtime.listPodSandboxes().filter { $0.metadata.uid == pod.uid }
+        try await observe(pod, in: try await snapshot())
+    }
+
+    /// Observes `pod` in `snapshot`; status calls only for what changed since the last look (`RuntimeStatusCache`).
+    func observe(_ pod: PodSpecView, in snapshot: RuntimeSnapshot) async throws(RuntimeError) -> ObservedPod {
+        let sandboxes = snapshot.sandboxes.filter { $0.metadata.uid == pod.uid }
         var observed = ObservedPod(sandboxes: sandboxes)
         if let newest = observed.newestSandbox, newest.state == .ready {
-            observed.podIP = try await runtime.podSandboxStatusIfPresent(id: newest.id)?.ip ?? ""
+            if let ip = statusCache.sandboxIP(newest.id) {
+                observed.podIP = ip
+            } else if let status = try await runtime.podSandboxStatusIfPresent(id: newest.id) {
+                observed.podIP = status.ip
+                statusCache.storeSandboxIP(status.ip, id: newest.id)
+            }
         }
         let ids = Set(sandboxes.map(\.id))
-        var images: [String: String] = [:]
-        for summary in try await runtime.listContainers(sandboxID: nil) where ids.contains(summary.sandboxID) {
-            guard let status = try await runtime.containerStatusIfPresent(id: summary.id) else { continue }
+        for summary in snapshot.containers where ids.contains(summary.sandboxID) {
+            let status: ContainerStatus
+            if let cached = statusCache.container(summary) {
+                status = cached
+            } else {
+                guard let fresh = try await runtime.containerStatusIfPresent(id: summary.id) else { continue }
+                statusCache.store(fresh)
+                status = fresh
+            }
             let restartCount =
                 status.annotations["io.kubernetes.container.restartCount"].flatMap(Int.init) ?? Int(status.metadata.attempt)
-            if images[status.image] == nil {
-                let image = try? await runtime.imageStatus(status.image)
-                images[status.image] = image?.repoDigests.first ?? (status.imageRef.isEmpty ? image?.id ?? "" : status.imageRef)
-            }
             var message = status.message
             if status.state == .exited, message.isEmpty,
                 let written = volumes.terminationMessage(uid: pod.uid, container: status.metadata.name, restartCount: restartCount)
@@ -154,10 +183,10 @@ struct PodWorker: Sendable {
             }
             observed.containers.append(
                 ObservedContainer(
-                    id: status.id, name: status.metadata.name, restartCount: restartCount, state: status.state,
-                    createdAt: status.createdAt, startedAt: status.startedAt, finishedAt: status.finishedAt,
-                    exitCode: status.exitCode, reason: status.reason, message: message, image: status.image,
-                    imageID: images[status.image] ?? status.imageRef))
+                    id: status.id, sandboxID: summary.sandboxID, name: status.metadata.name, restartCount: restartCount,
+                    state: status.state, createdAt: status.createdAt, startedAt: status.startedAt,
+                    finishedAt: status.finishedAt, exitCode: status.exitCode, reason: status.reason, message: message,
+                    image: status.image, imageID: await imageID(of: status)))
         }
         let running = Dictionary(
             observed.containers.filter { $0.state == .running }.map {
@@ -169,6 +198,15 @@ struct PodWorker: Sendable {
             state.podIP = podIP
         }
         return observed
+    }
+
+    /// `docker.io/library/busybox@sha256:…` when the image has a repo digest, else its id.
+    private func imageID(of status: ContainerStatus) async -> String {
+        if !status.imageRef.isEmpty, let known = statusCache.imageID(status.imageRef) { return known }
+        let image = try? await runtime.imageStatus(status.image)
+        let id = image?.repoDigests.first ?? (status.imageRef.isEmpty ? image?.id ?? "" : status.imageRef)
+        if !status.imageRef.isEmpty, image != nil { statusCache.storeImageID(id, imageRef: status.imageRef) }
+        return id
     }
 
     func writeStatus(_ spec: PodSpecView, _ observed: ObservedPod) async throws {

@@ -27,6 +27,34 @@ struct PodManagerTests {
         }
     }
 
+    @Test("a steady pod's resync lists the runtime and asks no per-container or per-sandbox status again")
+    func steadyResyncMakesNoStatusCalls() async throws {
+        let h = try PodManagerHarness()
+        defer { h.directory.remove() }
+        h.api.put("configmaps", ["metadata": ["name": "cfg", "namespace": "default"], "data": ["color": "blue"]])
+        h.api.put(
+            "pods",
+            PodFixture.pod { pod in
+                pod["spec"]["volumes"] = [["name": "cfg", "configMap": ["name": "cfg"]]]
+                pod["spec"]["containers"][0]["volumeMounts"] = [["name": "cfg", "mountPath": "/cfg"]]
+            })
+        let file = h.directory.path + "/pods/uid-web/volumes/kubernetes.io~configmap/cfg/color"
+        try await h.run {
+            #expect(await h.advance { h.pod()?["status"]["containerStatuses"][0]["ready"] == true })
+            let before = h.runtime.reads
+            let imageCalls = h.runtime.calls.filter { $0.hasPrefix("imageStatus") }.count
+            // The periodic resync refreshes the volume: the file changing proves that a full sync ran.
+            h.api.put("configmaps", ["metadata": ["name": "cfg", "namespace": "default"], "data": ["color": "green"]])
+            #expect(await h.advance { (try? String(contentsOfFile: file, encoding: .utf8)) == "green" })
+            let after = h.runtime.reads
+            #expect(after["listContainers", default: 0] > before["listContainers", default: 0])
+            #expect(after["containerStatus", default: 0] == before["containerStatus", default: 0])
+            #expect(after["podSandboxStatus", default: 0] == before["podSandboxStatus", default: 0])
+            #expect(h.runtime.calls.filter { $0.hasPrefix("imageStatus") }.count == imageCalls)
+            #expect(h.pod()?["status"]["podIP"].stringValue?.hasPrefix("10.42.0.") == true)
+        }
+    }
+
     @Test("a crashing container is restarted with a growing restartCount and shows CrashLoopBackOff")
     func crashLoop() async throws {
         let h = try PodManagerHarness()
