@@ -262,6 +262,11 @@ is node/$node '{.status.conditions[?(@.type=="Ready")].status}' True || fail "th
 # Restart of the agent (here: the server process with its embedded agent): pods keep running, nothing restarts.
 before=$(kubectl get pods -l app=web -o jsonpath='{range .items[*]}{.metadata.name}={.status.containerStatuses[0].containerID},{.status.containerStatuses[0].restartCount} {end}')
 stop_server
+# The server has exited (stop_server waited for it): the pod workers stopped before the CRI client and containerd.
+if grep -E "clientIsStopped|Stream unexpectedly closed" "$work/server.log" | tail -3 | grep .; then
+  fail "a graceful stop fails no CRI call in flight"
+fi
+pass "a graceful stop fails no CRI call in flight"
 # containerd stops with the agent; the containers' shims do not, so the pods keep serving.
 expect_output "pods keep serving while the agent is down" "hello from" curl -s --max-time 5 "http://${ips[0]}:8080/"
 start_agent_server

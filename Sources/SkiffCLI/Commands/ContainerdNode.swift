@@ -26,9 +26,9 @@ struct ContainerdNode: Service {
         let socket = agent.containerRuntimeEndpoint.map(Self.socketPath) ?? paths.socket
         let runtime = try CRIRuntime(socket: socket, logger: logger)
         let importer = ImageImporter(paths: paths, socket: socket, logger: logger)
-        try await withThrowingDiscardingTaskGroup { group in
-            if let supervisor { group.addTask { try await supervisor.run() } }
-            group.addTask { try await runtime.run() }
+        let node = Kubelet(api: api, runtime: runtime, configuration: kubelet, logger: logger)
+        let (directory, nodeName) = (directory, kubelet.nodeName)
+        let kubeletService = ClosureService {
             if let supervisor {
                 do {
                     try await supervisor.ready()
@@ -37,12 +37,17 @@ struct ContainerdNode: Service {
                 }
             }
             await importer.importAll()
-            group.addTask { try await importer.run() }
-            let node = Kubelet(api: api, runtime: runtime, configuration: kubelet, logger: logger)
-            directory?.register(node: kubelet.nodeName, endpoint: node.endpoint)
-            defer { directory?.remove(node: kubelet.nodeName) }
-            try await node.run()
+            directory?.register(node: nodeName, endpoint: node.endpoint)
+            defer { directory?.remove(node: nodeName) }
+            try await withThrowingDiscardingTaskGroup { group in
+                group.addTask { try await importer.run() }
+                try await node.run()
+            }
         }
+        // A graceful shutdown goes in reverse: the kubelet's pod workers finish their calls first, then the CRI
+        // client closes, then containerd stops. Stopping them at once failed the calls in flight.
+        let services: [any Service] = (supervisor.map { [$0] } ?? []) + [runtime, kubeletService]
+        try await ServiceGroup(configuration: ServiceGroupConfiguration(services: services, logger: logger)).run()
     }
 
     /// `unix:///run/containerd/containerd.sock` or a plain path.
