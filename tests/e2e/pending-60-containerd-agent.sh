@@ -26,7 +26,11 @@ trap 'status=$?; set +e
     for c in $(ctr_ tasks ls -q 2>/dev/null); do ctr_ tasks kill -s KILL "$c" >/dev/null 2>&1; done
   fi
   pkill -f "containerd --config $work/data" 2>/dev/null; sleep 0.5
-  for m in $(grep -o "$work[^ ]*" /proc/mounts | sort -r); do umount -l "$m" 2>/dev/null; done
+  # Shims left by a failed restart: kill each container init (its pid namespace goes with it), then the shim.
+  for shim in $(pgrep -f "containerd-shim-runc-v2 .*-address $work/"); do pkill -KILL -P "$shim"; kill -KILL "$shim"; done
+  # Pod network namespaces whose pause process is gone (CNI DEL never ran): their veths go with them.
+  for ns in $(ip netns list 2>/dev/null | awk '/^cni-/{print $1}'); do [ -z "$(ip netns pids "$ns" 2>/dev/null)" ] && ip netns delete "$ns"; done
+  for m in $(awk -v w="$work" 'index($2, w) == 1 {print $2}' /proc/mounts | sort -r); do umount -l "$m" 2>/dev/null; done
   ip link del skiff0 2>/dev/null
   (exit $status); cleanup' EXIT
 
