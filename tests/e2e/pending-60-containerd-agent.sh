@@ -16,10 +16,7 @@ node=e2e-node
 ctr_() { ctr -a "$sock" -n k8s.io "$@"; }
 
 # The agent's containerd and its shims outlive the server by design: stop them and the pods when the test ends.
-trap 'status=$?; set +e
-  cp "$work/data/agent/containerd/containerd.log" "$work/server.log" /tmp/ 2>/dev/null
-  if [ $status -ne 0 ]; then kubectl get pods -A -o wide 2>&1 | head -40; kubectl get events -A 2>&1 | tail -30
-    echo "--- last lines of volumes/reader:"; kubectl logs volumes -c reader --tail=3 2>&1; fi
+stop_node() {
   kubectl delete pods --all --grace-period=0 --force >/dev/null 2>&1
   [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; [ -n "$server_pid" ] && wait "$server_pid" 2>/dev/null; server_pid=""
   if [ -S "$sock" ]; then
@@ -29,9 +26,17 @@ trap 'status=$?; set +e
   # Shims left by a failed restart: kill each container init (its pid namespace goes with it), then the shim.
   for shim in $(pgrep -f "containerd-shim-runc-v2 .*-address $work/"); do pkill -KILL -P "$shim"; kill -KILL "$shim"; done
   # Pod network namespaces whose pause process is gone (CNI DEL never ran): their veths go with them.
-  for ns in $(ip netns list 2>/dev/null | awk '/^cni-/{print $1}'); do [ -z "$(ip netns pids "$ns" 2>/dev/null)" ] && ip netns delete "$ns"; done
+  for ns in $(ip netns list 2>/dev/null | awk '/^cni-/ {print $1}'); do
+    [ -z "$(ip netns pids "$ns" 2>/dev/null)" ] && ip netns delete "$ns"
+  done
   for m in $(awk -v w="$work" 'index($2, w) == 1 {print $2}' /proc/mounts | sort -r); do umount -l "$m" 2>/dev/null; done
   ip link del skiff0 2>/dev/null
+}
+trap 'status=$?; set +e
+  cp "$work/data/agent/containerd/containerd.log" "$work/server.log" /tmp/ 2>/dev/null
+  if [ $status -ne 0 ]; then kubectl get pods -A -o wide 2>&1 | head -40; kubectl get events -A 2>&1 | tail -30
+    echo "--- last lines of volumes/reader:"; kubectl logs volumes -c reader --tail=3 2>&1; fi
+  stop_node
   (exit $status); cleanup' EXIT
 
 start_agent_server() {

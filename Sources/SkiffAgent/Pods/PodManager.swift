@@ -88,7 +88,7 @@ public struct PodManager: Service {
             api: api, type: api.type("", "v1", "pods"),
             options: ListOptions(fieldSelector: "spec.nodeName=\(configuration.nodeName)"), clock: configuration.clock,
             logger: logger)
-        let recorder = EventRecorder(api: api, component: "kubelet", logger: logger)
+        let recorder = EventRecorder(api: api, component: "kubelet", host: configuration.nodeName, logger: logger)
         let worker = PodWorker(
             api: api, runtime: runtime, configuration: configuration, pods: pods, recorder: recorder, logger: logger)
         let controller = Controller(

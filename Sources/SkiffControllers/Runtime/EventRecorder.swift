@@ -13,6 +13,8 @@ import Synchronization
 public struct EventRecorder: Sendable {
     let api: any ClusterAPI
     let component: String
+    /// The node a kubelet's events come from (`source.host`, `reportingInstance`); nil for controllers.
+    let host: String?
     let logger: Logger
     private let spam = SpamFilterBox()
     private let pending: AsyncStream<(namespace: String, event: JSON)>
@@ -25,9 +27,10 @@ public struct EventRecorder: Sendable {
     /// Writes in flight at once while draining.
     static let concurrentWrites = 16
 
-    public init(api: any ClusterAPI, component: String, logger: Logger) {
+    public init(api: any ClusterAPI, component: String, host: String? = nil, logger: Logger) {
         self.api = api
         self.component = component
+        self.host = host
         self.logger = logger
         (pending, submit) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1000))
     }
@@ -70,7 +73,7 @@ public struct EventRecorder: Sendable {
         guard spam.filter.withLock({ $0.allow(key, now: date) }) else { return }
         let now = KubeTimestamp.string(date)
         let namespace = object.namespace.flatMap { $0.isEmpty ? nil : $0 } ?? "default"
-        let event: JSON = [
+        var event: JSON = [
             "metadata": ["generateName": .string("\(object.name ?? "object").")],
             "involvedObject": [
                 "kind": object["kind"], "apiVersion": object["apiVersion"], "name": object["metadata"]["name"],
@@ -81,6 +84,10 @@ public struct EventRecorder: Sendable {
             "source": ["component": .string(component)], "reportingComponent": .string(component),
             "firstTimestamp": .string(now), "lastTimestamp": .string(now), "count": 1,
         ]
+        if let host {
+            event["source"]["host"] = .string(host)
+            event["reportingInstance"] = .string(host)
+        }
         submit.yield((namespace, event))
     }
 }

@@ -21,6 +21,9 @@ struct PodManagerTests {
             #expect(status["containerStatuses"][0]["ready"] == true)
             #expect(status["containerStatuses"][0]["imageID"] == "docker.io/library/busybox@sha256:abc")
             #expect(await h.advance { !h.events(reason: "Started").isEmpty })
+            // `kubectl get events -o wide` shows "kubelet, node-a" as the source.
+            #expect(h.events(reason: "Started").first?["source"] == ["component": "kubelet", "host": "node-a"])
+            #expect(h.events(reason: "Started").first?["reportingInstance"] == "node-a")
             #expect(h.eventMessages().contains("Container image \"busybox:1.36\" already present on machine"))
             #expect(h.eventMessages().contains("Created container app"))
             #expect(!h.runtime.calls.contains { $0.hasPrefix("pullImage") })
