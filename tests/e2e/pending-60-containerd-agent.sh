@@ -15,8 +15,25 @@ sock="$work/data/agent/containerd/containerd.sock"
 node=e2e-node
 ctr_() { ctr -a "$sock" -n k8s.io "$@"; }
 
+# A second node lives in its own network namespace behind a veth (host 198.18.77.1, agent 198.18.77.2): the server
+# node routes the agent's pod CIDR via the veth and the other way round (host-gw).
+ns=skiff-e2e-agent
+host_ip=198.18.77.1
+agent_ip=198.18.77.2
+agent_pid=""
+ip netns delete $ns 2>/dev/null; ip link del skiff-e2e-h 2>/dev/null
+ip netns add $ns
+ip link add skiff-e2e-h type veth peer name skiff-e2e-n
+ip link set skiff-e2e-n netns $ns
+ip addr add $host_ip/24 dev skiff-e2e-h && ip link set skiff-e2e-h up
+ip netns exec $ns ip addr add $agent_ip/24 dev skiff-e2e-n
+ip netns exec $ns ip link set skiff-e2e-n up
+ip netns exec $ns ip link set lo up
+ip netns exec $ns ip route add default via $host_ip
+
 # The agent's containerd and its shims outlive the server by design: stop them and the pods when the test ends.
 stop_node() {
+  [ -n "$agent_pid" ] && kill "$agent_pid" 2>/dev/null; [ -n "$agent_pid" ] && wait "$agent_pid" 2>/dev/null; agent_pid=""
   kubectl delete pods --all --grace-period=0 --force >/dev/null 2>&1
   [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; [ -n "$server_pid" ] && wait "$server_pid" 2>/dev/null; server_pid=""
   if [ -S "$sock" ]; then
@@ -31,19 +48,21 @@ stop_node() {
   done
   for m in $(awk -v w="$work" 'index($2, w) == 1 {print $2}' /proc/mounts | sort -r); do umount -l "$m" 2>/dev/null; done
   ip link del skiff0 2>/dev/null
+  ip netns delete $ns 2>/dev/null; ip link del skiff-e2e-h 2>/dev/null
 }
 trap 'status=$?; set +e
   cp "$work/data/agent/containerd/containerd.log" "$work/server.log" /tmp/ 2>/dev/null
   if [ $status -ne 0 ]; then kubectl get pods -A -o wide 2>&1 | head -40; kubectl get events -A 2>&1 | tail -30
-    echo "--- last lines of volumes/reader:"; kubectl logs volumes -c reader --tail=3 2>&1; fi
+    echo "--- last lines of volumes/reader:"; kubectl logs volumes -c reader --tail=3 2>&1
+    [ -f "$work/agent.log" ] && { echo "--- agent log (last 30 lines):"; tail -n 30 "$work/agent.log"; }; fi
   stop_node
   (exit $status); cleanup' EXIT
 
 start_agent_server() {
   [ -n "${port:-}" ] || port=$(free_port)
   export KUBECONFIG="$work/kubeconfig"
-  "$SKIFF_BIN" server --node-name $node --data-dir "$work/data" --https-listen-port "$port" --bind-address 127.0.0.1 \
-    --write-kubeconfig "$KUBECONFIG" >>"$work/server.log" 2>&1 &
+  "$SKIFF_BIN" server --node-name $node --data-dir "$work/data" --https-listen-port "$port" --bind-address 0.0.0.0 \
+    --tls-san $host_ip --node-ip $host_ip --write-kubeconfig "$KUBECONFIG" >>"$work/server.log" 2>&1 &
   server_pid=$!
   wait_ready
 }
@@ -287,11 +306,62 @@ after=$(kubectl get pods -l app=web -o jsonpath='{range .items[*]}{.metadata.nam
 [ "$before" = "$after" ] || fail "containers re-adopted untouched: before [$before] after [$after]"
 pass "running containers re-adopted with the same IDs and no restart counted"
 
+# A second node: `skiff agent` in its network namespace joins with the node token over the veth.
+mkdir -p "$work/agent1/agent/images"
+cp "$bundle" "$work/agent1/agent/images/"
+token=$(cat "$work/data/server/node-token")
+start_agent() {
+  ip netns exec $ns "$SKIFF_BIN" agent --server "https://$host_ip:$port" --token "$token" --node-name e2e-agent \
+    --node-ip $agent_ip --data-dir "$work/agent1" >>"$work/agent.log" 2>&1 &
+  agent_pid=$!
+}
+start_agent
+wait_for "a second node joins from its network namespace and is Ready" 90 is node/e2e-agent '{.status.conditions[?(@.type=="Ready")].status}' True
+kubectl apply -f - >/dev/null <<'YAML'
+apiVersion: v1
+kind: Pod
+metadata: {name: far}
+spec:
+  nodeSelector: {kubernetes.io/hostname: e2e-agent}
+  containers:
+  - name: httpd
+    image: busybox
+    imagePullPolicy: IfNotPresent
+    command: [sh, -c, 'mkdir -p /www && echo "hello from $(hostname)" > /www/index.html && exec httpd -f -p 8080 -h /www']
+YAML
+wait_for "a pod runs on the second node" 60 is pod/far '{.status.phase}' Running
+far_ip=$(jp pod/far '{.status.podIP}')
+agent_cidr=$(jp node/e2e-agent '{.spec.podCIDR}')
+python3 -c "import ipaddress,sys; sys.exit(ipaddress.ip_address('$far_ip') not in ipaddress.ip_network('$agent_cidr'))" \
+  || fail "the second node's pod IP $far_ip is in its podCIDR $agent_cidr"
+wait_for "the second node's pod answers from the host (route via the veth)" 30 sh -c "curl -s --max-time 3 http://$far_ip:8080/ | grep -q 'hello from far'"
+kubectl run near --image=busybox --image-pull-policy=IfNotPresent --restart=Never \
+  --overrides="{\"spec\":{\"nodeSelector\":{\"kubernetes.io/hostname\":\"$node\"}}}" --command -- \
+  sh -c "printf 'GET / HTTP/1.0\r\n\r\n' | nc $far_ip 8080" >/dev/null
+wait_for "a pod on the server node reaches the second node's pod by its IP" 60 is pod/near '{.status.phase}' Succeeded
+expect_output "and reads its page" "hello from far" kubectl logs near
+kubectl run back --image=busybox --image-pull-policy=IfNotPresent --restart=Never \
+  --overrides='{"spec":{"nodeSelector":{"kubernetes.io/hostname":"e2e-agent"}}}' --command -- \
+  sh -c "printf 'GET / HTTP/1.0\r\n\r\n' | nc ${ips[0]} 8080 | grep -q 'hello from web'" >/dev/null
+wait_for "and the other way round: the second node's pod reaches a server node pod" 60 is pod/back '{.status.phase}' Succeeded
+
+# Restart of that agent while the server stays up: its pod keeps serving, and comes back with the same container.
+far_before=$(jp pod/far '{.status.containerStatuses[0].containerID},{.status.containerStatuses[0].restartCount}')
+kill -TERM "$agent_pid"; wait "$agent_pid" || fail "the agent exits 0 on SIGTERM"; agent_pid=""
+pass "the agent stops cleanly on SIGTERM"
+expect_output "its pod keeps serving while the agent is down" "hello from far" curl -s --max-time 5 "http://$far_ip:8080/"
+start_agent
+wait_for "the restarted agent registers again" 60 sh -c "[ \$(grep -c 'node registered' $work/agent.log) -ge 2 ]"
+kubectl run after-agent-restart --image=busybox --image-pull-policy=IfNotPresent --restart=Never \
+  --overrides='{"spec":{"nodeSelector":{"kubernetes.io/hostname":"e2e-agent"}}}' --command -- true >/dev/null
+wait_for "a pod created after the agent's restart runs there" 60 is pod/after-agent-restart '{.status.phase}' Succeeded
+far_after=$(jp pod/far '{.status.containerStatuses[0].containerID},{.status.containerStatuses[0].restartCount}')
+[ "$far_before" = "$far_after" ] || fail "agent restart re-adopts the pod untouched: before [$far_before] after [$far_after]"
+pass "the restarted agent re-adopted its running container with the same ID and no restart counted"
+
 kubectl delete deployment web --wait=false >/dev/null
 wait_for "deleting the Deployment removes its pods" 60 sh -c "[ -z \"\$(kubectl --cache-dir $work/kube-cache get pods -l app=web -o name)\" ]"
-for id in $(sed 's/[^=]*=containerd:\/\/\([0-9a-f]*\),[0-9]* */\1 /g' <<<"$after"); do
-  ctr_ containers ls -q | grep -q "$id" && fail "container $id removed from containerd"
-done
-pass "their containers are gone from containerd"
+ids=$(sed 's/[^=]*=containerd:\/\/\([0-9a-f]*\),[0-9]* */\1 /g' <<<"$after" | xargs | tr ' ' '|')
+wait_for "their containers are gone from containerd" 30 sh -c "! ctr -a $sock -n k8s.io containers ls -q | grep -qE '$ids'"
 wait_for "and their sandboxes too" 30 sh -c "! ctr -a $sock -n k8s.io containers ls 'labels.\"io.kubernetes.pod.name\"~=^web-' -q | grep -q ."
 echo "60-containerd-agent: all passed"

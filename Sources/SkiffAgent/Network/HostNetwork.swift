@@ -7,7 +7,8 @@ public protocol HostNetwork: Sendable {
     /// Routes a peer's pod CIDR via its node IP (`ip route replace`).
     func replaceRoute(_ route: PodNetworkPlan.Route) async throws(HostNetworkError)
     func deleteRoute(_ route: PodNetworkPlan.Route) async throws(HostNetworkError)
-    /// Masquerades traffic from the cluster CIDR that leaves it, and lets pod traffic through FORWARD.
+    /// Masquerades traffic from the cluster CIDR that leaves it, lets pod traffic through FORWARD, and turns IPv4
+    /// forwarding on (off by default in a fresh network namespace; k3s turns it on too).
     func ensureMasquerade(clusterCIDR: String) async throws(HostNetworkError)
 }
 
@@ -34,6 +35,13 @@ public struct IPCommandHostNetwork: HostNetwork {
     }
 
     public func ensureMasquerade(clusterCIDR: String) async throws(HostNetworkError) {
+        let forwarding = "/proc/sys/net/ipv4/ip_forward"
+        if (try? String(contentsOfFile: forwarding, encoding: .utf8))?.hasPrefix("1") != true {
+            do { try "1\n".write(toFile: forwarding, atomically: false, encoding: .utf8) } catch {
+                throw HostNetworkError(command: ["write", forwarding], message: "\(error)")
+            }
+            logger.info("IPv4 forwarding turned on", metadata: ["sysctl": "net.ipv4.ip_forward"])
+        }
         for (table, chain, hook) in [("nat", "SKIFF-POSTROUTING", "POSTROUTING"), ("filter", "SKIFF-FORWARD", "FORWARD")] {
             _ = try? await run(["iptables", "-w", "-t", table, "-N", chain], quiet: true)  // exists after a restart
             try await run(["iptables", "-w", "-t", table, "-F", chain])
