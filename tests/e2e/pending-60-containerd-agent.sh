@@ -21,7 +21,7 @@ ns=skiff-e2e-agent
 host_ip=198.18.77.1
 agent_ip=198.18.77.2
 agent_pid=""
-ip netns delete $ns 2>/dev/null; ip link del skiff-e2e-h 2>/dev/null
+ip netns delete $ns 2>/dev/null || true; ip link del skiff-e2e-h 2>/dev/null || true
 ip netns add $ns
 ip link add skiff-e2e-h type veth peer name skiff-e2e-n
 ip link set skiff-e2e-n netns $ns
