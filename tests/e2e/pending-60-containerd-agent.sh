@@ -311,7 +311,9 @@ mkdir -p "$work/agent1/agent/images"
 cp "$bundle" "$work/agent1/agent/images/"
 token=$(cat "$work/data/server/node-token")
 start_agent() {
-  ip netns exec $ns "$SKIFF_BIN" agent --server "https://$host_ip:$port" --token "$token" --node-name e2e-agent \
+  # nsenter, not `ip netns exec`: that one remounts /sys in a mount namespace of its own, which hides the cgroup
+  # mount from runc ("no cgroup mount found in mountinfo").
+  nsenter --net=/var/run/netns/$ns "$SKIFF_BIN" agent --server "https://$host_ip:$port" --token "$token" --node-name e2e-agent \
     --node-ip $agent_ip --data-dir "$work/agent1" >>"$work/agent.log" 2>&1 &
   agent_pid=$!
 }
