@@ -16,13 +16,14 @@ struct ControllerRuntimeTests {
 
     func controller(
         workers: Int = 1, retry: RetryPolicy = RetryPolicy(initial: .seconds(1), maximum: .seconds(60), jitter: 0),
-        writeStatus: Controller.StatusWriter? = nil,
+        cancelInFlight: Bool = false, writeStatus: Controller.StatusWriter? = nil,
         reconcile: @escaping Controller.Reconcile
     ) -> Controller {
         let journal = journal
         return Controller(
             Controller.Configuration(
-                name: "test", workers: workers, retry: retry, clock: ServiceClock(clock), random: { 0 }),
+                name: "test", workers: workers, retry: retry, clock: ServiceClock(clock), random: { 0 },
+                cancelInFlightAtShutdown: cancelInFlight),
             watches: [
                 Controller.Watch(source) { event, queue in
                     let name = event.object.name ?? ""
@@ -192,6 +193,35 @@ struct ControllerRuntimeTests {
         }
         #expect(journal.snapshot.notes == ["finished"])
         #expect(journal.snapshot.started["b"] == nil)
+    }
+
+    /// The kubelet's pod workers may be waiting out a container's 30 s stop: at shutdown they are cancelled, so the
+    /// agent stops at once and the containers keep running.
+    @Test func gracefulShutdownCanCancelTheReconcileInFlight() async throws {
+        let journal = journal
+        let source = source
+        let clock = clock
+        let controller = controller(cancelInFlight: true) { key, _ in
+            do {
+                try await clock.sleep(for: .seconds(3600))  // the manual clock never gets there
+                journal.update { $0.notes.append("finished") }
+            } catch {
+                journal.update { $0.notes.append("cancelled") }
+                throw error
+            }
+            return Controller.Result.done
+        }
+        source.synced.open()
+        try await testGracefulShutdown { trigger in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await controller.run() }
+                controller.queue.add("a")
+                await journal.wait { $0.started["a"] == 1 }
+                trigger.triggerGracefulShutdown()
+                try await group.waitForAll()  // run() returns with the reconcile still asleep
+            }
+        }
+        #expect(journal.snapshot.notes == ["cancelled"])
     }
 
     @Test func retryDelaysDoubleUpToTheCapWithBoundedJitter() {

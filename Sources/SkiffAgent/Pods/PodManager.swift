@@ -95,7 +95,7 @@ public struct PodManager: Service {
             Controller.Configuration(
                 name: "pods", workers: configuration.workers,
                 retry: RetryPolicy(initial: .seconds(1), maximum: .seconds(30)), resync: configuration.resyncPeriod,
-                clock: configuration.clock),
+                clock: configuration.clock, cancelInFlightAtShutdown: true),
             watches: [
                 Controller.Watch(pods) { event, queue in queue.add(Informer.key(event.object)) }
             ],

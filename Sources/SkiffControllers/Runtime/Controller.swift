@@ -12,7 +12,8 @@ import SkiffModel
 ///   one that asks for `requeueAfter` is queued again when the controller's clock passes it.
 /// - Status reports (`ControllerQueue.report`) are coalesced and written once after the key's reconcile.
 /// - `resync` re-queues every key the controller names, periodically.
-/// - At graceful shutdown the queue closes, sources and timers stop, and reconciles in flight finish.
+/// - At graceful shutdown the queue closes, sources and timers stop, and reconciles in flight finish (or, with
+///   `cancelInFlightAtShutdown`, are cancelled: the kubelet's pod workers may be waiting out a 30 s stop).
 public struct Controller: Service {
     /// What a reconcile asks of the runtime.
     public struct Result: Sendable, Equatable {
@@ -47,11 +48,15 @@ public struct Controller: Service {
         public var clock: ServiceClock
         /// A number in 0..<1 for the back-off's jitter.
         public var random: @Sendable () -> Double
+        /// Cancel the reconciles in flight at graceful shutdown instead of letting them finish.
+        public var cancelInFlightAtShutdown: Bool
 
         public init(
             name: String, workers: Int = 1, retry: RetryPolicy = RetryPolicy(), resync: Duration? = nil,
-            clock: ServiceClock = .continuous, random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
+            clock: ServiceClock = .continuous, random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
+            cancelInFlightAtShutdown: Bool = false
         ) {
+            self.cancelInFlightAtShutdown = cancelInFlightAtShutdown
             self.name = name
             self.workers = workers
             self.retry = retry
@@ -123,6 +128,7 @@ public struct Controller: Service {
                 synced.open()  // workers still waiting for the sources find the queue closed
                 background.cancelAll()
             }
+            if configuration.cancelInFlightAtShutdown { group.cancelAll() }
         }
     }
 
@@ -140,6 +146,10 @@ public struct Controller: Service {
             queue.succeeded(key)
             if let after = result.requeueAfter { queue.add(key, after: after) }
         } catch {
+            if Task.isCancelled {
+                logger.debug("reconcile cancelled at shutdown", metadata: ["controller": "\(configuration.name)", "key": "\(key)"])
+                return
+            }
             let delay = queue.failed(key)
             logger.log(
                 level: (error as? APIError)?.code == 409 ? .debug : .warning, "reconcile failed, retrying",
