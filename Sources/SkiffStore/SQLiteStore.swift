@@ -51,7 +51,7 @@ public final class SQLiteStore: KeyValueStore {
             let pool = try DatabasePool(path: path, configuration: configuration)
             // DatabasePool switches to WAL and then sets synchronous=NORMAL, which survives a process crash but not a
             // power cut. The writer connection lives as long as the pool, so raising it to FULL here makes every
-            // commit fsync the WAL (DESIGN.md §3); group commit buys the throughput back.
+            // commit fsync the WAL (an acknowledged write survives a power cut); group commit buys the throughput back.
             try pool.writeWithoutTransaction { db in
                 try db.execute(sql: "PRAGMA synchronous = FULL")
                 try db.execute(sql: "PRAGMA wal_autocheckpoint = \(options.checkpointPages)")
