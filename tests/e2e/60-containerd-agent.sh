@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# PENDING (not run by run-all.sh until the agent passes it end to end): the embedded agent on real containerd (root only): node Ready, a Deployment served from pod IPs, pod-to-pod
-# traffic, logs, CrashLoopBackOff with growing back-off, probes, OOMKilled, configMap/secret files and env, emptyDir,
-# init containers, bad input (missing image, missing configMap, a truncated archive, an archive dropped in while
-# running), cleanup in containerd, and pods that survive a restart of the agent without a restart counted.
+# The embedded agent on real containerd (root only): node Ready, a Deployment served from pod IPs, pod-to-pod
+# traffic on one node and across two (a second `skiff agent` in a network namespace), logs, CrashLoopBackOff with
+# growing back-off, probes, OOMKilled, configMap/secret files and env, emptyDir, init containers, bad input (missing
+# image, missing configMap, a truncated archive, an archive dropped in while running), cleanup in containerd, and pods
+# that survive a restart of the server or of the agent without a restart counted.
 source "$(dirname "$0")/lib/common.sh"
 if [ "$(id -u)" != 0 ]; then echo "SKIP 60-containerd-agent: needs root (containers run as root here)"; exit 0; fi
 command -v containerd >/dev/null || fail "containerd is not installed (make deps installs it)"
@@ -43,8 +44,9 @@ stop_node() {
   # Shims left by a failed restart: kill each container init (its pid namespace goes with it), then the shim.
   for shim in $(pgrep -f "containerd-shim-runc-v2 .*-address $work/"); do pkill -KILL -P "$shim"; kill -KILL "$shim"; done
   # Pod network namespaces whose pause process is gone (CNI DEL never ran): their veths go with them.
-  for ns in $(ip netns list 2>/dev/null | awk '/^cni-/ {print $1}'); do
-    [ -z "$(ip netns pids "$ns" 2>/dev/null)" ] && ip netns delete "$ns"
+  local pod_ns
+  for pod_ns in $(ip netns list 2>/dev/null | awk '/^cni-/ {print $1}'); do
+    [ -z "$(ip netns pids "$pod_ns" 2>/dev/null)" ] && ip netns delete "$pod_ns"
   done
   for m in $(awk -v w="$work" 'index($2, w) == 1 {print $2}' /proc/mounts | sort -r); do umount -l "$m" 2>/dev/null; done
   ip link del skiff0 2>/dev/null
