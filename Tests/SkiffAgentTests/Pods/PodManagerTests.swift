@@ -164,6 +164,8 @@ struct PodManagerTests {
             #expect(await h.advance { h.pod()?["status"]["containerStatuses"][0]["started"] == true })
             // Started, but the readiness probe fails: not ready.
             #expect(await h.advance { h.eventMessages().contains("Readiness probe failed: HTTP probe failed with statuscode: 503") })
+            // Three more probe periods pass on the manual clock, each failing: still not ready.
+            _ = await h.advance(until: { false }, limit: 3)
             #expect(h.pod()?["status"]["containerStatuses"][0]["ready"] == false)
             h.prober.answers.withLock { $0[8080] = .success }
             #expect(await h.advance { h.pod()?["status"]["containerStatuses"][0]["ready"] == true })
