@@ -5,6 +5,7 @@
 #   - pod create → Running, p50/p99 over N pods (image present), vs `ctr run -d` → task running
 #   - server RSS (embedded agent, containerd excluded) idle with 0 pods and with 30 pods
 #   - idle disk writes of the server process over IDLE seconds (/proc/PID/io write_bytes)
+#   - then remote-agent.sh: a `skiff agent` in a network namespace, its RSS idle and with 30 pods
 # Usage: [PODS=50] [IDLE=600] bench/agent/run.sh      (release build; IDLE defaults to 60 s for a quick look)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -38,3 +39,4 @@ start=$(date +%s.%N)
 server_pid=$!
 python3 bench/agent/measure.py --kubeconfig "$work/kubeconfig" --server-pid "$server_pid" --start "$start" \
   --socket "$sock" --pods "$PODS" --idle "$IDLE"
+PODS=30 bash bench/agent/remote-agent.sh
