@@ -64,7 +64,7 @@ start_agent_server() {
   [ -n "${port:-}" ] || port=$(free_port)
   export KUBECONFIG="$work/kubeconfig"
   "$SKIFF_BIN" server --node-name $node --data-dir "$work/data" --https-listen-port "$port" --bind-address 0.0.0.0 \
-    --tls-san $host_ip --node-ip $host_ip --write-kubeconfig "$KUBECONFIG" >>"$work/server.log" 2>&1 &
+    --tls-san $host_ip --node-ip $host_ip --cluster-dns 10.43.0.53 --write-kubeconfig "$KUBECONFIG" >>"$work/server.log" 2>&1 &
   server_pid=$!
   wait_ready
 }
@@ -334,6 +334,12 @@ spec:
     command: [sh, -c, 'mkdir -p /www && echo "hello from $(hostname)" > /www/index.html && exec httpd -f -p 8080 -h /www']
 YAML
 wait_for "a pod runs on the second node" 60 is pod/far '{.status.phase}' Running
+# The server runs with --cluster-dns 10.43.0.53: the agent took it from kube-system/skiff-config, not its defaults.
+expect_output "the server publishes its cluster settings" "10.43.0.53" kubectl -n kube-system get configmap skiff-config -o jsonpath='{.data.cluster-dns}'
+kubectl run dns-far --image=busybox --image-pull-policy=IfNotPresent --restart=Never \
+  --overrides='{"spec":{"nodeSelector":{"kubernetes.io/hostname":"e2e-agent"}}}' --command -- \
+  grep -q 'nameserver 10.43.0.53' /etc/resolv.conf >/dev/null
+wait_for "a pod on the second node resolves through the server's cluster DNS address" 60 is pod/dns-far '{.status.phase}' Succeeded
 far_ip=$(jp pod/far '{.status.podIP}')
 agent_cidr=$(jp node/e2e-agent '{.spec.podCIDR}')
 python3 -c "import ipaddress,sys; sys.exit(ipaddress.ip_address('$far_ip') not in ipaddress.ip_network('$agent_cidr'))" \

@@ -48,6 +48,16 @@ struct AgentCommand: AsyncParsableCommand {
             logger: logger,
             node: { api in
                 var kubelet = kubelet
+                // The server's cluster CIDR and DNS, not this binary's defaults.
+                if let settings = try? await api.clusterSettings() {
+                    kubelet.clusterCIDR = settings.clusterCIDR
+                    kubelet.clusterDNS = [settings.clusterDNS]
+                    kubelet.clusterDomain = settings.clusterDomain
+                } else {
+                    logger.warning(
+                        "the server publishes no cluster settings (kube-system/skiff-config); assuming the defaults",
+                        metadata: ["cluster-cidr": "\(kubelet.clusterCIDR)", "cluster-dns": "\(kubelet.clusterDNS)"])
+                }
                 if let http = api as? HTTPClusterAPI {
                     let accounts = api.type("", "v1", "serviceaccounts")
                     kubelet.requestToken = { namespace, account, request in

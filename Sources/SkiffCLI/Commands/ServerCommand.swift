@@ -4,6 +4,7 @@ import Logging
 import ServiceLifecycle
 import SkiffAgent
 import SkiffAPIServer
+import SkiffClient
 import SkiffControllers
 import SkiffModel
 import SkiffPKI
@@ -52,6 +53,9 @@ struct ServerCommand: AsyncParsableCommand {
                 print("skiff is running. Use it with:\n  export KUBECONFIG=\(config.kubeconfigPath)\n  kubectl get namespaces")
             })
         let api = InProcessClusterAPI(registry: registry)
+        // What joining agents read instead of assuming the defaults (their pod network and pods' DNS).
+        try await api.publish(
+            ClusterSettings(clusterCIDR: config.clusterCIDR, serviceCIDR: config.serviceCIDR, clusterDNS: config.clusterDNS))
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: apiServer),
             .init(service: NamespaceFinalizer(api: api, logger: logger)),
