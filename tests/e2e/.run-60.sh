@@ -1,0 +1,377 @@
+#!/usr/bin/env bash
+# The embedded agent on real containerd (root only): node Ready, a Deployment served from pod IPs, pod-to-pod
+# traffic on one node and across two (a second `skiff agent` in a network namespace), logs, CrashLoopBackOff with
+# growing back-off, probes, OOMKilled, configMap/secret files and env, emptyDir, init containers, bad input (missing
+# image, missing configMap, a truncated archive, an archive dropped in while running), cleanup in containerd, and pods
+# that survive a restart of the server or of the agent without a restart counted.
+source "$(dirname "$0")/lib/common.sh"
+if [ "$(id -u)" != 0 ]; then echo "SKIP 60-containerd-agent: needs root (containers run as root here)"; exit 0; fi
+command -v containerd >/dev/null || fail "containerd is not installed (make deps installs it)"
+bundle=$(realpath "$(dirname "$0")/../../airgap/dist/skiff-airgap-images-amd64.tar")
+[ -f "$bundle" ] || fail "airgap bundle missing: run make airgap"
+
+mkdir -p "$work/data/agent/images"
+cp "$bundle" "$work/data/agent/images/"
+sock="$work/data/agent/containerd/containerd.sock"
+node=e2e-node
+ctr_() { ctr -a "$sock" -n k8s.io "$@"; }
+
+# A second node lives in its own network namespace behind a veth (host 198.18.77.1, agent 198.18.77.2): the server
+# node routes the agent's pod CIDR via the veth and the other way round (host-gw).
+ns=skiff-e2e-agent
+host_ip=198.18.77.1
+agent_ip=198.18.77.2
+agent_pid=""
+ip netns delete $ns 2>/dev/null || true; ip link del skiff-e2e-h 2>/dev/null || true
+ip netns add $ns
+ip link add skiff-e2e-h type veth peer name skiff-e2e-n
+ip link set skiff-e2e-n netns $ns
+ip addr add $host_ip/24 dev skiff-e2e-h && ip link set skiff-e2e-h up
+ip netns exec $ns ip addr add $agent_ip/24 dev skiff-e2e-n
+ip netns exec $ns ip link set skiff-e2e-n up
+ip netns exec $ns ip link set lo up
+ip netns exec $ns ip route add default via $host_ip
+
+# The agent's containerd and its shims outlive the server by design: stop them and the pods when the test ends.
+stop_node() {
+  [ -n "$agent_pid" ] && kill "$agent_pid" 2>/dev/null; [ -n "$agent_pid" ] && wait "$agent_pid" 2>/dev/null; agent_pid=""
+  kubectl delete pods --all --grace-period=0 --force >/dev/null 2>&1
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; [ -n "$server_pid" ] && wait "$server_pid" 2>/dev/null; server_pid=""
+  if [ -S "$sock" ]; then
+    for c in $(ctr_ tasks ls -q 2>/dev/null); do ctr_ tasks kill -s KILL "$c" >/dev/null 2>&1; done
+  fi
+  pkill -f "containerd --config $work/data" 2>/dev/null; sleep 0.5
+  # Shims left by a failed restart: kill each container init (its pid namespace goes with it), then the shim.
+  for shim in $(pgrep -f "containerd-shim-runc-v2 .*-address $work/"); do pkill -KILL -P "$shim"; kill -KILL "$shim"; done
+  # Pod network namespaces whose pause process is gone (CNI DEL never ran): their veths go with them.
+  local pod_ns
+  for pod_ns in $(ip netns list 2>/dev/null | awk '/^cni-/ {print $1}'); do
+    [ -z "$(ip netns pids "$pod_ns" 2>/dev/null)" ] && ip netns delete "$pod_ns"
+  done
+  for m in $(awk -v w="$work" 'index($2, w) == 1 {print $2}' /proc/mounts | sort -r); do umount -l "$m" 2>/dev/null; done
+  ip link del skiff0 2>/dev/null
+  ip netns delete $ns 2>/dev/null; ip link del skiff-e2e-h 2>/dev/null
+}
+trap 'status=$?; set +e
+  cp "$work/data/agent/containerd/containerd.log" "$work/server.log" /tmp/ 2>/dev/null
+  if [ $status -ne 0 ]; then kubectl get pods -A -o wide 2>&1 | head -40; kubectl get events -A 2>&1 | tail -30
+    echo "--- last lines of volumes/reader:"; kubectl logs volumes -c reader --tail=3 2>&1
+    [ -f "$work/agent.log" ] && { echo "--- agent log (last 30 lines):"; tail -n 30 "$work/agent.log"; }; fi
+  stop_node
+  (exit $status); cleanup' EXIT
+
+start_agent_server() {
+  [ -n "${port:-}" ] || port=$(free_port)
+  export KUBECONFIG="$work/kubeconfig"
+  "$SKIFF_BIN" server --node-name $node --data-dir "$work/data" --https-listen-port "$port" --bind-address 0.0.0.0 \
+    --tls-san $host_ip --node-ip $host_ip --cluster-dns 10.43.0.53 --write-kubeconfig "$KUBECONFIG" >>"$work/server.log" 2>&1 &
+  server_pid=$!
+  wait_ready
+}
+
+# wait_for DESCRIPTION SECONDS COMMAND…: polls COMMAND until it succeeds (the limit only stops a hang).
+wait_for() {
+  local description=$1 seconds=$2; shift 2
+  for _ in $(seq $((seconds * 5))); do
+    if "$@" >/dev/null 2>&1; then pass "$description"; return 0; fi
+    kill -0 "$server_pid" 2>/dev/null || fail "$description: the server exited"
+    sleep 0.2
+  done
+  fail "$description (not within ${seconds}s)"
+}
+jp() { kubectl get "$1" -o jsonpath="$2" 2>/dev/null; }
+is() { [ "$(jp "$1" "$2")" = "$3" ]; }
+ge() { local v; v=$(jp "$1" "$2"); [ -n "$v" ] && [ "$v" -ge "$3" ]; }
+
+started=$(date +%s.%N)
+start_agent_server
+wait_for "node $node Ready" 60 is node/$node '{.status.conditions[?(@.type=="Ready")].status}' True
+echo "   node Ready $(python3 -c "print(round($(date +%s.%N) - $started, 2))") s after start (airgap import included)"
+grep -q "skiff-airgap-images-amd64.tar" "$work/server.log" || fail "the airgap import is logged with the file's name"
+expect_output "kubectl get nodes -o wide shows the kernel and runtime" "$(uname -r) +containerd://1\.6" kubectl get nodes -o wide
+expect_output "the server node has the control-plane role" "control-plane" kubectl get node $node
+cidr=$(jp node/$node '{.spec.podCIDR}')
+[ -n "$cidr" ] || fail "node has a podCIDR"
+
+# Everything that takes a while starts now and is checked afterwards. Every pod says IfNotPresent: busybox means
+# :latest, whose default policy (Always) would ask a registry, and nothing here may leave the machine.
+kubectl apply -f - >/dev/null <<'YAML'
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - name: httpd
+        image: docker.io/library/busybox:latest
+        imagePullPolicy: IfNotPresent
+        command: [sh, -c, 'mkdir -p /www && echo "hello from $(hostname)" > /www/index.html && echo serving on 8080 && exec httpd -f -p 8080 -h /www']
+        readinessProbe: {httpGet: {path: /, port: 8080}, periodSeconds: 1}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: crash}
+spec:
+  containers:
+  - {name: main, image: busybox, imagePullPolicy: IfNotPresent, command: [sh, -c, 'echo crashing; exit 1']}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: liveness}
+spec:
+  containers:
+  - name: main
+    image: busybox
+    imagePullPolicy: IfNotPresent
+    command: [sh, -c, 'touch /tmp/healthy; sleep 4; rm /tmp/healthy; sleep 600']
+    livenessProbe: {exec: {command: [test, -f, /tmp/healthy]}, periodSeconds: 1, failureThreshold: 2}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: oom}
+spec:
+  restartPolicy: Never
+  containers:
+  - name: main
+    image: busybox
+    imagePullPolicy: IfNotPresent
+    command: [sh, -c, 'dd if=/dev/zero of=/dev/null bs=64M count=4']
+    resources: {limits: {memory: 16Mi}}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: settings}
+data: {color: blue}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: creds}
+stringData: {password: s3cret}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: volumes}
+spec:
+  initContainers:
+  - {name: init, image: busybox, imagePullPolicy: IfNotPresent, command: [sh, -c, 'echo init-ran > /shared/init'], volumeMounts: [{name: shared, mountPath: /shared}]}
+  containers:
+  - name: writer
+    image: busybox
+    imagePullPolicy: IfNotPresent
+    command: [sh, -c, 'echo from-writer > /shared/note; sleep 600']
+    volumeMounts: [{name: shared, mountPath: /shared}]
+  - name: reader
+    image: busybox
+    imagePullPolicy: IfNotPresent
+    command: [sh, -c, 'echo "env color=$COLOR password=$PASSWORD"; echo "init: $(cat /shared/init)"; while true; do echo "file color=$(cat /etc/settings/color) password=$(cat /etc/creds/password) note=$(cat /shared/note 2>/dev/null)"; sleep 1; done']
+    env:
+    - {name: COLOR, valueFrom: {configMapKeyRef: {name: settings, key: color}}}
+    - {name: PASSWORD, valueFrom: {secretKeyRef: {name: creds, key: password}}}
+    volumeMounts:
+    - {name: settings, mountPath: /etc/settings}
+    - {name: creds, mountPath: /etc/creds}
+    - {name: shared, mountPath: /shared}
+  volumes:
+  - {name: shared, emptyDir: {}}
+  - {name: settings, configMap: {name: settings}}
+  - {name: creds, secret: {secretName: creds}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: noimage}
+spec:
+  containers:
+  - {name: main, image: '127.0.0.1:1/skiff/does-not-exist:1', imagePullPolicy: IfNotPresent}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: nocm}
+spec:
+  containers:
+  - name: main
+    image: busybox
+    imagePullPolicy: IfNotPresent
+    command: [sleep, '600']
+    env: [{name: X, valueFrom: {configMapKeyRef: {name: missing, key: x}}}]
+YAML
+# The gated pod turns ready when the test says so: its probe looks for a file in a hostPath directory of the host.
+mkdir -p "$work/gate"
+kubectl apply -f - >/dev/null <<YAML
+apiVersion: v1
+kind: Service
+metadata: {name: gated}
+spec:
+  selector: {app: gated}
+  ports: [{port: 80, targetPort: 8080}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: gated, labels: {app: gated}}
+spec:
+  containers:
+  - name: main
+    image: busybox
+    imagePullPolicy: IfNotPresent
+    command: [sleep, '600']
+    readinessProbe: {exec: {command: [test, -f, /gate/ready]}, periodSeconds: 1}
+    volumeMounts: [{name: gate, mountPath: /gate}]
+  volumes: [{name: gate, hostPath: {path: $work/gate, type: Directory}}]
+YAML
+
+wait_for "deployment web 2/2 available" 90 is deploy/web '{.status.availableReplicas}' 2
+for pod in $(kubectl get pods -l app=web -o name); do
+  ip=$(jp "$pod" '{.status.podIP}')
+  python3 -c "import ipaddress,sys; sys.exit(0 if ipaddress.ip_address('$ip') in ipaddress.ip_network('$cidr') else 1)" \
+    || fail "$pod IP $ip in the node's podCIDR $cidr"
+  expect_output "$pod answers on its IP $ip from the host" "hello from" curl -s --max-time 5 "http://$ip:8080/"
+  expect_output "kubectl logs $pod shows the container's output" "serving on 8080" kubectl logs "$pod"
+done
+ips=($(kubectl get pods -l app=web -o jsonpath='{.items[*].status.podIP}'))
+kubectl run probe --image=busybox --image-pull-policy=IfNotPresent --restart=Never --command -- sh -c "printf 'GET / HTTP/1.0\r\n\r\n' | nc ${ips[1]} 8080" >/dev/null
+wait_for "a pod runs to completion" 60 is pod/probe '{.status.phase}' Succeeded
+expect_output "a pod reaches another pod by its IP" "hello from" kubectl logs probe
+expect_output "kubectl logs --tail and --timestamps" "^[0-9T:.-]+Z serving on 8080$" kubectl logs deploy/web --tail=1 --timestamps
+
+wait_for "volumes pod Running" 60 is pod/volumes '{.status.phase}' Running
+wait_for "init container ran first, emptyDir shared" 20 sh -c "kubectl --cache-dir $work/kube-cache logs volumes -c reader | grep -q 'init: init-ran'"
+expect_output "configMap and secret as env vars" "env color=blue password=s3cret" kubectl logs volumes -c reader
+wait_for "configMap and secret as files, emptyDir shared by two containers" 20 sh -c \
+  "kubectl --cache-dir $work/kube-cache logs volumes -c reader --tail=1 | grep -q 'file color=blue password=s3cret note=from-writer'"
+kubectl patch configmap settings -p '{"data":{"color":"green"}}' >/dev/null
+wait_for "an updated configMap updates the mounted file" 90 sh -c \
+  "kubectl --cache-dir $work/kube-cache logs volumes -c reader --tail=1 | grep -q 'file color=green'"
+
+wait_for "a pod of a missing image reports ErrImagePull or ImagePullBackOff" 60 sh -c \
+  "kubectl --cache-dir $work/kube-cache get pod noimage -o jsonpath='{.status.containerStatuses[0].state.waiting.reason}' | grep -qE 'ErrImagePull|ImagePullBackOff'"
+expect_output "the pull error names the image" "does-not-exist" kubectl get pod noimage -o jsonpath='{.status.containerStatuses[0].state.waiting.message}'
+wait_for "a missing configMap gives CreateContainerConfigError" 60 is pod/nocm '{.status.containerStatuses[0].state.waiting.reason}' CreateContainerConfigError
+expect_output "and an Event says which configMap" 'configmap "missing" not found' kubectl get events --field-selector involvedObject.name=nocm
+
+wait_for "OOM: a 16Mi pod that allocates past it ends OOMKilled" 60 is pod/oom '{.status.containerStatuses[0].state.terminated.reason}' OOMKilled
+
+wait_for "readiness gates Ready: gated pod not ready at first" 30 is pod/gated '{.status.phase}' Running
+wait_for "its readiness probe ran and failed (an Unhealthy event)" 30 sh -c "kubectl --cache-dir $work/kube-cache get events --field-selector involvedObject.name=gated | grep -q 'Readiness probe failed'"
+is pod/gated '{.status.conditions[?(@.type=="Ready")].status}' False || fail "gated pod Ready before its readiness probe passed"
+expect_output "an unready pod is a notReadyAddress of its Service" "notReadyAddresses" kubectl get endpoints gated -o json
+touch "$work/gate/ready"
+wait_for "readiness probe passes: pod Ready" 30 is pod/gated '{.status.conditions[?(@.type=="Ready")].status}' True
+wait_for "and its address is ready in the endpoints" 15 sh -c "kubectl --cache-dir $work/kube-cache get endpoints gated -o jsonpath='{.subsets[0].addresses[0].ip}' | grep -q ."
+
+wait_for "a failing liveness probe restarts its container" 60 ge pod/liveness '{.status.containerStatuses[0].restartCount}' 1
+expect_output "with an Unhealthy event" "Liveness probe failed" kubectl get events --field-selector involvedObject.name=liveness
+
+wait_for "a crashing pod goes to CrashLoopBackOff" 60 is pod/crash '{.status.containerStatuses[0].state.waiting.reason}' CrashLoopBackOff
+restart_times=()
+last=$(jp pod/crash '{.status.containerStatuses[0].restartCount}')
+while [ ${#restart_times[@]} -lt 2 ]; do
+  now=$(jp pod/crash '{.status.containerStatuses[0].restartCount}')
+  if [ -n "$now" ] && [ "$now" -gt "$last" ]; then restart_times+=("$(date +%s)"); last=$now; fi
+  [ "$(date +%s)" -lt "$(python3 -c "print(int($started) + 300)")" ] || fail "restart counts grow (stuck at $last)"
+  sleep 0.5
+done
+first_gap=$((restart_times[1] - restart_times[0]))
+expect_output "restart counts grow" "^[3-9]|^[1-9][0-9]" jp pod/crash '{.status.containerStatuses[0].restartCount}'
+[ "$first_gap" -ge 15 ] || fail "back-off grows: second gap ${first_gap}s, expected >= 15 s (kubelet's 10 s doubling)"
+pass "back-off grows (gap between restarts ${first_gap}s)"
+expect_output "CrashLoopBackOff is explained by a BackOff event" "Back-off restarting failed container" kubectl get events --field-selector involvedObject.name=crash
+
+# Bad archives: a truncated one is an error naming the file, the agent keeps going; one dropped in later is used.
+head -c 100000 "$bundle" >"$work/data/agent/images/broken.tar"
+python3 "$(dirname "$0")/lib/retag-image.py" "$bundle" "$work/images-dropped.tar" docker.io/library/busybox:latest docker.io/skiff/dropped:1
+mv "$work/images-dropped.tar" "$work/data/agent/images/dropped.tar"
+wait_for "a truncated archive is logged as an error naming the file" 30 grep -q "broken.tar" "$work/server.log"
+grep "broken.tar" "$work/server.log" | grep -qi "error" || fail "the truncated archive's log line is an error"
+kubectl run dropped --image=docker.io/skiff/dropped:1 --image-pull-policy=Never --restart=Never --command -- echo dropped-image-runs >/dev/null
+wait_for "an archive dropped in while running is usable without a restart" 60 is pod/dropped '{.status.phase}' Succeeded
+is node/$node '{.status.conditions[?(@.type=="Ready")].status}' True || fail "the node stays Ready after a bad archive"
+
+# Restart of the agent (here: the server process with its embedded agent): pods keep running, nothing restarts.
+before=$(kubectl get pods -l app=web -o jsonpath='{range .items[*]}{.metadata.name}={.status.containerStatuses[0].containerID},{.status.containerStatuses[0].restartCount} {end}')
+stop_server
+# The server has exited (stop_server waited for it): the pod workers stopped before the CRI client and containerd.
+if grep -E "clientIsStopped|Stream unexpectedly closed" "$work/server.log" | tail -3 | grep .; then
+  fail "a graceful stop fails no CRI call in flight"
+fi
+pass "a graceful stop fails no CRI call in flight"
+# containerd stops with the agent; the containers' shims do not, so the pods keep serving.
+expect_output "pods keep serving while the agent is down" "hello from" curl -s --max-time 5 "http://${ips[0]}:8080/"
+start_agent_server
+wait_for "node Ready again after the restart" 60 is node/$node '{.status.conditions[?(@.type=="Ready")].status}' True
+# A pod created after the restart runs: the pod workers are past their first sync of the pods they found.
+kubectl run after-restart --image=busybox --image-pull-policy=IfNotPresent --restart=Never --command -- true >/dev/null
+wait_for "a pod created after the restart runs" 60 is pod/after-restart '{.status.phase}' Succeeded
+after=$(kubectl get pods -l app=web -o jsonpath='{range .items[*]}{.metadata.name}={.status.containerStatuses[0].containerID},{.status.containerStatuses[0].restartCount} {end}')
+[ "$before" = "$after" ] || fail "containers re-adopted untouched: before [$before] after [$after]"
+pass "running containers re-adopted with the same IDs and no restart counted"
+
+# A second node: `skiff agent` in its network namespace joins with the node token over the veth.
+mkdir -p "$work/agent1/agent/images"
+cp "$bundle" "$work/agent1/agent/images/"
+token=$(cat "$work/data/server/node-token")
+start_agent() {
+  # nsenter, not `ip netns exec`: that one remounts /sys in a mount namespace of its own, which hides the cgroup
+  # mount from runc ("no cgroup mount found in mountinfo").
+  nsenter --net=/var/run/netns/$ns "$SKIFF_BIN" agent --server "https://$host_ip:$port" --token "$token" --node-name e2e-agent \
+    --node-ip $agent_ip --data-dir "$work/agent1" >>"$work/agent.log" 2>&1 &
+  agent_pid=$!
+}
+start_agent
+wait_for "a second node joins from its network namespace and is Ready" 90 is node/e2e-agent '{.status.conditions[?(@.type=="Ready")].status}' True
+kubectl apply -f - >/dev/null <<'YAML'
+apiVersion: v1
+kind: Pod
+metadata: {name: far}
+spec:
+  nodeSelector: {kubernetes.io/hostname: e2e-agent}
+  containers:
+  - name: httpd
+    image: busybox
+    imagePullPolicy: IfNotPresent
+    command: [sh, -c, 'mkdir -p /www && echo "hello from $(hostname)" > /www/index.html && exec httpd -f -p 8080 -h /www']
+YAML
+wait_for "a pod runs on the second node" 60 is pod/far '{.status.phase}' Running
+# The server runs with --cluster-dns 10.43.0.53: the agent took it from kube-system/skiff-config, not its defaults.
+expect_output "the server publishes its cluster settings" "10.43.0.53" kubectl -n kube-system get configmap skiff-config -o jsonpath='{.data.cluster-dns}'
+kubectl run dns-far --image=busybox --image-pull-policy=IfNotPresent --restart=Never \
+  --overrides='{"spec":{"nodeSelector":{"kubernetes.io/hostname":"e2e-agent"}}}' --command -- \
+  grep -q 'nameserver 10.43.0.53' /etc/resolv.conf >/dev/null
+wait_for "a pod on the second node resolves through the server's cluster DNS address" 60 is pod/dns-far '{.status.phase}' Succeeded
+far_ip=$(jp pod/far '{.status.podIP}')
+agent_cidr=$(jp node/e2e-agent '{.spec.podCIDR}')
+python3 -c "import ipaddress,sys; sys.exit(ipaddress.ip_address('$far_ip') not in ipaddress.ip_network('$agent_cidr'))" \
+  || fail "the second node's pod IP $far_ip is in its podCIDR $agent_cidr"
+wait_for "the second node's pod answers from the host (route via the veth)" 30 sh -c "curl -s --max-time 3 http://$far_ip:8080/ | grep -q 'hello from far'"
+kubectl run near --image=busybox --image-pull-policy=IfNotPresent --restart=Never \
+  --overrides="{\"spec\":{\"nodeSelector\":{\"kubernetes.io/hostname\":\"$node\"}}}" --command -- \
+  sh -c "printf 'GET / HTTP/1.0\r\n\r\n' | nc $far_ip 8080" >/dev/null
+wait_for "a pod on the server node reaches the second node's pod by its IP" 60 is pod/near '{.status.phase}' Succeeded
+expect_output "and reads its page" "hello from far" kubectl logs near
+kubectl run back --image=busybox --image-pull-policy=IfNotPresent --restart=Never \
+  --overrides='{"spec":{"nodeSelector":{"kubernetes.io/hostname":"e2e-agent"}}}' --command -- \
+  sh -c "printf 'GET / HTTP/1.0\r\n\r\n' | nc ${ips[0]} 8080 | grep -q 'hello from web'" >/dev/null
+wait_for "and the other way round: the second node's pod reaches a server node pod" 60 is pod/back '{.status.phase}' Succeeded
+
+# Restart of that agent while the server stays up: its pod keeps serving, and comes back with the same container.
+far_before=$(jp pod/far '{.status.containerStatuses[0].containerID},{.status.containerStatuses[0].restartCount}')
+kill -TERM "$agent_pid"; wait "$agent_pid" || fail "the agent exits 0 on SIGTERM"; agent_pid=""
+pass "the agent stops cleanly on SIGTERM"
+expect_output "its pod keeps serving while the agent is down" "hello from far" curl -s --max-time 5 "http://$far_ip:8080/"
+start_agent
+wait_for "the restarted agent registers again" 60 sh -c "[ \$(grep -c 'node registered' $work/agent.log) -ge 2 ]"
+kubectl run after-agent-restart --image=busybox --image-pull-policy=IfNotPresent --restart=Never \
+  --overrides='{"spec":{"nodeSelector":{"kubernetes.io/hostname":"e2e-agent"}}}' --command -- true >/dev/null
+wait_for "a pod created after the agent's restart runs there" 60 is pod/after-agent-restart '{.status.phase}' Succeeded
+far_after=$(jp pod/far '{.status.containerStatuses[0].containerID},{.status.containerStatuses[0].restartCount}')
+[ "$far_before" = "$far_after" ] || fail "agent restart re-adopts the pod untouched: before [$far_before] after [$far_after]"
+pass "the restarted agent re-adopted its running container with the same ID and no restart counted"
+
+kubectl delete deployment web --wait=false >/dev/null
+wait_for "deleting the Deployment removes its pods" 60 sh -c "[ -z \"\$(kubectl --cache-dir $work/kube-cache get pods -l app=web -o name)\" ]"
+ids=$(sed 's/[^=]*=containerd:\/\/\([0-9a-f]*\),[0-9]* */\1 /g' <<<"$after" | xargs | tr ' ' '|')
+wait_for "their containers are gone from containerd" 30 sh -c "! ctr -a $sock -n k8s.io containers ls -q | grep -qE '$ids'"
+wait_for "and their sandboxes too" 30 sh -c "! ctr -a $sock -n k8s.io containers ls 'labels.\"io.kubernetes.pod.name\"~=^web-' -q | grep -q ."
+echo "60-containerd-agent: all passed"
