@@ -1,8 +1,10 @@
 // swift-tools-version:6.2
 import PackageDescription
 
-// Dependency direction is fixed (docs/architecture.md): Model ← Store ← APIServer ← CLI, Model ← Client ←
-// Controllers/Agent ← CLI, PKI ← Client (join tokens). A target may only import what sits below it.
+// Dependency direction is fixed (docs/architecture.md): Model ← Store ← APIServer ← CLI; Model ← Client ←
+// Controllers ← Agent ← CLI; PKI ← Client (join tokens); CRI (the runtime protocol) ← Agent and ← Containerd (its
+// gRPC implementation) ← CLI; Tunnel (Model only) waits for the reverse tunnel. A target may only import what sits
+// below it.
 let package = Package(
     name: "skiff",
     platforms: [.macOS(.v15)],
@@ -107,7 +109,7 @@ let package = Package(
         .target(
             name: "SkiffAgent",
             dependencies: [
-                "SkiffModel", "SkiffClient", "SkiffCRI", "SkiffTunnel", "SkiffControllers",
+                "SkiffModel", "SkiffClient", "SkiffCRI", "SkiffControllers",
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
