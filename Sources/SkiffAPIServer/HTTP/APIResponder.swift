@@ -149,10 +149,7 @@ public struct APIResponder: HTTPResponder {
         }
     }
 
-    static let versionDocument: JSON = [
-        "major": "1", "minor": "32", "gitVersion": "v1.32.4+skiff", "gitCommit": "skiff", "gitTreeState": "clean",
-        "buildDate": "2026-11-21T00:00:00Z", "goVersion": "swift6.3", "compiler": "swiftc", "platform": "linux/amd64",
-    ]
+    static let versionDocument: JSON = SkiffVersion.document
 
     // MARK: Responses
 

@@ -1,4 +1,5 @@
 import Foundation
+import SkiffModel
 
 /// What the node reports about the machine it runs on: read once at start (and the pressure inputs at each status
 /// sync) from `/proc`, `uname(2)`, `/etc/os-release` and `statvfs(3)`.
@@ -58,15 +59,7 @@ public struct MachineInfo: Sendable, Equatable {
     }
 
     /// `uname -m` in Go's GOARCH spelling.
-    static func goArchitecture(_ machine: String) -> String {
-        switch machine {
-        case "x86_64": "amd64"
-        case "aarch64", "arm64": "arm64"
-        case let arm where arm.hasPrefix("armv"): "arm"
-        case "i386", "i686": "386"
-        default: machine
-        }
-    }
+    static func goArchitecture(_ machine: String) -> String { SkiffVersion.goArch(machine: machine) }
 
     static func read(_ path: String) -> String? { try? String(contentsOfFile: path, encoding: .utf8) }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import SkiffModel
 
 struct VersionCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "version", abstract: "Print the skiff version.")

@@ -1,0 +1,27 @@
+import Foundation
+import Testing
+
+@testable import SkiffModel
+
+struct SkiffVersionTests {
+    @Test func goArchNamesAsKubernetesUsesThem() {
+        #expect(SkiffVersion.goArch(machine: "x86_64") == "amd64")
+        #expect(SkiffVersion.goArch(machine: "aarch64") == "arm64")
+        #expect(SkiffVersion.goArch(machine: "armv7l") == "arm")
+        #expect(SkiffVersion.goArch(machine: "riscv64") == "riscv64")
+    }
+
+    /// `/version` says what this build is and where it runs, not fixed strings (it said linux/amd64 on every box).
+    @Test func theVersionDocumentDescribesThisBuildAndMachine() throws {
+        let document = SkiffVersion.document
+        #expect(document["gitVersion"].stringValue == SkiffVersion.gitVersion)
+        #expect(document["minor"] == "32")
+        var name = utsname()
+        uname(&name)
+        let machine = withUnsafeBytes(of: &name.machine) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        #expect(document["platform"].stringValue == "linux/" + SkiffVersion.goArch(machine: machine))
+        // The build date is this test binary's own mtime: not in the future, not the epoch.
+        let built = try #require(KubeTimestamp.date(document["buildDate"].stringValue ?? ""))
+        #expect(built <= Date() && built > Date(timeIntervalSince1970: 1_700_000_000))
+    }
+}
