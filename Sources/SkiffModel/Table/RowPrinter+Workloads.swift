@@ -112,8 +112,7 @@ extension RowPrinter {
         ],
         cells: { revision, now in
             var controller = "<none>"
-            let owners = revision["metadata"]["ownerReferences"].arrayValue ?? []
-            if let owner = owners.first(where: { $0["controller"].boolValue == true }) {
+            if let owner = revision.controllerReference {
                 let (group, _) = ResourceRegistry.split(apiVersion: TableCells.string(owner["apiVersion"]))
                 let kind = TableCells.string(owner["kind"])
                 let groupKind = group.isEmpty ? kind : "\(kind).\(group)"
