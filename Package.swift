@@ -153,6 +153,7 @@ let package = Package(
         .testTarget(name: "SkiffModelTests", dependencies: ["SkiffModel"]),
         .testTarget(name: "SkiffStoreTests", dependencies: ["SkiffStore", "SkiffTesting"]),
         .testTarget(name: "SkiffPKITests", dependencies: ["SkiffPKI"]),
+        .testTarget(name: "SkiffTunnelTests", dependencies: ["SkiffTunnel"]),
         .testTarget(
             name: "SkiffAPIServerTests",
             dependencies: [

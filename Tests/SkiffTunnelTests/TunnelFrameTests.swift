@@ -1,0 +1,31 @@
+import Testing
+
+@testable import SkiffTunnel
+
+struct TunnelFrameTests {
+    static let frames: [TunnelFrame] = [
+        .open(stream: 1, target: "GET /containerLogs/default/web/app?follow=true"), .data(stream: 2, [0, 1, 255]),
+        .data(stream: 3, []), .close(stream: 7, reason: ""), .close(stream: 9, reason: "kubelet gone"),
+        .window(stream: 4, increment: 131_072), .ping(0x0102_0304_0506_0708), .pong(.max),
+    ]
+
+    @Test(arguments: frames)
+    func framesSurviveTheirEncoding(_ frame: TunnelFrame) throws {
+        #expect(try TunnelFrame.decode(frame.encoded()) == frame)
+    }
+
+    @Test func theHeaderIsKindThenStreamBigEndian() {
+        #expect(TunnelFrame.window(stream: 0x0102_0304, increment: 5).encoded() == [4, 1, 2, 3, 4, 0, 0, 0, 5])
+    }
+
+    @Test(arguments: [
+        ([UInt8](), "shorter than its 5-byte header"), ([2, 0, 0, 1], "shorter than its 5-byte header"),
+        ([99, 0, 0, 0, 1], "unknown frame kind 99"), ([2, 0, 0, 0, 0, 7], "data frame on stream 0"),
+        ([5, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 1], "ping frame on stream 3, not 0"),
+        ([4, 0, 0, 0, 1, 0, 1], "window frame body of 2 bytes, not 4"), ([1, 0, 0, 0, 1, 0xff], "open target is not UTF-8"),
+    ])
+    func malformedMessagesSayWhatIsWrong(_ message: [UInt8], _ expected: String) {
+        #expect(throws: TunnelError.self) { try TunnelFrame.decode(message) }
+        do { _ = try TunnelFrame.decode(message) } catch { #expect(error.message.contains(expected), "\(error.message)") }
+    }
+}
