@@ -140,7 +140,7 @@ spec:
     image: busybox
     imagePullPolicy: IfNotPresent
     # The second's pause lets the shim arm its OOM watch first: an OOM within milliseconds of the start can beat it,
-    # and containerd then reports a plain exit 137 (reason Error), as it would to any kubelet.
+    # and containerd then reports a plain exit 137 (reason Error), as it would to any kubelet (containerd#8180).
     command: [sh, -c, 'sleep 1; dd if=/dev/zero of=/dev/null bs=64M count=4']
     resources: {limits: {memory: 16Mi}}
 ---
