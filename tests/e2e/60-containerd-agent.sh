@@ -80,6 +80,12 @@ wait_for() {
   fail "$description (not within ${seconds}s)"
 }
 jp() { kubectl get "$1" -o jsonpath="$2" 2>/dev/null; }
+# run_on NODE NAME COMMAND…: a one-shot busybox pod pinned to NODE; its phase (Succeeded/Failed) is the verdict.
+run_on() {
+  local on=$1 name=$2; shift 2
+  kubectl run "$name" --image=busybox --image-pull-policy=IfNotPresent --restart=Never \
+    --overrides="{\"spec\":{\"nodeSelector\":{\"kubernetes.io/hostname\":\"$on\"}}}" --command -- "$@" >/dev/null
+}
 is() { [ "$(jp "$1" "$2")" = "$3" ]; }
 ge() { local v; v=$(jp "$1" "$2"); [ -n "$v" ] && [ "$v" -ge "$3" ]; }
 
@@ -338,23 +344,17 @@ YAML
 wait_for "a pod runs on the second node" 60 is pod/far '{.status.phase}' Running
 # The server runs with --cluster-dns 10.43.0.53: the agent took it from kube-system/skiff-config, not its defaults.
 expect_output "the server publishes its cluster settings" "10.43.0.53" kubectl -n kube-system get configmap skiff-config -o jsonpath='{.data.cluster-dns}'
-kubectl run dns-far --image=busybox --image-pull-policy=IfNotPresent --restart=Never \
-  --overrides='{"spec":{"nodeSelector":{"kubernetes.io/hostname":"e2e-agent"}}}' --command -- \
-  grep -q 'nameserver 10.43.0.53' /etc/resolv.conf >/dev/null
+run_on e2e-agent dns-far grep -q 'nameserver 10.43.0.53' /etc/resolv.conf
 wait_for "a pod on the second node resolves through the server's cluster DNS address" 60 is pod/dns-far '{.status.phase}' Succeeded
 far_ip=$(jp pod/far '{.status.podIP}')
 agent_cidr=$(jp node/e2e-agent '{.spec.podCIDR}')
 python3 -c "import ipaddress,sys; sys.exit(ipaddress.ip_address('$far_ip') not in ipaddress.ip_network('$agent_cidr'))" \
   || fail "the second node's pod IP $far_ip is in its podCIDR $agent_cidr"
 wait_for "the second node's pod answers from the host (route via the veth)" 30 sh -c "curl -s --max-time 3 http://$far_ip:8080/ | grep -q 'hello from far'"
-kubectl run near --image=busybox --image-pull-policy=IfNotPresent --restart=Never \
-  --overrides="{\"spec\":{\"nodeSelector\":{\"kubernetes.io/hostname\":\"$node\"}}}" --command -- \
-  sh -c "printf 'GET / HTTP/1.0\r\n\r\n' | nc $far_ip 8080" >/dev/null
+run_on $node near sh -c "printf 'GET / HTTP/1.0\r\n\r\n' | nc $far_ip 8080"
 wait_for "a pod on the server node reaches the second node's pod by its IP" 60 is pod/near '{.status.phase}' Succeeded
 expect_output "and reads its page" "hello from far" kubectl logs near
-kubectl run back --image=busybox --image-pull-policy=IfNotPresent --restart=Never \
-  --overrides='{"spec":{"nodeSelector":{"kubernetes.io/hostname":"e2e-agent"}}}' --command -- \
-  sh -c "printf 'GET / HTTP/1.0\r\n\r\n' | nc ${ips[0]} 8080 | grep -q 'hello from web'" >/dev/null
+run_on e2e-agent back sh -c "printf 'GET / HTTP/1.0\r\n\r\n' | nc ${ips[0]} 8080 | grep -q 'hello from web'"
 wait_for "and the other way round: the second node's pod reaches a server node pod" 60 is pod/back '{.status.phase}' Succeeded
 
 # Restart of that agent while the server stays up: its pod keeps serving, and comes back with the same container.
@@ -364,8 +364,7 @@ pass "the agent stops cleanly on SIGTERM"
 expect_output "its pod keeps serving while the agent is down" "hello from far" curl -s --max-time 5 "http://$far_ip:8080/"
 start_agent
 wait_for "the restarted agent registers again" 60 sh -c "[ \$(grep -c 'node registered' $work/agent.log) -ge 2 ]"
-kubectl run after-agent-restart --image=busybox --image-pull-policy=IfNotPresent --restart=Never \
-  --overrides='{"spec":{"nodeSelector":{"kubernetes.io/hostname":"e2e-agent"}}}' --command -- true >/dev/null
+run_on e2e-agent after-agent-restart true
 wait_for "a pod created after the agent's restart runs there" 60 is pod/after-agent-restart '{.status.phase}' Succeeded
 far_after=$(jp pod/far '{.status.containerStatuses[0].containerID},{.status.containerStatuses[0].restartCount}')
 [ "$far_before" = "$far_after" ] || fail "agent restart re-adopts the pod untouched: before [$far_before] after [$far_after]"
