@@ -3,8 +3,8 @@ import PackageDescription
 
 // Dependency direction is fixed (docs/architecture.md): Model ← Store ← APIServer ← CLI; Model ← Client ←
 // Controllers ← Agent ← CLI; PKI ← Client (join tokens); CRI (the runtime protocol) ← Agent and ← Containerd (its
-// gRPC implementation) ← CLI; Tunnel (Model only) waits for the reverse tunnel. A target may only import what sits
-// below it.
+// gRPC implementation) ← CLI; Tunnel (Model only, no I/O) ← TunnelTransport (WebSocket) ← APIServer (the tunnel's
+// listening end) and ← Agent (its dialing end). A target may only import what sits below it.
 let package = Package(
     name: "skiff",
     platforms: [.macOS(.v15)],
@@ -30,6 +30,7 @@ let package = Package(
         .package(url: "https://github.com/grpc/grpc-swift-protobuf", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+        .package(url: "https://github.com/hummingbird-project/swift-websocket", from: "1.6.2"),
     ],
     targets: [
         // Pure core: JSON, schema registry, selectors, patches. Foundation only.
@@ -53,10 +54,24 @@ let package = Package(
             ]
         ),
         .target(name: "SkiffTunnel", dependencies: ["SkiffModel"]),
+        // The tunnel over a WebSocket, for both ends: NIOWebSocket frames, WSCore's pings and close handshake.
+        .target(
+            name: "SkiffTunnelTransport",
+            dependencies: [
+                "SkiffTunnel",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "WSCore", package: "swift-websocket"),
+            ]
+        ),
         .target(
             name: "SkiffAPIServer",
             dependencies: [
-                "SkiffModel", "SkiffStore", "SkiffPKI", "SkiffTunnel", "SkiffClient",
+                "SkiffModel", "SkiffStore", "SkiffPKI", "SkiffTunnel", "SkiffTunnelTransport", "SkiffClient",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
@@ -70,6 +85,8 @@ let package = Package(
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .target(
@@ -109,8 +126,9 @@ let package = Package(
         .target(
             name: "SkiffAgent",
             dependencies: [
-                "SkiffModel", "SkiffClient", "SkiffCRI", "SkiffControllers",
+                "SkiffModel", "SkiffClient", "SkiffCRI", "SkiffControllers", "SkiffTunnel", "SkiffTunnelTransport",
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -121,7 +139,7 @@ let package = Package(
             name: "SkiffCLI",
             dependencies: [
                 "SkiffModel", "SkiffStore", "SkiffPKI", "SkiffAPIServer", "SkiffClient",
-                "SkiffControllers", "SkiffAgent", "SkiffContainerd",
+                "SkiffControllers", "SkiffAgent", "SkiffContainerd", "SkiffTunnel",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -1,20 +1,43 @@
 import SkiffModel
 import Synchronization
 
-/// The kubelets the API server can reach, by node name: the embedded agent's endpoint in process today, the agents'
-/// tunnels next. `pods/log` (and exec, attach, port-forward) look up the pod's node here.
+/// The kubelets the API server can reach, by node name: each agent's tunnel session, the embedded agent's through an
+/// in-process tunnel. `pods/log` (and exec, attach, port-forward) look up the pod's node here. A node that reconnects
+/// replaces its older registration, and the older one's removal leaves the newer in place.
 public final class KubeletDirectory: Sendable {
-    private let endpoints = Mutex<[String: any KubeletEndpoint]>([:])
+    /// One registration, to remove exactly it.
+    public struct Registration: Sendable, Equatable {
+        let id: UInt64
+    }
+
+    private struct State {
+        var endpoints: [String: (registration: Registration, endpoint: any KubeletEndpoint)] = [:]
+        var nextID: UInt64 = 1
+    }
+
+    private let state = Mutex(State())
 
     public init() {}
 
-    public func register(node: String, endpoint: any KubeletEndpoint) {
-        endpoints.withLock { $0[node] = endpoint }
+    @discardableResult
+    public func register(node: String, endpoint: any KubeletEndpoint) -> Registration {
+        state.withLock { state in
+            let registration = Registration(id: state.nextID)
+            state.nextID += 1
+            state.endpoints[node] = (registration, endpoint)
+            return registration
+        }
     }
 
-    public func remove(node: String) {
-        _ = endpoints.withLock { $0.removeValue(forKey: node) }
+    /// Removes `registration` if it is still the node's current one.
+    public func remove(node: String, registration: Registration) {
+        state.withLock { state in
+            if state.endpoints[node]?.registration == registration { state.endpoints[node] = nil }
+        }
     }
 
-    public func endpoint(for node: String) -> (any KubeletEndpoint)? { endpoints.withLock { $0[node] } }
+    public func endpoint(for node: String) -> (any KubeletEndpoint)? { state.withLock { $0.endpoints[node]?.endpoint } }
+
+    /// The nodes with a registered kubelet, sorted.
+    public var nodes: [String] { state.withLock { $0.endpoints.keys.sorted() } }
 }

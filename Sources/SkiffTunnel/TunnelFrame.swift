@@ -8,16 +8,19 @@ public enum TunnelFrame: Sendable, Equatable {
     case close(stream: UInt32, reason: String)
     /// The receiver of `stream` lets the sender send `increment` more bytes.
     case window(stream: UInt32, increment: UInt32)
+    /// The sender abandons `stream` in both directions (its reader went away); `reason` says why.
+    case reset(stream: UInt32, reason: String)
     case ping(UInt64)
     case pong(UInt64)
 
     enum Kind: UInt8 {
-        case open = 1, data, close, window, ping, pong
+        case open = 1, data, close, window, ping, pong, reset
     }
 
     public var stream: UInt32 {
         switch self {
-        case .open(let stream, _), .data(let stream, _), .close(let stream, _), .window(let stream, _): stream
+        case .open(let stream, _), .data(let stream, _), .close(let stream, _), .window(let stream, _), .reset(let stream, _):
+            stream
         case .ping, .pong: 0
         }
     }
@@ -29,6 +32,7 @@ public enum TunnelFrame: Sendable, Equatable {
         case .data(let stream, let bytes): return header(.data, stream) + bytes
         case .close(let stream, let reason): return header(.close, stream) + Array(reason.utf8)
         case .window(let stream, let increment): return header(.window, stream) + Self.bytes(of: increment)
+        case .reset(let stream, let reason): return header(.reset, stream) + Array(reason.utf8)
         case .ping(let nonce): return header(.ping, 0) + Self.bytes(of: nonce)
         case .pong(let nonce): return header(.pong, 0) + Self.bytes(of: nonce)
         }
@@ -41,7 +45,7 @@ public enum TunnelFrame: Sendable, Equatable {
         let stream = integer(message[1..<5], as: UInt32.self)
         let body = message[5...]
         switch kind {
-        case .open, .data, .close, .window:
+        case .open, .data, .close, .window, .reset:
             guard stream != 0 else { throw TunnelError("\(kind) frame on stream 0") }
         case .ping, .pong:
             guard stream == 0 else { throw TunnelError("\(kind) frame on stream \(stream), not 0") }
@@ -55,6 +59,9 @@ public enum TunnelFrame: Sendable, Equatable {
         case .close:
             guard let reason = String(validating: body, as: UTF8.self) else { throw TunnelError("close reason is not UTF-8") }
             return .close(stream: stream, reason: reason)
+        case .reset:
+            guard let reason = String(validating: body, as: UTF8.self) else { throw TunnelError("reset reason is not UTF-8") }
+            return .reset(stream: stream, reason: reason)
         case .window:
             guard body.count == 4 else { throw TunnelError("window frame body of \(body.count) bytes, not 4") }
             return .window(stream: stream, increment: integer(body, as: UInt32.self))

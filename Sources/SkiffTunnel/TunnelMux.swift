@@ -6,7 +6,10 @@
 /// - Flow control per stream, as HTTP/2's: a sender has `initialWindow` bytes of credit; the receiver grants more with
 ///   `window` frames once its reader `consumed(_:on:)` half of it. Writes beyond the credit wait inside the mux, and
 ///   data beyond the credit the mux granted is a protocol error (a peer that ignores flow control cannot fill memory).
-/// - A stream ends when both sides closed it (`close` after the pending data has gone out).
+/// - A stream ends when both sides closed it (`close` after the pending data has gone out), or at once when either
+///   side resets it (its reader went away). Frames that cross a reset — data, closes and credit for a stream this side
+///   already forgot — are dropped, as HTTP/2 drops frames on closed streams; only a stream that never existed is an
+///   error.
 /// - Pings are answered here; liveness timing (a dead link without FIN/RST) belongs to the caller's clock.
 public struct TunnelMux: Sendable {
     public enum Side: Sendable { case listener, dialer }
@@ -20,6 +23,8 @@ public struct TunnelMux: Sendable {
         case ended(stream: UInt32, reason: String)
         /// Both sides closed `stream`: the mux forgot it.
         case finished(stream: UInt32)
+        /// The peer reset `stream`: nothing more will arrive and nothing more can be sent; the mux forgot it.
+        case aborted(stream: UInt32, reason: String)
         case pong(UInt64)
         /// The peer broke the protocol: close the connection.
         case fail(TunnelError)
@@ -44,6 +49,8 @@ public struct TunnelMux: Sendable {
     public let side: Side
     var streams: [UInt32: Stream] = [:]
     var nextID: UInt32
+    /// The highest stream number the peer opened.
+    var highestPeerID: UInt32 = 0
 
     public init(side: Side) {
         self.side = side
@@ -52,6 +59,9 @@ public struct TunnelMux: Sendable {
 
     /// Streams open in either direction.
     public var streamCount: Int { streams.count }
+
+    /// Whether this side may still write to `stream`.
+    public func isWritable(_ stream: UInt32) -> Bool { streams[stream].map { !$0.localClosed } ?? false }
 
     /// Bytes written to `stream` that wait for the peer's credit.
     public func pendingBytes(_ stream: UInt32) -> Int { streams[stream]?.pending.count ?? 0 }
@@ -98,6 +108,12 @@ public struct TunnelMux: Sendable {
         return actions + settle(stream, id: id)
     }
 
+    /// Abandons `stream` in both directions: pending data is dropped, the peer is told, and the mux forgets it.
+    public mutating func reset(_ id: UInt32, reason: String = "") -> [Action] {
+        guard streams.removeValue(forKey: id) != nil else { return [] }
+        return [.send(.reset(stream: id, reason: reason))]
+    }
+
     public func ping(_ nonce: UInt64) -> [Action] { [.send(.ping(nonce))] }
 
     // MARK: Peer side
@@ -117,11 +133,12 @@ public struct TunnelMux: Sendable {
             guard id % 2 == (side == .listener ? 0 : 1) else {
                 return [.fail(TunnelError("the peer opened stream \(id), whose number belongs to this side"))]
             }
-            guard streams[id] == nil else { return [.fail(TunnelError("stream \(id) opened twice"))] }
+            guard id > highestPeerID else { return [.fail(TunnelError("stream \(id) opened twice or out of order"))] }
+            highestPeerID = id
             streams[id] = Stream()
             return [.opened(stream: id, target: target)]
         case .data(let id, let bytes):
-            guard var stream = streams[id] else { return [.fail(TunnelError("data on unknown stream \(id)"))] }
+            guard var stream = streams[id] else { return existed(id) ? [] : [.fail(TunnelError("data on unknown stream \(id)"))] }
             guard !stream.remoteClosed else { return [.fail(TunnelError("data on stream \(id) after its close"))] }
             guard bytes.count <= stream.receiveWindow else {
                 return [.fail(TunnelError("stream \(id) sent \(bytes.count) bytes with \(stream.receiveWindow) of credit"))]
@@ -130,7 +147,7 @@ public struct TunnelMux: Sendable {
             streams[id] = stream
             return [.deliver(stream: id, bytes)]
         case .close(let id, let reason):
-            guard var stream = streams[id] else { return [.fail(TunnelError("close of unknown stream \(id)"))] }
+            guard var stream = streams[id] else { return existed(id) ? [] : [.fail(TunnelError("close of unknown stream \(id)"))] }
             guard !stream.remoteClosed else { return [.fail(TunnelError("stream \(id) closed twice"))] }
             stream.remoteClosed = true
             streams[id] = stream
@@ -143,6 +160,11 @@ public struct TunnelMux: Sendable {
             stream.sendWindow = sum
             let actions = flush(&stream, id: id)
             return actions + settle(stream, id: id)
+        case .reset(let id, let reason):
+            guard streams.removeValue(forKey: id) != nil else {
+                return existed(id) ? [] : [.fail(TunnelError("reset of unknown stream \(id)"))]
+            }
+            return [.aborted(stream: id, reason: reason)]
         case .ping(let nonce):
             return [.send(.pong(nonce))]
         case .pong(let nonce):
@@ -151,6 +173,11 @@ public struct TunnelMux: Sendable {
     }
 
     // MARK: Internals
+
+    /// Whether `id` was a stream once (this side opened it, or the peer did), so a frame for it crossed its end.
+    private func existed(_ id: UInt32) -> Bool {
+        id % 2 == nextID % 2 ? id < nextID : id <= highestPeerID
+    }
 
     /// Sends pending data within the credit, then the close when this side closed and nothing is left.
     private func flush(_ stream: inout Stream, id: UInt32) -> [Action] {

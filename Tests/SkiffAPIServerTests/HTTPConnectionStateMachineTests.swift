@@ -18,6 +18,38 @@ import Testing
         #expect(machine.isOpen)
     }
 
+    /// An upgrade request (exec, the tunnel) that is answered 101 switches the connection: its end is written, HTTP
+    /// is over, and quiescing leaves the WebSocket to its own close.
+    @Test func a101SwitchesTheConnectionAndEndsHTTP() {
+        var machine = Machine()
+        machine.receivedHead(keepAlive: false)  // an upgrade request: closes unless it switches
+        #expect(machine.receivedRequest() == .queue)
+        #expect(machine.writingHead(saysClose: false, switchingProtocols: true) == .write)
+        #expect(machine.writingEnd() == .write, "the 101 is not the last response before a close")
+        #expect(machine.quiesce() == .none)
+        let first = machine.switched()
+        let second = machine.switched()
+        #expect(first)
+        #expect(!second, "switches once")
+        #expect(machine.writingHead(saysClose: false) == .fail, "no HTTP after the switch")
+    }
+
+    /// An upgrade request refused with an error closes after it (NIO's decoder parses nothing after it), and a 101
+    /// is refused while another response is owed.
+    @Test func anUpgradeAnsweredWithAnErrorClosesAndA101NeedsTheConnectionToItself() {
+        var machine = Machine()
+        machine.receivedHead(keepAlive: false)
+        #expect(machine.writingHead(saysClose: false) == .writeSayingClose)
+        #expect(machine.writingEnd() == .writeThenClose)
+        let switched = machine.switched()
+        #expect(!switched)
+
+        var pipelined = Machine()
+        pipelined.receivedHead(keepAlive: true)
+        pipelined.receivedHead(keepAlive: false)
+        #expect(pipelined.writingHead(saysClose: false, switchingProtocols: true) == .fail)
+    }
+
     @Test func aRequestAskingToCloseGetsItsAnswerSayingSoThenTheClose() {
         var machine = Machine()
         machine.receivedHead(keepAlive: false)

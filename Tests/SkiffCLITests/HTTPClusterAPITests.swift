@@ -18,6 +18,8 @@ import Testing
         var token: NodeToken
         var pki: ClusterPKI
         var store: MemoryStore
+        /// The kubelets the server reaches (agents' tunnels register here).
+        var kubelets: KubeletDirectory
         var group: ServiceGroup
         /// Finishes when the server's service group has returned.
         var stopped: AsyncStream<Void>
@@ -36,14 +38,16 @@ import Testing
         let registry = ObjectRegistry(store: store, logger: logger)
         try await registry.seed()
         let (ports, continuation) = AsyncStream<Int>.makeStream()
+        var configuration = APIServerConfiguration(
+            host: "127.0.0.1", port: 0,
+            servingCertificatePEM: pki.serving.certificatePEM + pki.serverCA.certificatePEM,
+            servingKeyPEM: pki.serving.privateKeyPEM, clientCAPEM: pki.clientCA.certificatePEM,
+            joinSecret: token.password, advertiseAddress: "127.0.0.1", serverCAPEM: pki.serverCA.certificatePEM,
+            tlsShutdownTimeout: .seconds(60))
+        let kubelets = KubeletDirectory()
+        configuration.kubelets = kubelets
         let server = APIServer(
-            configuration: APIServerConfiguration(
-                host: "127.0.0.1", port: 0,
-                servingCertificatePEM: pki.serving.certificatePEM + pki.serverCA.certificatePEM,
-                servingKeyPEM: pki.serving.privateKeyPEM, clientCAPEM: pki.clientCA.certificatePEM,
-                joinSecret: token.password, advertiseAddress: "127.0.0.1", serverCAPEM: pki.serverCA.certificatePEM,
-                tlsShutdownTimeout: .seconds(60)),
-            registry: registry, logger: logger, onListening: { continuation.yield($0) })
+            configuration: configuration, registry: registry, logger: logger, onListening: { continuation.yield($0) })
         let group = ServiceGroup(services: [server], logger: logger)
         let (stopped, stoppedContinuation) = AsyncStream<Void>.makeStream()
         try await withThrowingTaskGroup(of: Void.self) { tasks in
@@ -56,7 +60,8 @@ import Testing
             do {
                 try await body(
                     Server(
-                        url: "https://127.0.0.1:\(port)", token: token, pki: pki, store: store, group: group,
+                        url: "https://127.0.0.1:\(port)", token: token, pki: pki, store: store, kubelets: kubelets,
+                        group: group,
                         stopped: stopped))
             } catch {
                 await group.triggerGracefulShutdown()

@@ -7,6 +7,7 @@ struct TunnelFrameTests {
         .open(stream: 1, target: "GET /containerLogs/default/web/app?follow=true"), .data(stream: 2, [0, 1, 255]),
         .data(stream: 3, []), .close(stream: 7, reason: ""), .close(stream: 9, reason: "kubelet gone"),
         .window(stream: 4, increment: 131_072), .ping(0x0102_0304_0506_0708), .pong(.max),
+        .reset(stream: 11, reason: "the reader went away"), .reset(stream: 12, reason: ""),
     ]
 
     @Test(arguments: frames)

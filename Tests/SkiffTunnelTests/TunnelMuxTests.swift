@@ -61,7 +61,7 @@ struct TunnelMuxTests {
         var agent = TunnelMux(side: .dialer)
         #expect(agent.receive(.open(stream: 2, target: "x")) == [.fail(TunnelError("the peer opened stream 2, whose number belongs to this side"))])
         #expect(agent.receive(.open(stream: 1, target: "x")) == [.opened(stream: 1, target: "x")])
-        #expect(agent.receive(.open(stream: 1, target: "x")) == [.fail(TunnelError("stream 1 opened twice"))])
+        #expect(agent.receive(.open(stream: 1, target: "x")) == [.fail(TunnelError("stream 1 opened twice or out of order"))])
         #expect(agent.receive(.data(stream: 5, [1])) == [.fail(TunnelError("data on unknown stream 5"))])
     }
 
@@ -127,6 +127,29 @@ struct TunnelMuxTests {
         #expect(pair.server.streamCount == 0 && pair.agent.streamCount == 0)
         // Late credit for a finished stream is no error.
         #expect(pair.server.receive(.window(stream: id, increment: 10)) == [])
+    }
+
+    /// A reader that goes away resets its stream: the peer is told at once, pending data is dropped on both sides,
+    /// and what was already in flight toward the resetting side is dropped there instead of breaking the connection.
+    @Test func aResetEndsAStreamAtOnceAndFramesCrossingItAreDropped() {
+        var pair = Pair()
+        let (id, open) = pair.server.open(target: "kubelet GET /containerLogs/a/b/c?follow=true")
+        pair.fromServer(open)
+        pair.settle()
+        pair.fromAgent(pair.agent.write(Array(repeating: 7, count: 300_000), on: id))  // beyond the window: some waits
+        #expect(pair.agent.pendingBytes(id) > 0)
+        let inFlight = pair.wire.count
+        pair.fromServer(pair.server.reset(id, reason: "the reader went away"))
+        #expect(pair.server.streamCount == 0)
+        pair.settle()
+        #expect(pair.atAgent.contains(.aborted(stream: id, reason: "the reader went away")))
+        #expect(pair.agent.streamCount == 0)
+        #expect(pair.agent.pendingBytes(id) == 0)
+        #expect(!pair.atServer.contains { if case .fail = $0 { true } else { false } }, "\(inFlight) data frames crossed the reset")
+        #expect(pair.agent.write([1], on: id).isEmpty, "nothing more is sent on a reset stream")
+        // A stream that never existed is still an error.
+        #expect(pair.server.receive(.data(stream: 9, [1])) == [.fail(TunnelError("data on unknown stream 9"))])
+        #expect(pair.server.receive(.reset(stream: 99, reason: "")) == [.fail(TunnelError("reset of unknown stream 99"))])
     }
 
     @Test func pingsAreAnsweredAndPongsReported() {

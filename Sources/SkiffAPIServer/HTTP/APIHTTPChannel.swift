@@ -38,11 +38,17 @@ struct APIHTTPChannel: ServerChildChannel {
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
             let pipeline = channel.pipeline.syncOperations
-            // Response headers come from HTTPTypes' `HTTPFields`, which validates them already.
-            try pipeline.configureHTTPServerPipeline(
-                withPipeliningAssistance: false, withErrorHandling: false, withOutboundHeaderValidation: false)
+            // NIO's HTTP codec, as `configureHTTPServerPipeline` sets it up without pipelining assistance, error
+            // handling or outbound header validation (response headers come from HTTPTypes' `HTTPFields`, which
+            // validates them already) — but keeping the bytes a client sends behind a request that switches to
+            // WebSocket.
+            let encoder = HTTPResponseEncoder()
+            let decoder = ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes))
+            try pipeline.addHandler(encoder)
+            try pipeline.addHandler(decoder)
             let requests = RequestQueue()
-            let http = APIHTTPHandler(requests: requests, bodyLimit: APIResponder.maxBodySize)
+            let http = APIHTTPHandler(
+                requests: requests, bodyLimit: APIResponder.maxBodySize, codec: (decoder: decoder, encoder: encoder))
             try pipeline.addHandler(http)
             let connection = APIConnection()
             channel.closeFuture.whenComplete { _ in connection.close() }
@@ -71,6 +77,10 @@ struct APIHTTPChannel: ServerChildChannel {
         }
         response.headers[.date] = date.now
         let writer = ResponsePartWriter(http: connection.http, flushEveryWrite: response.body.contentLength == nil)
+        if response.status == .switchingProtocols, let session = connection.connection.takeWebSocketSession() {
+            await switchToWebSocket(response, session: session, writer: writer, on: connection, path: request.uri.path)
+            return
+        }
         do {
             try await writer.send(.head(HTTPResponseHead(response.head)), flush: writer.flushEveryWrite)  // a watch's client waits for its head
             try await response.body.write(writer)
@@ -79,4 +89,26 @@ struct APIHTTPChannel: ServerChildChannel {
             connection.channel.close(promise: nil)
         }
     }
+
+    /// Writes the 101, swaps the connection's HTTP codec for WebSocket frames and runs `session` on them; the
+    /// connection closes when it returns.
+    private func switchToWebSocket(
+        _ response: Response, session: WebSocketSession, writer: ResponsePartWriter, on connection: Value, path: String
+    ) async {
+        do {
+            try await writer.send(.head(HTTPResponseHead(response.head)), flush: false)
+            try await writer.send(.end(nil), flush: true)
+            let http = connection.http
+            let frames = try await http.eventLoop.submit {
+                try http.value.upgradeToWebSocket(maxFrameSize: Self.maxWebSocketFrame)
+            }.get()
+            await session(frames)
+        } catch {
+            logger.debug("WebSocket not started", metadata: ["path": "\(path)", "error": "\(error)"])
+        }
+        connection.channel.close(promise: nil)
+    }
+
+    /// The largest WebSocket frame a client may send (a tunnel frame of 32 KiB with its header fits).
+    static let maxWebSocketFrame = 1 << 20
 }

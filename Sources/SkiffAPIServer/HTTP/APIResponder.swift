@@ -7,6 +7,7 @@ import NIOSSL
 import SkiffModel
 import SkiffPKI
 import SkiffStore
+import SkiffTunnelTransport
 import Synchronization
 
 /// Answers every HTTP request of the Kubernetes API: authentication, then dispatch on the parsed route. All errors
@@ -28,6 +29,7 @@ public struct APIResponder: HTTPResponder {
     /// Once shutting down, every request is refused (`shuttingDown`).
     let shutdown: ShutdownState
     let kubelets: KubeletDirectory
+    let tunnels: TunnelListener
 
     public init(
         registry: ObjectRegistry, authenticator: Authenticator, serverAddress: String, caCertificatesPEM: [UInt8]? = nil,
@@ -35,6 +37,7 @@ public struct APIResponder: HTTPResponder {
         kubelets: KubeletDirectory = KubeletDirectory()
     ) {
         self.kubelets = kubelets
+        tunnels = TunnelListener(kubelets: kubelets, logger: logger)
         self.registry = registry
         self.authenticator = authenticator
         self.serverAddress = serverAddress
@@ -135,6 +138,8 @@ public struct APIResponder: HTTPResponder {
                 throw APIError.unknownPath
             }
             return Self.bytes(.ok, document.bytes)
+        case .tunnel:
+            return try tunnel(request, user: user, connection: connection)
         case .openAPIv2, .unknown, .caCertificates, .ping:
             throw APIError.unknownPath
         case .resource(let route):
@@ -150,6 +155,35 @@ public struct APIResponder: HTTPResponder {
     }
 
     static let versionDocument: JSON = SkiffVersion.document
+
+    /// `/v1-skiff/connect`: a node's agent switches the connection to a WebSocket that carries its tunnel. The node
+    /// is the one its certificate names (`system:node:<name>`), or, for an agent still on the join secret, the one it
+    /// says (`X-Skiff-Node-Name`).
+    private func tunnel(_ request: Request, user: UserInfo, connection: APIConnection?) throws(APIError) -> Response {
+        guard user.groups.contains("system:nodes") else {
+            throw APIError.forbidden("user \"\(user.name)\" cannot open a node tunnel: only nodes (group system:nodes) can")
+        }
+        let node: String
+        if user.name.hasPrefix("system:node:") {
+            node = String(user.name.dropFirst("system:node:".count))
+        } else if let named = request.headers[Self.nodeNameHeader], NameValidation.subdomainErrors(named).isEmpty {
+            node = named
+        } else {
+            throw APIError.badRequest("a node tunnel needs the node's name in the X-Skiff-Node-Name header")
+        }
+        guard let upgrade = WebSocketUpgrade(request.head) else {
+            throw APIError.badRequest("/v1-skiff/connect takes a WebSocket upgrade (Upgrade: websocket)")
+        }
+        guard let subprotocol = upgrade.choose([TunnelWebSocket.subprotocol]) else {
+            throw APIError.badRequest(
+                "the tunnel speaks the WebSocket subprotocol \(TunnelWebSocket.subprotocol), not \(upgrade.protocols)")
+        }
+        guard let connection else { throw APIError.internal("no connection to switch") }
+        connection.switchToWebSocket(tunnels.session(node: node))
+        return upgrade.response(subprotocol: subprotocol)
+    }
+
+    static let nodeNameHeader = HTTPField.Name("X-Skiff-Node-Name")!
 
     // MARK: Responses
 

@@ -8,6 +8,8 @@ enum APIRoute: Equatable, Sendable {
     case caCertificates
     /// `/ping` → `pong` (k3s), an unauthenticated liveness probe for agents.
     case ping
+    /// `/v1-skiff/connect`: an agent's reverse tunnel (a WebSocket upgrade).
+    case tunnel
     /// `/api`
     case coreVersions
     /// `/apis`
@@ -44,6 +46,7 @@ enum APIRoute: Equatable, Sendable {
         case "healthz", "livez", "readyz": return .health(first)
         case "cacerts" where segments.count == 1: return .caCertificates
         case "ping" where segments.count == 1: return .ping
+        case "v1-skiff" where segments.count == 2 && segments[1] == "connect": return .tunnel
         case "openapi":
             if segments.count == 2, segments[1] == "v2" { return .openAPIv2 }
             guard segments.count >= 2, segments[1] == "v3" else { return .unknown }

@@ -58,13 +58,19 @@ struct AgentCommand: AsyncParsableCommand {
                         "the server publishes no cluster settings (kube-system/skiff-config); assuming the defaults",
                         metadata: ["cluster-cidr": "\(kubelet.clusterCIDR)", "cluster-dns": "\(kubelet.clusterDNS)"])
                 }
+                var kubeletAPI = ContainerdNode.KubeletAPIRoute.none
                 if let http = api as? HTTPClusterAPI {
+                    kubeletAPI = .tunnel(
+                        TunnelDialer.Configuration(
+                            server: http.server, nodeName: config.nodeName, tls: http.tlsConfiguration,
+                            authorization: http.authorization))
                     let accounts = api.type("", "v1", "serviceaccounts")
                     kubelet.requestToken = { namespace, account, request in
                         try await http.create(accounts, namespace: namespace, name: account, subresource: "token", body: request)
                     }
                 }
-                try await ContainerdNode(api: api, agent: config, kubelet: kubelet, directory: nil, logger: logger).run()
+                try await ContainerdNode(api: api, agent: config, kubelet: kubelet, kubeletAPI: kubeletAPI, logger: logger
+                ).run()
             })
         let group = ServiceGroup(
             configuration: .init(

@@ -6,6 +6,7 @@ import SkiffAgent
 import SkiffClient
 import SkiffContainerd
 import SkiffModel
+import SkiffTunnel
 
 /// A real node on containerd, for `skiff server`'s embedded agent and for `skiff agent`: starts containerd as a child
 /// (or connects to `--container-runtime-endpoint`), imports the airgap archives before any pod starts, keeps
@@ -14,9 +15,18 @@ struct ContainerdNode: Service {
     let api: any ClusterAPI
     let agent: AgentConfig
     let kubelet: Kubelet.Configuration
-    /// Where the server finds this node's kubelet API (the embedded agent); nil for remote agents.
-    let directory: KubeletDirectory?
+    /// How the server reaches this node's kubelet API.
+    let kubeletAPI: KubeletAPIRoute
     let logger: Logger
+
+    /// How the server reaches a node's kubelet API: always through a tunnel, in process for the embedded agent.
+    enum KubeletAPIRoute {
+        /// The server's own node: an in-process tunnel registered in its directory.
+        case inProcess(KubeletDirectory)
+        /// A remote agent: the WebSocket tunnel it dials.
+        case tunnel(TunnelDialer.Configuration)
+        case none
+    }
 
     func run() async throws {
         let paths = ContainerdPaths(dataDir: agent.dataDir)
@@ -27,7 +37,7 @@ struct ContainerdNode: Service {
         let runtime = try CRIRuntime(socket: socket, logger: logger)
         let importer = ImageImporter(paths: paths, socket: socket, logger: logger)
         let node = Kubelet(api: api, runtime: runtime, configuration: kubelet, logger: logger)
-        let (directory, nodeName) = (directory, kubelet.nodeName)
+        let (kubeletAPI, nodeName, logger) = (kubeletAPI, kubelet.nodeName, logger)
         let kubeletService = ClosureService {
             if let supervisor {
                 do {
@@ -37,17 +47,40 @@ struct ContainerdNode: Service {
                 }
             }
             await importer.importAll()
-            directory?.register(node: nodeName, endpoint: node.endpoint)
-            defer { directory?.remove(node: nodeName) }
             try await withThrowingDiscardingTaskGroup { group in
                 group.addTask { try await importer.run() }
+                group.addTask { try await Self.serveKubeletAPI(node.endpoint, route: kubeletAPI, node: nodeName, logger: logger) }
                 try await node.run()
+                group.cancelAll()
             }
         }
         // A graceful shutdown goes in reverse: the kubelet's pod workers finish their calls first, then the CRI
         // client closes, then containerd stops. Stopping them at once failed the calls in flight.
         let services: [any Service] = (supervisor.map { [$0] } ?? []) + [runtime, kubeletService]
         try await ServiceGroup(configuration: ServiceGroupConfiguration(services: services, logger: logger)).run()
+    }
+
+    /// Serves the kubelet API to the server for as long as the node runs, by the node's route: the embedded agent
+    /// through a tunnel in process (the same streams and code as a remote agent's, without the WebSocket), a remote
+    /// agent through the tunnel it dials.
+    static func serveKubeletAPI(
+        _ endpoint: any KubeletEndpoint, route: KubeletAPIRoute, node: String, logger: Logger
+    ) async throws {
+        switch route {
+        case .inProcess(let directory):
+            let loopback = LoopbackTunnel()
+            let (listener, dialer) = (TunnelSession(side: .listener), TunnelSession(side: .dialer))
+            let registration = directory.register(node: node, endpoint: TunnelKubeletEndpoint(session: listener, node: node))
+            defer { directory.remove(node: node, registration: registration) }
+            try await withThrowingDiscardingTaskGroup { group in
+                group.addTask { try await loopback.serve(listener, accept: { $0.reset(reason: "the server accepts no streams") }) }
+                try await loopback.serve(dialer, accept: { await KubeletTunnel.answer($0, with: endpoint) })
+            }
+        case .tunnel(let configuration):
+            try await TunnelDialer(configuration: configuration, endpoint: endpoint, logger: logger).dial()
+        case .none:
+            logger.warning("the server has no way to reach this node's kubelet API: no logs, exec or port-forward")
+        }
     }
 
     /// `unix:///run/containerd/containerd.sock` or a plain path.

@@ -120,7 +120,7 @@ struct ServerCommand: AsyncParsableCommand {
                 services.append(
                     .init(
                         service: ContainerdNode(
-                            api: api, agent: config.agent, kubelet: kubelet, directory: control.apiConfiguration.kubelets,
+                            api: api, agent: config.agent, kubelet: kubelet, kubeletAPI: .inProcess(control.apiConfiguration.kubelets),
                             logger: logger)))
             }
         }

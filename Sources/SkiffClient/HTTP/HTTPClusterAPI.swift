@@ -22,7 +22,11 @@ public struct HTTPClusterAPI: ClusterAPI {
     public let server: String
     public let resources: ResourceRegistry
     let client: HTTPClient
-    let authorization: String?
+    /// The `Authorization` header every request carries (the join secret), if the credentials are not a certificate.
+    public let authorization: String?
+    /// TLS to the server: its CA alone, and the client certificate if that is the credential. Other connections to
+    /// the server (the tunnel) use it too.
+    public let tlsConfiguration: TLSConfiguration
     let requestTimeout: TimeAmount
     /// The `timeoutSeconds` a watch asks for is drawn from this range.
     let watchTimeoutSeconds: ClosedRange<Int>
@@ -74,6 +78,7 @@ public struct HTTPClusterAPI: ClusterAPI {
             eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration,
             backgroundActivityLogger: logger)
         self.authorization = authorization
+        tlsConfiguration = tls
         self.resources = resources
         let (seconds, attoseconds) = requestTimeout.components
         self.requestTimeout = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)

@@ -1,4 +1,10 @@
+import NIOCore
+import NIOWebSocket
 import Synchronization
+
+/// What runs a connection once it switched to WebSocket (the tunnel, exec, attach, port-forward): handed the channel's
+/// frames after the 101 went out; the connection closes when it returns.
+typealias WebSocketSession = @Sendable (NIOAsyncChannel<WebSocketFrame, WebSocketFrame>) async -> Void
 
 /// What the server keeps per client connection: whether it has closed — which ends the requests still waiting on it,
 /// such as a watch on a quiet resource that would otherwise notice only at its next write — and the identity of its
@@ -10,6 +16,8 @@ final class APIConnection: Sendable {
         var onClose: [Int: @Sendable () -> Void] = [:]
         /// nil: not derived yet; `.some(nil)`: the connection has no (usable) client certificate.
         var certificateUser: UserInfo?? = nil
+        /// Set by a handler that answered 101; taken by the connection once the answer went out.
+        var webSocket: WebSocketSession?
     }
 
     private let state = Mutex(State())
@@ -52,5 +60,17 @@ final class APIConnection: Sendable {
 
     func setCertificateUser(_ user: UserInfo?) {
         state.withLock { $0.certificateUser = .some(user) }
+    }
+
+    /// Runs `session` on this connection's frames once the 101 response that comes with it has been written.
+    func switchToWebSocket(_ session: @escaping WebSocketSession) {
+        state.withLock { $0.webSocket = session }
+    }
+
+    func takeWebSocketSession() -> WebSocketSession? {
+        state.withLock { state in
+            defer { state.webSocket = nil }
+            return state.webSocket
+        }
     }
 }

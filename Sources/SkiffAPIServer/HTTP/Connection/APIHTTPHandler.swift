@@ -2,12 +2,14 @@ import HTTPTypes
 import HummingbirdCore
 import NIOCore
 import NIOHTTP1
+import NIOWebSocket
 
 /// One connection's HTTP/1.1 handler, on its event loop, driven by `HTTPConnectionStateMachine`. Inbound it collects
 /// each request's head and body and queues the whole request; a body over `bodyLimit` is kept only up to just past the
 /// limit — enough for the responder to refuse it with 413 — and the rest is read and dropped. Outbound it writes the
 /// response parts the connection's task sends (`send`). When to close, and whether a head must say
-/// `Connection: close`, is the state machine's call.
+/// `Connection: close`, is the state machine's call. After a 101 it swaps the HTTP codec for WebSocket frames
+/// (`upgradeToWebSocket`) and leaves the pipeline.
 final class APIHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundIn = HTTPServerResponsePart
@@ -15,14 +17,20 @@ final class APIHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private let requests: RequestQueue
     private let bodyLimit: Int
+    /// NIO's HTTP codec below this handler, removed when the connection switches to WebSocket (none: cannot switch).
+    private let codec: (decoder: any RemovableChannelHandler, encoder: any RemovableChannelHandler)?
     private var context: ChannelHandlerContext?
     private var machine = HTTPConnectionStateMachine()
     private var head: HTTPRequestHead?
     private var body: ByteBuffer?
 
-    init(requests: RequestQueue, bodyLimit: Int) {
+    init(
+        requests: RequestQueue, bodyLimit: Int,
+        codec: (decoder: any RemovableChannelHandler, encoder: any RemovableChannelHandler)? = nil
+    ) {
         self.requests = requests
         self.bodyLimit = bodyLimit
+        self.codec = codec
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -40,7 +48,9 @@ final class APIHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case .head(let head):
             self.head = head
             body = nil
-            machine.receivedHead(keepAlive: head.isKeepAlive)
+            // NIO's decoder parses nothing after a request asking to switch protocols: unless the 101 goes out, the
+            // connection ends with its response.
+            machine.receivedHead(keepAlive: head.isKeepAlive && !Self.asksToSwitchProtocols(head))
         case .body(var chunk):
             if body == nil {
                 body = chunk
@@ -113,7 +123,7 @@ final class APIHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
         switch part {
         case .head(var head):
             let saysClose = head.headers[canonicalForm: "connection"].contains { $0.lowercased() == "close" }
-            action = machine.writingHead(saysClose: saysClose)
+            action = machine.writingHead(saysClose: saysClose, switchingProtocols: head.status == .switchingProtocols)
             if action == .writeSayingClose {
                 head.headers.add(name: "Connection", value: "close")
                 part = .head(head)
@@ -133,5 +143,27 @@ final class APIHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
         if action == .writeThenClose { context.close(promise: nil) }
         return promise?.futureResult
+    }
+
+    /// After the 101 went out: replaces the HTTP codec with WebSocket frames (bytes the client sent behind its
+    /// request go to the frame decoder), leaves the pipeline, and returns the channel as frames in and out.
+    func upgradeToWebSocket(maxFrameSize: Int) throws -> NIOAsyncChannel<WebSocketFrame, WebSocketFrame> {
+        guard let context, let codec, context.channel.isActive, machine.switched() else {
+            throw ChannelError.ioOnClosedChannel
+        }
+        let pipeline = context.pipeline.syncOperations
+        try pipeline.addHandler(WebSocketFrameEncoder(), position: .after(codec.decoder))
+        try pipeline.addHandler(
+            ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: maxFrameSize)), position: .after(codec.decoder))
+        pipeline.removeHandler(context: context, promise: nil)
+        pipeline.removeHandler(codec.encoder, promise: nil)
+        pipeline.removeHandler(codec.decoder, promise: nil)
+        return try NIOAsyncChannel(wrappingChannelSynchronously: context.channel)
+    }
+
+    /// `Upgrade: …` with `Connection: upgrade`: llhttp's condition for ending HTTP parsing after the request.
+    static func asksToSwitchProtocols(_ head: HTTPRequestHead) -> Bool {
+        !head.headers[canonicalForm: "upgrade"].isEmpty
+            && head.headers[canonicalForm: "connection"].contains { $0.lowercased() == "upgrade" }
     }
 }

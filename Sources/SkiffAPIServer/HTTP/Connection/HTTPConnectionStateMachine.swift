@@ -4,11 +4,15 @@
 /// A connection is open until it is closed; while open it counts the requests read whose response has not ended
 /// (the client may pipeline), whether a response is being written, and whether the connection is to close once the
 /// last of them ends — because a request asked for it (`Connection: close`, HTTP/1.0 without keep-alive), a response
-/// said so (the 503 sent while shutting down) or the server quiesces. A protocol upgrade (exec, port-forward, the
-/// tunnel) will be a third state, entered from `open` once the upgrade response is written.
+/// said so (the 503 sent while shutting down) or the server quiesces. A request that asks to switch protocols
+/// (WebSocket for exec, port-forward, the tunnel) closes the connection after its response unless that response is
+/// the 101: then the connection is `switching` while the 101 goes out, and `upgraded` once the handler swapped HTTP
+/// for WebSocket frames; HTTP writes are over for good.
 struct HTTPConnectionStateMachine {
     private enum State {
         case open(Open)
+        case switching
+        case upgraded
         case closed
     }
 
@@ -53,7 +57,8 @@ struct HTTPConnectionStateMachine {
         case none
     }
 
-    /// A request's head arrived; `keepAlive` is false for `Connection: close` or HTTP/1.0 without keep-alive.
+    /// A request's head arrived; `keepAlive` is false for `Connection: close` or HTTP/1.0 without keep-alive, and for
+    /// a request asking to switch protocols (HTTP parsing stops after it).
     mutating func receivedHead(keepAlive: Bool) {
         guard case .open(var open) = state else { return }
         open.unanswered += 1
@@ -94,9 +99,15 @@ struct HTTPConnectionStateMachine {
         return .none
     }
 
-    /// A response's head is about to be written; `saysClose` when it carries `Connection: close` itself.
-    mutating func writingHead(saysClose: Bool) -> ResponseAction {
+    /// A response's head is about to be written; `saysClose` when it carries `Connection: close` itself,
+    /// `switchingProtocols` for a 101 (allowed only for the one request left: the upgrade request ends the HTTP).
+    mutating func writingHead(saysClose: Bool, switchingProtocols: Bool = false) -> ResponseAction {
         guard case .open(var open) = state else { return .fail }
+        if switchingProtocols {
+            guard open.unanswered == 1, !open.responding else { return .fail }
+            state = .switching
+            return .write
+        }
         open.responding = true
         defer { state = .open(open) }
         if saysClose {
@@ -114,6 +125,7 @@ struct HTTPConnectionStateMachine {
 
     /// A response's end is about to be written.
     mutating func writingEnd() -> ResponseAction {
+        if case .switching = state { return .write }
         guard case .open(var open) = state else { return .fail }
         open.responding = false
         open.unanswered = max(0, open.unanswered - 1)
@@ -123,6 +135,13 @@ struct HTTPConnectionStateMachine {
         }
         state = .open(open)
         return .write
+    }
+
+    /// The 101 went out: whether the connection may now carry WebSocket frames (it is still there and switching).
+    mutating func switched() -> Bool {
+        guard case .switching = state else { return false }
+        state = .upgraded
+        return true
     }
 
     /// The channel closed (either side).

@@ -1,0 +1,92 @@
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+import NIOWebSocket
+import SkiffTunnel
+@_spi(WSInternal) import WSCore
+
+/// The tunnel's transport: a `TunnelSession` over one WebSocket, each binary message one `TunnelFrame`. Frames are
+/// NIOWebSocket's, and pings, the close handshake and fragments WSCore's; both ends (the server's listener, the
+/// agent's dialer) run the same code here.
+public enum TunnelWebSocket {
+    /// The WebSocket subprotocol of the tunnel, version 1 of `TunnelFrame`; the server refuses any other.
+    public static let subprotocol = "skiff-tunnel.v1"
+    /// The largest WebSocket message either side accepts (a tunnel frame is at most 32 KiB and its header).
+    public static let maxMessage = 1 << 20
+
+    struct Context: WebSocketContext {
+        let logger: Logger
+    }
+
+    /// Runs `session` over a WebSocket's frames until either side ends it. A ping goes out every `pingInterval`,
+    /// and the link is given up when one is still unanswered at the next: a dead link (no FIN, no RST) is found
+    /// within two intervals.
+    public static func run(
+        _ session: TunnelSession, on frames: NIOAsyncChannel<WebSocketFrame, WebSocketFrame>, client: Bool,
+        pingInterval: Duration, logger: Logger, accept: @escaping @Sendable (TunnelStream) async -> Void
+    ) async throws {
+        let configuration = WebSocketHandler.Configuration(
+            extensions: [], autoPing: .enabled(timePeriod: pingInterval), closeTimeout: .seconds(2), validateUTF8: false,
+            maxFrameSize: maxMessage)
+        try await WebSocketHandler.handle(
+            type: client ? .client : .server, configuration: configuration, asyncChannel: frames,
+            context: Context(logger: logger)
+        ) { inbound, outbound, _ in
+            try await session.serve(
+                inbound: inbound.messages(maxSize: maxMessage).compactMap { message -> [UInt8]? in
+                    guard case .binary(let buffer) = message else { return nil }
+                    return Array(buffer.readableBytesView)
+                },
+                write: { message in try await outbound.write(.binary(ByteBuffer(bytes: message))) },
+                accept: accept)
+        }
+    }
+
+    /// What a dial got: the WebSocket's frames, or the server's refusal of the upgrade.
+    public enum Upgrade: Sendable {
+        case webSocket(NIOAsyncChannel<WebSocketFrame, WebSocketFrame>)
+        case refused
+    }
+
+    /// Connects over TLS and asks for the tunnel's WebSocket at `path`. `serverName` is the TLS server name (SNI
+    /// and the certificate check); a refused upgrade closes its connection at once.
+    public static func dial(
+        host: String, port: Int, path: String, headers: HTTPHeaders, tls: TLSConfiguration, serverName: String?,
+        connectTimeout: TimeAmount = .seconds(5)
+    ) async throws -> Upgrade {
+        let context = try NIOSSLContext(configuration: tls)
+        var headers = headers
+        headers.replaceOrAdd(name: "Host", value: "\(host.contains(":") ? "[\(host)]" : host):\(port)")
+        headers.replaceOrAdd(name: "Sec-WebSocket-Protocol", value: subprotocol)
+        let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: path, headers: headers)
+        let upgrade = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connectTimeout(connectTimeout)
+            .connect(host: host, port: port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(
+                        try NIOSSLClientHandler(context: context, serverHostname: serverName))
+                    let upgrader = NIOTypedWebSocketClientUpgrader<Upgrade>(
+                        maxFrameSize: maxMessage,
+                        upgradePipelineHandler: { channel, _ in
+                            channel.eventLoop.makeCompletedFuture {
+                                .webSocket(try NIOAsyncChannel(wrappingChannelSynchronously: channel))
+                            }
+                        })
+                    var configuration = NIOUpgradableHTTPClientPipelineConfiguration(
+                        upgradeConfiguration: NIOTypedHTTPClientUpgradeConfiguration(
+                            upgradeRequestHead: head, upgraders: [upgrader],
+                            notUpgradingCompletionHandler: { channel in
+                                // Nothing reads this connection any more: close it rather than leave it open.
+                                channel.close(promise: nil)
+                                return channel.eventLoop.makeSucceededFuture(.refused)
+                            }))
+                    configuration.leftOverBytesStrategy = .forwardBytes
+                    return try channel.pipeline.syncOperations.configureUpgradableHTTPClientPipeline(
+                        configuration: configuration)
+                }
+            }
+        return try await upgrade.get()
+    }
+}
