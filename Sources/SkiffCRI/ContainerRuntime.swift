@@ -30,6 +30,12 @@ public protocol ContainerRuntime: Sendable {
     /// Re-opens the container's log file after it was rotated (renamed).
     func reopenContainerLog(id: String) async throws(RuntimeError)
 
+    /// A streaming session (`kubectl exec`, `attach`, `port-forward`) runs on the runtime's streaming server: these
+    /// answer the session's one-time URL there, with its options fixed.
+    func exec(id: String, command: [String], streams: StreamOptions) async throws(RuntimeError) -> String
+    func attach(id: String, streams: StreamOptions) async throws(RuntimeError) -> String
+    func portForward(sandboxID: String, ports: [Int32]) async throws(RuntimeError) -> String
+
     /// The image as the runtime knows it, or nil when it is not present.
     func imageStatus(_ image: String) async throws(RuntimeError) -> ImageSummary?
     /// Pulls from a registry; returns the image reference (`sha256:` id).
@@ -38,6 +44,22 @@ public protocol ContainerRuntime: Sendable {
 
     /// Tells the runtime the node's pod CIDR (CRI `UpdateRuntimeConfig`).
     func updatePodCIDR(_ cidr: String) async throws(RuntimeError)
+}
+
+/// Which standard streams an exec or attach session carries, and whether it runs in a terminal (then stderr is
+/// merged into stdout).
+public struct StreamOptions: Sendable, Equatable {
+    public var stdin: Bool
+    public var stdout: Bool
+    public var stderr: Bool
+    public var tty: Bool
+
+    public init(stdin: Bool = false, stdout: Bool = true, stderr: Bool = true, tty: Bool = false) {
+        self.stdin = stdin
+        self.stdout = stdout
+        self.stderr = stderr
+        self.tty = tty
+    }
 }
 
 /// A runtime call that failed: a code the caller can act on, the runtime's message, and what caused it.

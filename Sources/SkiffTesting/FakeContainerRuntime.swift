@@ -294,6 +294,35 @@ public final class FakeContainerRuntime: ContainerRuntime {
         }
     }
 
+    /// `http://fake-runtime/<kind>/<container name>`; the session itself is not simulated.
+    public func exec(id: String, command: [String], streams: StreamOptions) async throws(RuntimeError) -> String {
+        try modify { state throws(RuntimeError) in
+            guard let container = state.containers[id], container.status.state == .running else {
+                throw RuntimeError(.notFound, "container \(id) not running")
+            }
+            state.calls.append("exec \(container.status.metadata.name) \(command.joined(separator: " "))")
+            return "http://fake-runtime/exec/\(container.status.metadata.name)"
+        }
+    }
+
+    public func attach(id: String, streams: StreamOptions) async throws(RuntimeError) -> String {
+        try modify { state throws(RuntimeError) in
+            guard let container = state.containers[id], container.status.state == .running else {
+                throw RuntimeError(.notFound, "container \(id) not running")
+            }
+            state.calls.append("attach \(container.status.metadata.name)")
+            return "http://fake-runtime/attach/\(container.status.metadata.name)"
+        }
+    }
+
+    public func portForward(sandboxID: String, ports: [Int32]) async throws(RuntimeError) -> String {
+        try modify { state throws(RuntimeError) in
+            guard state.sandboxes[sandboxID] != nil else { throw RuntimeError(.notFound, "sandbox \(sandboxID) not found") }
+            state.calls.append("portForward \(sandboxID) \(ports.map(String.init).joined(separator: ","))")
+            return "http://fake-runtime/portforward/\(sandboxID)"
+        }
+    }
+
     public func reopenContainerLog(id: String) async throws(RuntimeError) {
         try modify { state throws(RuntimeError) in
             guard let container = state.containers[id] else { throw RuntimeError(.notFound, "container \(id) not found") }

@@ -43,11 +43,24 @@ public enum KubeletTunnel {
 
     static let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 
+    /// Whether `request` opens a streaming session (exec, attach, port-forward) rather than asking for a response.
+    public static func isSession(_ request: KubeletRequest) -> Bool {
+        ["/exec/", "/attach/", "/portForward/"].contains { request.path.hasPrefix($0) }
+    }
+
     /// The agent's side of one stream: answers the request the target names with `endpoint`, until the body ends or
-    /// the server stops reading.
+    /// the server stops reading; a session request is handed to the endpoint's `serveSession`.
     public static func answer(_ stream: TunnelStream, with endpoint: any KubeletEndpoint) async {
         guard let request = request(target: stream.target) else {
             stream.reset(reason: "not a kubelet request: \(stream.target)")
+            return
+        }
+        if isSession(request) {
+            guard let sessions = endpoint as? any KubeletSessionEndpoint else {
+                stream.reset(reason: "this kubelet serves no sessions")
+                return
+            }
+            await sessions.serveSession(request, on: stream)
             return
         }
         enum Outcome { case answered, serverDone }
@@ -80,6 +93,12 @@ public enum KubeletTunnel {
     }
 }
 
+/// A kubelet that also serves streaming sessions: exec and attach carry `StreamChannels` records both ways on the
+/// stream, ending with a Status on channel 3; the endpoint closes its side when the session is over.
+public protocol KubeletSessionEndpoint: KubeletEndpoint {
+    func serveSession(_ request: KubeletRequest, on stream: TunnelStream) async
+}
+
 /// The server's side: a node's kubelet API reached through the node's tunnel session.
 public struct TunnelKubeletEndpoint: KubeletEndpoint {
     public let session: TunnelSession
@@ -88,6 +107,11 @@ public struct TunnelKubeletEndpoint: KubeletEndpoint {
     public init(session: TunnelSession, node: String) {
         self.session = session
         self.node = node
+    }
+
+    /// Opens a streaming session (exec, attach) with the node's kubelet; the caller relays its channels.
+    public func openSession(_ request: KubeletRequest) throws(TunnelStreamError) -> TunnelStream {
+        try session.open(target: KubeletTunnel.target(for: request))
     }
 
     public func serve(_ request: KubeletRequest) async -> KubeletResponse {

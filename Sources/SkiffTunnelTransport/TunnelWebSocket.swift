@@ -44,49 +44,14 @@ public enum TunnelWebSocket {
         }
     }
 
-    /// What a dial got: the WebSocket's frames, or the server's refusal of the upgrade.
-    public enum Upgrade: Sendable {
-        case webSocket(NIOAsyncChannel<WebSocketFrame, WebSocketFrame>)
-        case refused
-    }
-
     /// Connects over TLS and asks for the tunnel's WebSocket at `path`. `serverName` is the TLS server name (SNI
-    /// and the certificate check); a refused upgrade closes its connection at once.
+    /// and the certificate check).
     public static func dial(
-        host: String, port: Int, path: String, headers: HTTPHeaders, tls: TLSConfiguration, serverName: String?,
-        connectTimeout: TimeAmount = .seconds(5)
-    ) async throws -> Upgrade {
-        let context = try NIOSSLContext(configuration: tls)
+        host: String, port: Int, path: String, headers: HTTPHeaders, tls: TLSConfiguration, serverName: String?
+    ) async throws -> WebSocketDialer.Upgrade {
         var headers = headers
-        headers.replaceOrAdd(name: "Host", value: "\(host.contains(":") ? "[\(host)]" : host):\(port)")
         headers.replaceOrAdd(name: "Sec-WebSocket-Protocol", value: subprotocol)
-        let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: path, headers: headers)
-        let upgrade = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .connectTimeout(connectTimeout)
-            .connect(host: host, port: port) { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(
-                        try NIOSSLClientHandler(context: context, serverHostname: serverName))
-                    let upgrader = NIOTypedWebSocketClientUpgrader<Upgrade>(
-                        maxFrameSize: maxMessage,
-                        upgradePipelineHandler: { channel, _ in
-                            channel.eventLoop.makeCompletedFuture {
-                                .webSocket(try NIOAsyncChannel(wrappingChannelSynchronously: channel))
-                            }
-                        })
-                    var configuration = NIOUpgradableHTTPClientPipelineConfiguration(
-                        upgradeConfiguration: NIOTypedHTTPClientUpgradeConfiguration(
-                            upgradeRequestHead: head, upgraders: [upgrader],
-                            notUpgradingCompletionHandler: { channel in
-                                // Nothing reads this connection any more: close it rather than leave it open.
-                                channel.close(promise: nil)
-                                return channel.eventLoop.makeSucceededFuture(.refused)
-                            }))
-                    configuration.leftOverBytesStrategy = .forwardBytes
-                    return try channel.pipeline.syncOperations.configureUpgradableHTTPClientPipeline(
-                        configuration: configuration)
-                }
-            }
-        return try await upgrade.get()
+        return try await WebSocketDialer.connect(
+            host: host, port: port, path: path, headers: headers, tls: (tls, serverName))
     }
 }

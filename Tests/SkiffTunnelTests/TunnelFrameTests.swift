@@ -30,3 +30,26 @@ struct TunnelFrameTests {
         do { _ = try TunnelFrame.decode(message) } catch { #expect(error.message.contains(expected), "\(error.message)") }
     }
 }
+
+struct StreamChannelsTests {
+    /// Records survive any split of the byte stream: every cut point of three records, one of them empty.
+    @Test func recordsSurviveEveryChunking() throws {
+        let records: [(UInt8, [UInt8])] = [(1, Array("hello".utf8)), (3, []), (255, [0])]
+        let bytes = records.flatMap { StreamChannels.encode(channel: $0.0, $0.1) }
+        #expect(Array(bytes.prefix(10)) == [1, 0, 0, 0, 5, 104, 101, 108, 108, 111])
+        for cut in 0...bytes.count {
+            var decoder = StreamChannels.Decoder()
+            let decoded = try decoder.feed(Array(bytes[..<cut])) + decoder.feed(Array(bytes[cut...]))
+            #expect(decoded.map(\.channel) == [1, 3, 255], "cut at \(cut)")
+            #expect(decoded.map(\.payload) == records.map(\.1), "cut at \(cut)")
+            #expect(decoder.pending == 0)
+        }
+    }
+
+    @Test func anOversizedRecordIsAProtocolError() {
+        var decoder = StreamChannels.Decoder()
+        #expect(throws: TunnelError("a stream record of 16777216 bytes, over the 1048576 limit")) {
+            _ = try decoder.feed([1, 1, 0, 0, 0])
+        }
+    }
+}

@@ -2,8 +2,10 @@
 # The embedded agent on real containerd (root only): node Ready, a Deployment served from pod IPs, pod-to-pod
 # traffic on one node and across two (a second `skiff agent` in a network namespace), logs, CrashLoopBackOff with
 # growing back-off, probes, OOMKilled, configMap/secret files and env, emptyDir, init containers, bad input (missing
-# image, missing configMap, a truncated archive, an archive dropped in while running), cleanup in containerd, and pods
-# that survive a restart of the server or of the agent without a restart counted.
+# image, missing configMap, a truncated archive, an archive dropped in while running), cleanup in containerd, pods
+# that survive a restart of the server or of the agent without a restart counted, and the second node behind "NAT"
+# (the host cannot open a connection to it) serving `kubectl logs` through its reverse tunnel, also after the link
+# died silently and came back.
 source "$(dirname "$0")/lib/common.sh"
 if [ "$(id -u)" != 0 ]; then echo "SKIP 60-containerd-agent: needs root (containers run as root here)"; exit 0; fi
 command -v containerd >/dev/null || fail "containerd is not installed (make deps installs it)"
@@ -31,6 +33,8 @@ ip netns exec $ns ip addr add $agent_ip/24 dev skiff-e2e-n
 ip netns exec $ns ip link set skiff-e2e-n up
 ip netns exec $ns ip link set lo up
 ip netns exec $ns ip route add default via $host_ip
+# Behind NAT: nothing the host opens reaches the agent's own sockets (forwarded pod traffic is not affected).
+ip netns exec $ns iptables -A INPUT -i skiff-e2e-n -m conntrack --ctstate NEW -j DROP
 
 # The agent's containerd and its shims outlive the server by design: stop them and the pods when the test ends.
 stop_node() {
@@ -357,6 +361,64 @@ expect_output "and reads its page" "hello from far" kubectl logs near
 run_on e2e-agent back sh -c "printf 'GET / HTTP/1.0\r\n\r\n' | nc ${ips[0]} 8080 | grep -q 'hello from web'"
 wait_for "and the other way round: the second node's pod reaches a server node pod" 60 is pod/back '{.status.phase}' Succeeded
 
+# The host cannot reach the agent (a listener in its namespace is dropped from the host, answers inside), yet the
+# server reads its pods' logs: through the tunnel the agent opened.
+ip netns exec $ns python3 -m http.server 18080 --bind $agent_ip >/dev/null 2>&1 &
+listener_pid=$!
+wait_for "a listener in the agent's namespace answers there" 10 ip netns exec $ns curl -s --max-time 1 http://$agent_ip:18080/
+curl -s --max-time 2 http://$agent_ip:18080/ >/dev/null && fail "the host cannot open a connection to the agent (NAT)"
+pass "the host cannot open a connection to the agent (NAT)"
+kill $listener_pid
+kubectl apply -f - >/dev/null <<'YAML'
+apiVersion: v1
+kind: Pod
+metadata: {name: talker}
+spec:
+  nodeSelector: {kubernetes.io/hostname: e2e-agent}
+  containers:
+  - name: talk
+    image: busybox
+    imagePullPolicy: IfNotPresent
+    command: [sh, -c, 'i=0; while true; do echo "tick $i"; i=$((i+1)); sleep 1; done']
+YAML
+wait_for "a talking pod runs on the agent behind NAT" 60 is pod/talker '{.status.phase}' Running
+grep -q 'node=e2e-agent.*tunnel connected' "$work/server.log" || fail "the agent's tunnel is registered on the server"
+pass "the agent's tunnel is registered on the server"
+wait_for "kubectl logs reads a pod on the agent behind NAT" 10 sh -c "kubectl logs talker | grep -q '^tick 1$'"
+followed=$(timeout 4 kubectl logs -f talker --tail=1 2>&1 || true)
+[ "$(grep -c '^tick ' <<<"$followed")" -ge 3 ] || fail "kubectl logs -f follows through the tunnel: [$followed]"
+pass "kubectl logs -f follows through the tunnel ($(grep -c '^tick ' <<<"$followed") lines in 4 s)"
+
+# kubectl exec through the tunnel: a command's output, its exit code, stdin, stderr apart, a terminal; and on the
+# server's own node through the in-process tunnel.
+expect_output "kubectl exec runs a command in a pod behind NAT" "^hello-exec$" kubectl exec talker -- echo hello-exec
+code=0; kubectl exec talker -- sh -c 'exit 3' >/dev/null 2>&1 || code=$?
+[ "$code" = 3 ] || fail "kubectl exec exits with the command's exit code (3, got $code)"
+pass "kubectl exec exits with the command's exit code (3)"
+code=0; kubectl exec talker -- false >/dev/null 2>&1 || code=$?
+[ "$code" = 1 ] || fail "kubectl exec -- false exits 1 (got $code)"
+pass "kubectl exec -- false exits 1"
+expect_output "stdin reaches the process" "^piped$" sh -c "echo piped | kubectl exec -i talker -- head -n1"
+expect_output "stderr comes back on its own stream" "^to-stderr$" \
+  sh -c "kubectl exec talker -- sh -c 'echo to-stdout; echo to-stderr >&2' 2>&1 >/dev/null"
+expect_output "kubectl exec -it gets a terminal" "/dev/pts/[0-9]" script -qec "kubectl exec -it talker -- tty" /dev/null
+expect_output "kubectl exec works on the server's own node" "^on-server$" kubectl exec deploy/web -- echo on-server
+
+# The link dies silently (the veth goes down: no FIN, no RST): both ends give the tunnel up within 10 s, logs of a
+# pod there answer 503 naming the node instead of hanging, and once the link is back the agent reconnects.
+ip link set skiff-e2e-h down
+cut_at=$(date +%s)
+wait_for "the server gives up the silent tunnel within 15 s" 15 sh -c "grep -qE 'node=e2e-agent.*tunnel (lost|closed)' $work/server.log"
+expect_error "logs of a pod on the unreachable node answer 503 naming the node" 'ServiceUnavailable.*node "e2e-agent"' \
+  kubectl logs talker
+ip link set skiff-e2e-h up
+back_at=$(date +%s)
+wait_for "the agent reconnects within 10 s of the link returning" 10 sh -c "[ \$(grep -c 'node=e2e-agent.*tunnel connected' $work/server.log) -ge 2 ]"
+echo "    (link down $((back_at - cut_at)) s; reconnected $(( $(date +%s) - back_at )) s after it returned)"
+wait_for "logs work again through the new tunnel" 10 sh -c "kubectl logs talker --tail=1 | grep -q '^tick '"
+# Taking the veth down dropped the host's route to the agent's pods; the server's node puts it back.
+wait_for "the route to the agent's pods is back after the link flap" 20 sh -c "ip route show $agent_cidr | grep -q skiff-e2e-h"
+
 # Restart of that agent while the server stays up: its pod keeps serving, and comes back with the same container.
 far_before=$(jp pod/far '{.status.containerStatuses[0].containerID},{.status.containerStatuses[0].restartCount}')
 kill -TERM "$agent_pid"; wait "$agent_pid" || fail "the agent exits 0 on SIGTERM"; agent_pid=""
@@ -366,6 +428,7 @@ start_agent
 wait_for "the restarted agent registers again" 60 sh -c "[ \$(grep -c 'node registered' $work/agent.log) -ge 2 ]"
 run_on e2e-agent after-agent-restart true
 wait_for "a pod created after the agent's restart runs there" 60 is pod/after-agent-restart '{.status.phase}' Succeeded
+wait_for "the restarted agent's tunnel serves logs" 20 sh -c "kubectl logs talker --tail=1 | grep -q '^tick '"
 far_after=$(jp pod/far '{.status.containerStatuses[0].containerID},{.status.containerStatuses[0].restartCount}')
 [ "$far_before" = "$far_after" ] || fail "agent restart re-adopts the pod untouched: before [$far_before] after [$far_after]"
 pass "the restarted agent re-adopted its running container with the same ID and no restart counted"

@@ -14,6 +14,8 @@ extension ResourceHandler {
             return APIResponder.json(.ok, try Scale.from(try StoredBytes.decode(kv), strategy: strategy.rest))
         case "log" where type.resource == "pods":
             return try await podLog(name)
+        case "exec" where type.resource == "pods", "attach" where type.resource == "pods":
+            return try await podSession(name, request)
         case "log", "exec", "attach", "portforward", "proxy":
             throw APIError(
                 code: 503, reason: "ServiceUnavailable",

@@ -87,6 +87,9 @@ extension ResourceHandler {
     /// POST on an object's subresource: binding, eviction, token (only the resources that declare one get here).
     func createSubresource(_ name: String, _ request: inout Request) async throws -> Response {
         if subresource == "token" { return try await createToken(name, &request) }
+        if type.resource == "pods", subresource == "exec" || subresource == "attach" {
+            return try await podSession(name, request)  // kubectl's SPDY fallback (POST): refused, it needs the upgrade
+        }
         let body = try await object(&request)
         switch subresource {
         case "binding":

@@ -18,8 +18,15 @@ public final class PodNetwork: Service, Sendable {
         /// host-local's allocations.
         public var ipamDirectory: String
         public var bridge: String
+        /// How often the peer routes are put back: the kernel drops a device's routes when the device goes down, and
+        /// nothing else would restore them after a link flap.
+        public var routeCheckInterval: Duration
 
-        public init(nodeName: String, clusterCIDR: String, confDirectory: String, ipamDirectory: String, bridge: String = CNIConfig.defaultBridge) {
+        public init(
+            nodeName: String, clusterCIDR: String, confDirectory: String, ipamDirectory: String,
+            bridge: String = CNIConfig.defaultBridge, routeCheckInterval: Duration = .seconds(10)
+        ) {
+            self.routeCheckInterval = routeCheckInterval
             self.nodeName = nodeName
             self.clusterCIDR = clusterCIDR
             self.confDirectory = confDirectory
@@ -51,6 +58,7 @@ public final class PodNetwork: Service, Sendable {
         let nodes = Informer(api: api, type: api.type("", "v1", "nodes"), logger: logger)
         await withDiscardingTaskGroup { group in
             group.addTask { await nodes.run { _ in await self.apply(PodNetworkPlan(node: self.configuration.nodeName, nodes: nodes.objects)) } }
+            group.addTask { await self.reassertRoutes() }
             try? await gracefulShutdown()
             group.cancelAll()
         }
@@ -92,6 +100,19 @@ public final class PodNetwork: Service, Sendable {
             routes.remove(route)
         }
         applied.withLock { $0 = PodNetworkPlan(podCIDR: plan.podCIDR ?? before.podCIDR, routes: routes) }
+    }
+
+    /// Puts the applied peer routes back every `routeCheckInterval` (`ip route replace` is idempotent), as flannel's
+    /// host-gw backend does: an interface that went down and up again lost them.
+    func reassertRoutes() async {
+        while true {
+            do { try await Task.sleep(for: configuration.routeCheckInterval) } catch { return }
+            for route in applied.withLock({ $0.routes }) {
+                do { try await host.replaceRoute(route) } catch {
+                    logger.debug("cannot put a peer route back", metadata: ["route": "\(route)", "error": "\(error)"])
+                }
+            }
+        }
     }
 
     /// Writes the conflist atomically (the runtime watches the directory and must never read half a file).

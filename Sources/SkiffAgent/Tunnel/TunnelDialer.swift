@@ -12,9 +12,10 @@ import SkiffTunnelTransport
 /// the kubelet requests the server sends through it with the node's `KubeletEndpoint`. The server never connects to
 /// the node, so a node behind NAT serves logs, exec and port-forward all the same.
 ///
-/// A lost connection is dialed again after a short capped back-off with jitter (0.5 s doubling to 3 s): a node whose
-/// link returns is back within a few seconds, and nodes that lost the server together do not return in step. Pings
-/// every 5 s find a dead link (no FIN, no RST) within 10 s.
+/// A lost connection is dialed again after a short capped back-off with jitter (0.5 s doubling to 2 s; a connect is
+/// given up after 2 s, so a SYN lost while the link was down is soon sent again): a node whose link returns is back
+/// within about 5 s, and nodes that lost the server together do not return in step. Pings every 5 s find a dead link
+/// (no FIN, no RST) within 10 s.
 public struct TunnelDialer: Service {
     public struct Configuration: Sendable {
         /// `https://host:port`
@@ -28,7 +29,7 @@ public struct TunnelDialer: Service {
 
         public init(
             server: String, nodeName: String, tls: TLSConfiguration, authorization: String?,
-            backoff: Backoff = Backoff(initial: .milliseconds(500), maximum: .seconds(3), multiplier: 2, jitter: 0.2),
+            backoff: Backoff = Backoff(initial: .milliseconds(500), maximum: .seconds(2), multiplier: 2, jitter: 0.2),
             pingInterval: Duration = .seconds(5)
         ) {
             self.server = server
@@ -110,7 +111,7 @@ public struct TunnelDialer: Service {
         if let authorization = configuration.authorization { headers.add(name: "Authorization", value: authorization) }
         let (host, port) = configuration.address
         let server = configuration.server
-        let upgrade: TunnelWebSocket.Upgrade
+        let upgrade: WebSocketDialer.Upgrade
         do {
             upgrade = try await TunnelWebSocket.dial(
                 host: host, port: port, path: "/v1-skiff/connect", headers: headers, tls: configuration.tls,

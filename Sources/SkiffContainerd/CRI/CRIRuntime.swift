@@ -213,6 +213,46 @@ public final class CRIRuntime: ContainerRuntime, Service {
         }
     }
 
+    public func exec(id: String, command: [String], streams: StreamOptions) async throws(SkiffCRI.RuntimeError) -> String {
+        try await call("Exec") {
+            try await runtimeService.exec(
+                .with {
+                    $0.containerID = id
+                    $0.cmd = command
+                    $0.tty = streams.tty
+                    $0.stdin = streams.stdin
+                    $0.stdout = streams.stdout
+                    $0.stderr = streams.stderr && !streams.tty
+                }, options: options()
+            ).url
+        }
+    }
+
+    public func attach(id: String, streams: StreamOptions) async throws(SkiffCRI.RuntimeError) -> String {
+        try await call("Attach") {
+            try await runtimeService.attach(
+                .with {
+                    $0.containerID = id
+                    $0.tty = streams.tty
+                    $0.stdin = streams.stdin
+                    $0.stdout = streams.stdout
+                    $0.stderr = streams.stderr && !streams.tty
+                }, options: options()
+            ).url
+        }
+    }
+
+    public func portForward(sandboxID: String, ports: [Int32]) async throws(SkiffCRI.RuntimeError) -> String {
+        try await call("PortForward") {
+            try await runtimeService.portForward(
+                .with {
+                    $0.podSandboxID = sandboxID
+                    $0.port = ports
+                }, options: options()
+            ).url
+        }
+    }
+
     public func reopenContainerLog(id: String) async throws(SkiffCRI.RuntimeError) {
         try await call("ReopenContainerLog") {
             _ = try await runtimeService.reopenContainerLog(.with { $0.containerID = id }, options: options())

@@ -1,0 +1,59 @@
+import Hummingbird
+import SkiffModel
+import SkiffTunnel
+import SkiffTunnelTransport
+
+/// `pods/exec` and `pods/attach` over WebSocket (`v5.channel.k8s.io` for kubectl, `v4.channel.k8s.io` for the Python
+/// client): upstream's checks first, answered as a `Status` while the client still speaks HTTP; then the 101, and
+/// the session's channels are relayed to the pod's node through its tunnel, where the agent opens it on the runtime.
+/// Exit codes come back as the runtime's Status on channel 3, which kubectl turns into its own exit code.
+extension ResourceHandler {
+    static let sessionProtocols = ["v5.channel.k8s.io", "v4.channel.k8s.io"]
+
+    func podSession(_ name: String, _ request: Request) async throws -> Response {
+        let kind = subresource ?? "exec"
+        let pod = try StoredBytes.decode(try await registry.get(type, namespace: namespace, name: name))
+        let container = try Self.logContainer(pod, requested: query["container"])
+        if let phase = pod["status"]["phase"].stringValue, phase == "Succeeded" || phase == "Failed" {
+            throw APIError.badRequest("cannot \(kind) into a container in a completed pod; current phase is \(phase)")
+        }
+        let command = query.all("command")
+        if kind == "exec", command.isEmpty { throw APIError.badRequest("you must specify at least 1 command") }
+        var streams: [(name: String, value: String)] = []
+        for option in ["stdin", "stdout", "stderr", "tty"] where try query.bool(option) { streams.append((option, "1")) }
+        guard streams.contains(where: { $0.name != "tty" }) else {
+            throw APIError.badRequest("you must specify at least one of stdin, stdout, stderr")
+        }
+        guard let node = pod["spec"]["nodeName"].stringValue, !node.isEmpty else {
+            throw APIError.badRequest("pod \(name) does not have a host assigned")
+        }
+        guard let kubelet = kubelets?.endpoint(for: node) as? TunnelKubeletEndpoint else {
+            throw APIError(
+                code: 503, reason: "ServiceUnavailable",
+                message: "no connection to the kubelet of node \"\(node)\" (pod \(namespace ?? "")/\(name))")
+        }
+        guard let upgrade = WebSocketUpgrade(request.head) else {
+            throw APIError.badRequest("Upgrade request required: \(kind) takes a WebSocket (v5.channel.k8s.io)")
+        }
+        guard let subprotocol = upgrade.choose(Self.sessionProtocols) else {
+            throw APIError.badRequest(
+                "\(kind) speaks the WebSocket subprotocols \(Self.sessionProtocols.joined(separator: ", ")), not \(upgrade.protocols)")
+        }
+        guard let connection else { throw APIError.internal("no connection to switch") }
+        let session = KubeletRequest(
+            method: "POST", path: "/\(kind)/\(namespace ?? "")/\(name)/\(container)",
+            query: [("podUID", pod.uid ?? "")] + command.map { ("command", $0) } + streams)
+        let logger = logger
+        connection.switchToWebSocket { frames in
+            do {
+                let stream = try kubelet.openSession(session)
+                defer { stream.close() }
+                // A v4 client knows no close signal; kubectl's (v5) goes to the node, which decides what to do with it.
+                try await ChannelRelay.relay(frames, client: false, stream: stream, logger: logger)
+            } catch {
+                logger.debug("\(kind) session ended", metadata: ["pod": "\(name)", "error": "\(error)"])
+            }
+        }
+        return upgrade.response(subprotocol: subprotocol)
+    }
+}

@@ -1,0 +1,81 @@
+import Foundation
+import Logging
+import NIOHTTP1
+import SkiffCRI
+import SkiffModel
+import SkiffTunnel
+import SkiffTunnelTransport
+
+/// `kubectl exec` and `attach` on this node: the container's session is opened on the runtime (CRI `Exec`/`Attach`,
+/// which answer a one-time URL on containerd's streaming server), and its channels are relayed between the server's
+/// tunnel stream and that URL's WebSocket (`v4.channel.k8s.io`, what containerd 1.6 speaks). The Status that ends the
+/// session (exit code included) comes from containerd on channel 3; a session that cannot start gets one from here.
+extension KubeletServer: KubeletSessionEndpoint {
+    public func serveSession(_ request: KubeletRequest, on stream: TunnelStream) async {
+        defer { stream.close() }
+        let parts = request.path.split(separator: "/").map(String.init)
+        guard parts.count == 4, ["exec", "attach"].contains(parts[0]) else {
+            await Self.fail(stream, code: 404, reason: "NotFound", "no session at \(request.path)")
+            return
+        }
+        let (kind, namespace, pod, container) = (parts[0], parts[1], parts[2], parts[3])
+        func flag(_ name: String) -> Bool { ["1", "true"].contains(request.value(name) ?? "") }
+        let streams = StreamOptions(stdin: flag("stdin"), stdout: flag("stdout"), stderr: flag("stderr"), tty: flag("tty"))
+        do {
+            guard
+                let id = try await Self.runningContainer(
+                    runtime, namespace: namespace, pod: pod, container: container, podUID: request.value("podUID"))
+            else {
+                await Self.fail(
+                    stream, code: 404, reason: "NotFound", "container \"\(container)\" in pod \"\(pod)\" is not running")
+                return
+            }
+            let url =
+                kind == "exec"
+                ? try await runtime.exec(id: id, command: request.query.filter { $0.name == "command" }.map(\.value), streams: streams)
+                : try await runtime.attach(id: id, streams: streams)
+            try await relay(stream, to: url)
+        } catch {
+            logger.warning("\(kind) session failed", metadata: ["pod": "\(namespace)/\(pod)", "error": "\(error)"])
+            await Self.fail(stream, code: 500, reason: "InternalError", "\(kind) in \(namespace)/\(pod): \(error)")
+        }
+    }
+
+    /// Relays the session between the tunnel stream and the runtime's streaming server. containerd 1.6 speaks v4,
+    /// which has no close signal: kubectl's v5 signal (channel 255) is not passed on.
+    func relay(_ stream: TunnelStream, to url: String) async throws {
+        guard let parsed = URL(string: url), let host = parsed.host, let port = parsed.port else {
+            throw RuntimeError(.failed, "the runtime answered an unusable streaming URL: \(url)")
+        }
+        var headers = HTTPHeaders()
+        headers.add(name: "Sec-WebSocket-Protocol", value: "v4.channel.k8s.io")
+        let upgrade = try await WebSocketDialer.connect(
+            host: host, port: port, path: parsed.path, headers: headers, tls: nil)
+        guard case .webSocket(let frames) = upgrade else {
+            throw RuntimeError(.failed, "the runtime's streaming server refused the session at \(url)")
+        }
+        try await ChannelRelay.relay(frames, client: true, stream: stream, dropping: [255], logger: logger)
+    }
+
+    /// The running container's ID: the newest attempt of `container` in the pod (of that UID, when given).
+    static func runningContainer(
+        _ runtime: any ContainerRuntime, namespace: String, pod: String, container: String, podUID: String?
+    ) async throws(RuntimeError) -> String? {
+        try await runtime.listContainers(sandboxID: nil)
+            .filter { summary in
+                summary.state == .running && summary.labels[CRILabels.podNamespace] == namespace
+                    && summary.labels[CRILabels.podName] == pod && summary.labels[CRILabels.containerName] == container
+                    && (podUID.map { $0.isEmpty || summary.labels[CRILabels.podUID] == $0 } ?? true)
+            }
+            .max { $0.metadata.attempt < $1.metadata.attempt }?.id
+    }
+
+    /// Ends a session that could not start with a Status on the error channel, as kubelet does.
+    static func fail(_ stream: TunnelStream, code: Int, reason: String, _ message: String) async {
+        let status: JSON = [
+            "kind": "Status", "apiVersion": "v1", "metadata": [:], "status": "Failure", "message": .string(message),
+            "reason": .string(reason), "code": .int(Int64(code)),
+        ]
+        try? await stream.write(StreamChannels.encode(channel: 3, status.serialized()))
+    }
+}
