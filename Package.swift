@@ -54,11 +54,16 @@ let package = Package(
             ]
         ),
         .target(name: "SkiffTunnel", dependencies: ["SkiffModel"]),
+        // zlib (Debian: zlib1g-dev), for SPDY's header compression.
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        // SPDY/3.1 framing, pure but for zlib: kubelet's streaming protocols toward containerd and inside kubectl's
+        // port-forward WebSocket.
+        .target(name: "SkiffSPDY", dependencies: ["CZlib"]),
         // The tunnel over a WebSocket, for both ends: NIOWebSocket frames, WSCore's pings and close handshake.
         .target(
             name: "SkiffTunnelTransport",
             dependencies: [
-                "SkiffTunnel",
+                "SkiffTunnel", "SkiffSPDY",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -172,6 +177,7 @@ let package = Package(
         .testTarget(name: "SkiffStoreTests", dependencies: ["SkiffStore", "SkiffTesting"]),
         .testTarget(name: "SkiffPKITests", dependencies: ["SkiffPKI"]),
         .testTarget(name: "SkiffTunnelTests", dependencies: ["SkiffTunnel"]),
+        .testTarget(name: "SkiffSPDYTests", dependencies: ["SkiffSPDY", "CZlib"]),
         .testTarget(
             name: "SkiffAPIServerTests",
             dependencies: [

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages skiff needs to build, test and run, if any are missing. Idempotent.
 set -euo pipefail
-packages=(libsqlite3-dev sqlite3 kubectl curl openssl gcc python3-venv
+packages=(libsqlite3-dev sqlite3 zlib1g-dev kubectl curl openssl gcc python3-venv
   containerd runc containernetworking-plugins iptables iproute2 umoci busybox-static zstd)
 missing=()
 for package in "${packages[@]}"; do

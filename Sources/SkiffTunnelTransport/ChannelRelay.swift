@@ -39,6 +39,8 @@ public enum ChannelRelay {
                             try await stream.write(StreamChannels.encode(channel: channel, buffer.readableBytesView.dropFirst()))
                         }
                         stream.close()
+                    } catch where Task.isCancelled {
+                        stream.close()  // the peer ended the session first
                     } catch {
                         stream.reset(reason: "the WebSocket failed: \(error)")
                     }

@@ -389,8 +389,8 @@ followed=$(timeout 4 kubectl logs -f talker --tail=1 2>&1 || true)
 [ "$(grep -c '^tick ' <<<"$followed")" -ge 3 ] || fail "kubectl logs -f follows through the tunnel: [$followed]"
 pass "kubectl logs -f follows through the tunnel ($(grep -c '^tick ' <<<"$followed") lines in 4 s)"
 
-# kubectl exec through the tunnel: a command's output, its exit code, stdin, stderr apart, a terminal; and on the
-# server's own node through the in-process tunnel.
+# kubectl exec through the tunnel: a command's output, its exit code, stdin to its end, stderr apart, a terminal,
+# kubectl cp both ways; and on the server's own node through the in-process tunnel.
 expect_output "kubectl exec runs a command in a pod behind NAT" "^hello-exec$" kubectl exec talker -- echo hello-exec
 code=0; kubectl exec talker -- sh -c 'exit 3' >/dev/null 2>&1 || code=$?
 [ "$code" = 3 ] || fail "kubectl exec exits with the command's exit code (3, got $code)"
@@ -398,7 +398,14 @@ pass "kubectl exec exits with the command's exit code (3)"
 code=0; kubectl exec talker -- false >/dev/null 2>&1 || code=$?
 [ "$code" = 1 ] || fail "kubectl exec -- false exits 1 (got $code)"
 pass "kubectl exec -- false exits 1"
-expect_output "stdin reaches the process" "^piped$" sh -c "echo piped | kubectl exec -i talker -- head -n1"
+expect_output "stdin reaches the process, and its end ends it (cat exits)" "^piped$" \
+  timeout 20 sh -c "echo piped | kubectl exec -i talker -- cat"
+echo "copied in $(date +%s%N)" >"$work/cp-in.txt"
+kubectl cp "$work/cp-in.txt" talker:/tmp/cp-in.txt >/dev/null || fail "kubectl cp into a pod behind NAT"
+expect_output "kubectl cp into a pod behind NAT" "^$(cat "$work/cp-in.txt")$" kubectl exec talker -- cat /tmp/cp-in.txt
+kubectl cp talker:/tmp/cp-in.txt "$work/cp-out.txt" >/dev/null 2>&1 || fail "kubectl cp out of a pod behind NAT"
+cmp -s "$work/cp-in.txt" "$work/cp-out.txt" || fail "kubectl cp out of a pod brings the same bytes back"
+pass "kubectl cp out of a pod behind NAT brings the same bytes back"
 expect_output "stderr comes back on its own stream" "^to-stderr$" \
   sh -c "kubectl exec talker -- sh -c 'echo to-stdout; echo to-stderr >&2' 2>&1 >/dev/null"
 expect_output "kubectl exec -it gets a terminal" "/dev/pts/[0-9]" script -qec "kubectl exec -it talker -- tty" /dev/null

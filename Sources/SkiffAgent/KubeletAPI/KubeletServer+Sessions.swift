@@ -1,6 +1,5 @@
 import Foundation
 import Logging
-import NIOHTTP1
 import SkiffCRI
 import SkiffModel
 import SkiffTunnel
@@ -8,8 +7,9 @@ import SkiffTunnelTransport
 
 /// `kubectl exec` and `attach` on this node: the container's session is opened on the runtime (CRI `Exec`/`Attach`,
 /// which answer a one-time URL on containerd's streaming server), and its channels are relayed between the server's
-/// tunnel stream and that URL's WebSocket (`v4.channel.k8s.io`, what containerd 1.6 speaks). The Status that ends the
-/// session (exit code included) comes from containerd on channel 3; a session that cannot start gets one from here.
+/// tunnel stream and that URL over SPDY/3.1 (`v4.channel.k8s.io`), which unlike containerd's WebSocket can close
+/// stdin. The Status that ends the session (exit code included) comes from containerd on channel 3; a session that
+/// cannot start gets one from here.
 extension KubeletServer: KubeletSessionEndpoint {
     public func serveSession(_ request: KubeletRequest, on stream: TunnelStream) async {
         defer { stream.close() }
@@ -34,27 +34,23 @@ extension KubeletServer: KubeletSessionEndpoint {
                 kind == "exec"
                 ? try await runtime.exec(id: id, command: request.query.filter { $0.name == "command" }.map(\.value), streams: streams)
                 : try await runtime.attach(id: id, streams: streams)
-            try await relay(stream, to: url)
+            try await relay(stream, to: url, streams: streams)
         } catch {
             logger.warning("\(kind) session failed", metadata: ["pod": "\(namespace)/\(pod)", "error": "\(error)"])
             await Self.fail(stream, code: 500, reason: "InternalError", "\(kind) in \(namespace)/\(pod): \(error)")
         }
     }
 
-    /// Relays the session between the tunnel stream and the runtime's streaming server. containerd 1.6 speaks v4,
-    /// which has no close signal: kubectl's v5 signal (channel 255) is not passed on.
-    func relay(_ stream: TunnelStream, to url: String) async throws {
+    /// Relays the session between the tunnel stream and the runtime's streaming server.
+    func relay(_ stream: TunnelStream, to url: String, streams: StreamOptions) async throws {
         guard let parsed = URL(string: url), let host = parsed.host, let port = parsed.port else {
             throw RuntimeError(.failed, "the runtime answered an unusable streaming URL: \(url)")
         }
-        var headers = HTTPHeaders()
-        headers.add(name: "Sec-WebSocket-Protocol", value: "v4.channel.k8s.io")
-        let upgrade = try await WebSocketDialer.connect(
-            host: host, port: port, path: parsed.path, headers: headers, tls: nil)
-        guard case .webSocket(let frames) = upgrade else {
-            throw RuntimeError(.failed, "the runtime's streaming server refused the session at \(url)")
-        }
-        try await ChannelRelay.relay(frames, client: true, stream: stream, dropping: [255], logger: logger)
+        try await SPDYChannelClient.relay(
+            host: host, port: port, path: parsed.path,
+            channels: SPDYChannelClient.channels(
+                stdin: streams.stdin, stdout: streams.stdout, stderr: streams.stderr, tty: streams.tty),
+            stream: stream, logger: logger)
     }
 
     /// The running container's ID: the newest attempt of `container` in the pod (of that UID, when given).
