@@ -16,18 +16,45 @@ import Synchronization
 /// named by its `streamtype` header, and nothing is sent on a stream before the runtime accepted it (SYN_REPLY):
 /// the runtime drops data on a stream it has not replied to.
 public enum SPDYChannelClient {
-    static let streamTypes: [(channel: UInt8, name: String)] = [
-        (3, "error"), (0, "stdin"), (1, "stdout"), (2, "stderr"), (4, "resize"),
-    ]
+    /// What a session opens on the runtime and how its channels map to SPDY streams.
+    public struct Plan: Sendable {
+        /// `X-Stream-Protocol-Version` of the upgrade.
+        var protocolVersion: String
+        /// The streams to create, in order, with the channel each carries and its headers.
+        var streams: [(channel: UInt8, headers: [SPDYHeader])]
+        /// Channels whose records from the tunnel go to the runtime.
+        var input: Set<UInt8>
+        /// A channel whose record `[c]` closes channel `c`'s stream (kubectl's v5 close signal).
+        var closeSignal: UInt8?
+        /// A channel whose stream gets a FIN when the tunnel's input ends (port-forward's data).
+        var finOnInputEnd: UInt8?
+        /// A channel whose data is collected and sent as one record when its stream ends (exec's Status).
+        var wholeChannel: UInt8?
+        /// The channels the runtime writes to: the session is over once they are all finished.
+        var output: Set<UInt8>
 
-    /// Which channels a session opens: the error channel always, the others as asked (no stderr with a terminal).
-    public static func channels(stdin: Bool, stdout: Bool, stderr: Bool, tty: Bool) -> Set<UInt8> {
-        var channels: Set<UInt8> = [3]
-        if stdin { channels.insert(0) }
-        if stdout { channels.insert(1) }
-        if stderr && !tty { channels.insert(2) }
-        if tty { channels.insert(4) }
-        return channels
+        /// exec and attach (`v4.channel.k8s.io`): error first, then stdin, stdout, stderr (not with a terminal) and
+        /// resize (with one), as client-go creates them.
+        public static func session(stdin: Bool, stdout: Bool, stderr: Bool, tty: Bool) -> Plan {
+            var streams: [(channel: UInt8, headers: [SPDYHeader])] = [(3, [SPDYHeader("streamtype", "error")])]
+            if stdin { streams.append((0, [SPDYHeader("streamtype", "stdin")])) }
+            if stdout { streams.append((1, [SPDYHeader("streamtype", "stdout")])) }
+            if stderr && !tty { streams.append((2, [SPDYHeader("streamtype", "stderr")])) }
+            if tty { streams.append((4, [SPDYHeader("streamtype", "resize")])) }
+            return Plan(
+                protocolVersion: "v4.channel.k8s.io", streams: streams, input: [0, 4], closeSignal: 255,
+                finOnInputEnd: nil, wholeChannel: 3, output: Set(streams.map(\.channel)).intersection([1, 2, 3]))
+        }
+
+        /// port-forward (`portforward.k8s.io`) to one port: an error stream (channel 1) and a data stream (channel 0),
+        /// both naming the port and request 0; the tunnel's input ending closes the data stream.
+        public static func portForward(port: UInt16) -> Plan {
+            let common = [SPDYHeader("port", "\(port)"), SPDYHeader("requestid", "0")]
+            return Plan(
+                protocolVersion: "portforward.k8s.io",
+                streams: [(1, [SPDYHeader("streamtype", "error")] + common), (0, [SPDYHeader("streamtype", "data")] + common)],
+                input: [0], closeSignal: nil, finOnInputEnd: 0, wholeChannel: nil, output: [0, 1])
+        }
     }
 
     enum Upgrade: Sendable {
@@ -39,10 +66,10 @@ public enum SPDYChannelClient {
         typealias UpgradeResult = Upgrade
         let supportedProtocol = "SPDY/3.1"
         let requiredUpgradeHeaders: [String] = []
+        let protocolVersion: String
 
         func addCustom(upgradeRequestHeaders: inout HTTPHeaders) {
-            upgradeRequestHeaders.replaceOrAdd(
-                name: "X-Stream-Protocol-Version", value: "v4.channel.k8s.io")
+            upgradeRequestHeaders.replaceOrAdd(name: "X-Stream-Protocol-Version", value: protocolVersion)
         }
 
         func shouldAllowUpgrade(upgradeResponse: HTTPResponseHead) -> Bool { true }
@@ -70,11 +97,10 @@ public enum SPDYChannelClient {
         var finished: Set<UInt32> = []
     }
 
-    /// Runs the session at `host:port` `path` until the runtime ends it (its error, stdout and stderr streams are
-    /// finished) or the tunnel stream ends; the caller closes the stream afterwards.
+    /// Runs the session at `host:port` `path` until the runtime ends it (the streams it writes to are finished);
+    /// the caller closes the tunnel stream afterwards.
     public static func relay(
-        host: String, port: Int, path: String, channels: Set<UInt8>, stream: TunnelStream,
-        logger: Logger
+        host: String, port: Int, path: String, plan: Plan, stream: TunnelStream, logger: Logger
     ) async throws {
         var headers = HTTPHeaders()
         headers.add(name: "Host", value: "\(host):\(port)")
@@ -88,7 +114,7 @@ public enum SPDYChannelClient {
                 channel.eventLoop.makeCompletedFuture {
                     var configuration = NIOUpgradableHTTPClientPipelineConfiguration(
                         upgradeConfiguration: NIOTypedHTTPClientUpgradeConfiguration(
-                            upgradeRequestHead: head, upgraders: [Upgrader()],
+                            upgradeRequestHead: head, upgraders: [Upgrader(protocolVersion: plan.protocolVersion)],
                             notUpgradingCompletionHandler: { channel in
                                 channel.close(promise: nil)
                                 return channel.eventLoop.makeSucceededFuture(.refused)
@@ -103,28 +129,28 @@ public enum SPDYChannelClient {
         }
         try await connection.executeThenClose { inbound, outbound in
             try await session(
-                inbound: inbound, outbound: outbound, channels: channels, stream: stream, logger: logger)
+                inbound: inbound, outbound: outbound, plan: plan, stream: stream, logger: logger)
         }
     }
 
     static func session(
         inbound: NIOAsyncChannelInboundStream<ByteBuffer>,
         outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>,
-        channels: Set<UInt8>, stream: TunnelStream, logger: Logger
+        plan: Plan, stream: TunnelStream, logger: Logger
     ) async throws {
         let framer = try SPDYFramer()
         var ids: [UInt8: UInt32] = [:]
         var opening: [UInt8] = []
         var next: UInt32 = 1
-        for (channel, name) in streamTypes where channels.contains(channel) {
+        for (channel, headers) in plan.streams {
             ids[channel] = next
-            opening += framer.encode(.synStream(stream: next, headers: [SPDYHeader("streamtype", name)]))
+            opening += framer.encode(.synStream(stream: next, headers: headers))
             next += 2
         }
         let streamOf = ids
         let channelOf = Dictionary(uniqueKeysWithValues: ids.map { ($0.value, $0.key) })
         /// The streams whose end ends the session: what the runtime writes to.
-        let readable = Set(ids.filter { [1, 2, 3].contains($0.key) }.values)
+        let readable = Set(ids.filter { plan.output.contains($0.key) }.values)
         try await outbound.write(ByteBuffer(bytes: opening))
         let shared = Shared()
 
@@ -150,16 +176,17 @@ public enum SPDYChannelClient {
                 do {
                     for try await chunk in stream {
                         for record in try decoder.feed(chunk) {
-                            switch record.channel {
-                            case 255 where record.payload.first == 0:
-                                if let id = streamOf[0] {
+                            if record.channel == plan.closeSignal {
+                                if let closed = record.payload.first, let id = streamOf[closed] {
                                     try await sendWhenAccepted(.data(stream: id, fin: true, []), on: id)
                                 }
-                            case let channel:
-                                guard let id = streamOf[channel], channel == 0 || channel == 4 else { continue }
+                            } else if plan.input.contains(record.channel), let id = streamOf[record.channel] {
                                 try await sendWhenAccepted(.data(stream: id, record.payload), on: id)
                             }
                         }
+                    }
+                    if let channel = plan.finOnInputEnd, let id = streamOf[channel] {
+                        try await sendWhenAccepted(.data(stream: id, fin: true, []), on: id)
                     }
                 } catch {
                     logger.debug("runtime session input ended", metadata: ["error": "\(error)"])
@@ -178,7 +205,7 @@ public enum SPDYChannelClient {
                         for frame in held { try await send(frame) }
                     case .data(let id, let fin, let bytes):
                         if let channel = channelOf[id], !bytes.isEmpty {
-                            if channel == 3 {
+                            if channel == plan.wholeChannel {
                                 status += bytes  // one Status, sent whole when its stream ends
                             } else {
                                 try await stream.write(StreamChannels.encode(channel: channel, bytes))
@@ -197,13 +224,15 @@ public enum SPDYChannelClient {
                 }
                 if shared.state.withLock({ readable.isSubset(of: $0.finished) }) { break }
             }
-            if !status.isEmpty { try await stream.write(StreamChannels.encode(channel: 3, status)) }
+            if !status.isEmpty, let channel = plan.wholeChannel {
+                try await stream.write(StreamChannels.encode(channel: channel, status))
+            }
             // This side is done; the server closes its side in turn, which ends the input task. Cancelling that task
             // instead would reset the stream (a reader that goes away), and the server would take the session for
             // failed.
             stream.close()
             try await group.waitForAll()
         }
-        logger.trace("runtime session ended", metadata: ["channels": "\(channels.sorted())"])
+        logger.trace("runtime session ended", metadata: ["protocol": "\(plan.protocolVersion)"])
     }
 }

@@ -4,6 +4,8 @@
 # each node. Prints:
 #   - `kubectl exec POD -- true` latency, p50/p99, through the agent's tunnel beside the same on the server's own node
 #     (the in-process tunnel; both include kubectl's own start-up);
+#   - `kubectl port-forward` throughput for 100 MB from a pod on the agent, beside a direct TCP connection to the same
+#     pod over the same veth (the host routes to the agent's pod CIDR);
 #   - the agent's RSS with the tunnel up, and with 10 exec sessions open at once;
 #   - CUTS silent link cuts (the veth goes down: no FIN, no RST): for each, how long until the server gave the tunnel
 #     up, how long after the link returned the agent was back, and that logs and exec work afterwards; the agent's
@@ -70,7 +72,11 @@ for node in bench-server bench-edge; do
   kubectl run "sleeper-$node" --image=busybox --image-pull-policy=IfNotPresent \
     --overrides="{\"spec\":{\"nodeName\":\"$node\"}}" -- sh -c 'i=0; while true; do echo "tick $i"; i=$((i+1)); sleep 1; done' >/dev/null
 done
-until [ "$(kubectl get pods -o jsonpath='{.items[*].status.phase}')" = "Running Running" ]; do sleep 0.2; done
+kubectl run web-edge --image=busybox --image-pull-policy=IfNotPresent \
+  --overrides='{"spec":{"nodeName":"bench-edge"}}' -- \
+  sh -c 'mkdir -p /www && head -c 100000000 /dev/zero >/www/big && exec httpd -f -p 8080 -h /www' >/dev/null
+until [ "$(kubectl get pods -o jsonpath='{.items[*].status.phase}')" = "Running Running Running" ]; do sleep 0.2; done
+sleep 3  # the 100 MB file is written before httpd starts
 connected() { grep -c 'node=bench-edge.*tunnel connected' "$work/server.log" || true; }
 lost() { grep -cE 'node=bench-edge.*tunnel (lost|closed)' "$work/server.log" || true; }
 rss() { awk '/^VmRSS:/ {printf "%.1f", $2 / 1024}' "/proc/$1/status"; }
@@ -91,6 +97,19 @@ p = lambda q: samples[min(len(samples) - 1, int(q * len(samples)))]
 print(f"  {pod:22s} p50 {p(0.5):6.1f}  p99 {p(0.99):6.1f}  (n={n})")
 PY
 done
+
+echo "== 100 MB from a pod on the agent (MB/s)"
+pod_ip=$(kubectl get pod web-edge -o jsonpath='{.status.podIP}')
+mbps() { python3 -c "import sys; print(f'{100 / float(sys.argv[1]):.1f}')" "$1"; }
+direct=$(curl -s --max-time 120 -o /dev/null -w '%{time_total}' "http://$pod_ip:8080/big")
+pf_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+kubectl port-forward pod/web-edge "$pf_port:8080" >"$work/pf.log" 2>&1 &
+pf_pid=$!
+until curl -s --max-time 2 -o /dev/null "http://127.0.0.1:$pf_port/"; do sleep 0.2; done
+forwarded=$(curl -s --max-time 300 -o /dev/null -w '%{time_total}' "http://127.0.0.1:$pf_port/big")
+kill $pf_pid; wait $pf_pid 2>/dev/null || true
+echo "  direct TCP to the pod over the veth: $(mbps "$direct")"
+echo "  kubectl port-forward (tunnel):       $(mbps "$forwarded")  ($(python3 -c "print(f'{100 * $direct / $forwarded:.0f}')") % of direct)"
 
 sleep 3
 echo "== agent RSS (MiB; containerd and shims excluded)"

@@ -390,7 +390,7 @@ followed=$(timeout 4 kubectl logs -f talker --tail=1 2>&1 || true)
 pass "kubectl logs -f follows through the tunnel ($(grep -c '^tick ' <<<"$followed") lines in 4 s)"
 
 # kubectl exec through the tunnel: a command's output, its exit code, stdin to its end, stderr apart, a terminal,
-# kubectl cp both ways; and on the server's own node through the in-process tunnel.
+# kubectl cp both ways, kubectl port-forward; and on the server's own node through the in-process tunnel.
 expect_output "kubectl exec runs a command in a pod behind NAT" "^hello-exec$" kubectl exec talker -- echo hello-exec
 code=0; kubectl exec talker -- sh -c 'exit 3' >/dev/null 2>&1 || code=$?
 [ "$code" = 3 ] || fail "kubectl exec exits with the command's exit code (3, got $code)"
@@ -406,10 +406,19 @@ expect_output "kubectl cp into a pod behind NAT" "^$(cat "$work/cp-in.txt")$" ku
 kubectl cp talker:/tmp/cp-in.txt "$work/cp-out.txt" >/dev/null 2>&1 || fail "kubectl cp out of a pod behind NAT"
 cmp -s "$work/cp-in.txt" "$work/cp-out.txt" || fail "kubectl cp out of a pod brings the same bytes back"
 pass "kubectl cp out of a pod behind NAT brings the same bytes back"
+pf_port=$(free_port)
+kubectl port-forward pod/far "$pf_port:8080" >"$work/port-forward.log" 2>&1 &
+pf_pid=$!
+wait_for "kubectl port-forward reaches a pod behind NAT" 15 sh -c "curl -s --max-time 3 http://127.0.0.1:$pf_port/ | grep -q 'hello from far'"
+expect_output "and again on a second connection" "hello from far" curl -s --max-time 3 "http://127.0.0.1:$pf_port/"
+kill $pf_pid; wait $pf_pid 2>/dev/null || true
 expect_output "stderr comes back on its own stream" "^to-stderr$" \
   sh -c "kubectl exec talker -- sh -c 'echo to-stdout; echo to-stderr >&2' 2>&1 >/dev/null"
 expect_output "kubectl exec -it gets a terminal" "/dev/pts/[0-9]" script -qec "kubectl exec -it talker -- tty" /dev/null
 expect_output "kubectl exec works on the server's own node" "^on-server$" kubectl exec deploy/web -- echo on-server
+python_client
+expect_output "the Python client's exec (v4.channel.k8s.io) through the tunnel, with its exit code" \
+  "^py-out exit 5$" sh -c "'$python' '$(dirname "$0")/python_exec.py' talker | xargs"
 
 # The link dies silently (the veth goes down: no FIN, no RST): both ends give the tunnel up within 10 s, logs of a
 # pod there answer 503 naming the node instead of hanging, and once the link is back the agent reconnects.

@@ -16,6 +16,8 @@ extension ResourceHandler {
             return try await podLog(name)
         case "exec" where type.resource == "pods", "attach" where type.resource == "pods":
             return try await podSession(name, request)
+        case "portforward" where type.resource == "pods":
+            return try await podPortForward(name, request)
         case "log", "exec", "attach", "portforward", "proxy":
             throw APIError(
                 code: 503, reason: "ServiceUnavailable",

@@ -57,3 +57,43 @@ extension ResourceHandler {
         return upgrade.response(subprotocol: subprotocol)
     }
 }
+
+/// `pods/portforward` for kubectl (WebSocket `SPDY/3.1+portforward.k8s.io`, SPDY inside): every connection kubectl
+/// forwards becomes a tunnel stream to the pod's node, where the runtime connects to the port inside the pod.
+extension ResourceHandler {
+    func podPortForward(_ name: String, _ request: Request) async throws -> Response {
+        let pod = try StoredBytes.decode(try await registry.get(type, namespace: namespace, name: name))
+        if let phase = pod["status"]["phase"].stringValue, phase != "Running" {
+            throw APIError.badRequest("pod \(name) is not running (phase \(phase)): cannot forward ports to it")
+        }
+        guard let node = pod["spec"]["nodeName"].stringValue, !node.isEmpty else {
+            throw APIError.badRequest("pod \(name) does not have a host assigned")
+        }
+        guard let kubelet = kubelets?.endpoint(for: node) as? TunnelKubeletEndpoint else {
+            throw APIError(
+                code: 503, reason: "ServiceUnavailable",
+                message: "no connection to the kubelet of node \"\(node)\" (pod \(namespace ?? "")/\(name))")
+        }
+        guard let upgrade = WebSocketUpgrade(request.head) else {
+            throw APIError.badRequest("Upgrade request required: port-forward takes a WebSocket (\(PortForwardRelay.subprotocol))")
+        }
+        guard let subprotocol = upgrade.choose([PortForwardRelay.subprotocol]) else {
+            throw APIError.badRequest(
+                "port-forward speaks the WebSocket subprotocol \(PortForwardRelay.subprotocol), not \(upgrade.protocols)")
+        }
+        guard let connection else { throw APIError.internal("no connection to switch") }
+        let (path, uid, logger) = ("/portForward/\(namespace ?? "")/\(name)", pod.uid ?? "", logger)
+        connection.switchToWebSocket { frames in
+            do {
+                try await PortForwardRelay.run(
+                    frames,
+                    open: { port in
+                        try kubelet.openSession(KubeletRequest(method: "POST", path: path, query: [("podUID", uid), ("port", "\(port)")]))
+                    }, logger: logger)
+            } catch {
+                logger.debug("port-forward ended", metadata: ["pod": "\(name)", "error": "\(error)"])
+            }
+        }
+        return upgrade.response(subprotocol: subprotocol)
+    }
+}

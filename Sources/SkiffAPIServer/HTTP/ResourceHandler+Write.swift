@@ -90,6 +90,7 @@ extension ResourceHandler {
         if type.resource == "pods", subresource == "exec" || subresource == "attach" {
             return try await podSession(name, request)  // kubectl's SPDY fallback (POST): refused, it needs the upgrade
         }
+        if type.resource == "pods", subresource == "portforward" { return try await podPortForward(name, request) }
         let body = try await object(&request)
         switch subresource {
         case "binding":

@@ -14,6 +14,10 @@ extension KubeletServer: KubeletSessionEndpoint {
     public func serveSession(_ request: KubeletRequest, on stream: TunnelStream) async {
         defer { stream.close() }
         let parts = request.path.split(separator: "/").map(String.init)
+        if parts.count == 3, parts[0] == "portForward" {
+            await portForward(namespace: parts[1], pod: parts[2], request, on: stream)
+            return
+        }
         guard parts.count == 4, ["exec", "attach"].contains(parts[0]) else {
             await Self.fail(stream, code: 404, reason: "NotFound", "no session at \(request.path)")
             return
@@ -43,14 +47,48 @@ extension KubeletServer: KubeletSessionEndpoint {
 
     /// Relays the session between the tunnel stream and the runtime's streaming server.
     func relay(_ stream: TunnelStream, to url: String, streams: StreamOptions) async throws {
+        try await relay(
+            stream, to: url,
+            plan: .session(stdin: streams.stdin, stdout: streams.stdout, stderr: streams.stderr, tty: streams.tty))
+    }
+
+    func relay(_ stream: TunnelStream, to url: String, plan: SPDYChannelClient.Plan) async throws {
         guard let parsed = URL(string: url), let host = parsed.host, let port = parsed.port else {
             throw RuntimeError(.failed, "the runtime answered an unusable streaming URL: \(url)")
         }
-        try await SPDYChannelClient.relay(
-            host: host, port: port, path: parsed.path,
-            channels: SPDYChannelClient.channels(
-                stdin: streams.stdin, stdout: streams.stdout, stderr: streams.stderr, tty: streams.tty),
-            stream: stream, logger: logger)
+        try await SPDYChannelClient.relay(host: host, port: port, path: parsed.path, plan: plan, stream: stream, logger: logger)
+    }
+
+    /// `kubectl port-forward`: one stream per connection to one port of the pod, opened inside the pod's network
+    /// namespace by the runtime (CRI `PortForward`), so a server listening on the pod's localhost is reached too.
+    /// Data is channel 0 both ways; an error is text on channel 1, as kubelet writes it to the error stream.
+    func portForward(namespace: String, pod: String, _ request: KubeletRequest, on stream: TunnelStream) async {
+        func fail(_ message: String) async {
+            try? await stream.write(StreamChannels.encode(channel: 1, Array(message.utf8)))
+        }
+        guard let port = request.value("port").flatMap(UInt16.init), port > 0 else {
+            await fail("invalid port \(request.value("port") ?? "")")
+            return
+        }
+        do {
+            let uid = request.value("podUID") ?? ""
+            guard
+                let sandbox = try await runtime.listPodSandboxes()
+                    .filter({
+                        $0.state == .ready && $0.metadata.namespace == namespace && $0.metadata.name == pod
+                            && (uid.isEmpty || $0.metadata.uid == uid)
+                    })
+                    .max(by: { $0.createdAt < $1.createdAt })
+            else {
+                await fail("pod \(namespace)/\(pod) has no running sandbox on this node")
+                return
+            }
+            let url = try await runtime.portForward(sandboxID: sandbox.id, ports: [Int32(port)])
+            try await relay(stream, to: url, plan: .portForward(port: port))
+        } catch {
+            logger.warning("port-forward failed", metadata: ["pod": "\(namespace)/\(pod)", "port": "\(port)", "error": "\(error)"])
+            await fail("port-forward to \(namespace)/\(pod):\(port): \(error)")
+        }
     }
 
     /// The running container's ID: the newest attempt of `container` in the pod (of that UID, when given).
