@@ -72,10 +72,11 @@ for node in bench-server bench-edge; do
   kubectl run "sleeper-$node" --image=busybox --image-pull-policy=IfNotPresent \
     --overrides="{\"spec\":{\"nodeName\":\"$node\"}}" -- sh -c 'i=0; while true; do echo "tick $i"; i=$((i+1)); sleep 1; done' >/dev/null
 done
-kubectl run web-edge --image=busybox --image-pull-policy=IfNotPresent \
-  --overrides='{"spec":{"nodeName":"bench-edge"}}' -- \
-  sh -c 'mkdir -p /www && head -c 100000000 /dev/zero >/www/big && exec httpd -f -p 8080 -h /www' >/dev/null
-until [ "$(kubectl get pods -o jsonpath='{.items[*].status.phase}')" = "Running Running Running" ]; do sleep 0.2; done
+for node in bench-server bench-edge; do
+  kubectl run "web-$node" --image=busybox --image-pull-policy=IfNotPresent --overrides="{\"spec\":{\"nodeName\":\"$node\"}}" \
+    -- sh -c 'mkdir -p /www && head -c 100000000 /dev/zero >/www/big && exec httpd -f -p 8080 -h /www' >/dev/null
+done
+until [ "$(kubectl get pods -o jsonpath='{.items[*].status.phase}')" = "Running Running Running Running" ]; do sleep 0.2; done
 sleep 3  # the 100 MB file is written before httpd starts
 connected() { grep -c 'node=bench-edge.*tunnel connected' "$work/server.log" || true; }
 lost() { grep -cE 'node=bench-edge.*tunnel (lost|closed)' "$work/server.log" || true; }
@@ -99,17 +100,23 @@ PY
 done
 
 echo "== 100 MB from a pod on the agent (MB/s)"
-pod_ip=$(kubectl get pod web-edge -o jsonpath='{.status.podIP}')
+pod_ip=$(kubectl get pod web-bench-edge -o jsonpath='{.status.podIP}')
 mbps() { python3 -c "import sys; print(f'{100 / float(sys.argv[1]):.1f}')" "$1"; }
 direct=$(curl -s --max-time 120 -o /dev/null -w '%{time_total}' "http://$pod_ip:8080/big")
-pf_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
-kubectl port-forward pod/web-edge "$pf_port:8080" >"$work/pf.log" 2>&1 &
-pf_pid=$!
-until curl -s --max-time 2 -o /dev/null "http://127.0.0.1:$pf_port/"; do sleep 0.2; done
-forwarded=$(curl -s --max-time 300 -o /dev/null -w '%{time_total}' "http://127.0.0.1:$pf_port/big")
-kill $pf_pid; wait $pf_pid 2>/dev/null || true
-echo "  direct TCP to the pod over the veth: $(mbps "$direct")"
-echo "  kubectl port-forward (tunnel):       $(mbps "$forwarded")  ($(python3 -c "print(f'{100 * $direct / $forwarded:.0f}')") % of direct)"
+forward() {  # seconds for 100 MB through `kubectl port-forward pod/$1`
+  local port pid
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+  kubectl port-forward "pod/$1" "$port:8080" >"$work/pf.log" 2>&1 &
+  pid=$!
+  until curl -s --max-time 2 -o /dev/null "http://127.0.0.1:$port/"; do sleep 0.2; done
+  curl -s --max-time 300 -o /dev/null -w '%{time_total}' "http://127.0.0.1:$port/big"
+  kill $pid; wait $pid 2>/dev/null || true
+}
+forwarded=$(forward web-bench-edge)
+local_forwarded=$(forward web-bench-server)
+echo "  direct TCP to the pod over the veth:         $(mbps "$direct")"
+echo "  kubectl port-forward, agent's tunnel:        $(mbps "$forwarded")  ($(python3 -c "print(f'{100 * $direct / $forwarded:.0f}')") % of direct)"
+echo "  kubectl port-forward, server's own node:     $(mbps "$local_forwarded")  (in-process tunnel: kubectl, SPDY and containerd without the WebSocket hop)"
 
 sleep 3
 echo "== agent RSS (MiB; containerd and shims excluded)"

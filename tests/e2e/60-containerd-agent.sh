@@ -416,6 +416,8 @@ expect_output "stderr comes back on its own stream" "^to-stderr$" \
   sh -c "kubectl exec talker -- sh -c 'echo to-stdout; echo to-stderr >&2' 2>&1 >/dev/null"
 expect_output "kubectl exec -it gets a terminal" "/dev/pts/[0-9]" script -qec "kubectl exec -it talker -- tty" /dev/null
 expect_output "kubectl exec works on the server's own node" "^on-server$" kubectl exec deploy/web -- echo on-server
+expect_error "exec into a completed pod is refused before the upgrade, as upstream words it" \
+  "cannot exec into a container in a completed pod; current phase is Succeeded" kubectl exec dns-far -- true
 python_client
 expect_output "the Python client's exec (v4.channel.k8s.io) through the tunnel, with its exit code" \
   "^py-out exit 5$" sh -c "'$python' '$(dirname "$0")/python_exec.py' talker | xargs"

@@ -25,13 +25,6 @@ struct WebSocketUpgrade: Equatable {
             .filter { !$0.isEmpty }
     }
 
-    /// Whether `request` asks to switch protocols at all (any `Upgrade`, with `Connection: upgrade`): NIO's HTTP
-    /// decoder stops parsing after such a request, so unless the switch happens the connection must close after the
-    /// response.
-    static func isUpgradeRequest(_ request: HTTPRequest) -> Bool {
-        request.headerFields[.upgrade] != nil && tokens(request.headerFields[.connection]).contains("upgrade")
-    }
-
     /// The client's first offered protocol that the server speaks.
     func choose(_ supported: [String]) -> String? {
         protocols.first { supported.contains($0) }
