@@ -120,4 +120,71 @@ public enum PortForwardRelay {
             }
         }
     }
+
+    /// The Python client's port-forward (`v4.channel.k8s.io`, ports in the query): port `i` is data channel `2i` and
+    /// error channel `2i+1`, each announced by a first message carrying the port (little-endian). One tunnel stream
+    /// per port for the whole session; the WebSocket closes once every port's stream has ended.
+    public static func runChannels(
+        _ frames: NIOAsyncChannel<WebSocketFrame, WebSocketFrame>, ports: [UInt16],
+        open: @escaping @Sendable (UInt16) throws -> TunnelStream, logger: Logger
+    ) async throws {
+        let configuration = WebSocketHandler.Configuration(
+            extensions: [], autoPing: .disabled, closeTimeout: .seconds(2), validateUTF8: false,
+            maxFrameSize: TunnelWebSocket.maxMessage)
+        try await WebSocketHandler.handle(
+            type: .server, configuration: configuration, asyncChannel: frames, context: Context(logger: logger)
+        ) { inbound, outbound, _ in
+            @Sendable func send(_ channel: UInt8, _ payload: some Sequence<UInt8>) async throws {
+                var message = ByteBuffer()
+                message.writeInteger(channel)
+                message.writeBytes(Array(payload))
+                try await outbound.write(.binary(message))
+            }
+            var tunnels: [TunnelStream?] = []
+            for (index, port) in ports.enumerated() {
+                let announce = [UInt8(truncatingIfNeeded: port), UInt8(port >> 8)]
+                try await send(UInt8(2 * index), announce)
+                try await send(UInt8(2 * index + 1), announce)
+                do {
+                    tunnels.append(try open(port))
+                } catch {
+                    tunnels.append(nil)
+                    try await send(UInt8(2 * index + 1), Array("\(error)".utf8))
+                }
+            }
+            let opened = tunnels
+            try await withThrowingTaskGroup { group in
+                // WebSocket → pods: data channels only.
+                group.addTask {
+                    for try await message in inbound.messages(maxSize: TunnelWebSocket.maxMessage) {
+                        guard case .binary(let buffer) = message, let channel = buffer.getInteger(at: buffer.readerIndex, as: UInt8.self),
+                            channel % 2 == 0, Int(channel / 2) < opened.count, let tunnel = opened[Int(channel / 2)]
+                        else { continue }
+                        try? await tunnel.write(StreamChannels.encode(channel: 0, buffer.readableBytesView.dropFirst()))
+                    }
+                    for tunnel in opened { tunnel?.close() }
+                }
+                // Pods → WebSocket, one task per port; the session ends when all have.
+                try await withThrowingDiscardingTaskGroup { ports in
+                    for (index, tunnel) in opened.enumerated() {
+                        guard let tunnel else { continue }
+                        ports.addTask {
+                            var decoder = StreamChannels.Decoder()
+                            do {
+                                for try await chunk in tunnel {
+                                    for record in try decoder.feed(chunk) {
+                                        try await send(UInt8(2 * index) + (record.channel == 1 ? 1 : 0), record.payload)
+                                    }
+                                }
+                            } catch {
+                                logger.debug("port-forward stream ended", metadata: ["error": "\(error)"])
+                            }
+                            tunnel.close()
+                        }
+                    }
+                }
+                group.cancelAll()
+            }
+        }
+    }
 }

@@ -421,6 +421,8 @@ expect_error "exec into a completed pod is refused before the upgrade, as upstre
 python_client
 expect_output "the Python client's exec (v4.channel.k8s.io) through the tunnel, with its exit code" \
   "^py-out exit 5$" sh -c "'$python' '$(dirname "$0")/python_exec.py' talker | xargs"
+expect_output "the Python client's port-forward (v4.channel.k8s.io) to the pod behind NAT" "hello from far" \
+  timeout 30 "$python" "$(dirname "$0")/python_portforward.py" far 8080
 
 # The link dies silently (the veth goes down: no FIN, no RST): both ends give the tunnel up within 10 s, logs of a
 # pod there answer 503 naming the node instead of hanging, and once the link is back the agent reconnects.

@@ -58,8 +58,9 @@ extension ResourceHandler {
     }
 }
 
-/// `pods/portforward` for kubectl (WebSocket `SPDY/3.1+portforward.k8s.io`, SPDY inside): every connection kubectl
-/// forwards becomes a tunnel stream to the pod's node, where the runtime connects to the port inside the pod.
+/// `pods/portforward` for kubectl (WebSocket `SPDY/3.1+portforward.k8s.io`, SPDY inside: every connection kubectl
+/// forwards becomes a tunnel stream) and the Python client (`v4.channel.k8s.io`, one stream per port in the query),
+/// to the pod's node, where the runtime connects to the port inside the pod.
 extension ResourceHandler {
     func podPortForward(_ name: String, _ request: Request) async throws -> Response {
         let pod = try StoredBytes.decode(try await registry.get(type, namespace: namespace, name: name))
@@ -77,19 +78,35 @@ extension ResourceHandler {
         guard let upgrade = WebSocketUpgrade(request.head) else {
             throw APIError.badRequest("Upgrade request required: port-forward takes a WebSocket (\(PortForwardRelay.subprotocol))")
         }
-        guard let subprotocol = upgrade.choose([PortForwardRelay.subprotocol]) else {
+        guard let subprotocol = upgrade.choose([PortForwardRelay.subprotocol, "v4.channel.k8s.io"]) else {
             throw APIError.badRequest(
-                "port-forward speaks the WebSocket subprotocol \(PortForwardRelay.subprotocol), not \(upgrade.protocols)")
+                "port-forward speaks the WebSocket subprotocols \(PortForwardRelay.subprotocol) and v4.channel.k8s.io, not \(upgrade.protocols)")
+        }
+        // v4 (the Python client) names its ports in the query: `ports=8080,9090` or repeated.
+        var ports: [UInt16] = []
+        if subprotocol == "v4.channel.k8s.io" {
+            for value in query.all("ports") + query.all("port") {
+                for part in value.split(separator: ",") {
+                    guard let port = UInt16(part.trimmingCharacters(in: .whitespaces)), port > 0 else {
+                        throw APIError.badRequest("invalid port \"\(part)\": ports are 1 to 65535")
+                    }
+                    ports.append(port)
+                }
+            }
+            guard !ports.isEmpty else { throw APIError.badRequest("query parameter \"port\" is required") }
         }
         guard let connection else { throw APIError.internal("no connection to switch") }
         let (path, uid, logger) = ("/portForward/\(namespace ?? "")/\(name)", pod.uid ?? "", logger)
-        connection.switchToWebSocket { frames in
+        let open: @Sendable (UInt16) throws -> TunnelStream = { port in
+            try kubelet.openSession(KubeletRequest(method: "POST", path: path, query: [("podUID", uid), ("port", "\(port)")]))
+        }
+        connection.switchToWebSocket { [ports] frames in
             do {
-                try await PortForwardRelay.run(
-                    frames,
-                    open: { port in
-                        try kubelet.openSession(KubeletRequest(method: "POST", path: path, query: [("podUID", uid), ("port", "\(port)")]))
-                    }, logger: logger)
+                if ports.isEmpty {
+                    try await PortForwardRelay.run(frames, open: open, logger: logger)
+                } else {
+                    try await PortForwardRelay.runChannels(frames, ports: ports, open: open, logger: logger)
+                }
             } catch {
                 logger.debug("port-forward ended", metadata: ["pod": "\(name)", "error": "\(error)"])
             }
