@@ -131,7 +131,7 @@ let package = Package(
         .target(
             name: "SkiffAgent",
             dependencies: [
-                "SkiffModel", "SkiffClient", "SkiffCRI", "SkiffControllers", "SkiffTunnel", "SkiffTunnelTransport",
+                "SkiffModel", "SkiffClient", "SkiffCRI", "SkiffControllers", "SkiffTunnel", "SkiffTunnelTransport", "SkiffPKI",
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -17,11 +17,15 @@ public struct NodeAgent: Service {
         public var simulate: Int?
         public var heartbeat: Duration
         public var backoff: Backoff
+        /// Where the real node keeps its password and certificate (`<data-dir>/agent`); nil: the node speaks with the
+        /// token's secret (simulated nodes always do).
+        public var identityDirectory: String?
 
         public init(
             server: String, token: JoinToken, nodeName: String, simulate: Int?, heartbeat: Duration = .seconds(10),
-            backoff: Backoff = Backoff()
+            backoff: Backoff = Backoff(), identityDirectory: String? = nil
         ) {
+            self.identityDirectory = identityDirectory
             self.server = server
             self.token = token
             self.nodeName = nodeName
@@ -47,8 +51,16 @@ public struct NodeAgent: Service {
             server: configuration.server, token: configuration.token, backoff: configuration.backoff, logger: logger)
         // The join may wait a long time for the server; shutdown ends that wait (and the agent) cleanly.
         guard let ca = try await Self.untilShutdown({ try await join.fetchCA() }) else { return }
+        var credentials = ClusterCredentials.bearerToken(configuration.token.secret)
+        if let directory = configuration.identityDirectory, (configuration.simulate ?? 0) == 0 {
+            let identity = NodeIdentity(directory: directory, nodeName: configuration.nodeName, logger: logger)
+            guard let issued = try await Self.untilShutdown({ try await identity.credentials(join: join, caPEM: ca) }) else {
+                return
+            }
+            credentials = issued
+        }
         try await HTTPClusterAPI.withAPI(
-            server: join.server, trustedCAPEM: ca, credentials: .bearerToken(configuration.token.secret), logger: logger
+            server: join.server, trustedCAPEM: ca, credentials: credentials, logger: logger
         ) { api in
             guard try await Self.untilShutdown({ try await join.checkAccess(api) }) != nil else { return }
             guard let count = configuration.simulate, count > 0 else {

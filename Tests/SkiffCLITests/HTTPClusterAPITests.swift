@@ -46,6 +46,7 @@ import Testing
             tlsShutdownTimeout: .seconds(60))
         let kubelets = KubeletDirectory()
         configuration.kubelets = kubelets
+        configuration.nodeRegistrar = NodeRegistrar(clientCA: pki.clientCA)
         let server = APIServer(
             configuration: configuration, registry: registry, logger: logger, onListening: { continuation.yield($0) })
         let group = ServiceGroup(services: [server], logger: logger)

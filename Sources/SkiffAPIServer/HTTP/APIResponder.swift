@@ -30,13 +30,16 @@ public struct APIResponder: HTTPResponder {
     let shutdown: ShutdownState
     let kubelets: KubeletDirectory
     let tunnels: TunnelListener
+    /// Issues node certificates at join; nil: this server issues none.
+    let nodeRegistrar: NodeRegistrar?
 
     public init(
         registry: ObjectRegistry, authenticator: Authenticator, serverAddress: String, caCertificatesPEM: [UInt8]? = nil,
         shutdown: ShutdownState = ShutdownState(), logger: Logger, serviceAccountKey: ServiceAccountKey? = nil,
-        kubelets: KubeletDirectory = KubeletDirectory()
+        kubelets: KubeletDirectory = KubeletDirectory(), nodeRegistrar: NodeRegistrar? = nil
     ) {
         self.kubelets = kubelets
+        self.nodeRegistrar = nodeRegistrar
         tunnels = TunnelListener(kubelets: kubelets, logger: logger)
         self.registry = registry
         self.authenticator = authenticator
@@ -140,6 +143,8 @@ public struct APIResponder: HTTPResponder {
             return Self.bytes(.ok, document.bytes)
         case .tunnel:
             return try tunnel(request, user: user, connection: connection)
+        case .nodeCertificate:
+            return try await nodeCertificate(&request, user: user)
         case .openAPIv2, .unknown, .caCertificates, .ping:
             throw APIError.unknownPath
         case .resource(let route):
@@ -184,6 +189,31 @@ public struct APIResponder: HTTPResponder {
     }
 
     static let nodeNameHeader = HTTPField.Name("X-Skiff-Node-Name")!
+    static let nodePasswordHeader = HTTPField.Name("X-Skiff-Node-Password")!
+
+    /// `POST /v1-skiff/node-certificate`: the body is a PEM certificate request; `X-Skiff-Node-Name` and
+    /// `X-Skiff-Node-Password` say for which node (see `NodeRegistrar`). Callers in `system:nodes` only (the join
+    /// token's identity), and a node's own certificate renews only that node's.
+    private func nodeCertificate(_ request: inout Request, user: UserInfo) async throws -> Response {
+        guard request.method == .post else { throw APIError.methodNotAllowed("node certificates are requested with POST") }
+        guard let nodeRegistrar else { throw APIError.unknownPath }
+        guard user.groups.contains("system:nodes") else {
+            throw APIError.forbidden("user \"\(user.name)\" cannot request node certificates: only joining nodes can")
+        }
+        guard let node = request.headers[Self.nodeNameHeader], let password = request.headers[Self.nodePasswordHeader] else {
+            throw APIError.badRequest("a node certificate request needs the X-Skiff-Node-Name and X-Skiff-Node-Password headers")
+        }
+        if user.name.hasPrefix("system:node:"), user.name != "system:node:\(node)" {
+            throw APIError.forbidden("user \"\(user.name)\" cannot request a certificate for node \"\(node)\"")
+        }
+        let body: ByteBuffer
+        do { body = try await request.body.collect(upTo: 64 * 1024) } catch {
+            throw APIError.tooLarge("a certificate request over 64 KiB")
+        }
+        let pem = try await nodeRegistrar.register(
+            node: node, password: password, csrPEM: String(buffer: body), registry: registry)
+        return Self.bytes(.ok, Array(pem.utf8), contentType: "application/x-pem-file")
+    }
 
     // MARK: Responses
 

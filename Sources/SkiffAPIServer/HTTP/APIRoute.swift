@@ -10,6 +10,8 @@ enum APIRoute: Equatable, Sendable {
     case ping
     /// `/v1-skiff/connect`: an agent's reverse tunnel (a WebSocket upgrade).
     case tunnel
+    /// `/v1-skiff/node-certificate`: a joining agent's request for its node client certificate.
+    case nodeCertificate
     /// `/api`
     case coreVersions
     /// `/apis`
@@ -47,6 +49,7 @@ enum APIRoute: Equatable, Sendable {
         case "cacerts" where segments.count == 1: return .caCertificates
         case "ping" where segments.count == 1: return .ping
         case "v1-skiff" where segments.count == 2 && segments[1] == "connect": return .tunnel
+        case "v1-skiff" where segments.count == 2 && segments[1] == "node-certificate": return .nodeCertificate
         case "openapi":
             if segments.count == 2, segments[1] == "v2" { return .openAPIv2 }
             guard segments.count >= 2, segments[1] == "v3" else { return .unknown }

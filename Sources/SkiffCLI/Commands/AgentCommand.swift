@@ -44,7 +44,8 @@ struct AgentCommand: AsyncParsableCommand {
             clusterDNS: Defaults.clusterDNS)
         let nodeAgent = NodeAgent(
             configuration: .init(
-                server: config.serverURL ?? "", token: token, nodeName: config.nodeName, simulate: config.simulate),
+                server: config.serverURL ?? "", token: token, nodeName: config.nodeName, simulate: config.simulate,
+                identityDirectory: "\(config.dataDir)/agent"),
             logger: logger,
             node: { api in
                 var kubelet = kubelet

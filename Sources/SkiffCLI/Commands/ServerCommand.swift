@@ -159,14 +159,14 @@ struct ControlPlane {
             caPEM: Array(pki.serverCA.certificatePEM.utf8), password: password)
         let kubeconfig = Kubeconfig(admin: pki, server: "https://127.0.0.1:\(config.httpsListenPort)")
         try kubeconfig.write(to: config.kubeconfigPath, mode: mode_t(config.kubeconfigMode))
-        return ControlPlane(
-            apiConfiguration: APIServerConfiguration(
-                host: config.bindAddress, port: config.httpsListenPort,
-                servingCertificatePEM: pki.serving.certificatePEM + pki.serverCA.certificatePEM,
-                servingKeyPEM: pki.serving.privateKeyPEM, clientCAPEM: pki.clientCA.certificatePEM,
-                joinSecret: token.password, advertiseAddress: config.advertiseAddress ?? "127.0.0.1",
-                serverCAPEM: pki.serverCA.certificatePEM, serviceAccountKey: pki.serviceAccountKey),
-            token: token)
+        var api = APIServerConfiguration(
+            host: config.bindAddress, port: config.httpsListenPort,
+            servingCertificatePEM: pki.serving.certificatePEM + pki.serverCA.certificatePEM,
+            servingKeyPEM: pki.serving.privateKeyPEM, clientCAPEM: pki.clientCA.certificatePEM,
+            joinSecret: token.password, advertiseAddress: config.advertiseAddress ?? "127.0.0.1",
+            serverCAPEM: pki.serverCA.certificatePEM, serviceAccountKey: pki.serviceAccountKey)
+        api.nodeRegistrar = NodeRegistrar(clientCA: pki.clientCA)
+        return ControlPlane(apiConfiguration: api, token: token)
     }
 }
 

@@ -1,0 +1,56 @@
+import Foundation
+import Logging
+import SkiffClient
+import SkiffPKI
+
+/// The agent's identity toward the server: its node password (made once, kept 0600 in `<directory>/node-password`)
+/// and a client certificate for `system:node:<name>` that the server signs at every start, for a key made here that
+/// never leaves the node (`<directory>/client-node.key`, 0600, beside `client-node.crt`). After the join the agent
+/// speaks with the certificate, not the token's secret: its API client and its tunnel.
+struct NodeIdentity {
+    let directory: String
+    let nodeName: String
+    let logger: Logger
+
+    var passwordPath: String { "\(directory)/node-password" }
+
+    /// The node password, made on first use.
+    func password() throws -> String {
+        if let existing = try? String(contentsOfFile: passwordPath, encoding: .utf8) {
+            let password = existing.trimmingCharacters(in: .whitespacesAndNewlines)
+            if password.utf8.count >= 16 { return password }
+        }
+        let password = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+        try write(password + "\n", to: passwordPath, mode: 0o600)
+        logger.info("node password created", metadata: ["file": "\(passwordPath)"])
+        return password
+    }
+
+    /// The credentials to run with: a fresh node certificate, or the token's secret from a server that issues none.
+    func credentials(join: ClusterJoin, caPEM: [UInt8]) async throws -> ClusterCredentials {
+        let request = try CertificateRequest(commonName: "system:node:\(nodeName)", organizations: ["system:nodes"])
+        let chain: String
+        do {
+            chain = try await join.requestNodeCertificate(
+                caPEM: caPEM, node: nodeName, password: try password(), requestPEM: request.requestPEM)
+        } catch let error as ClientError where error.code == .unexpectedResponse {
+            logger.warning("the server issues no node certificates: the agent keeps using the token's secret", metadata: ["error": "\(error)"])
+            return .bearerToken(join.token.secret)
+        }
+        try write(request.privateKeyPEM, to: "\(directory)/client-node.key", mode: 0o600)
+        try write(chain, to: "\(directory)/client-node.crt", mode: 0o644)
+        logger.info("node certificate issued", metadata: ["user": "system:node:\(nodeName)"])
+        return .clientCertificate(certificatePEM: Array(chain.utf8), keyPEM: Array(request.privateKeyPEM.utf8))
+    }
+
+    /// Writes atomically with `mode` from the start (a key is never readable by others, even briefly).
+    func write(_ text: String, to path: String, mode: mode_t) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let temporary = path + ".tmp"
+        FileManager.default.createFile(
+            atPath: temporary, contents: Data(text.utf8), attributes: [.posixPermissions: NSNumber(value: mode)])
+        guard chmod(temporary, mode) == 0, rename(temporary, path) == 0 else {
+            throw ClientError(.invalidCredentials, "cannot write \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+}
