@@ -85,9 +85,10 @@ wait_for() {
 }
 jp() { kubectl get "$1" -o jsonpath="$2" 2>/dev/null; }
 # run_on NODE NAME COMMAND…: a one-shot busybox pod pinned to NODE; its phase (Succeeded/Failed) is the verdict.
+# RESTART=Always keeps it running instead (a server, a talker).
 run_on() {
   local on=$1 name=$2; shift 2
-  kubectl run "$name" --image=busybox --image-pull-policy=IfNotPresent --restart=Never \
+  kubectl run "$name" --image=busybox --image-pull-policy=IfNotPresent --restart="${RESTART:-Never}" \
     --overrides="{\"spec\":{\"nodeSelector\":{\"kubernetes.io/hostname\":\"$on\"}}}" --command -- "$@" >/dev/null
 }
 is() { [ "$(jp "$1" "$2")" = "$3" ]; }
@@ -333,18 +334,21 @@ start_agent() {
 }
 start_agent
 wait_for "a second node joins from its network namespace and is Ready" 90 is node/e2e-agent '{.status.conditions[?(@.type=="Ready")].status}' True
-kubectl apply -f - >/dev/null <<'YAML'
-apiVersion: v1
-kind: Pod
-metadata: {name: far}
-spec:
-  nodeSelector: {kubernetes.io/hostname: e2e-agent}
-  containers:
-  - name: httpd
-    image: busybox
-    imagePullPolicy: IfNotPresent
-    command: [sh, -c, 'mkdir -p /www && echo "hello from $(hostname)" > /www/index.html && exec httpd -f -p 8080 -h /www']
-YAML
+# Node identity: the agent speaks with its own certificate (system:node:e2e-agent); its password and key are 0600;
+# the server keeps the password's salted hash; another machine with the token but not the password is refused.
+[ "$(stat -c %a "$work/agent1/agent/node-password")" = 600 ] || fail "the node password file is 0600"
+[ "$(stat -c %a "$work/agent1/agent/client-node.key")" = 600 ] || fail "the node key is 0600"
+openssl x509 -in "$work/agent1/agent/client-node.crt" -noout -subject | grep -q "CN *= *system:node:e2e-agent" \
+  || fail "the agent's certificate names system:node:e2e-agent"
+pass "the agent holds its own certificate for system:node:e2e-agent; its key and password are 0600"
+expect_output "the server keeps the node password's salted hash" "^skiff.io/node-password$" \
+  kubectl -n kube-system get secret e2e-agent.node-password.skiff -o jsonpath='{.type}'
+mkdir -p "$work/impostor"
+expect_error "a second machine cannot take the node name without its password, and is told why" \
+  "joined before with another node password" timeout 60 "$SKIFF_BIN" agent --server "https://$host_ip:$port" \
+  --token "$token" --node-name e2e-agent --data-dir "$work/impostor" --container-runtime-endpoint /nonexistent.sock
+RESTART=Always run_on e2e-agent far \
+  sh -c 'mkdir -p /www && echo "hello from $(hostname)" > /www/index.html && exec httpd -f -p 8080 -h /www'
 wait_for "a pod runs on the second node" 60 is pod/far '{.status.phase}' Running
 # The server runs with --cluster-dns 10.43.0.53: the agent took it from kube-system/skiff-config, not its defaults.
 expect_output "the server publishes its cluster settings" "10.43.0.53" kubectl -n kube-system get configmap skiff-config -o jsonpath='{.data.cluster-dns}'
@@ -369,18 +373,7 @@ wait_for "a listener in the agent's namespace answers there" 10 ip netns exec $n
 curl -s --max-time 2 http://$agent_ip:18080/ >/dev/null && fail "the host cannot open a connection to the agent (NAT)"
 pass "the host cannot open a connection to the agent (NAT)"
 kill $listener_pid
-kubectl apply -f - >/dev/null <<'YAML'
-apiVersion: v1
-kind: Pod
-metadata: {name: talker}
-spec:
-  nodeSelector: {kubernetes.io/hostname: e2e-agent}
-  containers:
-  - name: talk
-    image: busybox
-    imagePullPolicy: IfNotPresent
-    command: [sh, -c, 'i=0; while true; do echo "tick $i"; i=$((i+1)); sleep 1; done']
-YAML
+RESTART=Always run_on e2e-agent talker sh -c 'i=0; while true; do echo "tick $i"; i=$((i+1)); sleep 1; done'
 wait_for "a talking pod runs on the agent behind NAT" 60 is pod/talker '{.status.phase}' Running
 grep -q 'node=e2e-agent.*tunnel connected' "$work/server.log" || fail "the agent's tunnel is registered on the server"
 pass "the agent's tunnel is registered on the server"
