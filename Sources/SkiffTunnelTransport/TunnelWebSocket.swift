@@ -22,15 +22,17 @@ public enum TunnelWebSocket {
 
     /// Runs `session` over a WebSocket's frames until either side ends it. A ping goes out every `pingInterval`,
     /// and the link is given up when one is still unanswered at the next: a dead link (no FIN, no RST) is found
-    /// within two intervals.
+    /// within two intervals. Returns whether the peer closed the WebSocket (a close frame came): false for a link
+    /// given up for silence, or closed without a word.
+    @discardableResult
     public static func run(
         _ session: TunnelSession, on frames: NIOAsyncChannel<WebSocketFrame, WebSocketFrame>, client: Bool,
         pingInterval: Duration, logger: Logger, accept: @escaping @Sendable (TunnelStream) async -> Void
-    ) async throws {
+    ) async throws -> Bool {
         let configuration = WebSocketHandler.Configuration(
             extensions: [], autoPing: .enabled(timePeriod: pingInterval), closeTimeout: .seconds(2), validateUTF8: false,
             maxFrameSize: maxMessage)
-        try await WebSocketHandler.handle(
+        let peerClose = try await WebSocketHandler.handle(
             type: client ? .client : .server, configuration: configuration, asyncChannel: frames,
             context: Context(logger: logger)
         ) { inbound, outbound, _ in
@@ -42,6 +44,7 @@ public enum TunnelWebSocket {
                 write: { message in try await outbound.write(.binary(ByteBuffer(bytes: message))) },
                 accept: accept)
         }
+        return peerClose != nil
     }
 
     /// Connects over TLS and asks for the tunnel's WebSocket at `path`. `serverName` is the TLS server name (SNI

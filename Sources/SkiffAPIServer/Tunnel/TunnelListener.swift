@@ -19,10 +19,14 @@ struct TunnelListener: Sendable {
             let registration = kubelets.register(node: node, endpoint: TunnelKubeletEndpoint(session: session, node: node))
             logger.info("tunnel connected", metadata: ["node": "\(node)"])
             do {
-                try await TunnelWebSocket.run(
+                let peerClosed = try await TunnelWebSocket.run(
                     session, on: frames, client: false, pingInterval: Self.pingInterval, logger: logger,
                     accept: { stream in stream.reset(reason: "the server accepts no streams") })
-                logger.info("tunnel closed", metadata: ["node": "\(node)"])
+                if peerClosed {
+                    logger.info("tunnel closed", metadata: ["node": "\(node)"])
+                } else {
+                    logger.info("tunnel lost", metadata: ["node": "\(node)", "error": "no answer to pings, or closed without a word"])
+                }
             } catch {
                 logger.info("tunnel lost", metadata: ["node": "\(node)", "error": "\(error)"])
             }

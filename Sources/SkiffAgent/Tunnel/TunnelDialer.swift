@@ -132,10 +132,14 @@ public struct TunnelDialer: Service {
         let session = TunnelSession(side: .dialer)
         let endpoint = endpoint
         do {
-            try await TunnelWebSocket.run(
+            let peerClosed = try await TunnelWebSocket.run(
                 session, on: frames, client: true, pingInterval: configuration.pingInterval, logger: logger,
                 accept: { stream in await KubeletTunnel.answer(stream, with: endpoint) })
-            logger.info("tunnel closed", metadata: ["server": "\(server)"])
+            if peerClosed || Task.isCancelled {
+                logger.info("tunnel closed", metadata: ["server": "\(server)"])
+            } else {
+                logger.warning("tunnel lost", metadata: ["server": "\(server)", "error": "no answer to pings, or closed without a word"])
+            }
         } catch {
             if !Task.isCancelled { logger.warning("tunnel lost", metadata: ["server": "\(server)", "error": "\(error)"]) }
         }
