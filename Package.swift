@@ -206,7 +206,11 @@ let package = Package(
             ]
         ),
         .testTarget(
-            name: "SkiffAgentTests", dependencies: ["SkiffAgent", "SkiffTesting", "SkiffCRI", "SkiffControllers"]
+            name: "SkiffAgentTests",
+            dependencies: [
+                "SkiffAgent", "SkiffTesting", "SkiffCRI", "SkiffControllers", "SkiffTunnel",
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
         ),
         .testTarget(name: "SkiffCLITests", dependencies: ["SkiffCLI", "SkiffTesting"]),
         .testTarget(
