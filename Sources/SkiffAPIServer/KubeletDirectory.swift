@@ -1,4 +1,4 @@
-import SkiffModel
+import SkiffTunnel
 import Synchronization
 
 /// The kubelets the API server can reach, by node name: each agent's tunnel session, the embedded agent's through an
@@ -11,7 +11,7 @@ public final class KubeletDirectory: Sendable {
     }
 
     private struct State {
-        var endpoints: [String: (registration: Registration, endpoint: any KubeletEndpoint)] = [:]
+        var endpoints: [String: (registration: Registration, endpoint: TunnelKubeletEndpoint)] = [:]
         var nextID: UInt64 = 1
     }
 
@@ -20,7 +20,7 @@ public final class KubeletDirectory: Sendable {
     public init() {}
 
     @discardableResult
-    public func register(node: String, endpoint: any KubeletEndpoint) -> Registration {
+    public func register(node: String, endpoint: TunnelKubeletEndpoint) -> Registration {
         state.withLock { state in
             let registration = Registration(id: state.nextID)
             state.nextID += 1
@@ -36,7 +36,7 @@ public final class KubeletDirectory: Sendable {
         }
     }
 
-    public func endpoint(for node: String) -> (any KubeletEndpoint)? { state.withLock { $0.endpoints[node]?.endpoint } }
+    public func endpoint(for node: String) -> TunnelKubeletEndpoint? { state.withLock { $0.endpoints[node]?.endpoint } }
 
     /// The nodes with a registered kubelet, sorted.
     public var nodes: [String] { state.withLock { $0.endpoints.keys.sorted() } }

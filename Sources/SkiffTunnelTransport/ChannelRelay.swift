@@ -10,23 +10,13 @@ import SkiffTunnel
 /// side ending ends the other: the WebSocket closing closes the stream, the stream ending closes the WebSocket
 /// (after what was in flight).
 public enum ChannelRelay {
-    struct Context: WebSocketContext {
-        let logger: Logger
-    }
-
     /// Runs until the peer ends the stream; the caller closes its side afterwards. `dropping` names channels not passed on to the WebSocket (the v5 close
     /// signal, which a v4 peer does not know).
     public static func relay(
         _ frames: NIOAsyncChannel<WebSocketFrame, WebSocketFrame>, client: Bool, stream: TunnelStream,
         dropping: Set<UInt8> = [], logger: Logger
     ) async throws {
-        let configuration = WebSocketHandler.Configuration(
-            extensions: [], autoPing: .disabled, closeTimeout: .seconds(2), validateUTF8: false,
-            maxFrameSize: TunnelWebSocket.maxMessage)
-        try await WebSocketHandler.handle(
-            type: client ? .client : .server, configuration: configuration, asyncChannel: frames,
-            context: Context(logger: logger)
-        ) { inbound, outbound, _ in
+        try await WebSocketSession.run(frames, client: client, logger: logger) { inbound, outbound, _ in
             try await withThrowingTaskGroup { group in
                 // WebSocket → tunnel. The WebSocket's end closes this side of the stream (the peer then ends its
                 // side); its failure resets the stream.

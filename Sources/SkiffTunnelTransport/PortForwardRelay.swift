@@ -15,10 +15,6 @@ public enum PortForwardRelay {
     /// The WebSocket subprotocol kubectl 1.30+ asks for.
     public static let subprotocol = "SPDY/3.1+portforward.k8s.io"
 
-    struct Context: WebSocketContext {
-        let logger: Logger
-    }
-
     struct Request {
         var port: UInt16?
         var error: UInt32?
@@ -35,12 +31,7 @@ public enum PortForwardRelay {
         _ frames: NIOAsyncChannel<WebSocketFrame, WebSocketFrame>,
         open: @escaping @Sendable (UInt16) throws -> TunnelStream, logger: Logger
     ) async throws {
-        let configuration = WebSocketHandler.Configuration(
-            extensions: [], autoPing: .disabled, closeTimeout: .seconds(2), validateUTF8: false,
-            maxFrameSize: TunnelWebSocket.maxMessage)
-        try await WebSocketHandler.handle(
-            type: .server, configuration: configuration, asyncChannel: frames, context: Context(logger: logger)
-        ) { inbound, outbound, _ in
+        try await WebSocketSession.run(frames, client: false, logger: logger) { inbound, outbound, _ in
             let framer = try SPDYFramer()
             let connections = Connections()
             @Sendable func send(_ bytes: [UInt8]) async throws {
@@ -128,12 +119,7 @@ public enum PortForwardRelay {
         _ frames: NIOAsyncChannel<WebSocketFrame, WebSocketFrame>, ports: [UInt16],
         open: @escaping @Sendable (UInt16) throws -> TunnelStream, logger: Logger
     ) async throws {
-        let configuration = WebSocketHandler.Configuration(
-            extensions: [], autoPing: .disabled, closeTimeout: .seconds(2), validateUTF8: false,
-            maxFrameSize: TunnelWebSocket.maxMessage)
-        try await WebSocketHandler.handle(
-            type: .server, configuration: configuration, asyncChannel: frames, context: Context(logger: logger)
-        ) { inbound, outbound, _ in
+        try await WebSocketSession.run(frames, client: false, logger: logger) { inbound, outbound, _ in
             @Sendable func send(_ channel: UInt8, _ payload: some Sequence<UInt8>) async throws {
                 var message = ByteBuffer()
                 message.writeInteger(channel)

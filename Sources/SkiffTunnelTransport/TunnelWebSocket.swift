@@ -16,10 +16,6 @@ public enum TunnelWebSocket {
     /// The largest WebSocket message either side accepts (a tunnel frame is at most 32 KiB and its header).
     public static let maxMessage = 1 << 20
 
-    struct Context: WebSocketContext {
-        let logger: Logger
-    }
-
     /// Runs `session` over a WebSocket's frames until either side ends it. A ping goes out every `pingInterval`,
     /// and the link is given up when one is still unanswered at the next: a dead link (no FIN, no RST) is found
     /// within two intervals. Returns whether the peer closed the WebSocket (a close frame came): false for a link
@@ -29,12 +25,8 @@ public enum TunnelWebSocket {
         _ session: TunnelSession, on frames: NIOAsyncChannel<WebSocketFrame, WebSocketFrame>, client: Bool,
         pingInterval: Duration, logger: Logger, accept: @escaping @Sendable (TunnelStream) async -> Void
     ) async throws -> Bool {
-        let configuration = WebSocketHandler.Configuration(
-            extensions: [], autoPing: .enabled(timePeriod: pingInterval), closeTimeout: .seconds(2), validateUTF8: false,
-            maxFrameSize: maxMessage)
-        let peerClose = try await WebSocketHandler.handle(
-            type: client ? .client : .server, configuration: configuration, asyncChannel: frames,
-            context: Context(logger: logger)
+        let peerClose = try await WebSocketSession.run(
+            frames, client: client, pingInterval: pingInterval, logger: logger
         ) { inbound, outbound, _ in
             try await session.serve(
                 inbound: inbound.messages(maxSize: maxMessage).compactMap { message -> [UInt8]? in

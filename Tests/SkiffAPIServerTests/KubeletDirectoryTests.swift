@@ -1,4 +1,4 @@
-import SkiffModel
+import SkiffTunnel
 import Testing
 
 @testable import SkiffAPIServer
@@ -6,25 +6,20 @@ import Testing
 /// The server's directory of node tunnels: a node that reconnects replaces its registration, and the older
 /// session's end (which may come after the new one registered) leaves the new one in place.
 struct KubeletDirectoryTests {
-    struct Named: KubeletEndpoint {
-        let name: String
-        func serve(_ request: KubeletRequest) async -> KubeletResponse { .text(200, name) }
+    /// A tunnel endpoint told apart by the name it carries.
+    static func named(_ name: String) -> TunnelKubeletEndpoint {
+        TunnelKubeletEndpoint(session: TunnelSession(side: .listener), node: name)
     }
 
-    static func name(_ endpoint: (any KubeletEndpoint)?) async throws -> String? {
-        guard let endpoint else { return nil }
-        var text: [UInt8] = []
-        for try await chunk in await endpoint.serve(KubeletRequest(path: "/")).body { text += chunk }
-        return String(decoding: text, as: UTF8.self)
-    }
+    static func name(_ endpoint: TunnelKubeletEndpoint?) -> String? { endpoint?.node }
 
-    @Test func aReconnectReplacesTheOldTunnelAndTheOldOnesEndKeepsTheNewOne() async throws {
+    @Test func aReconnectReplacesTheOldTunnelAndTheOldOnesEndKeepsTheNewOne() {
         let directory = KubeletDirectory()
-        let first = directory.register(node: "edge-1", endpoint: Named(name: "first"))
-        let second = directory.register(node: "edge-1", endpoint: Named(name: "second"))
-        #expect(try await Self.name(directory.endpoint(for: "edge-1")) == "second")
+        let first = directory.register(node: "edge-1", endpoint: Self.named("first"))
+        let second = directory.register(node: "edge-1", endpoint: Self.named("second"))
+        #expect(Self.name(directory.endpoint(for: "edge-1")) == "second")
         directory.remove(node: "edge-1", registration: first)
-        #expect(try await Self.name(directory.endpoint(for: "edge-1")) == "second", "the old session's end")
+        #expect(Self.name(directory.endpoint(for: "edge-1")) == "second", "the old session's end")
         directory.remove(node: "edge-1", registration: second)
         #expect(directory.endpoint(for: "edge-1") == nil)
         #expect(directory.nodes.isEmpty)

@@ -46,7 +46,6 @@ import Testing
                 let dialing = Task { await dialer.dial() }
                 try await Self.waitFor(server, node: "edge-1", registered: true)
                 let kubelet = try #require(server.kubelets.endpoint(for: "edge-1"))
-                #expect(kubelet is TunnelKubeletEndpoint)
 
                 let response = await kubelet.serve(
                     KubeletRequest(path: "/containerLogs/default/web/app", query: [("tailLines", "10")]))

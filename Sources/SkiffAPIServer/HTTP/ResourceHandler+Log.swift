@@ -2,6 +2,7 @@ import Hummingbird
 import NIOCore
 import SkiffModel
 import SkiffStore
+import SkiffTunnel
 
 /// `GET pods/<name>/log`: upstream's checks (which container, scheduled yet, started yet), then the pod's kubelet
 /// answers `/containerLogs` and its body streams to the client for as long as the client reads (`follow`).
@@ -11,17 +12,11 @@ extension ResourceHandler {
     func podLog(_ name: String) async throws -> Response {
         let pod = try StoredBytes.decode(try await registry.get(type, namespace: namespace, name: name))
         let container = try Self.logContainer(pod, requested: query["container"])
-        guard let node = pod["spec"]["nodeName"].stringValue, !node.isEmpty else {
-            throw APIError.badRequest("pod \(name) does not have a host assigned")
-        }
+        let node = try Self.podNode(pod)
         if !(try query.bool("previous")), let waiting = Self.waitingReason(pod, container: container) {
             throw APIError.badRequest("container \"\(container)\" in pod \"\(name)\" is waiting to start: \(waiting)")
         }
-        guard let endpoint = kubelets?.endpoint(for: node) else {
-            throw APIError(
-                code: 503, reason: "ServiceUnavailable",
-                message: "no connection to the kubelet of node \"\(node)\" (pod \(namespace ?? "")/\(name))")
-        }
+        let endpoint = try kubelet(of: node, pod: name)
         var forwarded: [(name: String, value: String)] = [("podUID", pod.uid ?? "")]
         for option in Self.logOptions {
             if let value = query[option] { forwarded.append((option, value)) }
@@ -58,6 +53,24 @@ extension ResourceHandler {
                 }
                 try await writer.finish(nil)
             })
+    }
+
+    /// The node the pod is bound to; 400 while it is not scheduled, as upstream says it.
+    static func podNode(_ pod: JSON) throws(APIError) -> String {
+        guard let node = pod["spec"]["nodeName"].stringValue, !node.isEmpty else {
+            throw APIError.badRequest("pod \(pod.name ?? "") does not have a host assigned")
+        }
+        return node
+    }
+
+    /// `node`'s kubelet, reached through its tunnel; 503 naming the node while it has none.
+    func kubelet(of node: String, pod: String) throws(APIError) -> TunnelKubeletEndpoint {
+        guard let endpoint = kubelets?.endpoint(for: node) else {
+            throw APIError(
+                code: 503, reason: "ServiceUnavailable",
+                message: "no connection to the kubelet of node \"\(node)\" (pod \(namespace ?? "")/\(pod))")
+        }
+        return endpoint
     }
 
     /// The container whose log is asked for: the one named, the pod's only one, or the default-container annotation.

@@ -24,14 +24,7 @@ extension ResourceHandler {
         guard streams.contains(where: { $0.name != "tty" }) else {
             throw APIError.badRequest("you must specify at least one of stdin, stdout, stderr")
         }
-        guard let node = pod["spec"]["nodeName"].stringValue, !node.isEmpty else {
-            throw APIError.badRequest("pod \(name) does not have a host assigned")
-        }
-        guard let kubelet = kubelets?.endpoint(for: node) as? TunnelKubeletEndpoint else {
-            throw APIError(
-                code: 503, reason: "ServiceUnavailable",
-                message: "no connection to the kubelet of node \"\(node)\" (pod \(namespace ?? "")/\(name))")
-        }
+        let kubelet = try kubelet(of: try Self.podNode(pod), pod: name)
         guard let upgrade = WebSocketUpgrade(request.head) else {
             throw APIError.badRequest("Upgrade request required: \(kind) takes a WebSocket (v5.channel.k8s.io)")
         }
@@ -67,14 +60,7 @@ extension ResourceHandler {
         if let phase = pod["status"]["phase"].stringValue, phase != "Running" {
             throw APIError.badRequest("pod \(name) is not running (phase \(phase)): cannot forward ports to it")
         }
-        guard let node = pod["spec"]["nodeName"].stringValue, !node.isEmpty else {
-            throw APIError.badRequest("pod \(name) does not have a host assigned")
-        }
-        guard let kubelet = kubelets?.endpoint(for: node) as? TunnelKubeletEndpoint else {
-            throw APIError(
-                code: 503, reason: "ServiceUnavailable",
-                message: "no connection to the kubelet of node \"\(node)\" (pod \(namespace ?? "")/\(name))")
-        }
+        let kubelet = try kubelet(of: try Self.podNode(pod), pod: name)
         guard let upgrade = WebSocketUpgrade(request.head) else {
             throw APIError.badRequest("Upgrade request required: port-forward takes a WebSocket (\(PortForwardRelay.subprotocol))")
         }

@@ -38,7 +38,9 @@ extension KubeletServer: KubeletSessionEndpoint {
                 kind == "exec"
                 ? try await runtime.exec(id: id, command: request.query.filter { $0.name == "command" }.map(\.value), streams: streams)
                 : try await runtime.attach(id: id, streams: streams)
-            try await relay(stream, to: url, streams: streams)
+            try await relay(
+                stream, to: url,
+                plan: .session(stdin: streams.stdin, stdout: streams.stdout, stderr: streams.stderr, tty: streams.tty))
         } catch {
             logger.warning("\(kind) session failed", metadata: ["pod": "\(namespace)/\(pod)", "error": "\(error)"])
             await Self.fail(stream, code: 500, reason: "InternalError", "\(kind) in \(namespace)/\(pod): \(error)")
@@ -46,12 +48,6 @@ extension KubeletServer: KubeletSessionEndpoint {
     }
 
     /// Relays the session between the tunnel stream and the runtime's streaming server.
-    func relay(_ stream: TunnelStream, to url: String, streams: StreamOptions) async throws {
-        try await relay(
-            stream, to: url,
-            plan: .session(stdin: streams.stdin, stdout: streams.stdout, stderr: streams.stderr, tty: streams.tty))
-    }
-
     func relay(_ stream: TunnelStream, to url: String, plan: SPDYChannelClient.Plan) async throws {
         guard let parsed = URL(string: url), let host = parsed.host, let port = parsed.port else {
             throw RuntimeError(.failed, "the runtime answered an unusable streaming URL: \(url)")
