@@ -104,7 +104,14 @@ public struct APIServer: Service {
         let shutdown = ShutdownState()
         let responder = APIResponder(
             registry: registry,
-            authenticator: Authenticator(joinSecret: configuration.joinSecret, serviceAccounts: serviceAccounts),
+            authenticator: Authenticator(
+                joinSecret: configuration.joinSecret, serviceAccounts: serviceAccounts,
+                bootstrapSecrets: { name in
+                    guard let secrets = registry.resources.lookup(group: "", version: "v1", resource: "secrets") else {
+                        return nil
+                    }
+                    return try? await registry.getObject(secrets, namespace: BootstrapToken.namespace, name: name)
+                }, now: registry.now),
             serverAddress: "\(configuration.advertiseAddress):\(configuration.port)",
             caCertificatesPEM: configuration.serverCAPEM.map { Array($0.utf8) }, shutdown: shutdown,
             logger: logger, serviceAccountKey: configuration.serviceAccountKey, kubelets: configuration.kubelets,

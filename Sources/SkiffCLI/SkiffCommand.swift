@@ -8,7 +8,8 @@ public struct SkiffCommand: AsyncParsableCommand {
         abstract: "A lightweight, single-binary Kubernetes distribution for small edge machines.",
         version: SkiffVersion.description,
         subcommands: [
-            ServerCommand.self, AgentCommand.self, KubectlCommand.self, SnapshotCommand.self, VersionCommand.self,
+            ServerCommand.self, AgentCommand.self, TokenCommand.self, KubectlCommand.self, SnapshotCommand.self,
+            VersionCommand.self,
             DebugCommand.self,
         ]
     )

@@ -73,6 +73,12 @@ public struct NodeToken: Sendable, Hashable, CustomStringConvertible {
                 message: "CA hash in token must be 64 hex digits (sha256), got \(hashText.count) characters"
             )
         }
+        if !credentials.contains(":"), Self.isBootstrapToken(credentials) {
+            // `K10<hash>::<id>.<secret>`: a bootstrap token (`skiff token create`), sent as the bearer token.
+            self.username = nil
+            self.password = String(credentials)
+            return
+        }
         guard let colon = credentials.firstIndex(of: ":") else {
             throw PKIError(
                 code: .invalidToken,
@@ -88,10 +94,21 @@ public struct NodeToken: Sendable, Hashable, CustomStringConvertible {
         self.password = password
     }
 
-    /// The token text: `K10<hash>::<user>:<password>`, `K10::<user>:<password>` without a hash, or the bare password.
+    /// Whether `credentials` has a bootstrap token's shape, `<id>.<secret>` (6 and 16 characters of `[a-z0-9]`).
+    public static func isBootstrapToken(_ credentials: some StringProtocol) -> Bool {
+        let parts = credentials.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 2 && parts[0].count == 6 && parts[1].count == 16
+            && parts.allSatisfy { $0.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) } }
+    }
+
+    /// The token text: `K10<hash>::<user>:<password>`, `K10::<user>:<password>` without a hash, `K10<hash>::<id>.<secret>`
+    /// for a bootstrap token, or the bare password.
     public var text: String {
         if self.caHash == nil && self.username == nil {
             return self.password
+        }
+        if self.username == nil, Self.isBootstrapToken(self.password) {
+            return "\(Self.prefix)\(self.caHash ?? "")::\(self.password)"
         }
         return "\(Self.prefix)\(self.caHash ?? "")::\(self.username ?? ""):\(self.password)"
     }

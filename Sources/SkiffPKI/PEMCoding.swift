@@ -1,3 +1,4 @@
+import Foundation
 import SwiftASN1
 import X509
 
@@ -104,5 +105,14 @@ enum PEMCoding {
         } catch {
             throw PKIError(code: .invalidCSR, message: "not a valid PKCS#10 certificate signing request", cause: error)
         }
+    }
+}
+
+/// When a certificate stops being valid: an agent renews its node certificate before that moment.
+public enum CertificateValidity {
+    /// The validity window of the first certificate in a PEM bundle; nil when there is none.
+    public static func window(pem: String) -> (notValidBefore: Date, notValidAfter: Date)? {
+        guard let certificate = try? PEMCoding.decodeCertificate(pem) else { return nil }
+        return (certificate.notValidBefore, certificate.notValidAfter)
     }
 }

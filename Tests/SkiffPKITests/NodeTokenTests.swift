@@ -54,6 +54,21 @@ import Testing
         #expect(try NodeToken(parsing: userOnly.text) == userOnly)
     }
 
+    /// `skiff token create`'s tokens: `K10<hash>::<id>.<secret>`, the whole `<id>.<secret>` sent as the bearer.
+    @Test func parsesBootstrapTokensAndRoundTrips() throws {
+        let hash = String(repeating: "ab", count: 32)
+        let token = try NodeToken(parsing: "K10\(hash)::abcdef.0123456789abcdef")
+        #expect(token.caHash == hash)
+        #expect(token.username == nil)
+        #expect(token.password == "abcdef.0123456789abcdef")
+        #expect(token.text == "K10\(hash)::abcdef.0123456789abcdef")
+        #expect(try NodeToken(parsing: token.text) == token)
+        #expect(NodeToken.isBootstrapToken("abcdef.0123456789abcdef"))
+        for shape in ["abcde.0123456789abcdef", "abcdef.0123456789abcde", "ABCDEF.0123456789abcdef", "abcdef-0123456789abcdef"] {
+            #expect(!NodeToken.isBootstrapToken(shape), "\(shape)")
+        }
+    }
+
     @Test(arguments: [
         ("", "empty"),
         ("   ", "empty"),

@@ -321,10 +321,16 @@ after=$(kubectl get pods -l app=web -o jsonpath='{range .items[*]}{.metadata.nam
 [ "$before" = "$after" ] || fail "containers re-adopted untouched: before [$before] after [$after]"
 pass "running containers re-adopted with the same IDs and no restart counted"
 
-# A second node: `skiff agent` in its network namespace joins with the node token over the veth.
+# A second node: `skiff agent` in its network namespace joins over the veth with a bootstrap token made by
+# `skiff token create` (it may only join: the node then speaks with its own certificate).
 mkdir -p "$work/agent1/agent/images"
 cp "$bundle" "$work/agent1/agent/images/"
-token=$(cat "$work/data/server/node-token")
+skiff_token() { "$SKIFF_BIN" token "$@" --data-dir "$work/data" --server "https://127.0.0.1:$port"; }
+token=$(skiff_token create --ttl 1h --description "e2e second node") || fail "skiff token create: $token"
+[[ "$token" =~ ^K10[0-9a-f]{64}::[a-z0-9]{6}\.[a-z0-9]{16}$ ]] || fail "skiff token create prints a join token, not [$token]"
+token_id=${token#*::}; token_id=${token_id%%.*}
+expect_output "skiff token list shows the token without its secret" "^$token_id\.<redacted> +(59m|1h) .*e2e second node" skiff_token list
+expect_error "skiff token create names a bad --ttl" "--ttl must be a duration" skiff_token create --ttl soon
 start_agent() {
   # nsenter, not `ip netns exec`: that one remounts /sys in a mount namespace of its own, which hides the cgroup
   # mount from runc ("no cgroup mount found in mountinfo").
@@ -347,6 +353,43 @@ mkdir -p "$work/impostor"
 expect_error "a second machine cannot take the node name without its password, and is told why" \
   "joined before with another node password" timeout 60 "$SKIFF_BIN" agent --server "https://$host_ip:$port" \
   --token "$token" --node-name e2e-agent --data-dir "$work/impostor" --container-runtime-endpoint /nonexistent.sock
+ca_flags=(--cacert "$work/data/server/tls/server-ca.crt")
+expect_output "the bootstrap token alone reaches no API object (403)" \
+  "\"code\":403.*a bootstrap token can only request a node certificate" \
+  curl -s "${ca_flags[@]}" -H "Authorization: Bearer ${token#*::}" "https://127.0.0.1:$port/api/v1/nodes"
+# Node authorization: a node's certificate reads a secret only when a pod bound to that node names it.
+kubectl create secret generic far-secret --from-literal=k=far >/dev/null
+kubectl create secret generic near-secret --from-literal=k=near >/dev/null
+secret_pod() {  # NODE POD SECRET VALUE: a pod that succeeds when it sees the secret's value in its environment
+  kubectl apply -f - >/dev/null <<YAML
+apiVersion: v1
+kind: Pod
+metadata: {name: $2}
+spec:
+  nodeSelector: {kubernetes.io/hostname: $1}
+  restartPolicy: Never
+  containers:
+  - name: c
+    image: busybox
+    imagePullPolicy: IfNotPresent
+    command: [sh, -c, 'test "\$K" = $4']
+    env: [{name: K, valueFrom: {secretKeyRef: {name: $3, key: k}}}]
+YAML
+}
+secret_pod e2e-agent far-reader far-secret far
+secret_pod $node near-reader near-secret near
+wait_for "a pod on the second node gets its secret (the node's certificate may read it)" 60 is pod/far-reader '{.status.phase}' Succeeded
+wait_for "a pod on the server's node gets its own secret" 60 is pod/near-reader '{.status.phase}' Succeeded
+as_node() {
+  curl -s "${ca_flags[@]}" --cert "$work/agent1/agent/client-node.crt" --key "$work/agent1/agent/client-node.key" \
+    "https://127.0.0.1:$port$1"
+}
+expect_output "the second node's certificate reads the secret of its own pod" '"name":"far-secret"' \
+  as_node /api/v1/namespaces/default/secrets/far-secret
+expect_output "but not the secret of a pod on another node (403, upstream's message)" \
+  "\"code\":403.*User \"system:node:e2e-agent\" cannot get resource \"secrets\".*no relationship found between node 'e2e-agent' and this object" \
+  as_node /api/v1/namespaces/default/secrets/near-secret
+expect_output "nor list secrets" '"code":403' as_node /api/v1/secrets
 RESTART=Always run_on e2e-agent far \
   sh -c 'mkdir -p /www && echo "hello from $(hostname)" > /www/index.html && exec httpd -f -p 8080 -h /www'
 wait_for "a pod runs on the second node" 60 is pod/far '{.status.phase}' Running
@@ -432,6 +475,13 @@ wait_for "logs work again through the new tunnel" 10 sh -c "kubectl logs talker 
 # Taking the veth down dropped the host's route to the agent's pods; the server's node puts it back.
 wait_for "the route to the agent's pods is back after the link flap" 20 sh -c "ip route show $agent_cidr | grep -q skiff-e2e-h"
 
+# The bootstrap token is deleted: it joins no new node, but the joined node restarts on its own certificate.
+expect_output "skiff token delete removes the token" "bootstrap token \"$token_id\" deleted" skiff_token delete "$token_id"
+[ -z "$(skiff_token list | grep "^$token_id")" ] || fail "a deleted token is not listed"
+mkdir -p "$work/late"
+expect_error "a deleted bootstrap token joins nothing" "refused a certificate for node \"e2e-late\".*Unauthorized" \
+  timeout 60 "$SKIFF_BIN" agent --server "https://$host_ip:$port" --token "$token" --node-name e2e-late \
+  --data-dir "$work/late" --container-runtime-endpoint /nonexistent.sock
 # Restart of that agent while the server stays up: its pod keeps serving, and comes back with the same container.
 far_before=$(jp pod/far '{.status.containerStatuses[0].containerID},{.status.containerStatuses[0].restartCount}')
 kill -TERM "$agent_pid"; wait "$agent_pid" || fail "the agent exits 0 on SIGTERM"; agent_pid=""
@@ -439,6 +489,9 @@ pass "the agent stops cleanly on SIGTERM"
 expect_output "its pod keeps serving while the agent is down" "hello from far" curl -s --max-time 5 "http://$far_ip:8080/"
 start_agent
 wait_for "the restarted agent registers again" 60 sh -c "[ \$(grep -c 'node registered' $work/agent.log) -ge 2 ]"
+[ "$(grep -c 'node certificate issued' "$work/agent.log")" -ge 2 ] && ! grep -q 'asking with the token' "$work/agent.log" \
+  || fail "the restarted agent renewed its certificate with its own (the bootstrap token is gone)"
+pass "the restarted agent renewed its certificate on its own authority (its bootstrap token is deleted)"
 run_on e2e-agent after-agent-restart true
 wait_for "a pod created after the agent's restart runs there" 60 is pod/after-agent-restart '{.status.phase}' Succeeded
 wait_for "the restarted agent's tunnel serves logs" 20 sh -c "kubectl logs talker --tail=1 | grep -q '^tick '"

@@ -19,17 +19,27 @@ public struct UserInfo: Sendable, Equatable {
 }
 
 /// Authenticates requests by TLS client certificate (verified against the client CA during the handshake), by a
-/// service account token (a JWT signed with the service account key), or by the cluster's join secret presented as a
-/// bearer token or basic-auth password (agents before they have a certificate).
+/// service account token (a JWT signed with the service account key), by a bootstrap token (`<id>.<secret>`, valid
+/// while its Secret exists and has not expired: it may only join), or by the cluster's join secret presented as a
+/// bearer token or basic-auth password (the server token: agents before they have a certificate).
 public struct Authenticator: Sendable {
     /// The join secret (the password part of the node token); nil disables join-secret authentication.
     let joinSecret: String?
     /// Service account token authentication; nil disables it.
     let serviceAccounts: ServiceAccountTokenAuthenticator?
+    /// The Secret `kube-system/<name>` (bootstrap tokens live there), or nil; nil disables bootstrap tokens.
+    public typealias SecretLookup = @Sendable (_ name: String) async -> JSON?
+    let bootstrapSecrets: SecretLookup?
+    let now: @Sendable () -> Date
 
-    public init(joinSecret: String?, serviceAccounts: ServiceAccountTokenAuthenticator? = nil) {
+    public init(
+        joinSecret: String?, serviceAccounts: ServiceAccountTokenAuthenticator? = nil,
+        bootstrapSecrets: SecretLookup? = nil, now: @escaping @Sendable () -> Date = Date.init
+    ) {
         self.joinSecret = joinSecret
         self.serviceAccounts = serviceAccounts
+        self.bootstrapSecrets = bootstrapSecrets
+        self.now = now
     }
 
     func authenticate(peerCertificate: NIOSSLCertificate?, authorization: String?) async -> UserInfo? {
@@ -56,6 +66,14 @@ public struct Authenticator: Sendable {
                 let user = await serviceAccounts.authenticate(token)
             {
                 return user
+            }
+            if let bootstrapSecrets, let bootstrap = BootstrapToken(token),
+                let secret = await bootstrapSecrets(bootstrap.secretName),
+                let extraGroups = bootstrap.groups(validatedBy: secret, now: now())
+            {
+                return UserInfo(
+                    name: "system:bootstrap:\(bootstrap.id)",
+                    groups: ["system:bootstrappers"] + extraGroups + ["system:authenticated"])
             }
             guard let joinSecret else { return nil }
             let presented = (try? NodeToken(parsing: token))?.password ?? token

@@ -32,6 +32,7 @@ public struct APIResponder: HTTPResponder {
     let tunnels: TunnelListener
     /// Issues node certificates at join; nil: this server issues none.
     let nodeRegistrar: NodeRegistrar?
+    let authorizer: RequestAuthorizer
 
     public init(
         registry: ObjectRegistry, authenticator: Authenticator, serverAddress: String, caCertificatesPEM: [UInt8]? = nil,
@@ -40,6 +41,7 @@ public struct APIResponder: HTTPResponder {
     ) {
         self.kubelets = kubelets
         self.nodeRegistrar = nodeRegistrar
+        authorizer = RequestAuthorizer(graph: RegistryNodeGraph(registry: registry))
         tunnels = TunnelListener(kubelets: kubelets, logger: logger)
         self.registry = registry
         self.authenticator = authenticator
@@ -154,7 +156,8 @@ public struct APIResponder: HTTPResponder {
             let handler = ResourceHandler(
                 registry: registry, type: type, namespace: route.namespace, name: route.name,
                 subresource: route.subresource, query: query, user: user, logger: logger,
-                serviceAccountKey: serviceAccountKey, connection: connection, kubelets: kubelets)
+                serviceAccountKey: serviceAccountKey, connection: connection, kubelets: kubelets,
+                authorizer: authorizer)
             return try await handler.handle(&request)
         }
     }
@@ -192,12 +195,13 @@ public struct APIResponder: HTTPResponder {
     static let nodePasswordHeader = HTTPField.Name("X-Skiff-Node-Password")!
 
     /// `POST /v1-skiff/node-certificate`: the body is a PEM certificate request; `X-Skiff-Node-Name` and
-    /// `X-Skiff-Node-Password` say for which node (see `NodeRegistrar`). Callers in `system:nodes` only (the join
-    /// token's identity), and a node's own certificate renews only that node's.
+    /// `X-Skiff-Node-Password` say for which node (see `NodeRegistrar`). Callers in `system:nodes` (the server token's
+    /// identity) or `system:bootstrappers` (a bootstrap token) only, and a node's own certificate renews only that
+    /// node's.
     private func nodeCertificate(_ request: inout Request, user: UserInfo) async throws -> Response {
         guard request.method == .post else { throw APIError.methodNotAllowed("node certificates are requested with POST") }
         guard let nodeRegistrar else { throw APIError.unknownPath }
-        guard user.groups.contains("system:nodes") else {
+        guard user.groups.contains("system:nodes") || user.isBootstrapper else {
             throw APIError.forbidden("user \"\(user.name)\" cannot request node certificates: only joining nodes can")
         }
         guard let node = request.headers[Self.nodeNameHeader], let password = request.headers[Self.nodePasswordHeader] else {

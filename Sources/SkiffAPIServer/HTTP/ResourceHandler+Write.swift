@@ -8,6 +8,7 @@ extension ResourceHandler {
     func create(_ request: inout Request) async throws -> Response {
         if let answer = strategy.answerCreate { return APIResponder.json(.created, answer(user)) }
         let object = try await object(&request)
+        try authorizer?.checkCreate(attributes(request), object: object)
         let kv = try await registry.create(type, namespace: namespace, object: object, options: try writeOptions)
         return try served(kv, status: .created, accept: request.headers[.accept])
     }

@@ -23,6 +23,8 @@ struct ResourceHandler {
     var connection: APIConnection? = nil
     /// The kubelets `pods/log` reaches.
     var kubelets: KubeletDirectory? = nil
+    /// Who may do what; nil lets everyone do everything (in-process tests of the generic paths).
+    var authorizer: RequestAuthorizer? = nil
 
     func handle(_ request: inout Request) async throws -> Response {
         if let subresource, type.subresource(subresource) == nil { throw APIError.unknownPath }
@@ -30,6 +32,7 @@ struct ResourceHandler {
             throw APIError.unknownPath
         }
         if !type.namespaced, namespace != nil { throw APIError.unknownPath }
+        try await authorizer?.authorize(attributes(request))
         switch (request.method, name) {
         case (.get, nil):
             return try query.bool("watch") ? await watch(request) : await list(request)
@@ -50,6 +53,17 @@ struct ResourceHandler {
         default:
             throw APIError.methodNotAllowed("the server does not allow this method on the requested resource")
         }
+    }
+
+    /// The request in authorization's terms. A WebSocket exec, attach or port-forward is a GET that is authorized as
+    /// `create`, as upstream does since 1.31 (it is the same action as the SPDY POST).
+    func attributes(_ request: Request) -> RequestAttributes {
+        var verb = RequestAttributes.verb(
+            method: request.method.rawValue, named: name != nil, watch: (try? query.bool("watch")) ?? false)
+        if ["exec", "attach", "portforward"].contains(subresource) { verb = "create" }
+        return RequestAttributes(
+            user: user, verb: verb, group: type.group, resource: type.resource, subresource: subresource,
+            namespace: namespace, name: name)
     }
 
     /// What this resource does differently (one table lookup).

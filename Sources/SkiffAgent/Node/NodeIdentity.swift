@@ -31,16 +31,47 @@ struct NodeIdentity {
         let request = try CertificateRequest(commonName: "system:node:\(nodeName)", organizations: ["system:nodes"])
         let chain: String
         do {
-            chain = try await join.requestNodeCertificate(
-                caPEM: caPEM, node: nodeName, password: try password(), requestPEM: request.requestPEM)
+            chain = try await issue(join: join, caPEM: caPEM, requestPEM: request.requestPEM)
         } catch let error as ClientError where error.code == .unexpectedResponse {
             logger.warning("the server issues no node certificates: the agent keeps using the token's secret", metadata: ["error": "\(error)"])
             return .bearerToken(join.token.secret)
         }
-        try write(request.privateKeyPEM, to: "\(directory)/client-node.key", mode: 0o600)
-        try write(chain, to: "\(directory)/client-node.crt", mode: 0o644)
+        try write(request.privateKeyPEM, to: keyPath, mode: 0o600)
+        try write(chain, to: certificatePath, mode: 0o644)
         logger.info("node certificate issued", metadata: ["user": "system:node:\(nodeName)"])
         return .clientCertificate(certificatePEM: Array(chain.utf8), keyPEM: Array(request.privateKeyPEM.utf8))
+    }
+
+    var certificatePath: String { "\(directory)/client-node.crt" }
+    var keyPath: String { "\(directory)/client-node.key" }
+
+    /// A certificate for `requestPEM`, asked for with the node's current certificate while it is valid (so a node
+    /// that joined with a bootstrap token keeps working after the token expires), else with the token.
+    func issue(join: ClusterJoin, caPEM: [UInt8], requestPEM: String) async throws -> String {
+        let password = try password()
+        if let current = currentCertificate() {
+            do {
+                return try await join.requestNodeCertificate(
+                    caPEM: caPEM, node: nodeName, password: password, requestPEM: requestPEM, presenting: current)
+            } catch {
+                guard error.code == .unauthorized else { throw error }
+                logger.warning(
+                    "the server did not renew the node certificate on its own authority: asking with the token",
+                    metadata: ["error": "\(error)"])
+            }
+        }
+        return try await join.requestNodeCertificate(
+            caPEM: caPEM, node: nodeName, password: password, requestPEM: requestPEM)
+    }
+
+    /// The node certificate and key on disk while the certificate is valid for another minute; nil otherwise.
+    func currentCertificate(now: Date = Date()) -> (certificatePEM: [UInt8], keyPEM: [UInt8])? {
+        guard let certificate = FileManager.default.contents(atPath: certificatePath),
+            let key = FileManager.default.contents(atPath: keyPath),
+            let window = CertificateValidity.window(pem: String(decoding: certificate, as: UTF8.self)),
+            window.notValidBefore <= now, window.notValidAfter > now.addingTimeInterval(60)
+        else { return nil }
+        return (Array(certificate), Array(key))
     }
 
     /// Writes atomically with `mode` from the start (a key is never readable by others, even briefly).

@@ -20,31 +20,6 @@ struct PodReferences: Sendable {
         guard let encoded = secrets[name]?["data"][key].stringValue, let data = Data(base64Encoded: encoded) else { return nil }
         return String(decoding: data, as: UTF8.self)
     }
-
-    /// The names of every configMap and secret `pod` refers to (env, envFrom, volumes).
-    static func names(in pod: JSON) -> (configMaps: Set<String>, secrets: Set<String>) {
-        var configMaps = Set<String>(), secrets = Set<String>()
-        let containers = (pod["spec"]["containers"].arrayValue ?? []) + (pod["spec"]["initContainers"].arrayValue ?? [])
-        for container in containers {
-            for env in container["env"].arrayValue ?? [] {
-                if let name = env["valueFrom"]["configMapKeyRef"]["name"].stringValue { configMaps.insert(name) }
-                if let name = env["valueFrom"]["secretKeyRef"]["name"].stringValue { secrets.insert(name) }
-            }
-            for source in container["envFrom"].arrayValue ?? [] {
-                if let name = source["configMapRef"]["name"].stringValue { configMaps.insert(name) }
-                if let name = source["secretRef"]["name"].stringValue { secrets.insert(name) }
-            }
-        }
-        for volume in pod["spec"]["volumes"].arrayValue ?? [] {
-            if let name = volume["configMap"]["name"].stringValue { configMaps.insert(name) }
-            if let name = volume["secret"]["secretName"].stringValue { secrets.insert(name) }
-            for source in volume["projected"]["sources"].arrayValue ?? [] {
-                if let name = source["configMap"]["name"].stringValue { configMaps.insert(name) }
-                if let name = source["secret"]["name"].stringValue { secrets.insert(name) }
-            }
-        }
-        return (configMaps, secrets)
-    }
 }
 
 /// A container's environment as kubelet builds it (`makeEnvironmentVariables`): envFrom first, then env in order,

@@ -236,7 +236,7 @@ struct PodWorker: Sendable {
 
     /// The configMaps and secrets the pod names; one that cannot be read is left out.
     func fetchReferences(_ pod: JSON) async -> PodReferences {
-        let names = PodReferences.names(in: pod)
+        let names = PodReferenceNames(pod: pod)
         let namespace = pod.namespace ?? "default"
         var references = PodReferences()
         for name in names.configMaps {

@@ -9,16 +9,23 @@ extension ClusterJoin {
     /// the token's secret, over TLS trusting only the pinned CA); answers the certificate chain, PEM. The node name is
     /// guarded by `password`: a name another machine registered is refused, with the server's reason. A server that
     /// cannot be reached is retried with backoff.
+    ///
+    /// With `presenting` (the node's current certificate chain and key, PEM), the request is authenticated by that
+    /// certificate instead of the token: a node renews its certificate with it, even after its bootstrap token has
+    /// expired or been deleted.
     public func requestNodeCertificate(
-        caPEM: [UInt8], node: String, password: String, requestPEM: String
+        caPEM: [UInt8], node: String, password: String, requestPEM: String,
+        presenting current: (certificatePEM: [UInt8], keyPEM: [UInt8])? = nil
     ) async throws(ClientError) -> String {
         try await retrying("get the node certificate") { () async throws(JoinAttemptError) -> String in
-            try await requestNodeCertificateOnce(caPEM: caPEM, node: node, password: password, requestPEM: requestPEM)
+            try await requestNodeCertificateOnce(
+                caPEM: caPEM, node: node, password: password, requestPEM: requestPEM, presenting: current)
         }
     }
 
     func requestNodeCertificateOnce(
-        caPEM: [UInt8], node: String, password: String, requestPEM: String
+        caPEM: [UInt8], node: String, password: String, requestPEM: String,
+        presenting current: (certificatePEM: [UInt8], keyPEM: [UInt8])?
     ) async throws(JoinAttemptError) -> String {
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.applicationProtocols = ["http/1.1"]
@@ -27,6 +34,14 @@ extension ClusterJoin {
             tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(caPEM))
         } catch {
             throw .fatal(ClientError(.invalidCredentials, "cannot load the server CA", cause: error))
+        }
+        if let current {
+            do {
+                tls.certificateChain = try NIOSSLCertificate.fromPEMBytes(current.certificatePEM).map { .certificate($0) }
+                tls.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: current.keyPEM, format: .pem))
+            } catch {
+                throw .fatal(ClientError(.invalidCredentials, "cannot load the node's current certificate", cause: error))
+            }
         }
         var configuration = HTTPClient.Configuration(
             tlsConfiguration: tls, redirectConfiguration: .disallow, timeout: .init(connect: .seconds(3)))
@@ -39,7 +54,7 @@ extension ClusterJoin {
             var request = HTTPClientRequest(url: server + "/v1-skiff/node-certificate")
             request.method = .POST
             request.headers.add(name: "User-Agent", value: "skiff-agent")
-            request.headers.add(name: "Authorization", value: "Bearer \(token.secret)")
+            if current == nil { request.headers.add(name: "Authorization", value: "Bearer \(token.secret)") }
             request.headers.add(name: "X-Skiff-Node-Name", value: node)
             request.headers.add(name: "X-Skiff-Node-Password", value: password)
             request.headers.add(name: "Content-Type", value: "application/pkcs10")
