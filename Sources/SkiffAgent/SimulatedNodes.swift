@@ -9,8 +9,13 @@ import Synchronization
 /// pod bound to them Running and Ready without running anything. Deleted pods are confirmed gone at once. Pod IPs
 /// come from the node's `spec.podCIDR`: set by the nodes themselves (`selfAssignedCIDRs`, for clusters without node
 /// IPAM), or assigned by the server's node IPAM controller, in which case pods wait for it as on a real node.
+///
+/// Reads (the node and pod informers) go through `api`; each node's writes go through `writer(node)`, so that a
+/// remote agent's hollow nodes each speak with their own node certificate, as real nodes do (in process, one API
+/// serves all).
 public struct SimulatedNodes: Service {
     let api: any ClusterAPI
+    let writer: @Sendable (String) -> any ClusterAPI
     let count: Int
     let prefix: String
     let logger: Logger
@@ -20,10 +25,12 @@ public struct SimulatedNodes: Service {
 
     public init(
         api: any ClusterAPI, count: Int, prefix: String = "sim", heartbeat: Duration = .seconds(10),
-        selfAssignedCIDRs: Bool = true, clock: ServiceClock = .continuous, logger: Logger
+        selfAssignedCIDRs: Bool = true, clock: ServiceClock = .continuous, logger: Logger,
+        writer: (@Sendable (String) -> any ClusterAPI)? = nil
     ) {
         self.clock = clock
         self.api = api
+        self.writer = writer ?? { _ in api }
         self.count = count
         self.prefix = prefix
         self.heartbeat = heartbeat
@@ -89,6 +96,7 @@ public struct SimulatedNodes: Service {
 
     /// One node, its Ready status and its Lease; what exists already is kept.
     private func register(_ name: String, index: Int) async throws(APIError) {
+        let api = writer(name)
         let nodes = api.type("", "v1", "nodes")
         let leases = api.type("coordination.k8s.io", "v1", "leases")
         do {
@@ -126,6 +134,7 @@ public struct SimulatedNodes: Service {
                     if Task.isCancelled { return }
                     if index >= Self.concurrentRegistrations { await group.next() }
                     let stale = nodes.get(name).map(Self.conditionsDiffer) ?? false
+                    let api = writer(name)
                     group.addTask {
                         // A missed heartbeat is retried by the next one; say why it was missed.
                         await logFailure(of: "lease renewal", node: name) { () throws(APIError) in
@@ -199,6 +208,7 @@ public struct SimulatedNodes: Service {
         guard let node = pod["spec"]["nodeName"].stringValue, mine.contains(node), let name = pod.name,
             let namespace = pod.namespace
         else { return }
+        let api = writer(node)
         networks.record(pod)
         if pod.deletionTimestamp != nil {
             await logFailure(of: "pod deletion", node: node, pod: "\(namespace)/\(name)") { () throws(APIError) in

@@ -91,13 +91,14 @@ import Testing
         let registry = ObjectRegistry(store: store, logger: logger)
         try await registry.seed()
         let (ports, continuation) = AsyncStream<Int>.makeStream()
-        let server = APIServer(
-            configuration: APIServerConfiguration(
-                host: "127.0.0.1", port: 0,
-                servingCertificatePEM: pki.serving.certificatePEM + pki.serverCA.certificatePEM,
-                servingKeyPEM: pki.serving.privateKeyPEM, clientCAPEM: pki.clientCA.certificatePEM,
-                joinSecret: "secret", advertiseAddress: "127.0.0.1"),
-            registry: registry, logger: logger, onListening: { continuation.yield($0) })
+        var configuration = APIServerConfiguration(
+            host: "127.0.0.1", port: 0,
+            servingCertificatePEM: pki.serving.certificatePEM + pki.serverCA.certificatePEM,
+            servingKeyPEM: pki.serving.privateKeyPEM, clientCAPEM: pki.clientCA.certificatePEM,
+            joinSecret: "join-secret", advertiseAddress: "127.0.0.1")
+        // The clients of these tests speak as an admin with a static bearer token.
+        configuration.staticTokens = ["secret": .admin()]
+        let server = APIServer(configuration: configuration, registry: registry, logger: logger, onListening: { continuation.yield($0) })
         let group = ServiceGroup(services: [server], logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }

@@ -18,7 +18,8 @@ import Testing
         try await registry.seed()
         let shutdown = ShutdownState()
         let responder = APIResponder(
-            registry: registry, authenticator: Authenticator(joinSecret: "secret"), serverAddress: "127.0.0.1:6443",
+            registry: registry, authenticator: Authenticator(joinSecret: "join-secret", staticTokens: ["secret": .admin()]),
+            serverAddress: "127.0.0.1:6443",
             shutdown: shutdown, logger: Self.logger)
         let context = APIRequestContext(
             source: ApplicationRequestContextSource(channel: EmbeddedChannel(), logger: Self.logger))

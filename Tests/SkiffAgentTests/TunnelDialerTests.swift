@@ -1,4 +1,5 @@
 import NIOSSL
+import SkiffClient
 import Testing
 
 @testable import SkiffAgent
@@ -7,7 +8,7 @@ import Testing
 /// IP is checked as `kubernetes` (in every skiff serving certificate).
 struct TunnelDialerTests {
     static func configuration(_ server: String) -> TunnelDialer.Configuration {
-        .init(server: server, nodeName: "edge-1", tls: .makeClientConfiguration(), authorization: nil)
+        .init(server: server, nodeName: "edge-1", tls: ClientTLS(.makeClientConfiguration()), authorization: nil)
     }
 
     @Test(arguments: [

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import ServiceLifecycle
 import SkiffAPIServer
@@ -28,7 +29,9 @@ import Testing
     static let logger = Logger(label: "http-client-test")
 
     /// Runs an API server for the duration of `body`.
-    static func withServer(_ body: (Server) async throws -> Void) async throws {
+    static func withServer(
+        nodeCertificateValidity: TimeInterval = SkiffPKI.leafValidity, _ body: (Server) async throws -> Void
+    ) async throws {
         let directory = try TemporaryDirectory("skiff-http-client")
         defer { directory.remove() }
         let pki = try ClusterPKI.loadOrCreate(
@@ -46,7 +49,7 @@ import Testing
             tlsShutdownTimeout: .seconds(60))
         let kubelets = KubeletDirectory()
         configuration.kubelets = kubelets
-        configuration.nodeRegistrar = NodeRegistrar(clientCA: pki.clientCA)
+        configuration.nodeRegistrar = NodeRegistrar(clientCA: pki.clientCA, validity: nodeCertificateValidity)
         let server = APIServer(
             configuration: configuration, registry: registry, logger: logger, onListening: { continuation.yield($0) })
         let group = ServiceGroup(services: [server], logger: logger)
@@ -71,6 +74,18 @@ import Testing
             await group.triggerGracefulShutdown()
             try await tasks.waitForAll()
         }
+    }
+
+    /// Runs `body` with the cluster admin's client (the admin certificate the server made).
+    static func withAdmin(_ server: Server, _ body: (HTTPClusterAPI) async throws -> Void) async throws {
+        try await HTTPClusterAPI.withAPI(
+            server: server.url, trustedCAPEM: Array(server.pki.serverCA.certificatePEM.utf8),
+            credentials: adminCredentials(server), logger: logger, body)
+    }
+
+    static func adminCredentials(_ server: Server) -> ClusterCredentials {
+        .clientCertificate(
+            certificatePEM: Array(server.pki.admin.certificatePEM.utf8), keyPEM: Array(server.pki.admin.privateKeyPEM.utf8))
     }
 
     static func join(_ server: Server, token: String? = nil) throws -> ClusterJoin {
@@ -100,11 +115,38 @@ import Testing
 
     @Test func aWrongSecretIsRefusedClearly() async throws {
         try await Self.withServer { server in
-            let wrong = "K10\(server.token.caHash!)::server:not-the-secret"
+            let wrong = try Self.join(server, token: "K10\(server.token.caHash!)::server:not-the-secret")
+            let ca = try await wrong.fetchCA()
+            let request = try CertificateRequest(commonName: "system:node:edge-w")
             await #expect {
-                try await Self.join(server, token: wrong).withAPI { _ in }
+                _ = try await wrong.requestNodeCertificate(
+                    caPEM: ca, node: "edge-w", password: "a-long-enough-password", requestPEM: request.requestPEM)
             } throws: { error in
-                (error as? ClientError)?.code == .unauthorized
+                guard let error = error as? ClientError else { return false }
+                return error.code == .unauthorized && error.message.contains("the server refused the token")
+            }
+        }
+    }
+
+    /// The server token only joins: presented to the API, it reads nothing (as k3s' `node` user).
+    @Test func theServerTokenAloneReadsNothing() async throws {
+        try await Self.withServer { server in
+            let ca = try await Self.join(server).fetchCA()
+            try await HTTPClusterAPI.withAPI(
+                server: server.url, trustedCAPEM: ca, credentials: .bearerToken(server.token.password), logger: Self.logger
+            ) { api in
+                for resource in ["nodes", "secrets", "pods"] {
+                    do throws(APIError) {
+                        _ = try await api.list(api.type("", "v1", resource), namespace: nil, options: ListOptions())
+                        Issue.record("the server token listed \(resource)")
+                    } catch {
+                        #expect(error.code == 403)
+                        #expect(
+                            error.message
+                                == "\(resource) is forbidden: User \"node\" cannot list resource \"\(resource)\" in API group \"\" at "
+                                + "the cluster scope: a join token can only request a node certificate")
+                    }
+                }
             }
         }
     }
@@ -130,7 +172,7 @@ import Testing
 
     @Test func verbsSelectorsAndErrorsOverHTTP() async throws {
         try await Self.withServer { server in
-            try await Self.join(server).withAPI { api in
+            try await Self.withAdmin(server) { api in
                 let configMaps = api.type("", "v1", "configmaps")
                 for (name, tier) in [("a", "web"), ("b", "db"), ("c", "web")] {
                     let object: JSON = [
@@ -199,7 +241,7 @@ import Testing
 
     @Test func watchStreamsEventsAndReports410ForCompactedVersions() async throws {
         try await Self.withServer { server in
-            try await Self.join(server).withAPI { api in
+            try await Self.withAdmin(server) { api in
                 let configMaps = api.type("", "v1", "configmaps")
                 let start = try await api.list(configMaps, namespace: "default", options: ListOptions())
                 let stream = try await api.watch(
@@ -234,7 +276,7 @@ import Testing
 
     @Test func simulatedNodesRunPodsThroughTheHTTPClient() async throws {
         try await Self.withServer { server in
-            try await Self.join(server).withAPI { api in
+            try await Self.withAdmin(server) { api in
                 let pods = api.type("", "v1", "pods")
                 let nodes = SimulatedNodes(
                     api: api, count: 2, prefix: "edge", heartbeat: .milliseconds(200), logger: Self.logger)
@@ -272,7 +314,7 @@ import Testing
     /// and closing a TLS connection does not wait out the close_notify timeout.
     @Test func theServerStopsPromptlyWhileRemoteInformersAreConnected() async throws {
         try await Self.withServer { server in
-            try await Self.join(server).withAPI { api in
+            try await Self.withAdmin(server) { api in
                 let informers = ["nodes", "pods", "configmaps"].map {
                     Informer(api: api, type: api.type("", "v1", $0), logger: Self.logger)
                 }
@@ -313,7 +355,7 @@ import Testing
         try await Self.withServer { server in
             let http = try HTTPClusterAPI(
                 server: server.url, trustedCAPEM: Array(server.pki.serverCA.certificatePEM.utf8),
-                credentials: .bearerToken(server.token.password), watchTimeoutSeconds: 1...1, logger: Self.logger)
+                credentials: Self.adminCredentials(server), watchTimeoutSeconds: 1...1, logger: Self.logger)
             let api = CallRecorder(base: http)
             let configMaps = api.type("", "v1", "configmaps")
             _ = try await api.create(

@@ -36,7 +36,7 @@ import Testing
                 let (_, signal) = AsyncStream<Void>.makeStream()
                 let dialer = TunnelDialer(
                     configuration: .init(
-                        server: server.url, nodeName: "impostor", tls: api.tlsConfiguration, authorization: api.authorization),
+                        server: server.url, nodeName: "impostor", tls: api.tls, authorization: api.authorization),
                     endpoint: TunnelTests.FollowingKubelet(abandoned: signal), logger: HTTPClusterAPITests.logger)
                 #expect(api.authorization == nil, "no token secret once the node has its certificate")
                 let dialing = Task { await dialer.dial() }
@@ -120,8 +120,8 @@ import Testing
     /// Lease and its own pods' status: another node's objects are refused with upstream's message.
     @Test func aNodeCertificateReachesOnlyWhatItsPodsNeed() async throws {
         try await HTTPClusterAPITests.withServer { server in
-            // Setup with the server token (full access until role-based access control).
-            try await HTTPClusterAPITests.join(server).withAPI { admin in
+            // Setup as the cluster admin.
+            try await HTTPClusterAPITests.withAdmin(server) { admin in
                 let secrets = admin.type("", "v1", "secrets"), configMaps = admin.type("", "v1", "configmaps")
                 for name in ["a-secret", "b-secret"] {
                     _ = try await admin.create(
@@ -224,7 +224,7 @@ import Testing
     @Test func aBootstrapTokenOnlyJoinsAndTheNodeOutlivesIt() async throws {
         try await HTTPClusterAPITests.withServer { server in
             let token = BootstrapToken.random(), expired = BootstrapToken.random()
-            try await HTTPClusterAPITests.join(server).withAPI { admin in
+            try await HTTPClusterAPITests.withAdmin(server) { admin in
                 let secrets = admin.type("", "v1", "secrets")
                 _ = try await admin.create(
                     secrets, namespace: "kube-system", object: token.secretObject(description: "test", expiration: nil),
@@ -248,12 +248,17 @@ import Testing
                 return
             }
             // Nothing else: the API refuses the bootstrap token's user.
-            do {
-                try await join.withAPI { _ in }
-                Issue.record("a bootstrap token reached the API")
-            } catch let error as ClientError {
-                #expect(error.code == .unauthorized)
-                #expect(error.message.contains("User \"system:bootstrap:\(token.id)\" cannot list resource \"nodes\""))
+            try await HTTPClusterAPI.withAPI(
+                server: server.url, trustedCAPEM: ca, credentials: .bearerToken(token.description),
+                logger: HTTPClusterAPITests.logger
+            ) { api in
+                do throws(APIError) {
+                    _ = try await api.list(api.type("", "v1", "nodes"), namespace: nil, options: ListOptions())
+                    Issue.record("a bootstrap token reached the API")
+                } catch {
+                    #expect(error.code == 403)
+                    #expect(error.message.contains("User \"system:bootstrap:\(token.id)\" cannot list resource \"nodes\""))
+                }
             }
 
             // An expired token joins nothing.
@@ -265,7 +270,7 @@ import Testing
             }
 
             // The token is deleted: it joins nothing more, but the node renews with its own certificate.
-            try await HTTPClusterAPITests.join(server).withAPI { admin in
+            try await HTTPClusterAPITests.withAdmin(server) { admin in
                 try await admin.delete(
                     admin.type("", "v1", "secrets"), namespace: "kube-system", name: token.secretName, options: .emptyObject)
             }
@@ -280,5 +285,56 @@ import Testing
             }
             #expect(try String(contentsOfFile: identity.certificatePath, encoding: .utf8) != before, "a new certificate")
         }
+    }
+
+    /// While the agent runs, its certificate is renewed before it ends: once the first one has expired, a new
+    /// connection (the tunnel) still authenticates, with the renewed certificate, which is also kept on disk.
+    @Test func aRunningNodeRenewsItsCertificateBeforeItExpires() async throws {
+        try await HTTPClusterAPITests.withServer(nodeCertificateValidity: 4) { server in
+            let join = try HTTPClusterAPITests.join(server)
+            let ca = try await join.fetchCA()
+            let directory = try TemporaryDirectory("skiff-renewing-node")
+            defer { directory.remove() }
+            let identity = NodeIdentity(directory: directory.path, nodeName: "edge-renew", logger: HTTPClusterAPITests.logger)
+            let credentials = try await identity.credentials(join: join, caPEM: ca)
+            let first = try String(contentsOfFile: identity.certificatePath, encoding: .utf8)
+            let end = try #require(CertificateValidity.window(pem: first)).notValidAfter
+            try await HTTPClusterAPI.withAPI(
+                server: server.url, trustedCAPEM: ca, credentials: credentials, logger: HTTPClusterAPITests.logger
+            ) { api in
+                let renewal = Task {
+                    try await NodeCertificateRenewal(
+                        identity: identity, join: join, caPEM: ca, tls: api.tls, logger: HTTPClusterAPITests.logger
+                    ).run()
+                }
+                defer { renewal.cancel() }
+                try await Task.sleep(for: .milliseconds(Int64(end.timeIntervalSinceNow * 1000) + 500))
+                #expect(Date() > end, "the first certificate has expired")
+                let (_, signal) = AsyncStream<Void>.makeStream()
+                let dialer = TunnelDialer(
+                    configuration: .init(server: server.url, nodeName: "edge-renew", tls: api.tls, authorization: nil),
+                    endpoint: TunnelTests.FollowingKubelet(abandoned: signal), logger: HTTPClusterAPITests.logger)
+                let dialing = Task { await dialer.dial() }
+                defer { dialing.cancel() }
+                let deadline = Date().addingTimeInterval(10)
+                while server.kubelets.endpoint(for: "edge-renew") == nil, Date() < deadline {
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+                #expect(server.kubelets.endpoint(for: "edge-renew") != nil, "a new connection authenticates")
+                let now = try String(contentsOfFile: identity.certificatePath, encoding: .utf8)
+                #expect(now != first, "the renewed certificate is kept on disk")
+                #expect((CertificateValidity.window(pem: now)?.notValidAfter ?? end) > end)
+            }
+        }
+    }
+
+    @Test func renewalIsDueBetween70And90PercentOfTheLifetimeSinceItWasObtained() {
+        let obtained = Date(timeIntervalSince1970: 1_800_000_000)
+        // The signer backdates notValidBefore by an hour; the lifetime that counts starts when it was obtained.
+        let validity = (notValidBefore: obtained.addingTimeInterval(-3600), notValidAfter: obtained.addingTimeInterval(100))
+        #expect(NodeCertificateRenewal.renewalTime(obtained: obtained, validity: validity, fraction: 0.7) == obtained + 70)
+        #expect(NodeCertificateRenewal.renewalTime(obtained: obtained, validity: validity, fraction: 0.9) == obtained + 90)
+        let old = (notValidBefore: obtained.addingTimeInterval(10), notValidAfter: obtained.addingTimeInterval(110))
+        #expect(NodeCertificateRenewal.renewalTime(obtained: obtained, validity: old, fraction: 0.7) == obtained + 80)
     }
 }

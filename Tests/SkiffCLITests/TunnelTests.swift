@@ -1,4 +1,5 @@
 import Logging
+import NIOSSL
 import SkiffAPIServer
 import SkiffAgent
 import SkiffClient
@@ -7,7 +8,7 @@ import SkiffTunnel
 import Synchronization
 import Testing
 
-/// The reverse tunnel end to end on loopback: `TunnelDialer` against a real API server (TLS, the join secret, the
+/// The reverse tunnel end to end on loopback: `TunnelDialer` against a real API server (TLS, a node's certificate, the
 /// WebSocket upgrade on `/v1-skiff/connect`), the server reaching the agent's kubelet only through it.
 @Suite(.timeLimit(.minutes(2))) struct TunnelTests {
     /// Answers `/containerLogs` with the request's query, then follows until its reader goes away.
@@ -28,7 +29,7 @@ import Testing
     {
         TunnelDialer(
             configuration: .init(
-                server: server.url, nodeName: node, tls: api.tlsConfiguration, authorization: api.authorization,
+                server: server.url, nodeName: node, tls: api.tls, authorization: api.authorization,
                 backoff: Backoff(initial: .milliseconds(20), maximum: .milliseconds(100))),
             endpoint: kubelet, logger: HTTPClusterAPITests.logger)
     }
@@ -40,7 +41,7 @@ import Testing
 
     @Test func theServerReachesTheAgentsKubeletThroughItsTunnelOnly() async throws {
         try await HTTPClusterAPITests.withServer { server in
-            try await HTTPClusterAPITests.join(server).withAPI { api in
+            try await NodeCertificateTests.asNode(server, "edge-1") { api in
                 let (abandoned, signal) = AsyncStream<Void>.makeStream()
                 let dialer = Self.dialer(server, api: api, node: "edge-1", kubelet: FollowingKubelet(abandoned: signal))
                 let dialing = Task { await dialer.dial() }
@@ -70,16 +71,21 @@ import Testing
 
     @Test func aTunnelWithoutNodeCredentialsIsRefused() async throws {
         try await HTTPClusterAPITests.withServer { server in
-            try await HTTPClusterAPITests.join(server).withAPI { api in
-                let (_, signal) = AsyncStream<Void>.makeStream()
-                let wrong = TunnelDialer(
+            let ca = try await HTTPClusterAPITests.join(server).fetchCA()
+            let (_, signal) = AsyncStream<Void>.makeStream()
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(ca))
+            // A wrong secret, and the right server token: neither is a node's certificate.
+            for secret in ["wrong", server.token.password] {
+                let refused = TunnelDialer(
                     configuration: .init(
-                        server: server.url, nodeName: "edge-2", tls: api.tlsConfiguration, authorization: "Bearer wrong"),
+                        server: server.url, nodeName: "edge-2",
+                        tls: ClientTLS(tls),
+                        authorization: "Bearer \(secret)"),
                     endpoint: FollowingKubelet(abandoned: signal), logger: HTTPClusterAPITests.logger)
-                #expect(await wrong.dialOnce() == .refused)
-
-                #expect(server.kubelets.endpoint(for: "edge-2") == nil)
+                #expect(await refused.dialOnce() == .refused)
             }
+            #expect(server.kubelets.endpoint(for: "edge-2") == nil)
         }
     }
 }

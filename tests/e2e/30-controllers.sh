@@ -151,7 +151,7 @@ expect_output "and the pod stays Pending, unbound" '^Pending $' kubectl get pod 
 
 # Edge autonomy: a remote agent's two simulated nodes stop heartbeating (the agent is frozen with SIGSTOP); only the
 # pod of the node that is not autonomous is evicted.
-"$SKIFF_BIN" agent --server "https://127.0.0.1:$port" --token "$(cat "$work/data/server/node-token")" --simulate 2 \
+"$SKIFF_BIN" agent --server "https://127.0.0.1:$port" --token "$(cat "$work/data/server/node-token")" --simulate 2 --data-dir "$work/agent-edge" \
   --node-name edge >"$work/agent.log" 2>&1 &
 agent_pid=$!
 trap 'status=$?; set +e; kill -9 "$agent_pid" 2>/dev/null; wait "$agent_pid" 2>/dev/null

@@ -23,9 +23,9 @@ expect_output "other paths still need credentials" '^401$' curl -sk -o /dev/null
 
 # Wrong tokens: refused before anything is trusted, with a message about the CA hash, non-zero exit.
 wrong="K10$(printf 'ab%.0s' $(seq 32))::server:${token##*:}"
-expect_error "a token pinning another CA is refused" 'CA hash' timeout 20 "$SKIFF_BIN" agent --server "$server" --token "$wrong" --simulate 1
-expect_error "a bare secret is refused (nothing to pin)" 'CA hash' timeout 20 "$SKIFF_BIN" agent --server "$server" --token "${token##*:}" --simulate 1
-expect_error "a wrong secret is refused by the server" 'refused the token' timeout 20 "$SKIFF_BIN" agent --server "$server" --token "K10$hash::server:wrong" --simulate 1
+expect_error "a token pinning another CA is refused" 'CA hash' timeout 20 "$SKIFF_BIN" agent --server "$server" --token "$wrong" --simulate 1 --data-dir "$work/agent-refused"
+expect_error "a bare secret is refused (nothing to pin)" 'CA hash' timeout 20 "$SKIFF_BIN" agent --server "$server" --token "${token##*:}" --simulate 1 --data-dir "$work/agent-refused"
+expect_error "a wrong secret is refused by the server" 'refused the token' timeout 20 "$SKIFF_BIN" agent --server "$server" --token "K10$hash::server:wrong" --simulate 1 --data-dir "$work/agent-refused"
 # Without --simulate the agent runs the real kubelet: with no containerd on PATH it says which packages to install.
 if [ "$(id -u)" = 0 ]; then
   expect_error "without containerd the agent names the package to install" 'containerd not found in PATH: install it with apt-get install containerd' \
@@ -35,7 +35,7 @@ else
 fi
 
 # A real join: 3 simulated nodes named after --node-name.
-"$SKIFF_BIN" agent --server "$server" --token "$token" --simulate 3 --node-name edge-a >"$work/agent.log" 2>&1 &
+"$SKIFF_BIN" agent --server "$server" --token "$token" --simulate 3 --data-dir "$work/agent-edge-a" --node-name edge-a >"$work/agent.log" 2>&1 &
 agent_pid=$!
 agent_pids+=("$agent_pid")
 ready=0
@@ -76,7 +76,7 @@ pass "SIGTERM stops the agent with exit 0 within 5 s"
 
 # Unreachable server: the agent retries with backoff (logging each failure) and still stops cleanly.
 dead="https://127.0.0.1:$(free_port)"
-"$SKIFF_BIN" agent --server "$dead" --token "$token" --simulate 1 --node-name edge-b >"$work/agent-down.log" 2>&1 &
+"$SKIFF_BIN" agent --server "$dead" --token "$token" --simulate 1 --data-dir "$work/agent-edge-b" --node-name edge-b >"$work/agent-down.log" 2>&1 &
 down_pid=$!
 agent_pids+=("$down_pid")
 # Each attempt fails after the 3 s connect timeout (the HTTP pool re-dials until then), then waits 1 s, 2 s, …
@@ -98,7 +98,7 @@ pass "SIGTERM while waiting for the server exits 0"
 
 # The server stops promptly while an agent is connected: watches end, late requests on open keep-alive connections get
 # 503 with Connection: close, and closing TLS connections does not wait for the agent's close_notify.
-"$SKIFF_BIN" agent --server "$server" --token "$token" --simulate 3 --node-name edge-c >"$work/agent-c.log" 2>&1 &
+"$SKIFF_BIN" agent --server "$server" --token "$token" --simulate 3 --data-dir "$work/agent-edge-c" --node-name edge-c >"$work/agent-c.log" 2>&1 &
 c_pid=$!
 agent_pids+=("$c_pid")
 ready=0

@@ -11,7 +11,7 @@ trap 'status=$?; set +e; [ -n "$agent_pid" ] && { kill -CONT "$agent_pid"; kill 
   (exit $status); cleanup' EXIT
 
 token=$(cat "$work/data/server/node-token")
-"$SKIFF_BIN" agent --server "https://127.0.0.1:$port" --token "$token" --simulate 3 --node-name blip >"$work/agent.log" 2>&1 &
+"$SKIFF_BIN" agent --server "https://127.0.0.1:$port" --token "$token" --simulate 3 --data-dir "$work/agent-blip" --node-name blip >"$work/agent.log" 2>&1 &
 agent_pid=$!
 
 # count_nodes STATUS: how many of the agent's nodes show STATUS in `kubectl get nodes`.

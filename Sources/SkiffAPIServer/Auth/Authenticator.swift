@@ -16,12 +16,17 @@ public struct UserInfo: Sendable, Equatable {
     }
 
     public var isAdmin: Bool { groups.contains("system:masters") }
+
+    /// A cluster administrator (group `system:masters`).
+    public static func admin(_ name: String = "admin") -> UserInfo {
+        UserInfo(name: name, groups: ["system:masters", "system:authenticated"])
+    }
 }
 
 /// Authenticates requests by TLS client certificate (verified against the client CA during the handshake), by a
 /// service account token (a JWT signed with the service account key), by a bootstrap token (`<id>.<secret>`, valid
-/// while its Secret exists and has not expired: it may only join), or by the cluster's join secret presented as a
-/// bearer token or basic-auth password (the server token: agents before they have a certificate).
+/// while its Secret exists and has not expired), or by the cluster's join secret presented as a bearer token or
+/// basic-auth password (the server token). Both tokens only let an agent get its node certificate.
 public struct Authenticator: Sendable {
     /// The join secret (the password part of the node token); nil disables join-secret authentication.
     let joinSecret: String?
@@ -31,11 +36,15 @@ public struct Authenticator: Sendable {
     public typealias SecretLookup = @Sendable (_ name: String) async -> JSON?
     let bootstrapSecrets: SecretLookup?
     let now: @Sendable () -> Date
+    /// Bearer tokens with fixed users, as kube-apiserver's `--token-auth-file` (for tools and tests).
+    let staticTokens: [String: UserInfo]
 
     public init(
         joinSecret: String?, serviceAccounts: ServiceAccountTokenAuthenticator? = nil,
-        bootstrapSecrets: SecretLookup? = nil, now: @escaping @Sendable () -> Date = Date.init
+        bootstrapSecrets: SecretLookup? = nil, staticTokens: [String: UserInfo] = [:],
+        now: @escaping @Sendable () -> Date = Date.init
     ) {
+        self.staticTokens = staticTokens
         self.joinSecret = joinSecret
         self.serviceAccounts = serviceAccounts
         self.bootstrapSecrets = bootstrapSecrets
@@ -61,6 +70,9 @@ public struct Authenticator: Sendable {
         guard let authorization else { return nil }
         if authorization.hasPrefix("Bearer ") {
             let token = String(authorization.dropFirst("Bearer ".count)).trimmingCharacters(in: .whitespaces)
+            if let user = staticTokens.first(where: { NodeToken.constantTimeEquals($0.key, token) })?.value {
+                return user
+            }
             // A user-chosen join secret may contain dots too, so a JWT-shaped token that fails still gets compared.
             if let serviceAccounts, ServiceAccountTokenAuthenticator.looksLikeJWT(token),
                 let user = await serviceAccounts.authenticate(token)
@@ -89,5 +101,6 @@ public struct Authenticator: Sendable {
         return nil
     }
 
-    static let node = UserInfo(name: "node", groups: ["system:nodes", "system:authenticated"])
+    /// The server token's user, as k3s' `node` user (group `k3s:agent`): it may join nodes, nothing more.
+    static let node = UserInfo(name: "node", groups: [UserInfo.joinGroup, "system:authenticated"])
 }

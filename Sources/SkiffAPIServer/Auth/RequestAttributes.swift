@@ -50,6 +50,10 @@ extension UserInfo {
         return node.isEmpty ? nil : node
     }
 
-    /// A bootstrap token's user (`system:bootstrap:<id>`, group `system:bootstrappers`): it may join, nothing more.
-    var isBootstrapper: Bool { groups.contains("system:bootstrappers") }
+    /// The group of the server token's user (k3s names its own `k3s:agent`).
+    static let joinGroup = "skiff:agent"
+
+    /// A join token's user — a bootstrap token's (`system:bootstrap:<id>`, group `system:bootstrappers`) or the
+    /// server token's (`node`, group `skiff:agent`): it may get a node certificate, nothing more.
+    var mayOnlyJoin: Bool { groups.contains("system:bootstrappers") || groups.contains(Self.joinGroup) }
 }

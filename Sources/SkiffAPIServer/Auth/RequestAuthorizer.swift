@@ -2,9 +2,9 @@ import SkiffModel
 import SkiffStore
 
 /// Decides whether a user may do what a resource request asks, in order: cluster admins (`system:masters`) may do
-/// everything; a node's certificate what `NodeAuthorizer` allows; a bootstrap token nothing (it only joins, through
-/// `/v1-skiff/node-certificate`). Everyone else (service accounts, other certificate users, the server token's
-/// holder) may do everything until role-based access control arrives.
+/// everything; a node's certificate what `NodeAuthorizer` allows; a join token (bootstrap or server token) nothing
+/// (it only joins, through `/v1-skiff/node-certificate`). Everyone else (service accounts, other certificate users)
+/// may do everything until role-based access control arrives.
 struct RequestAuthorizer: Sendable {
     let nodes: NodeAuthorizer
 
@@ -20,8 +20,8 @@ struct RequestAuthorizer: Sendable {
             if let refusal = try await nodes.authorize(request, node: node) { throw refusal }
             return
         }
-        if user.isBootstrapper {
-            throw request.forbidden("a bootstrap token can only request a node certificate")
+        if user.mayOnlyJoin {
+            throw request.forbidden("a join token can only request a node certificate")
         }
     }
 

@@ -165,19 +165,11 @@ public struct APIResponder: HTTPResponder {
     static let versionDocument: JSON = SkiffVersion.document
 
     /// `/v1-skiff/connect`: a node's agent switches the connection to a WebSocket that carries its tunnel. The node
-    /// is the one its certificate names (`system:node:<name>`), or, for an agent still on the join secret, the one it
-    /// says (`X-Skiff-Node-Name`).
+    /// is the one its certificate names (`system:node:<name>`); the `X-Skiff-Node-Name` header is not trusted.
     private func tunnel(_ request: Request, user: UserInfo, connection: APIConnection?) throws(APIError) -> Response {
-        guard user.groups.contains("system:nodes") else {
-            throw APIError.forbidden("user \"\(user.name)\" cannot open a node tunnel: only nodes (group system:nodes) can")
-        }
-        let node: String
-        if user.name.hasPrefix("system:node:") {
-            node = String(user.name.dropFirst("system:node:".count))
-        } else if let named = request.headers[Self.nodeNameHeader], NameValidation.subdomainErrors(named).isEmpty {
-            node = named
-        } else {
-            throw APIError.badRequest("a node tunnel needs the node's name in the X-Skiff-Node-Name header")
+        guard let node = user.nodeName else {
+            throw APIError.forbidden(
+                "user \"\(user.name)\" cannot open a node tunnel: only a node's certificate (system:node:<name>) can")
         }
         guard let upgrade = WebSocketUpgrade(request.head) else {
             throw APIError.badRequest("/v1-skiff/connect takes a WebSocket upgrade (Upgrade: websocket)")
@@ -195,13 +187,12 @@ public struct APIResponder: HTTPResponder {
     static let nodePasswordHeader = HTTPField.Name("X-Skiff-Node-Password")!
 
     /// `POST /v1-skiff/node-certificate`: the body is a PEM certificate request; `X-Skiff-Node-Name` and
-    /// `X-Skiff-Node-Password` say for which node (see `NodeRegistrar`). Callers in `system:nodes` (the server token's
-    /// identity) or `system:bootstrappers` (a bootstrap token) only, and a node's own certificate renews only that
-    /// node's.
+    /// `X-Skiff-Node-Password` say for which node (see `NodeRegistrar`). Callers with a join token (the server token or
+    /// a bootstrap token) or a node certificate only, and a node's own certificate renews only that node's.
     private func nodeCertificate(_ request: inout Request, user: UserInfo) async throws -> Response {
         guard request.method == .post else { throw APIError.methodNotAllowed("node certificates are requested with POST") }
         guard let nodeRegistrar else { throw APIError.unknownPath }
-        guard user.groups.contains("system:nodes") || user.isBootstrapper else {
+        guard user.nodeName != nil || user.mayOnlyJoin else {
             throw APIError.forbidden("user \"\(user.name)\" cannot request node certificates: only joining nodes can")
         }
         guard let node = request.headers[Self.nodeNameHeader], let password = request.headers[Self.nodePasswordHeader] else {

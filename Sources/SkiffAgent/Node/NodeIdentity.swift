@@ -36,10 +36,23 @@ struct NodeIdentity {
             logger.warning("the server issues no node certificates: the agent keeps using the token's secret", metadata: ["error": "\(error)"])
             return .bearerToken(join.token.secret)
         }
-        try write(request.privateKeyPEM, to: keyPath, mode: 0o600)
-        try write(chain, to: certificatePath, mode: 0o644)
+        try keep(chain: chain, keyPEM: request.privateKeyPEM)
         logger.info("node certificate issued", metadata: ["user": "system:node:\(nodeName)"])
         return .clientCertificate(certificatePEM: Array(chain.utf8), keyPEM: Array(request.privateKeyPEM.utf8))
+    }
+
+    /// A new certificate (for a new key) asked for with the current one, kept on disk; answers the PEMs.
+    func renew(join: ClusterJoin, caPEM: [UInt8]) async throws -> (certificatePEM: [UInt8], keyPEM: [UInt8]) {
+        let request = try CertificateRequest(commonName: "system:node:\(nodeName)", organizations: ["system:nodes"])
+        let chain = try await issue(join: join, caPEM: caPEM, requestPEM: request.requestPEM)
+        try keep(chain: chain, keyPEM: request.privateKeyPEM)
+        return (Array(chain.utf8), Array(request.privateKeyPEM.utf8))
+    }
+
+    /// Writes the key and then its certificate (a reader that finds the new certificate finds its key).
+    func keep(chain: String, keyPEM: String) throws {
+        try write(keyPEM, to: keyPath, mode: 0o600)
+        try write(chain, to: certificatePath, mode: 0o644)
     }
 
     var certificatePath: String { "\(directory)/client-node.crt" }
@@ -64,12 +77,12 @@ struct NodeIdentity {
             caPEM: caPEM, node: nodeName, password: password, requestPEM: requestPEM)
     }
 
-    /// The node certificate and key on disk while the certificate is valid for another minute; nil otherwise.
+    /// The node certificate and key on disk while the certificate is valid for another second; nil otherwise.
     func currentCertificate(now: Date = Date()) -> (certificatePEM: [UInt8], keyPEM: [UInt8])? {
         guard let certificate = FileManager.default.contents(atPath: certificatePath),
             let key = FileManager.default.contents(atPath: keyPath),
             let window = CertificateValidity.window(pem: String(decoding: certificate, as: UTF8.self)),
-            window.notValidBefore <= now, window.notValidAfter > now.addingTimeInterval(60)
+            window.notValidBefore <= now, window.notValidAfter > now.addingTimeInterval(1)
         else { return nil }
         return (Array(certificate), Array(key))
     }

@@ -21,14 +21,15 @@ public struct TunnelDialer: Service {
         /// `https://host:port`
         public var server: String
         public var nodeName: String
-        public var tls: TLSConfiguration
+        /// Read at every dial: a renewed node certificate is used from the next connection on.
+        public var tls: ClientTLS
         /// The credential header, when the TLS client certificate is not the credential.
         public var authorization: String?
         public var backoff: Backoff
         public var pingInterval: Duration
 
         public init(
-            server: String, nodeName: String, tls: TLSConfiguration, authorization: String?,
+            server: String, nodeName: String, tls: ClientTLS, authorization: String?,
             backoff: Backoff = Backoff(initial: .milliseconds(500), maximum: .seconds(2), multiplier: 2, jitter: 0.2),
             pingInterval: Duration = .seconds(5)
         ) {
@@ -114,7 +115,7 @@ public struct TunnelDialer: Service {
         let upgrade: WebSocketDialer.Upgrade
         do {
             upgrade = try await TunnelWebSocket.dial(
-                host: host, port: port, path: "/v1-skiff/connect", headers: headers, tls: configuration.tls,
+                host: host, port: port, path: "/v1-skiff/connect", headers: headers, tls: configuration.tls.current,
                 serverName: configuration.serverName)
         } catch {
             if !Task.isCancelled {

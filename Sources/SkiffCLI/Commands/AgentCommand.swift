@@ -63,7 +63,7 @@ struct AgentCommand: AsyncParsableCommand {
                 if let http = api as? HTTPClusterAPI {
                     kubeletAPI = .tunnel(
                         TunnelDialer.Configuration(
-                            server: http.server, nodeName: config.nodeName, tls: http.tlsConfiguration,
+                            server: http.server, nodeName: config.nodeName, tls: http.tls,
                             authorization: http.authorization))
                     let accounts = api.type("", "v1", "serviceaccounts")
                     kubelet.requestToken = { namespace, account, request in

@@ -165,7 +165,9 @@ struct ControlPlane {
             servingKeyPEM: pki.serving.privateKeyPEM, clientCAPEM: pki.clientCA.certificatePEM,
             joinSecret: token.password, advertiseAddress: config.advertiseAddress ?? "127.0.0.1",
             serverCAPEM: pki.serverCA.certificatePEM, serviceAccountKey: pki.serviceAccountKey)
-        api.nodeRegistrar = NodeRegistrar(clientCA: pki.clientCA)
+        api.nodeRegistrar = NodeRegistrar(
+            clientCA: pki.clientCA,
+            validity: config.nodeCertificateLifetime.map { Double($0.components.seconds) } ?? SkiffPKI.leafValidity)
         return ControlPlane(apiConfiguration: api, token: token)
     }
 }

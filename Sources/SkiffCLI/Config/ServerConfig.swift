@@ -18,6 +18,8 @@ public struct ServerConfig: Sendable, Equatable {
     public var clusterDNS: String
     public var datastoreEndpoint: String?
     public var nodeMonitorGracePeriod: Duration
+    /// How long issued node certificates are valid (a hidden flag, for tests of renewal).
+    public var nodeCertificateLifetime: Duration? = nil
     public var debug: Bool
     public var agent: AgentConfig
     public var configFile: String?
@@ -115,6 +117,12 @@ extension ServerConfig {
             agent: try AgentConfig(
                 layers: layers, dataDir: dataDir, agent: agent, token: token, debug: debug, requireServer: false),
             configFile: layers.filePath)
+        if let lifetime = server.nodeCertificateLifetime {
+            guard let duration = GoDuration.parse(lifetime), duration >= .seconds(10) else {
+                throw ConfigError("node-certificate-lifetime must be a duration of 10s or more, not \"\(lifetime)\"")
+            }
+            nodeCertificateLifetime = duration
+        }
     }
 
     static func token(_ token: String?, file: String?) throws(ConfigError) -> String? {

@@ -43,4 +43,8 @@ struct ServerOptions: ParsableArguments {
 
     @Option(help: "Time without heartbeat before a node is marked NotReady (default 40s).")
     var nodeMonitorGracePeriod: String?
+
+    /// For tests of renewal: how long the node certificates issued at join are valid (default one year).
+    @Option(help: .hidden)
+    var nodeCertificateLifetime: String?
 }

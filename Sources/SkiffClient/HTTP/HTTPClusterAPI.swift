@@ -24,9 +24,11 @@ public struct HTTPClusterAPI: ClusterAPI {
     let client: HTTPClient
     /// The `Authorization` header every request carries (the join secret), if the credentials are not a certificate.
     public let authorization: String?
-    /// TLS to the server: its CA alone, and the client certificate if that is the credential. Other connections to
-    /// the server (the tunnel) use it too.
-    public let tlsConfiguration: TLSConfiguration
+    /// TLS to the server: its CA alone, and the client certificate if that is the credential (renewed in place).
+    /// Other connections to the server (the tunnel) use it too.
+    public let tls: ClientTLS
+    /// The TLS configuration of the next connection.
+    public var tlsConfiguration: TLSConfiguration { tls.current }
     let requestTimeout: TimeAmount
     /// The `timeoutSeconds` a watch asks for is drawn from this range.
     let watchTimeoutSeconds: ClosedRange<Int>
@@ -78,7 +80,7 @@ public struct HTTPClusterAPI: ClusterAPI {
             eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration,
             backgroundActivityLogger: logger)
         self.authorization = authorization
-        tlsConfiguration = tls
+        self.tls = ClientTLS(tls)
         self.resources = resources
         let (seconds, attoseconds) = requestTimeout.components
         self.requestTimeout = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
@@ -244,6 +246,8 @@ public struct HTTPClusterAPI: ClusterAPI {
         request.headers.add(name: "Accept", value: "application/json")
         request.headers.add(name: "User-Agent", value: "skiff-agent")
         if let authorization { request.headers.add(name: "Authorization", value: authorization) }
+        // The pool keys connections by TLS configuration: after a certificate renewal, new connections present it.
+        request.tlsConfiguration = tls.current
         if let body {
             request.headers.add(name: "Content-Type", value: contentType)
             request.body = .bytes(body)

@@ -66,6 +66,15 @@ extension ClusterJoin {
                 result = .success(String(decoding: bytes, as: UTF8.self))
             case 429, 500...:
                 result = .failure(.retry(APIError(httpStatus: Int(response.status.code), body: bytes)))
+            case 401:
+                let error = APIError(httpStatus: 401, body: bytes)
+                result = .failure(
+                    .fatal(
+                        ClientError(
+                            .unauthorized,
+                            current == nil
+                                ? "the server refused the token (wrong, expired or deleted): \(error.message)"
+                                : "the server refused the node's certificate: \(error.message)")))
             case 404:
                 result = .failure(
                     .fatal(ClientError(.unexpectedResponse, "\(server) issues no node certificates (an older server)")))

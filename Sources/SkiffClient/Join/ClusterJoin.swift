@@ -37,19 +37,7 @@ public struct ClusterJoin: Sendable {
         return pem
     }
 
-    /// Joins and runs `body` with a client that trusts only the verified CA and authenticates with the token's
-    /// secret (group `system:nodes`); the client is shut down when `body` ends.
-    public func withAPI<Result: Sendable>(_ body: (HTTPClusterAPI) async throws -> Result) async throws -> Result {
-        let ca = try await fetchCA()
-        return try await HTTPClusterAPI.withAPI(
-            server: server, trustedCAPEM: ca, credentials: .bearerToken(token.secret), logger: logger
-        ) { api in
-            try await checkAccess(api)
-            return try await body(api)
-        }
-    }
-
-    /// One authenticated request, so a wrong secret fails the join clearly instead of every later request.
+    /// One authenticated request, so refused credentials fail the join clearly instead of every later request.
     public func checkAccess(_ api: HTTPClusterAPI) async throws(ClientError) {
         let nodes = api.type("", "v1", "nodes")
         try await retrying("authenticate to the server") { () async throws(JoinAttemptError) in
@@ -58,10 +46,10 @@ public struct ClusterJoin: Sendable {
             } catch {
                 switch error.code {
                 case 401:
-                    throw .fatal(ClientError(.unauthorized, "the server refused the token's secret: \(error.message)"))
+                    throw .fatal(ClientError(.unauthorized, "the server refused the node's credentials: \(error.message)"))
                 case 403:
                     throw .fatal(
-                        ClientError(.unauthorized, "the server does not let this token list nodes: \(error.message)"))
+                        ClientError(.unauthorized, "the server does not let this node list nodes: \(error.message)"))
                 default:
                     throw .retry(error)
                 }
