@@ -113,11 +113,14 @@ public struct ClusterPKI: Sendable {
     /// CAs are created only when both of their files are absent; any unreadable, corrupt, half-present or
     /// mismatched CA file is an error naming the file, and nothing is overwritten. The serving certificate is
     /// reissued when it does not cover `sans`, was not signed by the server CA, or expires within `renewalWindow`.
+    ///
+    /// `leafValidity` is the lifetime of the leaves it issues (the serving and admin certificates).
     public static func loadOrCreate(
         directory: String,
         sans: ServingNames,
         now: Date = Date(),
-        renewalWindow: TimeInterval = SkiffPKI.renewalWindow
+        renewalWindow: TimeInterval = SkiffPKI.renewalWindow,
+        leafValidity: TimeInterval = SkiffPKI.leafValidity
     ) throws(PKIError) -> ClusterPKI {
         let layout = Layout(directory: directory)
         try FileSystem.makeDirectories(directory, mode: 0o700)
@@ -141,7 +144,7 @@ public struct ClusterPKI: Sendable {
             certificatePath: layout.servingCertificate,
             keyPath: layout.servingKey,
             authority: serverCA,
-            profile: .serving(commonName: servingCommonName, names: sans),
+            profile: .serving(commonName: servingCommonName, names: sans, validity: leafValidity),
             now: now,
             renewalWindow: renewalWindow,
             changes: &changes
@@ -150,7 +153,7 @@ public struct ClusterPKI: Sendable {
             certificatePath: layout.adminCertificate,
             keyPath: layout.adminKey,
             authority: clientCA,
-            profile: .admin(),
+            profile: .admin(validity: leafValidity),
             now: now,
             renewalWindow: renewalWindow,
             changes: &changes

@@ -77,7 +77,7 @@ start_agent_server() {
   export KUBECONFIG="$work/kubeconfig"
   "$SKIFF_BIN" server --node-name $node --data-dir "$work/data" --https-listen-port "$port" --bind-address 0.0.0.0 \
     --tls-san $host_ip --node-ip $host_ip --cluster-dns 10.43.0.53 --write-kubeconfig "$KUBECONFIG" \
-    --node-certificate-lifetime 30s >>"$work/server.log" 2>&1 &
+    --node-certificate-lifetime 30s --server-certificate-lifetime 60s >>"$work/server.log" 2>&1 &
   server_pid=$!
   wait_ready
 }
@@ -574,6 +574,15 @@ far_after=$(jp pod/far '{.status.containerStatuses[0].containerID},{.status.cont
 [ "$far_before" = "$far_after" ] || fail "agent restart re-adopts the pod untouched: before [$far_before] after [$far_after]"
 pass "the restarted agent re-adopted its running container with the same ID and no restart counted"
 
+# The server's own serving and admin certificates last 60 s here: it renewed them while running (kubectl reads the
+# rewritten kubeconfig, every client verifies the served certificate), so everything above ran past their first end.
+renewed=$(grep -c 'serving certificate renewed' "$work/server.log")
+[ "$renewed" -ge 2 ] && [ "$(grep -c 'admin certificate renewed' "$work/server.log")" -ge 2 ] \
+  || fail "the server renews its 60 s serving and admin certificates while running (serving: $renewed)"
+openssl x509 -in "$work/data/server/tls/serving-kube-apiserver.crt" -noout -checkend 1 >/dev/null \
+  || fail "the serving certificate on disk is valid"
+expect_output "kubectl still works on the renewed certificates" "e2e-node" kubectl get node e2e-node -o name
+pass "the server renewed its serving certificate $renewed times while running, without a restart"
 kubectl delete deployment web --wait=false >/dev/null
 wait_for "deleting the Deployment removes its pods" 60 sh -c "[ -z \"\$(kubectl --cache-dir $work/kube-cache get pods -l app=web -o name)\" ]"
 ids=$(sed 's/[^=]*=containerd:\/\/\([0-9a-f]*\),[0-9]* */\1 /g' <<<"$after" | xargs | tr ' ' '|')

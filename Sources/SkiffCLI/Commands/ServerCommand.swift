@@ -58,6 +58,7 @@ struct ServerCommand: AsyncParsableCommand {
             ClusterSettings(clusterCIDR: config.clusterCIDR, serviceCIDR: config.serviceCIDR, clusterDNS: config.clusterDNS))
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: apiServer),
+            .init(service: control.renewal),
             .init(service: NamespaceFinalizer(api: api, logger: logger)),
             .init(
                 service: CustomResourceController(
@@ -144,13 +145,19 @@ struct ServerCommand: AsyncParsableCommand {
 struct ControlPlane {
     var apiConfiguration: APIServerConfiguration
     var token: NodeToken
+    /// Renews the serving and admin certificates while the server runs.
+    var renewal: ServerCertificateRenewal
 
     static func prepare(_ config: ServerConfig, logger: Logger) throws -> ControlPlane {
         var sans = ServingNames.kubernetesAPIDefaults + [ProcessInfo.processInfo.hostName.lowercased()] + config.tlsSANs
         if let address = config.advertiseAddress { sans.append(address) }
         if let nodeIP = config.agent.nodeIP { sans.append(nodeIP) }
-        let pki = try ClusterPKI.loadOrCreate(
-            directory: "\(config.serverDirectory)/tls", sans: try ServingNames(sans))
+        let lifetime = config.serverCertificateLifetime.map { Double($0.components.seconds) } ?? SkiffPKI.leafValidity
+        let pkiSettings = ServerCertificateRenewal.Settings(
+            directory: "\(config.serverDirectory)/tls", names: try ServingNames(sans), lifetime: lifetime,
+            kubeconfigPath: config.kubeconfigPath, kubeconfigMode: mode_t(config.kubeconfigMode),
+            server: "https://127.0.0.1:\(config.httpsListenPort)")
+        let pki = try pkiSettings.load()
         for change in pki.changes { logger.info("certificate \(change)") }
         let password = try config.token.map { token throws -> String in
             (try? NodeToken(parsing: token))?.password ?? token
@@ -168,7 +175,12 @@ struct ControlPlane {
         api.nodeRegistrar = NodeRegistrar(
             clientCA: pki.clientCA,
             validity: config.nodeCertificateLifetime.map { Double($0.components.seconds) } ?? SkiffPKI.leafValidity)
-        return ControlPlane(apiConfiguration: api, token: token)
+        let serving = try ServingCertificate(
+            certificatePEM: pki.serving.certificatePEM + pki.serverCA.certificatePEM, keyPEM: pki.serving.privateKeyPEM)
+        api.servingCertificate = serving
+        return ControlPlane(
+            apiConfiguration: api, token: token,
+            renewal: ServerCertificateRenewal(settings: pkiSettings, serving: serving, loaded: pki, logger: logger))
     }
 }
 

@@ -20,6 +20,8 @@ public struct ServerConfig: Sendable, Equatable {
     public var nodeMonitorGracePeriod: Duration
     /// How long issued node certificates are valid (a hidden flag, for tests of renewal).
     public var nodeCertificateLifetime: Duration? = nil
+    /// How long the server's serving and admin certificates are valid (a hidden flag, for tests of renewal).
+    public var serverCertificateLifetime: Duration? = nil
     public var debug: Bool
     public var agent: AgentConfig
     public var configFile: String?
@@ -122,6 +124,12 @@ extension ServerConfig {
                 throw ConfigError("node-certificate-lifetime must be a duration of 10s or more, not \"\(lifetime)\"")
             }
             nodeCertificateLifetime = duration
+        }
+        if let lifetime = server.serverCertificateLifetime {
+            guard let duration = GoDuration.parse(lifetime), duration >= .seconds(10) else {
+                throw ConfigError("server-certificate-lifetime must be a duration of 10s or more, not \"\(lifetime)\"")
+            }
+            serverCertificateLifetime = duration
         }
     }
 

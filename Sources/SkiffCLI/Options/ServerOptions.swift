@@ -47,4 +47,8 @@ struct ServerOptions: ParsableArguments {
     /// For tests of renewal: how long the node certificates issued at join are valid (default one year).
     @Option(help: .hidden)
     var nodeCertificateLifetime: String?
+
+    /// For tests of renewal: how long the server's own serving and admin certificates are valid (default one year).
+    @Option(help: .hidden)
+    var serverCertificateLifetime: String?
 }
