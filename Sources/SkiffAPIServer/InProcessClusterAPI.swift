@@ -5,20 +5,53 @@ import SkiffStore
 
 /// `ClusterAPI` straight on the registry: controllers in the server process get the same admission, patch and watch
 /// semantics as HTTP clients, minus sockets and JSON round trips through the network.
+///
+/// Controllers speak as the cluster admin. The embedded agent speaks as its node (`node(_:registry:)`): its requests
+/// pass the same authorizer as a remote node's, so the server's own node has a remote node's rights, no more.
 public struct InProcessClusterAPI: ClusterAPI {
     let registry: ObjectRegistry
+    /// Who speaks; nil: the cluster admin (nothing is checked).
+    let user: UserInfo?
+    let authorizer: RequestAuthorizer
 
     public init(registry: ObjectRegistry) {
+        self.init(registry: registry, user: nil)
+    }
+
+    init(registry: ObjectRegistry, user: UserInfo?) {
         self.registry = registry
+        self.user = user
+        authorizer = RequestAuthorizer(graph: RegistryNodeGraph(registry: registry))
+    }
+
+    /// The API as node `name` (`system:node:<name>`, group `system:nodes`) sees it.
+    public static func node(_ name: String, registry: ObjectRegistry) -> InProcessClusterAPI {
+        InProcessClusterAPI(
+            registry: registry, user: UserInfo(name: "system:node:\(name)", groups: ["system:nodes", "system:authenticated"]))
     }
 
     public var resources: ResourceRegistry { registry.resources }
 
+    /// Throws the refusal the HTTP path would answer.
+    private func authorize(
+        _ verb: String, _ type: ResourceType, _ namespace: String?, _ name: String?, subresource: String? = nil,
+        creating object: JSON? = nil
+    ) async throws(APIError) {
+        guard let user else { return }
+        let request = RequestAttributes(
+            user: user, verb: verb, group: type.group, resource: type.resource, subresource: subresource,
+            namespace: type.namespaced ? namespace : nil, name: name)
+        try await authorizer.authorize(request)
+        if let object { try authorizer.checkCreate(request, object: object) }
+    }
+
     public func get(_ type: ResourceType, namespace: String?, name: String) async throws(APIError) -> JSON {
-        try await registry.getObject(type, namespace: namespace, name: name)
+        try await authorize("get", type, namespace, name)
+        return try await registry.getObject(type, namespace: namespace, name: name)
     }
 
     public func list(_ type: ResourceType, namespace: String?, options: ListOptions) async throws(APIError) -> ObjectList {
+        try await authorize("list", type, namespace, nil)
         let filter = try ObjectFilter(query: Self.query(options), resource: type.resource)
         let page = try await registry.list(type, namespace: namespace, limit: options.limit, filter: filter.storeFilter)
         var items: [JSON] = []
@@ -31,6 +64,7 @@ public struct InProcessClusterAPI: ClusterAPI {
     public func watch(
         _ type: ResourceType, namespace: String?, resourceVersion: String, options: ListOptions
     ) async throws(APIError) -> AsyncThrowingStream<ClusterEvent, any Error> {
+        try await authorize("watch", type, namespace, nil)
         let filter = try ObjectFilter(query: Self.query(options), resource: type.resource)
         guard let revision = Revision(resourceVersion) else {
             throw APIError.badRequest("invalid resourceVersion \"\(resourceVersion)\"")
@@ -59,7 +93,8 @@ public struct InProcessClusterAPI: ClusterAPI {
     }
 
     public func create(_ type: ResourceType, namespace: String?, object: JSON, fieldManager: String) async throws(APIError) -> JSON {
-        try registry.decode(
+        try await authorize("create", type, namespace, nil, creating: object)
+        return try registry.decode(
             try await registry.create(type, namespace: namespace, object: object, options: WriteOptions(fieldManager: fieldManager)))
     }
 
@@ -67,6 +102,7 @@ public struct InProcessClusterAPI: ClusterAPI {
         _ type: ResourceType, namespace: String?, object: JSON, subresource: String?, fieldManager: String
     ) async throws(APIError) -> JSON {
         guard let name = object.name else { throw APIError.badRequest("the object has no name") }
+        try await authorize("update", type, namespace, name, subresource: subresource)
         let (kv, _) = try await registry.update(
             type, namespace: namespace, name: name, subresource: subresource, options: WriteOptions(fieldManager: fieldManager)
         ) { _ throws(APIError) in object }
@@ -77,6 +113,7 @@ public struct InProcessClusterAPI: ClusterAPI {
         _ type: ResourceType, namespace: String?, name: String, patch: JSON, patchType: PatchType, subresource: String?,
         fieldManager: String
     ) async throws(APIError) -> JSON {
+        try await authorize("patch", type, namespace, name, subresource: subresource)
         let mediaType: RequestBody.MediaType =
             switch patchType {
             case .merge: .mergePatch
@@ -97,10 +134,12 @@ public struct InProcessClusterAPI: ClusterAPI {
     }
 
     public func delete(_ type: ResourceType, namespace: String?, name: String, options: JSON) async throws(APIError) {
+        try await authorize("delete", type, namespace, name)
         _ = try await registry.delete(type, namespace: namespace, name: name, options: try DeleteOptions(json: options))
     }
 
     public func post(_ type: ResourceType, namespace: String?, name: String, subresource: String, body: JSON) async throws(APIError) {
+        try await authorize("create", type, namespace, name, subresource: subresource)
         switch subresource {
         case "binding":
             try await registry.bind(type, namespace: namespace, name: name, binding: body)

@@ -542,6 +542,23 @@ for edge_pod in $(kubectl get pods -l app=edge -o jsonpath='{.items[*].metadata.
   kill $pf_pid; wait $pf_pid 2>/dev/null || true
 done
 pass "logs, exec, cp and port-forward reach every replica on both edge nodes"
+# And the rest of the set on a pod of the third node: logs -f, a terminal, exit codes, stdin to its end, cp out.
+third=$(kubectl get pods -l app=edge --field-selector spec.nodeName=e2e-agent2 -o jsonpath='{.items[0].metadata.name}')
+[ -n "$third" ] || fail "a replica runs on the third node"
+kubectl exec "$third" -- sh -c 'for i in 1 2 3 4 5 6 7 8; do echo "line $i"; sleep 0.3; done >>/proc/1/fd/1' &
+followed=$(timeout 4 kubectl logs -f "$third" --tail=1 2>&1 || true)
+wait
+[ "$(grep -c '^line ' <<<"$followed")" -ge 3 ] || fail "kubectl logs -f follows a pod on the third node: [$followed]"
+pass "kubectl logs -f follows a pod on the third node"
+expect_output "kubectl exec -it gets a terminal on the third node" "/dev/pts/[0-9]" script -qec "kubectl exec -it $third -- tty" /dev/null
+code=0; kubectl exec "$third" -- false >/dev/null 2>&1 || code=$?
+[ "$code" = 1 ] || fail "kubectl exec -- false exits 1 on the third node (got $code)"
+pass "kubectl exec -- false exits 1 on the third node"
+expect_output "stdin reaches a process on the third node, and its end ends it" "^piped$" \
+  timeout 20 sh -c "echo piped | kubectl exec -i $third -- cat"
+kubectl cp "$third:/tmp/in.txt" "$work/cp-out-third.txt" >/dev/null 2>&1 || fail "kubectl cp out of a pod on the third node"
+cmp -s "$work/cp-$third.txt" "$work/cp-out-third.txt" || fail "kubectl cp out of the third node brings the same bytes back"
+pass "kubectl cp out of a pod on the third node brings the same bytes back"
 grep -q 'node=e2e-agent2.*tunnel connected' "$work/server.log" || fail "the third node reaches the server through its own tunnel"
 
 # The server signs node certificates for 30 s here: the agent renewed its own while running (the tunnel came back

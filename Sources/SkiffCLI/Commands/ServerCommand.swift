@@ -118,11 +118,13 @@ struct ServerCommand: AsyncParsableCommand {
                             request: request)
                     }
                 }
+                // The embedded agent speaks as its node, with a remote node's rights (the node authorizer).
+                let nodeAPI = InProcessClusterAPI.node(config.agent.nodeName, registry: registry)
                 services.append(
                     .init(
                         service: ContainerdNode(
-                            api: api, agent: config.agent, kubelet: kubelet, kubeletAPI: .inProcess(control.apiConfiguration.kubelets),
-                            logger: logger)))
+                            api: nodeAPI, agent: config.agent, kubelet: kubelet,
+                            kubeletAPI: .inProcess(control.apiConfiguration.kubelets), logger: logger)))
             }
         }
         let group = ServiceGroup(
