@@ -546,8 +546,9 @@ pass "logs, exec, cp and port-forward reach every replica on both edge nodes"
 third=$(kubectl get pods -l app=edge --field-selector spec.nodeName=e2e-agent2 -o jsonpath='{.items[0].metadata.name}')
 [ -n "$third" ] || fail "a replica runs on the third node"
 kubectl exec "$third" -- sh -c 'for i in 1 2 3 4 5 6 7 8; do echo "line $i"; sleep 0.3; done >>/proc/1/fd/1' &
+writer_pid=$!
 followed=$(timeout 4 kubectl logs -f "$third" --tail=1 2>&1 || true)
-wait
+wait $writer_pid || fail "writing to the log of a pod on the third node"
 [ "$(grep -c '^line ' <<<"$followed")" -ge 3 ] || fail "kubectl logs -f follows a pod on the third node: [$followed]"
 pass "kubectl logs -f follows a pod on the third node"
 expect_output "kubectl exec -it gets a terminal on the third node" "/dev/pts/[0-9]" script -qec "kubectl exec -it $third -- tty" /dev/null
