@@ -46,7 +46,8 @@ public struct APIServerConfiguration: Sendable {
 
     public init(
         host: String, port: Int, servingCertificatePEM: String, servingKeyPEM: String, clientCAPEM: String,
-        joinSecret: String?, advertiseAddress: String, serverCAPEM: String? = nil, serviceAccountKey: ServiceAccountKey? = nil,
+        joinSecret: String?, advertiseAddress: String, serverCAPEM: String? = nil,
+        serviceAccountKey: ServiceAccountKey? = nil,
         tlsShutdownTimeout: TimeAmount = .milliseconds(500)
     ) {
         self.tlsShutdownTimeout = tlsShutdownTimeout

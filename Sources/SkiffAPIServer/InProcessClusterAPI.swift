@@ -27,7 +27,8 @@ public struct InProcessClusterAPI: ClusterAPI {
     /// The API as node `name` (`system:node:<name>`, group `system:nodes`) sees it.
     public static func node(_ name: String, registry: ObjectRegistry) -> InProcessClusterAPI {
         InProcessClusterAPI(
-            registry: registry, user: UserInfo(name: "system:node:\(name)", groups: ["system:nodes", "system:authenticated"]))
+            registry: registry,
+            user: UserInfo(name: "system:node:\(name)", groups: ["system:nodes", "system:authenticated"]))
     }
 
     public var resources: ResourceRegistry { registry.resources }
@@ -50,7 +51,9 @@ public struct InProcessClusterAPI: ClusterAPI {
         return try await registry.getObject(type, namespace: namespace, name: name)
     }
 
-    public func list(_ type: ResourceType, namespace: String?, options: ListOptions) async throws(APIError) -> ObjectList {
+    public func list(_ type: ResourceType, namespace: String?, options: ListOptions) async throws(APIError)
+        -> ObjectList
+    {
         try await authorize("list", type, namespace, nil)
         let filter = try ObjectFilter(query: Self.query(options), resource: type.resource)
         let page = try await registry.list(type, namespace: namespace, limit: options.limit, filter: filter.storeFilter)
@@ -76,14 +79,17 @@ public struct InProcessClusterAPI: ClusterAPI {
         let pump = Task {
             do {
                 for try await event in stream {
-                    guard let (kind, kv) = try ResourceHandler.translate(event, filter: filter, decode: registry.decode),
+                    guard
+                        let (kind, kv) = try ResourceHandler.translate(event, filter: filter, decode: registry.decode),
                         let eventKind = ClusterEvent.Kind(rawValue: kind)
                     else { continue }
                     continuation.yield(ClusterEvent(kind: eventKind, object: try decode(kv)))
                 }
                 continuation.finish()
             } catch let error as StoreError {
-                continuation.finish(throwing: error.code == .expired ? APIError.expired(error.message) : APIError.internal(error.description))
+                continuation.finish(
+                    throwing: error.code == .expired
+                        ? APIError.expired(error.message) : APIError.internal(error.description))
             } catch {
                 continuation.finish(throwing: error)
             }
@@ -92,10 +98,13 @@ public struct InProcessClusterAPI: ClusterAPI {
         return events
     }
 
-    public func create(_ type: ResourceType, namespace: String?, object: JSON, fieldManager: String) async throws(APIError) -> JSON {
+    public func create(_ type: ResourceType, namespace: String?, object: JSON, fieldManager: String)
+        async throws(APIError) -> JSON
+    {
         try await authorize("create", type, namespace, nil, creating: object)
         return try registry.decode(
-            try await registry.create(type, namespace: namespace, object: object, options: WriteOptions(fieldManager: fieldManager)))
+            try await registry.create(
+                type, namespace: namespace, object: object, options: WriteOptions(fieldManager: fieldManager)))
     }
 
     public func update(
@@ -104,7 +113,8 @@ public struct InProcessClusterAPI: ClusterAPI {
         guard let name = object.name else { throw APIError.badRequest("the object has no name") }
         try await authorize("update", type, namespace, name, subresource: subresource)
         let (kv, _) = try await registry.update(
-            type, namespace: namespace, name: name, subresource: subresource, options: WriteOptions(fieldManager: fieldManager)
+            type, namespace: namespace, name: name, subresource: subresource,
+            options: WriteOptions(fieldManager: fieldManager)
         ) { _ throws(APIError) in object }
         return try registry.decode(kv)
     }
@@ -138,7 +148,9 @@ public struct InProcessClusterAPI: ClusterAPI {
         _ = try await registry.delete(type, namespace: namespace, name: name, options: try DeleteOptions(json: options))
     }
 
-    public func post(_ type: ResourceType, namespace: String?, name: String, subresource: String, body: JSON) async throws(APIError) {
+    public func post(_ type: ResourceType, namespace: String?, name: String, subresource: String, body: JSON)
+        async throws(APIError)
+    {
         try await authorize("create", type, namespace, name, subresource: subresource)
         switch subresource {
         case "binding":
@@ -154,7 +166,9 @@ public struct InProcessClusterAPI: ClusterAPI {
 
     static func query(_ options: ListOptions) -> QueryParameters {
         var parts: [String] = []
-        func encode(_ text: String) -> String { text.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? text }
+        func encode(_ text: String) -> String {
+            text.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? text
+        }
         if let labels = options.labelSelector { parts.append("labelSelector=\(encode(labels))") }
         if let fields = options.fieldSelector { parts.append("fieldSelector=\(encode(fields))") }
         return QueryParameters(parts.joined(separator: "&"))

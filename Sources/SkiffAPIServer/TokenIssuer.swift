@@ -10,7 +10,8 @@ public enum TokenIssuer {
         request body: JSON
     ) async throws(APIError) -> JSON {
         let account = try await registry.getObject(type, namespace: namespace, name: serviceAccount)
-        let spec = try TokenRequests.spec(body, apiAudiences: ServiceAccountKey.apiAudiences, serviceAccount: serviceAccount)
+        let spec = try TokenRequests.spec(
+            body, apiAudiences: ServiceAccountKey.apiAudiences, serviceAccount: serviceAccount)
         var pod: ServiceAccountClaims.BoundObject?
         var secret: ServiceAccountClaims.BoundObject?
         if let bound = spec.boundObject, let resource = TokenRequests.bindableKinds[bound.kind],
@@ -20,7 +21,8 @@ public enum TokenIssuer {
             let uid = object.uid ?? ""
             if let wanted = bound.uid, wanted != uid {
                 throw APIError.conflict(
-                    boundType, bound.name, "the UID in the bound object reference (\(wanted)) does not match the UID in "
+                    boundType, bound.name,
+                    "the UID in the bound object reference (\(wanted)) does not match the UID in "
                         + "record. The object might have been deleted and then recreated")
             }
             let reference = ServiceAccountClaims.BoundObject(name: bound.name, uid: uid)
@@ -36,6 +38,7 @@ public enum TokenIssuer {
         } catch {
             throw APIError.internal("could not sign the token: \(error)")
         }
-        return TokenRequests.response(namespace: namespace, serviceAccount: serviceAccount, spec: spec, token: token, now: now)
+        return TokenRequests.response(
+            namespace: namespace, serviceAccount: serviceAccount, spec: spec, token: token, now: now)
     }
 }

@@ -65,11 +65,15 @@ public struct Kubelet: Service {
 
     /// The kubelet API of this node, for the API server's `KubeletDirectory` (or the tunnel).
     public var endpoint: KubeletServer {
-        KubeletServer(podLogDirectory: configuration.podLogDirectory, runtime: runtime, clock: configuration.clock, logger: logger)
+        KubeletServer(
+            podLogDirectory: configuration.podLogDirectory, runtime: runtime, clock: configuration.clock, logger: logger
+        )
     }
 
     public func run() async throws {
-        let version = (try? await runtime.version()) ?? RuntimeVersion(runtimeName: "containerd", runtimeVersion: "unknown", runtimeAPIVersion: "v1")
+        let version =
+            (try? await runtime.version())
+            ?? RuntimeVersion(runtimeName: "containerd", runtimeVersion: "unknown", runtimeAPIVersion: "v1")
         let description = NodeDescription(
             name: configuration.nodeName, labels: configuration.labels, taints: configuration.taints,
             internalIP: configuration.nodeIP ?? NodeAddress.detect(),
@@ -129,7 +133,8 @@ extension Kubelet {
             configuration: .init(
                 nodeName: configuration.nodeName, nodeIP: description.internalIP,
                 podLogDirectory: configuration.podLogDirectory, podsDirectory: configuration.podsDirectory,
-                clusterDNS: configuration.clusterDNS, clusterDomain: configuration.clusterDomain, clock: configuration.clock,
+                clusterDNS: configuration.clusterDNS, clusterDomain: configuration.clusterDomain,
+                clock: configuration.clock,
                 requestToken: configuration.requestToken),
             logger: logger)
         try await pods.run()

@@ -41,7 +41,9 @@ public struct NodeAgent: Service {
     let node: @Sendable (any ClusterAPI) async throws -> Void
 
     /// - Parameter node: runs the real node (kubelet and container runtime) over the joined API until shutdown.
-    public init(configuration: Configuration, logger: Logger, node: @escaping @Sendable (any ClusterAPI) async throws -> Void) {
+    public init(
+        configuration: Configuration, logger: Logger, node: @escaping @Sendable (any ClusterAPI) async throws -> Void
+    ) {
         self.configuration = configuration
         self.logger = logger
         self.node = node
@@ -55,14 +57,18 @@ public struct NodeAgent: Service {
         let directory = configuration.identityDirectory ?? FileManager.default.temporaryDirectory.path + "/skiff-agent"
         guard let count = configuration.simulate, count > 0 else {
             let identity = NodeIdentity(directory: directory, nodeName: configuration.nodeName, logger: logger)
-            guard let credentials = try await Self.untilShutdown({ try await identity.credentials(join: join, caPEM: ca) })
+            guard
+                let credentials = try await Self.untilShutdown({ try await identity.credentials(join: join, caPEM: ca) }
+                )
             else { return }
             try await withAPI(join: join, ca: ca, credentials: credentials) { api in
                 // The node runs; beside it, its certificate is renewed before it expires.
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask {
-                        try await NodeCertificateRenewal(identity: identity, join: join, caPEM: ca, tls: api.tls, logger: logger)
-                            .run()
+                        try await NodeCertificateRenewal(
+                            identity: identity, join: join, caPEM: ca, tls: api.tls, logger: logger
+                        )
+                        .run()
                     }
                     try await node(api)
                     group.cancelAll()
@@ -83,10 +89,13 @@ public struct NodeAgent: Service {
         var apis: [String: HTTPClusterAPI] = [:]
         do {
             for (name, credential) in credentials {
-                apis[name] = try HTTPClusterAPI(server: join.server, trustedCAPEM: ca, credentials: credential, logger: logger)
+                apis[name] = try HTTPClusterAPI(
+                    server: join.server, trustedCAPEM: ca, credentials: credential, logger: logger)
             }
             let writers = apis
-            if let reader = writers[names[0]], try await Self.untilShutdown({ try await join.checkAccess(reader) }) != nil {
+            if let reader = writers[names[0]],
+                try await Self.untilShutdown({ try await join.checkAccess(reader) }) != nil
+            {
                 try await SimulatedNodes(
                     api: reader, count: count, prefix: configuration.nodeName, heartbeat: configuration.heartbeat,
                     logger: logger, writer: { name in writers[name] ?? reader }
@@ -103,7 +112,9 @@ public struct NodeAgent: Service {
     private func withAPI(
         join: ClusterJoin, ca: [UInt8], credentials: ClusterCredentials, _ body: (HTTPClusterAPI) async throws -> Void
     ) async throws {
-        try await HTTPClusterAPI.withAPI(server: join.server, trustedCAPEM: ca, credentials: credentials, logger: logger) {
+        try await HTTPClusterAPI.withAPI(
+            server: join.server, trustedCAPEM: ca, credentials: credentials, logger: logger
+        ) {
             api in
             guard try await Self.untilShutdown({ try await join.checkAccess(api) }) != nil else { return }
             try await body(api)

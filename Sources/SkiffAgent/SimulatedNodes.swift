@@ -115,7 +115,8 @@ public struct SimulatedNodes: Service {
                 fieldManager: "skiff-sim")
         }
         do {
-            _ = try await api.create(leases, namespace: "kube-node-lease", object: Self.lease(name), fieldManager: "skiff-sim")
+            _ = try await api.create(
+                leases, namespace: "kube-node-lease", object: Self.lease(name), fieldManager: "skiff-sim")
         } catch {
             guard error.reason == "AlreadyExists" else { throw error }
         }
@@ -223,13 +224,16 @@ public struct SimulatedNodes: Service {
         switch phase {
         case "Pending":
             guard let podIP = networks.address(for: pod, on: node) else { return }  // waits for the node's pod CIDR
-            next = Self.runningStatus(pod, node: node, podIP: podIP, hostIP: Self.hostIP(index: Int(node.split(separator: "-").last ?? "") ?? 0))
+            next = Self.runningStatus(
+                pod, node: node, podIP: podIP,
+                hostIP: Self.hostIP(index: Int(node.split(separator: "-").last ?? "") ?? 0))
         case "Running" where runsToCompletion: next = Self.succeededStatus(pod)
         default: return
         }
         await logFailure(of: "pod status", node: node, pod: "\(namespace)/\(name)") { () throws(APIError) in
             _ = try await api.patch(
-                pods, namespace: namespace, name: name, patch: ["status": next], patchType: .merge, subresource: "status",
+                pods, namespace: namespace, name: name, patch: ["status": next], patchType: .merge,
+                subresource: "status",
                 fieldManager: "skiff-sim")
         }
     }
@@ -244,7 +248,9 @@ public struct SimulatedNodes: Service {
         } catch {
             var metadata: Logger.Metadata = ["node": "\(node)", "error": "\(error)"]
             if let pod { metadata["pod"] = "\(pod)" }
-            logger.log(level: error.code == 404 || error.code == 409 ? .debug : .warning, "\(write) failed", metadata: metadata)
+            logger.log(
+                level: error.code == 404 || error.code == 409 ? .debug : .warning, "\(write) failed", metadata: metadata
+            )
         }
     }
 
@@ -267,10 +273,14 @@ public struct SimulatedNodes: Service {
             "status": [
                 "capacity": ["cpu": "4", "memory": "16Gi", "pods": "110", "ephemeral-storage": "100Gi"],
                 "allocatable": ["cpu": "4", "memory": "16Gi", "pods": "110", "ephemeral-storage": "100Gi"],
-                "addresses": [["type": "InternalIP", "address": .string(hostIP(index: index))], ["type": "Hostname", "address": .string(name)]],
+                "addresses": [
+                    ["type": "InternalIP", "address": .string(hostIP(index: index))],
+                    ["type": "Hostname", "address": .string(name)],
+                ],
                 "nodeInfo": [
                     "architecture": "amd64", "operatingSystem": "linux", "osImage": "skiff simulated node",
-                    "kernelVersion": "simulated", "kubeletVersion": "v1.32.4+skiff", "kubeProxyVersion": "v1.32.4+skiff",
+                    "kernelVersion": "simulated", "kubeletVersion": "v1.32.4+skiff",
+                    "kubeProxyVersion": "v1.32.4+skiff",
                     "containerRuntimeVersion": "simulated://1.0", "machineID": "", "systemUUID": "", "bootID": "",
                 ],
                 "conditions": conditions(now: now()),
@@ -308,12 +318,21 @@ public struct SimulatedNodes: Service {
             [
                 "name": container["name"], "image": container["image"], "imageID": "", "ready": false, "started": false,
                 "restartCount": 0,
-                "state": ["terminated": ["exitCode": 0, "reason": "Completed", "startedAt": .string(now), "finishedAt": .string(now)]],
+                "state": [
+                    "terminated": [
+                        "exitCode": 0, "reason": "Completed", "startedAt": .string(now), "finishedAt": .string(now),
+                    ]
+                ],
             ]
         }
         var conditions: [JSON] = []
-        for (type, status) in [("Initialized", "True"), ("Ready", "False"), ("ContainersReady", "False"), ("PodScheduled", "True")] {
-            conditions.append(["type": .string(type), "status": .string(status), "lastProbeTime": .null, "lastTransitionTime": .string(now)])
+        for (type, status) in [
+            ("Initialized", "True"), ("Ready", "False"), ("ContainersReady", "False"), ("PodScheduled", "True"),
+        ] {
+            conditions.append([
+                "type": .string(type), "status": .string(status), "lastProbeTime": .null,
+                "lastTransitionTime": .string(now),
+            ])
         }
         return ["phase": "Succeeded", "conditions": .array(conditions), "containerStatuses": .array(containers)]
     }
@@ -329,10 +348,13 @@ public struct SimulatedNodes: Service {
         }
         var conditions: [JSON] = []
         for type in ["PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady", "PodScheduled"] {
-            conditions.append(["type": .string(type), "status": "True", "lastProbeTime": .null, "lastTransitionTime": .string(now)])
+            conditions.append([
+                "type": .string(type), "status": "True", "lastProbeTime": .null, "lastTransitionTime": .string(now),
+            ])
         }
         return [
-            "phase": "Running", "conditions": .array(conditions), "hostIP": .string(hostIP), "hostIPs": [["ip": .string(hostIP)]],
+            "phase": "Running", "conditions": .array(conditions), "hostIP": .string(hostIP),
+            "hostIPs": [["ip": .string(hostIP)]],
             "podIP": .string(ip), "podIPs": [["ip": .string(ip)]], "startTime": .string(now),
             "containerStatuses": .array(containers), "qosClass": "BestEffort",
         ]

@@ -16,4 +16,3 @@ public struct SkiffCommand: AsyncParsableCommand {
 
     public init() {}
 }
-

@@ -279,7 +279,9 @@ public struct Mount: Sendable, Equatable {
     public var readOnly: Bool
     public var propagation: MountPropagation
 
-    public init(containerPath: String, hostPath: String, readOnly: Bool = false, propagation: MountPropagation = .private) {
+    public init(
+        containerPath: String, hostPath: String, readOnly: Bool = false, propagation: MountPropagation = .private
+    ) {
         self.containerPath = containerPath
         self.hostPath = hostPath
         self.readOnly = readOnly
@@ -294,7 +296,10 @@ public struct LinuxResources: Sendable, Equatable {
     public var memoryLimitInBytes: Int64
     public var oomScoreAdj: Int64
 
-    public init(cpuPeriod: Int64 = 0, cpuQuota: Int64 = 0, cpuShares: Int64 = 0, memoryLimitInBytes: Int64 = 0, oomScoreAdj: Int64 = 0) {
+    public init(
+        cpuPeriod: Int64 = 0, cpuQuota: Int64 = 0, cpuShares: Int64 = 0, memoryLimitInBytes: Int64 = 0,
+        oomScoreAdj: Int64 = 0
+    ) {
         self.cpuPeriod = cpuPeriod
         self.cpuQuota = cpuQuota
         self.cpuShares = cpuShares
@@ -378,10 +383,12 @@ public struct ContainerConfig: Sendable, Equatable {
     public var security: ContainerSecurity
 
     public init(
-        metadata: ContainerMetadata, image: String, command: [String] = [], args: [String] = [], workingDir: String = "",
+        metadata: ContainerMetadata, image: String, command: [String] = [], args: [String] = [],
+        workingDir: String = "",
         env: [(name: String, value: String)] = [], mounts: [Mount] = [], labels: [String: String] = [:],
         annotations: [String: String] = [:], logPath: String = "", stdin: Bool = false, stdinOnce: Bool = false,
-        tty: Bool = false, resources: LinuxResources = LinuxResources(), security: ContainerSecurity = ContainerSecurity()
+        tty: Bool = false, resources: LinuxResources = LinuxResources(),
+        security: ContainerSecurity = ContainerSecurity()
     ) {
         self.metadata = metadata
         self.image = image
@@ -512,7 +519,8 @@ public struct ImageSummary: Sendable, Equatable {
     /// Pinned images are never garbage-collected (airgap imports).
     public var pinned: Bool
 
-    public init(id: String, repoTags: [String] = [], repoDigests: [String] = [], size: UInt64 = 0, pinned: Bool = false) {
+    public init(id: String, repoTags: [String] = [], repoDigests: [String] = [], size: UInt64 = 0, pinned: Bool = false)
+    {
         self.id = id
         self.repoTags = repoTags
         self.repoDigests = repoDigests

@@ -6,18 +6,22 @@ public protocol ClusterAPI: Sendable {
     func get(_ type: ResourceType, namespace: String?, name: String) async throws(APIError) -> JSON
     func list(_ type: ResourceType, namespace: String?, options: ListOptions) async throws(APIError) -> ObjectList
     /// Changes after `resourceVersion`; the stream ends with an `APIError` 410 when that version is gone.
-    func watch(_ type: ResourceType, namespace: String?, resourceVersion: String, options: ListOptions) async throws(APIError)
+    func watch(_ type: ResourceType, namespace: String?, resourceVersion: String, options: ListOptions)
+        async throws(APIError)
         -> AsyncThrowingStream<ClusterEvent, any Error>
-    func create(_ type: ResourceType, namespace: String?, object: JSON, fieldManager: String) async throws(APIError) -> JSON
+    func create(_ type: ResourceType, namespace: String?, object: JSON, fieldManager: String) async throws(APIError)
+        -> JSON
     /// PUT; `subresource` is nil, "status", "binding" or "finalize".
-    func update(_ type: ResourceType, namespace: String?, object: JSON, subresource: String?, fieldManager: String) async throws(APIError) -> JSON
+    func update(_ type: ResourceType, namespace: String?, object: JSON, subresource: String?, fieldManager: String)
+        async throws(APIError) -> JSON
     func patch(
         _ type: ResourceType, namespace: String?, name: String, patch: JSON, patchType: PatchType, subresource: String?,
         fieldManager: String
     ) async throws(APIError) -> JSON
     func delete(_ type: ResourceType, namespace: String?, name: String, options: JSON) async throws(APIError)
     /// POST on an object's subresource (`pods/binding`, `pods/eviction`).
-    func post(_ type: ResourceType, namespace: String?, name: String, subresource: String, body: JSON) async throws(APIError)
+    func post(_ type: ResourceType, namespace: String?, name: String, subresource: String, body: JSON)
+        async throws(APIError)
     /// The resource types the server serves.
     var resources: ResourceRegistry { get }
 }

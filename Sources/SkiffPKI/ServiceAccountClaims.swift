@@ -57,7 +57,8 @@ public struct ServiceAccountClaims: Sendable, Hashable, Codable {
         public var pod: BoundObject?
         public var secret: BoundObject?
 
-        public init(namespace: String, serviceaccount: BoundObject, pod: BoundObject? = nil, secret: BoundObject? = nil) {
+        public init(namespace: String, serviceaccount: BoundObject, pod: BoundObject? = nil, secret: BoundObject? = nil)
+        {
             self.namespace = namespace
             self.serviceaccount = serviceaccount
             self.pod = pod

@@ -22,9 +22,12 @@ enum SPDYDictionary {
         + "text/javascript,publicprivatemax-age=gzip,deflate,sdchcharset=utf-8charset=iso-8859-1,utf-,*,enq=0."
 
     /// 1 423 bytes.
-    static let bytes: [UInt8] = words.flatMap { word in
-        let count = UInt32(word.utf8.count)
-        return [UInt8(count >> 24), UInt8(truncatingIfNeeded: count >> 16), UInt8(truncatingIfNeeded: count >> 8),
-            UInt8(truncatingIfNeeded: count)] + Array(word.utf8)
-    } + Array(text.utf8)
+    static let bytes: [UInt8] =
+        words.flatMap { word in
+            let count = UInt32(word.utf8.count)
+            return [
+                UInt8(count >> 24), UInt8(truncatingIfNeeded: count >> 16), UInt8(truncatingIfNeeded: count >> 8),
+                UInt8(truncatingIfNeeded: count),
+            ] + Array(word.utf8)
+        } + Array(text.utf8)
 }

@@ -71,7 +71,8 @@ public final class SPDYFramer {
     public func encode(_ frame: SPDYFrame) -> [UInt8] {
         switch frame {
         case .synStream(let stream, let associated, let fin, let headers):
-            return Self.control(.synStream, flags: fin ? 1 : 0, Self.u32(stream) + Self.u32(associated) + [0, 0] + block(headers))
+            return Self.control(
+                .synStream, flags: fin ? 1 : 0, Self.u32(stream) + Self.u32(associated) + [0, 0] + block(headers))
         case .synReply(let stream, let fin, let headers):
             return Self.control(.synReply, flags: fin ? 1 : 0, Self.u32(stream) + block(headers))
         case .headers(let stream, let fin, let headers):
@@ -120,8 +121,10 @@ public final class SPDYFramer {
     }
 
     private static func u32(_ value: UInt32) -> [UInt8] {
-        [UInt8(value >> 24), UInt8(truncatingIfNeeded: value >> 16), UInt8(truncatingIfNeeded: value >> 8),
-            UInt8(truncatingIfNeeded: value)]
+        [
+            UInt8(value >> 24), UInt8(truncatingIfNeeded: value >> 16), UInt8(truncatingIfNeeded: value >> 8),
+            UInt8(truncatingIfNeeded: value),
+        ]
     }
 
     // MARK: Decoding
@@ -153,7 +156,9 @@ public final class SPDYFramer {
         guard version == 3 else { throw SPDYError("control frame of version \(version), not 3") }
         let type = UInt16(header[2]) << 8 | UInt16(header[3])
         func need(_ count: Int) throws(SPDYError) {
-            guard body.count >= count else { throw SPDYError("control frame \(type) of \(body.count) bytes is too short") }
+            guard body.count >= count else {
+                throw SPDYError("control frame \(type) of \(body.count) bytes is too short")
+            }
         }
         switch SPDYFrame.Kind(rawValue: type) {
         case .synStream:
@@ -170,7 +175,9 @@ public final class SPDYFramer {
         case .settings:
             try need(4)
             let count = Int(read32(body, 0))
-            guard body.count >= 4 + count * 8 else { throw SPDYError("SETTINGS with \(count) entries in \(body.count) bytes") }
+            guard body.count >= 4 + count * 8 else {
+                throw SPDYError("SETTINGS with \(count) entries in \(body.count) bytes")
+            }
             return .settings(
                 (0..<count).map { index in
                     let at = 4 + index * 8

@@ -6,7 +6,8 @@ final class SPDYHeaderDeflater {
     private var stream = z_stream()
 
     init() throws(SPDYError) {
-        guard deflateInit_(&stream, Z_DEFAULT_COMPRESSION, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+        guard deflateInit_(&stream, Z_DEFAULT_COMPRESSION, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK
+        else {
             throw SPDYError("zlib deflate could not start")
         }
         let primed = SPDYDictionary.bytes.withUnsafeBufferPointer {

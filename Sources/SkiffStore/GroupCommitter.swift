@@ -44,7 +44,8 @@ final class GroupCommitter: Sendable {
     }
 
     func submit(_ operation: WriteOperation) async throws(StoreError) -> KeyValue {
-        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<KeyValue, StoreError>, Never>) in
+        let result = await withCheckedContinuation {
+            (continuation: CheckedContinuation<Result<KeyValue, StoreError>, Never>) in
             enum Admission { case queued, start, closed }
             let admission = state.withLock { state -> Admission in
                 if state.closed { return .closed }
@@ -78,7 +79,9 @@ final class GroupCommitter: Sendable {
                 hub.publish(perOperation.compactMap { try? $0.get().1 })
                 results = perOperation.map { $0.map(\.0) }
             case .success:
-                results = Array(repeating: .failure(StoreError(.unavailable, "batch answered the wrong number of writes")), count: batch.count)
+                results = Array(
+                    repeating: .failure(StoreError(.unavailable, "batch answered the wrong number of writes")),
+                    count: batch.count)
             case .failure(let error):
                 results = Array(repeating: .failure(error), count: batch.count)
             }

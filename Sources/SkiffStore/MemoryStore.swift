@@ -163,10 +163,12 @@ public final class MemoryStore: KeyValueStore {
     private static func readable(_ revision: Revision?, _ state: State) throws(StoreError) -> Revision {
         guard let revision else { return state.current }
         if revision < state.compacted {
-            throw StoreError(.expired, "required revision \(revision) has been compacted (oldest is \(state.compacted))")
+            throw StoreError(
+                .expired, "required revision \(revision) has been compacted (oldest is \(state.compacted))")
         }
         if revision > state.current {
-            throw StoreError(.invalidRequest, "revision \(revision) is newer than the current revision \(state.current)")
+            throw StoreError(
+                .invalidRequest, "revision \(revision) is newer than the current revision \(state.current)")
         }
         return revision
     }

@@ -43,7 +43,8 @@ extension SQLiteStore {
                 let version = try Int32.fetchOne(db, sql: "PRAGMA user_version") ?? 0
                 guard version == Self.schemaVersion else {
                     throw StoreError(
-                        .corrupt, "database \(path) has schema version \(version); this skiff knows \(Self.schemaVersion)")
+                        .corrupt,
+                        "database \(path) has schema version \(version); this skiff knows \(Self.schemaVersion)")
                 }
                 guard try db.tableExists("kv"), try db.tableExists("meta") else {
                     throw StoreError(.corrupt, "database \(path) is damaged: its log tables are missing")

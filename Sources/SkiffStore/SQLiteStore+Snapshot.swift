@@ -50,7 +50,8 @@ extension SQLiteStore {
                 try checkSkiffDatabase(db, path: source)
                 let check = try String.fetchAll(db, sql: "PRAGMA integrity_check")
                 guard check == ["ok"] else {
-                    throw StoreError(.corrupt, "snapshot \(source) is damaged: \(check.prefix(3).joined(separator: "; "))")
+                    throw StoreError(
+                        .corrupt, "snapshot \(source) is damaged: \(check.prefix(3).joined(separator: "; "))")
                 }
             }
             let target = try DatabaseQueue(path: partial)

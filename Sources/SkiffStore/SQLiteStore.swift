@@ -128,7 +128,9 @@ public final class SQLiteStore: KeyValueStore {
     }
 
     /// Runs a batch inside the writer's transaction. Each operation sees the ones before it.
-    private static func apply(_ batch: [WriteOperation], in db: Database) throws -> [Result<(KeyValue, WatchEvent), StoreError>] {
+    private static func apply(_ batch: [WriteOperation], in db: Database) throws -> [Result<
+        (KeyValue, WatchEvent), StoreError
+    >] {
         let latestStatement = try db.cachedStatement(
             sql: "SELECT id, create_revision, deleted, value FROM kv WHERE key = ? ORDER BY id DESC LIMIT 1")
         let insert = try db.cachedStatement(
@@ -303,7 +305,8 @@ public final class SQLiteStore: KeyValueStore {
                     key: key, value: try Self.bytes(row, 4), createRevision: row[2], modRevision: row[0])
                 var previous: KeyValue?
                 if let prevID: Revision = row[5], !(row[7] as Bool) {
-                    previous = KeyValue(key: key, value: try Self.bytes(row, 8), createRevision: row[6], modRevision: prevID)
+                    previous = KeyValue(
+                        key: key, value: try Self.bytes(row, 8), createRevision: row[6], modRevision: prevID)
                 }
                 let kind: WatchEvent.Kind =
                     (row[3] as Bool) ? .deleted : (current.createRevision == current.modRevision ? .created : .updated)
@@ -330,7 +333,8 @@ public final class SQLiteStore: KeyValueStore {
     func durabilitySettings() async throws -> (String, Int) {
         try await pool.writeWithoutTransaction { db in
             (
-                try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "", try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1
+                try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "",
+                try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1
             )
         }
     }

@@ -19,7 +19,8 @@ public struct StoreIntegrityCheck: Service {
         do {
             let problems = try await cancelWhenGracefulShutdown { try await store.checkIntegrity() }
             if problems.isEmpty {
-                logger.debug("store integrity checked", metadata: ["path": "\(store.path)", "took": "\(clock.now - start)"])
+                logger.debug(
+                    "store integrity checked", metadata: ["path": "\(store.path)", "took": "\(clock.now - start)"])
             } else {
                 logger.error(
                     "database is damaged; restore it from a snapshot (skiff snapshot restore)",
@@ -27,7 +28,8 @@ public struct StoreIntegrityCheck: Service {
             }
         } catch {
             if !Task.isCancelledOrShuttingDown {
-                logger.warning("store integrity check failed", metadata: ["path": "\(store.path)", "error": "\(error)"])
+                logger.warning(
+                    "store integrity check failed", metadata: ["path": "\(store.path)", "error": "\(error)"])
             }
         }
         // Done; stay until shutdown so the service group carries on.

@@ -76,7 +76,9 @@ final class WatchQueue: Sendable {
             state.withLock { state in
                 if state.ending != nil { return nil }
                 if !countsAgainstBacklog { state.backlogAllowance += events.count }
-                if countsAgainstBacklog, state.buffer.count - state.head + events.count > maxBacklog + state.backlogAllowance {
+                if countsAgainstBacklog,
+                    state.buffer.count - state.head + events.count > maxBacklog + state.backlogAllowance
+                {
                     // What is buffered is still delivered; the error follows it, so the consumer sees no gap.
                     let error = StoreError(
                         .expired, "watcher fell more than \(maxBacklog) events behind; relist and watch again")
@@ -113,7 +115,8 @@ final class WatchQueue: Sendable {
     func pop() async throws(StoreError) -> WatchEvent? {
         if let ready = state.withLock({ Self.takeReady(&$0) }) { return try ready.get() }
         let result = await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Result<WatchEvent?, StoreError>, Never>) in
+            await withCheckedContinuation {
+                (continuation: CheckedContinuation<Result<WatchEvent?, StoreError>, Never>) in
                 let ready = state.withLock { state -> Result<WatchEvent?, StoreError>? in
                     if let ready = Self.takeReady(&state) { return ready }
                     if Task.isCancelled { return .success(nil) }

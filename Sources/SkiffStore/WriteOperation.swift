@@ -90,7 +90,8 @@ enum WriteOperation: Sendable {
 enum Keys {
     static func validate(_ key: String) throws(StoreError) {
         guard !key.isEmpty, key.utf8.count <= 4096, key.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) else {
-            throw StoreError(.invalidRequest, "invalid key \(key.debugDescription): keys are 1-4096 printable ASCII bytes")
+            throw StoreError(
+                .invalidRequest, "invalid key \(key.debugDescription): keys are 1-4096 printable ASCII bytes")
         }
     }
 

@@ -39,7 +39,9 @@ public final class FakeContainerRuntime: ContainerRuntime {
     public let state = Mutex(State())
     /// The wall clock the runtime stamps times with, in nanoseconds since the epoch.
     let now: @Sendable () -> Int64
-    private let changes = Mutex<[(id: Int, continuation: CheckedContinuation<Void, Never>, check: @Sendable (State) -> Bool)]>([])
+    private let changes = Mutex<
+        [(id: Int, continuation: CheckedContinuation<Void, Never>, check: @Sendable (State) -> Bool)]
+    >([])
 
     public init(now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1e9) }) {
         self.now = now
@@ -58,7 +60,9 @@ public final class FakeContainerRuntime: ContainerRuntime {
     }
 
     /// The running container `name` of the pod `podUID` exits with `exitCode` (reason `Completed`/`Error` by default).
-    public func exit(podUID: String, container name: String, exitCode: Int32, reason: String? = nil, message: String = "") {
+    public func exit(
+        podUID: String, container name: String, exitCode: Int32, reason: String? = nil, message: String = ""
+    ) {
         modify { state in
             guard
                 let id = state.containers.values.filter({
@@ -79,7 +83,8 @@ public final class FakeContainerRuntime: ContainerRuntime {
         modify { state in
             for (id, sandbox) in state.sandboxes where sandbox.status.metadata.uid == podUID {
                 state.sandboxes[id]?.status.state = .notReady
-                for (cid, container) in state.containers where container.sandboxID == id && container.status.state == .running {
+                for (cid, container) in state.containers
+                where container.sandboxID == id && container.status.state == .running {
                     state.containers[cid]?.status.state = .exited
                     state.containers[cid]?.status.exitCode = 137
                     state.containers[cid]?.status.reason = "Error"
@@ -152,7 +157,10 @@ public final class FakeContainerRuntime: ContainerRuntime {
     }
 
     public func status() async throws(RuntimeError) -> [RuntimeCondition] {
-        [RuntimeCondition(type: RuntimeCondition.runtimeReady, status: true), RuntimeCondition(type: RuntimeCondition.networkReady, status: true)]
+        [
+            RuntimeCondition(type: RuntimeCondition.runtimeReady, status: true),
+            RuntimeCondition(type: RuntimeCondition.networkReady, status: true),
+        ]
     }
 
     public func runPodSandbox(_ config: PodSandboxConfig) async throws(RuntimeError) -> String {
@@ -176,7 +184,8 @@ public final class FakeContainerRuntime: ContainerRuntime {
         try modify { state throws(RuntimeError) in
             guard state.sandboxes[id] != nil else { throw RuntimeError(.notFound, "sandbox \(id) not found") }
             state.sandboxes[id]?.status.state = .notReady
-            for (cid, container) in state.containers where container.sandboxID == id && container.status.state != .exited {
+            for (cid, container) in state.containers
+            where container.sandboxID == id && container.status.state != .exited {
                 state.containers[cid]?.status.state = .exited
                 state.containers[cid]?.status.exitCode = 137
                 state.containers[cid]?.status.reason = "Error"
@@ -197,7 +206,9 @@ public final class FakeContainerRuntime: ContainerRuntime {
 
     public func podSandboxStatus(id: String) async throws(RuntimeError) -> PodSandboxStatus {
         countRead("podSandboxStatus")
-        guard let sandbox = state.withLock({ $0.sandboxes[id] }) else { throw RuntimeError(.notFound, "sandbox \(id) not found") }
+        guard let sandbox = state.withLock({ $0.sandboxes[id] }) else {
+            throw RuntimeError(.notFound, "sandbox \(id) not found")
+        }
         return sandbox.status
     }
 
@@ -217,7 +228,9 @@ public final class FakeContainerRuntime: ContainerRuntime {
     ) async throws(RuntimeError) -> String {
         let time = now()
         return try modify { state throws(RuntimeError) in
-            guard state.sandboxes[sandboxID] != nil else { throw RuntimeError(.notFound, "sandbox \(sandboxID) not found") }
+            guard state.sandboxes[sandboxID] != nil else {
+                throw RuntimeError(.notFound, "sandbox \(sandboxID) not found")
+            }
             state.nextID += 1
             let id = "container-\(state.nextID)"
             let image = state.images[config.image]
@@ -235,7 +248,9 @@ public final class FakeContainerRuntime: ContainerRuntime {
     public func startContainer(id: String) async throws(RuntimeError) {
         let time = now()
         try modify { state throws(RuntimeError) in
-            guard let container = state.containers[id] else { throw RuntimeError(.notFound, "container \(id) not found") }
+            guard let container = state.containers[id] else {
+                throw RuntimeError(.notFound, "container \(id) not found")
+            }
             state.containers[id]?.status.state = .running
             state.containers[id]?.status.startedAt = time
             state.calls.append("startContainer \(container.status.metadata.name)")
@@ -245,7 +260,9 @@ public final class FakeContainerRuntime: ContainerRuntime {
     public func stopContainer(id: String, timeout: Int64) async throws(RuntimeError) {
         let time = now()
         try modify { state throws(RuntimeError) in
-            guard let container = state.containers[id] else { throw RuntimeError(.notFound, "container \(id) not found") }
+            guard let container = state.containers[id] else {
+                throw RuntimeError(.notFound, "container \(id) not found")
+            }
             state.calls.append("stopContainer \(container.status.metadata.name) \(timeout)")
             guard container.status.state != .exited else { return }
             state.containers[id]?.status.state = .exited
@@ -317,7 +334,9 @@ public final class FakeContainerRuntime: ContainerRuntime {
 
     public func portForward(sandboxID: String, ports: [Int32]) async throws(RuntimeError) -> String {
         try modify { state throws(RuntimeError) in
-            guard state.sandboxes[sandboxID] != nil else { throw RuntimeError(.notFound, "sandbox \(sandboxID) not found") }
+            guard state.sandboxes[sandboxID] != nil else {
+                throw RuntimeError(.notFound, "sandbox \(sandboxID) not found")
+            }
             state.calls.append("portForward \(sandboxID) \(ports.map(String.init).joined(separator: ","))")
             return "http://fake-runtime/portforward/\(sandboxID)"
         }
@@ -325,7 +344,9 @@ public final class FakeContainerRuntime: ContainerRuntime {
 
     public func reopenContainerLog(id: String) async throws(RuntimeError) {
         try modify { state throws(RuntimeError) in
-            guard let container = state.containers[id] else { throw RuntimeError(.notFound, "container \(id) not found") }
+            guard let container = state.containers[id] else {
+                throw RuntimeError(.notFound, "container \(id) not found")
+            }
             state.calls.append("reopenContainerLog \(container.status.metadata.name)")
         }
     }

@@ -41,7 +41,8 @@ public enum KubeletTunnel {
         text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? text
     }
 
-    static let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+    static let unreserved = CharacterSet(
+        charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 
     /// Whether `request` opens a streaming session (exec, attach, port-forward) rather than asking for a response.
     public static func isSession(_ request: KubeletRequest) -> Bool {

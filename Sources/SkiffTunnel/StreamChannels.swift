@@ -10,8 +10,10 @@ public enum StreamChannels {
         var record: [UInt8] = [channel]
         record.reserveCapacity(5 + payload.count)
         let length = UInt32(payload.count)
-        record += [UInt8(length >> 24), UInt8(truncatingIfNeeded: length >> 16), UInt8(truncatingIfNeeded: length >> 8),
-            UInt8(truncatingIfNeeded: length)]
+        record += [
+            UInt8(length >> 24), UInt8(truncatingIfNeeded: length >> 16), UInt8(truncatingIfNeeded: length >> 8),
+            UInt8(truncatingIfNeeded: length),
+        ]
         record += payload
         return record
     }
@@ -30,7 +32,8 @@ public enum StreamChannels {
             while buffer.count - offset >= 5 {
                 let length = buffer[(offset + 1)..<(offset + 5)].reduce(0) { $0 << 8 | Int($1) }
                 guard length <= StreamChannels.maximumPayload else {
-                    throw TunnelError("a stream record of \(length) bytes, over the \(StreamChannels.maximumPayload) limit")
+                    throw TunnelError(
+                        "a stream record of \(length) bytes, over the \(StreamChannels.maximumPayload) limit")
                 }
                 guard buffer.count - offset - 5 >= length else { break }
                 records.append((buffer[offset], Array(buffer[(offset + 5)..<(offset + 5 + length)])))

@@ -19,7 +19,8 @@ public enum TunnelFrame: Sendable, Equatable {
 
     public var stream: UInt32 {
         switch self {
-        case .open(let stream, _), .data(let stream, _), .close(let stream, _), .window(let stream, _), .reset(let stream, _):
+        case .open(let stream, _), .data(let stream, _), .close(let stream, _), .window(let stream, _),
+            .reset(let stream, _):
             stream
         case .ping, .pong: 0
         }
@@ -40,7 +41,9 @@ public enum TunnelFrame: Sendable, Equatable {
 
     /// Decodes one message; a malformed one is a `TunnelError` naming what is wrong.
     public static func decode(_ message: [UInt8]) throws(TunnelError) -> TunnelFrame {
-        guard message.count >= 5 else { throw TunnelError("frame of \(message.count) bytes, shorter than its 5-byte header") }
+        guard message.count >= 5 else {
+            throw TunnelError("frame of \(message.count) bytes, shorter than its 5-byte header")
+        }
         guard let kind = Kind(rawValue: message[0]) else { throw TunnelError("unknown frame kind \(message[0])") }
         let stream = integer(message[1..<5], as: UInt32.self)
         let body = message[5...]
@@ -52,15 +55,21 @@ public enum TunnelFrame: Sendable, Equatable {
         }
         switch kind {
         case .open:
-            guard let target = String(validating: body, as: UTF8.self) else { throw TunnelError("open target is not UTF-8") }
+            guard let target = String(validating: body, as: UTF8.self) else {
+                throw TunnelError("open target is not UTF-8")
+            }
             return .open(stream: stream, target: target)
         case .data:
             return .data(stream: stream, Array(body))
         case .close:
-            guard let reason = String(validating: body, as: UTF8.self) else { throw TunnelError("close reason is not UTF-8") }
+            guard let reason = String(validating: body, as: UTF8.self) else {
+                throw TunnelError("close reason is not UTF-8")
+            }
             return .close(stream: stream, reason: reason)
         case .reset:
-            guard let reason = String(validating: body, as: UTF8.self) else { throw TunnelError("reset reason is not UTF-8") }
+            guard let reason = String(validating: body, as: UTF8.self) else {
+                throw TunnelError("reset reason is not UTF-8")
+            }
             return .reset(stream: stream, reason: reason)
         case .window:
             guard body.count == 4 else { throw TunnelError("window frame body of \(body.count) bytes, not 4") }

@@ -138,16 +138,22 @@ public struct TunnelMux: Sendable {
             streams[id] = Stream()
             return [.opened(stream: id, target: target)]
         case .data(let id, let bytes):
-            guard var stream = streams[id] else { return existed(id) ? [] : [.fail(TunnelError("data on unknown stream \(id)"))] }
+            guard var stream = streams[id] else {
+                return existed(id) ? [] : [.fail(TunnelError("data on unknown stream \(id)"))]
+            }
             guard !stream.remoteClosed else { return [.fail(TunnelError("data on stream \(id) after its close"))] }
             guard bytes.count <= stream.receiveWindow else {
-                return [.fail(TunnelError("stream \(id) sent \(bytes.count) bytes with \(stream.receiveWindow) of credit"))]
+                return [
+                    .fail(TunnelError("stream \(id) sent \(bytes.count) bytes with \(stream.receiveWindow) of credit"))
+                ]
             }
             stream.receiveWindow -= UInt32(bytes.count)
             streams[id] = stream
             return [.deliver(stream: id, bytes)]
         case .close(let id, let reason):
-            guard var stream = streams[id] else { return existed(id) ? [] : [.fail(TunnelError("close of unknown stream \(id)"))] }
+            guard var stream = streams[id] else {
+                return existed(id) ? [] : [.fail(TunnelError("close of unknown stream \(id)"))]
+            }
             guard !stream.remoteClosed else { return [.fail(TunnelError("stream \(id) closed twice"))] }
             stream.remoteClosed = true
             streams[id] = stream

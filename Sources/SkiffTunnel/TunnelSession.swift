@@ -281,7 +281,8 @@ public struct LoopbackTunnel: Sendable {
 
     public func serve(_ session: TunnelSession, accept: @escaping @Sendable (TunnelStream) async -> Void) async throws {
         let (inbound, outbound) =
-            session.side == .listener ? (toListener.stream, toDialer.continuation) : (toDialer.stream, toListener.continuation)
+            session.side == .listener
+            ? (toListener.stream, toDialer.continuation) : (toDialer.stream, toListener.continuation)
         defer { outbound.finish() }
         try await session.serve(inbound: inbound, write: { outbound.yield($0) }, accept: accept)
     }

@@ -26,10 +26,11 @@ public enum ChannelRelay {
                             guard case .binary(let buffer) = message,
                                 let channel = buffer.getInteger(at: buffer.readerIndex, as: UInt8.self)
                             else { continue }
-                            try await stream.write(StreamChannels.encode(channel: channel, buffer.readableBytesView.dropFirst()))
+                            try await stream.write(
+                                StreamChannels.encode(channel: channel, buffer.readableBytesView.dropFirst()))
                         }
                         stream.close()
-                    } catch where Task.isCancelled {
+                    } catch  where Task.isCancelled {
                         stream.close()  // the peer ended the session first
                     } catch {
                         stream.reset(reason: "the WebSocket failed: \(error)")

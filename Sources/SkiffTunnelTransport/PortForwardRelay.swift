@@ -60,7 +60,10 @@ public enum PortForwardRelay {
                             guard let errorStream = request.error, let dataStream = request.data else { continue }
                             requests[requestID] = nil
                             guard let port = request.port, port > 0 else {
-                                try await send(.data(stream: errorStream, fin: true, Array("invalid port in request \(requestID)".utf8)))
+                                try await send(
+                                    .data(
+                                        stream: errorStream, fin: true,
+                                        Array("invalid port in request \(requestID)".utf8)))
                                 try await send(.data(stream: dataStream, fin: true, []))
                                 continue
                             }
@@ -84,7 +87,8 @@ public enum PortForwardRelay {
                                         }
                                     }
                                 } catch {
-                                    logger.debug("port-forward stream ended", metadata: ["port": "\(port)", "error": "\(error)"])
+                                    logger.debug(
+                                        "port-forward stream ended", metadata: ["port": "\(port)", "error": "\(error)"])
                                 }
                                 try? await send(.data(stream: dataStream, fin: true, []))
                                 try? await send(.data(stream: errorStream, fin: true, []))
@@ -96,7 +100,8 @@ public enum PortForwardRelay {
                             if !bytes.isEmpty { try? await tunnel.write(StreamChannels.encode(channel: 0, bytes)) }
                             if fin { tunnel.close() }
                         case .rstStream(let id, _):
-                            connections.tunnels.withLock { $0.removeValue(forKey: id) }?.reset(reason: "kubectl reset the stream")
+                            connections.tunnels.withLock { $0.removeValue(forKey: id) }?.reset(
+                                reason: "kubectl reset the stream")
                         case .ping(let id):
                             try await send(.ping(id))
                         case .goAway:
@@ -106,7 +111,9 @@ public enum PortForwardRelay {
                         }
                     }
                 }
-                for tunnel in connections.tunnels.withLock({ Array($0.values) }) { tunnel.reset(reason: "kubectl left") }
+                for tunnel in connections.tunnels.withLock({ Array($0.values) }) {
+                    tunnel.reset(reason: "kubectl left")
+                }
                 group.cancelAll()
             }
         }
@@ -143,7 +150,8 @@ public enum PortForwardRelay {
                 // WebSocket → pods: data channels only.
                 group.addTask {
                     for try await message in inbound.messages(maxSize: TunnelWebSocket.maxMessage) {
-                        guard case .binary(let buffer) = message, let channel = buffer.getInteger(at: buffer.readerIndex, as: UInt8.self),
+                        guard case .binary(let buffer) = message,
+                            let channel = buffer.getInteger(at: buffer.readerIndex, as: UInt8.self),
                             channel % 2 == 0, Int(channel / 2) < opened.count, let tunnel = opened[Int(channel / 2)]
                         else { continue }
                         try? await tunnel.write(StreamChannels.encode(channel: 0, buffer.readableBytesView.dropFirst()))

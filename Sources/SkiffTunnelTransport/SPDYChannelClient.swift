@@ -52,7 +52,9 @@ public enum SPDYChannelClient {
             let common = [SPDYHeader("port", "\(port)"), SPDYHeader("requestid", "0")]
             return Plan(
                 protocolVersion: "portforward.k8s.io",
-                streams: [(1, [SPDYHeader("streamtype", "error")] + common), (0, [SPDYHeader("streamtype", "data")] + common)],
+                streams: [
+                    (1, [SPDYHeader("streamtype", "error")] + common), (0, [SPDYHeader("streamtype", "data")] + common),
+                ],
                 input: [0], closeSignal: nil, finOnInputEnd: 0, wholeChannel: nil, output: [0, 1])
         }
     }

@@ -18,7 +18,8 @@ enum WebSocketSession {
         logger: Logger, handler: @escaping WebSocketDataHandler<Context>
     ) async throws -> WebSocketCloseFrame? {
         let configuration = WebSocketHandler.Configuration(
-            extensions: [], autoPing: pingInterval.map { .enabled(timePeriod: $0) } ?? .disabled, closeTimeout: .seconds(2),
+            extensions: [], autoPing: pingInterval.map { .enabled(timePeriod: $0) } ?? .disabled,
+            closeTimeout: .seconds(2),
             validateUTF8: false, maxFrameSize: TunnelWebSocket.maxMessage)
         return try await WebSocketHandler.handle(
             type: client ? .client : .server, configuration: configuration, asyncChannel: frames,

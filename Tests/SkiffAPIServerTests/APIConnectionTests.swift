@@ -66,10 +66,12 @@ import Testing
             // Without a certificate, each request stands on its own credentials, on the same connection.
             let anonymous = try await RawWatchClient.connect(port: port, caPEM: store.caPEM, group: group)
             #expect(try await anonymous.get("/api/v1/namespaces/default").status == "HTTP/1.1 401 Unauthorized")
-            #expect(try await anonymous.get("/api/v1/namespaces/default", authorization: "Bearer secret").status
-                == "HTTP/1.1 200 OK")
-            #expect(try await anonymous.get("/api/v1/namespaces/default", authorization: "Bearer wrong").status
-                == "HTTP/1.1 401 Unauthorized")
+            #expect(
+                try await anonymous.get("/api/v1/namespaces/default", authorization: "Bearer secret").status
+                    == "HTTP/1.1 200 OK")
+            #expect(
+                try await anonymous.get("/api/v1/namespaces/default", authorization: "Bearer wrong").status
+                    == "HTTP/1.1 401 Unauthorized")
             try await admin.close(.tls)
             try await anonymous.close(.tls)
         }
@@ -98,7 +100,8 @@ import Testing
             joinSecret: "join-secret", advertiseAddress: "127.0.0.1")
         // The clients of these tests speak as an admin with a static bearer token.
         configuration.staticTokens = ["secret": .admin()]
-        let server = APIServer(configuration: configuration, registry: registry, logger: logger, onListening: { continuation.yield($0) })
+        let server = APIServer(
+            configuration: configuration, registry: registry, logger: logger, onListening: { continuation.yield($0) })
         let group = ServiceGroup(services: [server], logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
@@ -134,7 +137,9 @@ import Testing
     static func serverConnections(port: Int) -> Int {
         // /proc/net/tcp: "sl local_address rem_address st … inode", addresses as hex IP:port; 0A is LISTEN.
         // Read to the end: proc files report size 0, and a one-shot read stops after the first page.
-        guard let file = FileHandle(forReadingAtPath: "/proc/net/tcp"), let data = try? file.readToEnd() else { return -1 }
+        guard let file = FileHandle(forReadingAtPath: "/proc/net/tcp"), let data = try? file.readToEnd() else {
+            return -1
+        }
         try? file.close()
         let table = String(decoding: data, as: UTF8.self)
         let local = String(format: ":%04X", port)
@@ -199,7 +204,8 @@ struct RawWatchClient: Sendable {
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(Socket())
-                    try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: context, serverHostname: nil))
+                    try channel.pipeline.syncOperations.addHandler(
+                        NIOSSLClientHandler(context: context, serverHostname: nil))
                     try channel.pipeline.syncOperations.addHandler(collector)
                 }
             }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import SkiffAPIServer
 
 @Suite struct APIRouteTests {
@@ -7,14 +8,34 @@ import Testing
     @Test(arguments: [
         ("/api/v1/pods", Route(group: "", version: "v1", resource: "pods")),
         ("/api/v1/namespaces/default/pods", Route(group: "", version: "v1", resource: "pods", namespace: "default")),
-        ("/api/v1/namespaces/default/pods/web", Route(group: "", version: "v1", resource: "pods", namespace: "default", name: "web")),
-        ("/api/v1/namespaces/default/pods/web/log", Route(group: "", version: "v1", resource: "pods", namespace: "default", name: "web", subresource: "log")),
+        (
+            "/api/v1/namespaces/default/pods/web",
+            Route(group: "", version: "v1", resource: "pods", namespace: "default", name: "web")
+        ),
+        (
+            "/api/v1/namespaces/default/pods/web/log",
+            Route(group: "", version: "v1", resource: "pods", namespace: "default", name: "web", subresource: "log")
+        ),
         ("/api/v1/namespaces", Route(group: "", version: "v1", resource: "namespaces")),
         ("/api/v1/namespaces/e2e", Route(group: "", version: "v1", resource: "namespaces", name: "e2e")),
-        ("/api/v1/namespaces/e2e/finalize", Route(group: "", version: "v1", resource: "namespaces", name: "e2e", subresource: "finalize")),
-        ("/api/v1/namespaces/e2e/status", Route(group: "", version: "v1", resource: "namespaces", name: "e2e", subresource: "status")),
-        ("/api/v1/nodes/n1/status", Route(group: "", version: "v1", resource: "nodes", name: "n1", subresource: "status")),
-        ("/apis/apps/v1/namespaces/e2e/deployments/web/scale", Route(group: "apps", version: "v1", resource: "deployments", namespace: "e2e", name: "web", subresource: "scale")),
+        (
+            "/api/v1/namespaces/e2e/finalize",
+            Route(group: "", version: "v1", resource: "namespaces", name: "e2e", subresource: "finalize")
+        ),
+        (
+            "/api/v1/namespaces/e2e/status",
+            Route(group: "", version: "v1", resource: "namespaces", name: "e2e", subresource: "status")
+        ),
+        (
+            "/api/v1/nodes/n1/status",
+            Route(group: "", version: "v1", resource: "nodes", name: "n1", subresource: "status")
+        ),
+        (
+            "/apis/apps/v1/namespaces/e2e/deployments/web/scale",
+            Route(
+                group: "apps", version: "v1", resource: "deployments", namespace: "e2e", name: "web",
+                subresource: "scale")
+        ),
         ("/apis/apps/v1/deployments", Route(group: "apps", version: "v1", resource: "deployments")),
     ])
     func resourcePaths(path: String, expected: Route) {

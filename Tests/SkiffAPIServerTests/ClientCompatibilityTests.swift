@@ -133,7 +133,9 @@ import Testing
         try await APIConnectionTests.withServer { port, store in
             let client = try await Self.connect(port, store)
             for name in ["a", "b", "c"] {
-                let object: JSON = ["metadata": ["name": .string(name), "labels": ["tier": name == "c" ? "db" : "web"]]]
+                let object: JSON = [
+                    "metadata": ["name": .string(name), "labels": ["tier": name == "c" ? "db" : "web"]]
+                ]
                 _ = try await Self.create(client, "/api/v1/namespaces/default/configmaps", object)
             }
             let collection = "/api/v1/namespaces/default/configmaps?labelSelector=tier%3Dweb"
@@ -161,8 +163,10 @@ import Testing
 
     // MARK: metadata-only responses
 
-    static let metadataList = "Accept: application/vnd.kubernetes.protobuf;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json"
-    static let metadataOne = "Accept: application/vnd.kubernetes.protobuf;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json"
+    static let metadataList =
+        "Accept: application/vnd.kubernetes.protobuf;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json"
+    static let metadataOne =
+        "Accept: application/vnd.kubernetes.protobuf;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json"
 
     @Test func metadataOnlyListsGetsAndWatchesAsClientGoAsks() async throws {
         try await APIConnectionTests.withServer { port, store in
@@ -254,7 +258,8 @@ import Testing
                     == #"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Success","details":{"name":"x","kind":"configmaps","uid":""#
                     + uid + #""}}"# + "\n")
             let version = try await Self.request(client, "GET", "/version")
-            #expect(version.body.hasPrefix("{\n  \"major\": \"1\",\n  \"minor\": \"32\",") && version.body.hasSuffix("\n}"))
+            #expect(
+                version.body.hasPrefix("{\n  \"major\": \"1\",\n  \"minor\": \"32\",") && version.body.hasSuffix("\n}"))
             try await client.close(.tls)
         }
     }

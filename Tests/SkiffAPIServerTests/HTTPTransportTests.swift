@@ -1,6 +1,7 @@
 import NIOCore
 import NIOPosix
 import Testing
+
 @testable import SkiffAPIServer
 
 /// The API server's HTTP/1.1 handling (`APIHTTPChannel`) on a live TLS server, byte by byte as a client sends them:
@@ -92,7 +93,9 @@ import Testing
             let client = try await Self.connect(port, store)
             let count = RequestQueue.maxPending * 3
             try await client.send(
-                String(repeating: "GET /api/v1/namespaces HTTP/1.1\r\nHost: 127.0.0.1\r\n\(Self.bearer)\r\n", count: count))
+                String(
+                    repeating: "GET /api/v1/namespaces HTTP/1.1\r\nHost: 127.0.0.1\r\n\(Self.bearer)\r\n", count: count)
+            )
             let closed = await APIConnectionTests.poll(within: .seconds(5)) { !client.channel.isActive }
             #expect(closed)
             #expect(Self.statusLines(client.received).count < count)

@@ -12,7 +12,8 @@ import Testing
         let registry = ObjectRegistry(store: MemoryStore(), logger: Logger(label: "test"))
         try await registry.seed()
         let admin = InProcessClusterAPI(registry: registry)
-        let secrets = admin.type("", "v1", "secrets"), pods = admin.type("", "v1", "pods")
+        let secrets = admin.type("", "v1", "secrets")
+        let pods = admin.type("", "v1", "pods")
         let nodes = admin.type("", "v1", "nodes")
         for name in ["mine", "theirs"] {
             _ = try await admin.create(
@@ -36,7 +37,8 @@ import Testing
             #expect(error.code == 403)
             #expect(error.message.contains("no relationship found between node 'server-node' and this object"))
         }
-        _ = try await node.create(nodes, namespace: nil, object: ["metadata": ["name": "server-node"]], fieldManager: "t")
+        _ = try await node.create(
+            nodes, namespace: nil, object: ["metadata": ["name": "server-node"]], fieldManager: "t")
         await #expect(throws: APIError.self) {
             _ = try await node.create(nodes, namespace: nil, object: ["metadata": ["name": "edge"]], fieldManager: "t")
         }

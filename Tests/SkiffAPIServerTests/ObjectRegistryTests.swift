@@ -2,6 +2,7 @@ import Logging
 import SkiffModel
 import SkiffStore
 import Testing
+
 @testable import SkiffAPIServer
 
 @Suite struct ObjectRegistryTests {
@@ -27,7 +28,8 @@ import Testing
 
     @Test func generateNameAndNameValidation() async throws {
         try await registry.seed()
-        let kv = try await registry.create(configMaps, namespace: "default", object: ["metadata": ["generateName": "cfg-"]])
+        let kv = try await registry.create(
+            configMaps, namespace: "default", object: ["metadata": ["generateName": "cfg-"]])
         let name = try StoredBytes.decode(kv).name ?? ""
         #expect(name.hasPrefix("cfg-") && name.count == 9)
         let error = await #expect(throws: APIError.self) {
@@ -48,7 +50,9 @@ import Testing
             Issue.record("a namespace with the kubernetes finalizer must wait")
             return
         }
-        #expect(try await registry.getObject(namespaces, namespace: nil, name: "doomed")["status"]["phase"] == "Terminating")
+        #expect(
+            try await registry.getObject(namespaces, namespace: nil, name: "doomed")["status"]["phase"] == "Terminating"
+        )
         let terminating = await #expect(throws: APIError.self) {
             _ = try await registry.create(configMaps, namespace: "doomed", object: configMap("a"))
         }
@@ -59,7 +63,8 @@ import Testing
         try await registry.seed()
         let created = try await registry.create(configMaps, namespace: "default", object: configMap("a"))
         var stale = try StoredBytes.decode(created)
-        let (first, _) = try await registry.update(configMaps, namespace: "default", name: "a") { live throws(APIError) in
+        let (first, _) = try await registry.update(configMaps, namespace: "default", name: "a") {
+            live throws(APIError) in
             var next = live!
             next["data"]["k"] = "v2"
             return next
@@ -71,7 +76,9 @@ import Testing
         }
         // Without a resourceVersion the update is unconditional.
         _ = stale.removeValue(at: "metadata", "resourceVersion")
-        let (second, _) = try await registry.update(configMaps, namespace: "default", name: "a") { _ throws(APIError) in stale }
+        let (second, _) = try await registry.update(configMaps, namespace: "default", name: "a") { _ throws(APIError) in
+            stale
+        }
         #expect(try StoredBytes.decode(second)["data"]["k"] == "lost update")
         #expect(try StoredBytes.decode(second).uid == StoredBytes.decode(created).uid)
     }
@@ -82,14 +89,20 @@ import Testing
             "metadata": ["name": "web"],
             "spec": [
                 "selector": ["matchLabels": ["app": "web"]],
-                "template": ["metadata": ["labels": ["app": "web"]], "spec": ["containers": [["name": "c", "image": "busybox"]]]],
+                "template": [
+                    "metadata": ["labels": ["app": "web"]],
+                    "spec": ["containers": [["name": "c", "image": "busybox"]]],
+                ],
             ],
         ]
-        let created = try StoredBytes.decode(try await registry.create(deployments, namespace: "default", object: deployment))
+        let created = try StoredBytes.decode(
+            try await registry.create(deployments, namespace: "default", object: deployment))
         #expect(created["metadata"]["generation"] == 1)
         #expect(created["spec"]["replicas"] == 1)
         #expect(created["spec"]["strategy"]["type"] == "RollingUpdate")
-        let (statusWrite, _) = try await registry.update(deployments, namespace: "default", name: "web", subresource: "status") {
+        let (statusWrite, _) = try await registry.update(
+            deployments, namespace: "default", name: "web", subresource: "status"
+        ) {
             live throws(APIError) in
             var next = live!
             next["status"]["replicas"] = 1
@@ -99,7 +112,8 @@ import Testing
         let afterStatus = try StoredBytes.decode(statusWrite)
         #expect(afterStatus["status"]["replicas"] == 1 && afterStatus["spec"]["replicas"] == 1)
         #expect(afterStatus["metadata"]["generation"] == 1)
-        let (specWrite, _) = try await registry.update(deployments, namespace: "default", name: "web") { live throws(APIError) in
+        let (specWrite, _) = try await registry.update(deployments, namespace: "default", name: "web") {
+            live throws(APIError) in
             var next = live!
             next["spec"]["replicas"] = 3
             next["status"]["replicas"] = 7  // ignored on the main endpoint
@@ -115,12 +129,14 @@ import Testing
         var object = configMap("held")
         object["metadata"]["finalizers"] = ["example.com/hold"]
         _ = try await registry.create(configMaps, namespace: "default", object: object)
-        guard case .pending(let pending) = try await registry.delete(configMaps, namespace: "default", name: "held") else {
+        guard case .pending(let pending) = try await registry.delete(configMaps, namespace: "default", name: "held")
+        else {
             Issue.record("expected a pending deletion")
             return
         }
         #expect(try StoredBytes.decode(pending).deletionTimestamp != nil)
-        let (_, _) = try await registry.update(configMaps, namespace: "default", name: "held") { live throws(APIError) in
+        let (_, _) = try await registry.update(configMaps, namespace: "default", name: "held") {
+            live throws(APIError) in
             var next = live!
             next["metadata"]["finalizers"] = .emptyArray
             return next
@@ -132,7 +148,9 @@ import Testing
 
     @Test func protectedNamespacesCannotBeDeleted() async throws {
         try await registry.seed()
-        let error = await #expect(throws: APIError.self) { _ = try await registry.delete(namespaces, namespace: nil, name: "default") }
+        let error = await #expect(throws: APIError.self) {
+            _ = try await registry.delete(namespaces, namespace: nil, name: "default")
+        }
         #expect(error?.code == 403)
     }
 }

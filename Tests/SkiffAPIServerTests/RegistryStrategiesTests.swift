@@ -2,6 +2,7 @@ import Logging
 import SkiffModel
 import SkiffStore
 import Testing
+
 @testable import SkiffAPIServer
 
 /// The registry's strategy table: which resources carry storage hooks or answer creates themselves, and the
@@ -56,11 +57,14 @@ import Testing
             #expect(error?.code == 403)
         }
         try await lifecycle.admit(
-            AdmissionRequest(operation: .delete, type: ObjectRegistry.namespaceType, name: "kube-node-lease", dryRun: false),
+            AdmissionRequest(
+                operation: .delete, type: ObjectRegistry.namespaceType, name: "kube-node-lease", dryRun: false),
             registry: registry)
         // Another resource named like a protected namespace is none of its business.
         try await lifecycle.admit(
-            AdmissionRequest(operation: .delete, type: type("", "v1", "configmaps"), namespace: "default", name: "default", dryRun: false),
+            AdmissionRequest(
+                operation: .delete, type: type("", "v1", "configmaps"), namespace: "default", name: "default",
+                dryRun: false),
             registry: registry)
     }
 

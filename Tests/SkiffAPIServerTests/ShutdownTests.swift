@@ -18,7 +18,8 @@ import Testing
         try await registry.seed()
         let shutdown = ShutdownState()
         let responder = APIResponder(
-            registry: registry, authenticator: Authenticator(joinSecret: "join-secret", staticTokens: ["secret": .admin()]),
+            registry: registry,
+            authenticator: Authenticator(joinSecret: "join-secret", staticTokens: ["secret": .admin()]),
             serverAddress: "127.0.0.1:6443",
             shutdown: shutdown, logger: Self.logger)
         let context = APIRequestContext(
@@ -65,7 +66,9 @@ import Testing
         var parts: [HTTPServerResponsePart] = []
         while let part = try channel.readOutbound(as: HTTPServerResponsePart.self) { parts.append(part) }
         #expect(parts.count == 5, "every part was written before the close")
-        #expect(throws: ChannelError.self) { try http.send(.head(HTTPResponseHead(version: .http1_1, status: .ok)), flush: true) }
+        #expect(throws: ChannelError.self) {
+            try http.send(.head(HTTPResponseHead(version: .http1_1, status: .ok)), flush: true)
+        }
     }
 
     /// Collects a response body.

@@ -9,7 +9,8 @@ import Testing
     static let audiences = ServiceAccountKey.apiAudiences
 
     @Test func defaultsAudiencesAndLifetime() throws {
-        let spec = try TokenRequests.spec(["spec": .emptyObject], apiAudiences: Self.audiences, serviceAccount: "default")
+        let spec = try TokenRequests.spec(
+            ["spec": .emptyObject], apiAudiences: Self.audiences, serviceAccount: "default")
         #expect(spec.audiences == Self.audiences)
         #expect(spec.expirationSeconds == 3600)
         #expect(spec.boundObject == nil)
@@ -26,7 +27,9 @@ import Testing
     }
 
     @Test func refusesLifetimesOutsideUpstreamBounds() {
-        for (seconds, text) in [(599, "may not specify a duration less than 10 minutes"), (4_294_967_296, "larger than 2^32")] {
+        for (seconds, text) in [
+            (599, "may not specify a duration less than 10 minutes"), (4_294_967_296, "larger than 2^32"),
+        ] {
             do {
                 _ = try TokenRequests.spec(
                     ["spec": ["expirationSeconds": .int(Int64(seconds))]], apiAudiences: Self.audiences,
@@ -34,7 +37,9 @@ import Testing
                 Issue.record("\(seconds) accepted")
             } catch {
                 #expect(error.code == 422)
-                #expect(error.message.hasPrefix("TokenRequest.authentication.k8s.io \"default\" is invalid: spec.expirationSeconds"))
+                #expect(
+                    error.message.hasPrefix(
+                        "TokenRequest.authentication.k8s.io \"default\" is invalid: spec.expirationSeconds"))
                 #expect(error.message.contains(text), "\(error.message)")
             }
         }
@@ -81,18 +86,23 @@ import Testing
             Authenticator(
                 joinSecret: "secret",
                 serviceAccounts: ServiceAccountTokenAuthenticator(
-                    key: key, liveUID: { resource, namespace, name in
+                    key: key,
+                    liveUID: { resource, namespace, name in
                         resource == "serviceaccounts" && namespace == "apps" && name == "builder" ? uid : nil
                     }, now: { now }, logger: .init(label: "test")))
         }
         let user = await authenticator("uid-1").authenticate(peerCertificate: nil, authorization: "Bearer " + token)
-        #expect(user == UserInfo(
-            name: "system:serviceaccount:apps:builder",
-            groups: ["system:serviceaccounts", "system:serviceaccounts:apps", "system:authenticated"]))
+        #expect(
+            user
+                == UserInfo(
+                    name: "system:serviceaccount:apps:builder",
+                    groups: ["system:serviceaccounts", "system:serviceaccounts:apps", "system:authenticated"]))
         #expect(await authenticator(nil).authenticate(peerCertificate: nil, authorization: "Bearer " + token) == nil)
-        #expect(await authenticator("uid-2").authenticate(peerCertificate: nil, authorization: "Bearer " + token) == nil)
+        #expect(
+            await authenticator("uid-2").authenticate(peerCertificate: nil, authorization: "Bearer " + token) == nil)
         // The join secret still works beside service account tokens.
-        #expect(await authenticator(nil).authenticate(peerCertificate: nil, authorization: "Bearer secret")?.name == "node")
+        #expect(
+            await authenticator(nil).authenticate(peerCertificate: nil, authorization: "Bearer secret")?.name == "node")
         let dotted = Authenticator(
             joinSecret: "my.join.secret",
             serviceAccounts: ServiceAccountTokenAuthenticator(

@@ -6,14 +6,18 @@ import Testing
 /// The server side of RFC 6455's opening handshake, as exec, attach, port-forward and the tunnel use it.
 struct WebSocketUpgradeTests {
     static func request(_ fields: HTTPFields, method: HTTPRequest.Method = .get) -> HTTPRequest {
-        HTTPRequest(method: method, scheme: "https", authority: "127.0.0.1:6443", path: "/v1-skiff/connect", headerFields: fields)
+        HTTPRequest(
+            method: method, scheme: "https", authority: "127.0.0.1:6443", path: "/v1-skiff/connect",
+            headerFields: fields)
     }
 
     @Test func theAcceptKeyIsRFC6455s() throws {
         // The RFC's own example (section 1.3).
         let upgrade = try #require(
             WebSocketUpgrade(
-                Self.request([.upgrade: "websocket", .connection: "Upgrade", .secWebSocketKey: "dGhlIHNhbXBsZSBub25jZQ=="])))
+                Self.request([
+                    .upgrade: "websocket", .connection: "Upgrade", .secWebSocketKey: "dGhlIHNhbXBsZSBub25jZQ==",
+                ])))
         #expect(upgrade.accept == "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=")
         let response = upgrade.response(subprotocol: "v5.channel.k8s.io")
         #expect(response.status == .switchingProtocols)
@@ -37,11 +41,16 @@ struct WebSocketUpgradeTests {
     @Test func requestsThatAreNotWebSocketUpgradesAreTold() {
         let key: HTTPFields = [.secWebSocketKey: "k"]
         #expect(WebSocketUpgrade(Self.request(key)) == nil, "no Upgrade header")
-        #expect(WebSocketUpgrade(Self.request([.upgrade: "websocket", .secWebSocketKey: "k"])) == nil, "no Connection: upgrade")
-        #expect(WebSocketUpgrade(Self.request([.upgrade: "SPDY/3.1", .connection: "Upgrade", .secWebSocketKey: "k"])) == nil)
+        #expect(
+            WebSocketUpgrade(Self.request([.upgrade: "websocket", .secWebSocketKey: "k"])) == nil,
+            "no Connection: upgrade")
+        #expect(
+            WebSocketUpgrade(Self.request([.upgrade: "SPDY/3.1", .connection: "Upgrade", .secWebSocketKey: "k"])) == nil
+        )
         #expect(WebSocketUpgrade(Self.request([.upgrade: "websocket", .connection: "Upgrade"])) == nil, "no key")
         #expect(
-            WebSocketUpgrade(Self.request([.upgrade: "websocket", .connection: "Upgrade", .secWebSocketKey: "k"], method: .post))
+            WebSocketUpgrade(
+                Self.request([.upgrade: "websocket", .connection: "Upgrade", .secWebSocketKey: "k"], method: .post))
                 == nil)
     }
 }

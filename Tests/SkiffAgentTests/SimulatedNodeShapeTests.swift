@@ -1,5 +1,6 @@
 import SkiffModel
 import Testing
+
 @testable import SkiffAgent
 
 /// Typed clients reject nodes and pods missing required fields (the Python client needs `nodeInfo.architecture`).
@@ -26,7 +27,9 @@ import Testing
     @Test func podIPsComeFromTheNodeCIDRAndWaitForIt() throws {
         let networks = PodNetworks()
         func pod(_ name: String, ip: String? = nil) -> JSON {
-            var pod: JSON = ["metadata": ["name": .string(name), "namespace": "default"], "spec": ["nodeName": "sim-0"]]
+            var pod: JSON = [
+                "metadata": ["name": .string(name), "namespace": "default"], "spec": ["nodeName": "sim-0"],
+            ]
             if let ip { pod["status"]["podIP"] = .string(ip) }
             return pod
         }

@@ -21,7 +21,8 @@ import Testing
         process.executableURL = URL(fileURLWithPath: try SkiffBinary.path())
         process.arguments = [
             "server", "--disable-agent", "--data-dir", dataDir, "--bind-address", "127.0.0.1",
-            "--https-listen-port", String(Int.random(in: 20000..<30000)), "--write-kubeconfig", directory.file("kubeconfig"),
+            "--https-listen-port", String(Int.random(in: 20000..<30000)), "--write-kubeconfig",
+            directory.file("kubeconfig"),
         ]
         let errors = Pipe()
         process.standardError = errors

@@ -85,7 +85,8 @@ import Testing
 
     static func adminCredentials(_ server: Server) -> ClusterCredentials {
         .clientCertificate(
-            certificatePEM: Array(server.pki.admin.certificatePEM.utf8), keyPEM: Array(server.pki.admin.privateKeyPEM.utf8))
+            certificatePEM: Array(server.pki.admin.certificatePEM.utf8),
+            keyPEM: Array(server.pki.admin.privateKeyPEM.utf8))
     }
 
     static func join(_ server: Server, token: String? = nil) throws -> ClusterJoin {
@@ -133,7 +134,8 @@ import Testing
         try await Self.withServer { server in
             let ca = try await Self.join(server).fetchCA()
             try await HTTPClusterAPI.withAPI(
-                server: server.url, trustedCAPEM: ca, credentials: .bearerToken(server.token.password), logger: Self.logger
+                server: server.url, trustedCAPEM: ca, credentials: .bearerToken(server.token.password),
+                logger: Self.logger
             ) { api in
                 for resource in ["nodes", "secrets", "pods"] {
                     do throws(APIError) {

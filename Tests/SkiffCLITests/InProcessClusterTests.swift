@@ -6,6 +6,7 @@ import SkiffClient
 import SkiffControllers
 import SkiffModel
 import SkiffStore
+import Synchronization
 import Testing
 
 /// The in-process cluster API and informers against a real registry, with simulated nodes running pods.
@@ -18,9 +19,20 @@ import Testing
         let informer = Informer(api: api, type: pods, logger: Logger(label: "test"))
         let seen = Shared<[String]>([])
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await informer.run { event in seen.withLock { $0.append("\(event.kind.rawValue) \(event.object.name ?? "")") } } }
-            group.addTask { try await SimulatedNodes(api: api, count: 2, heartbeat: .milliseconds(100), logger: Logger(label: "sim")).run() }
-            let pod: JSON = ["metadata": ["name": "web"], "spec": ["nodeName": "sim-1", "containers": [["name": "c", "image": "busybox"]]]]
+            group.addTask {
+                await informer.run { event in
+                    seen.withLock { $0.append("\(event.kind.rawValue) \(event.object.name ?? "")") }
+                }
+            }
+            group.addTask {
+                try await SimulatedNodes(
+                    api: api, count: 2, heartbeat: .milliseconds(100), logger: Logger(label: "sim")
+                ).run()
+            }
+            let pod: JSON = [
+                "metadata": ["name": "web"],
+                "spec": ["nodeName": "sim-1", "containers": [["name": "c", "image": "busybox"]]],
+            ]
             _ = try await api.create(pods, namespace: "default", object: pod, fieldManager: "test")
             var phase = ""
             for _ in 0..<100 where phase != "Running" {
@@ -60,19 +72,28 @@ import Testing
                 "metadata": ["name": "tick"],
                 "spec": [
                     "schedule": "* * * * *",
-                    "jobTemplate": ["spec": ["template": ["spec": [
-                        "restartPolicy": "Never", "containers": [["name": "c", "image": "busybox"]],
-                    ]]]],
+                    "jobTemplate": [
+                        "spec": [
+                            "template": [
+                                "spec": [
+                                    "restartPolicy": "Never", "containers": [["name": "c", "image": "busybox"]],
+                                ]
+                            ]
+                        ]
+                    ],
                 ],
             ]
-            _ = try await api.create(api.type("batch", "v1", "cronjobs"), namespace: "default", object: cronJob, fieldManager: "test")
+            _ = try await api.create(
+                api.type("batch", "v1", "cronjobs"), namespace: "default", object: cronJob, fieldManager: "test")
             var spawned: [JSON] = []
             var complete = false
             for _ in 0..<200 where !complete {
                 try await Task.sleep(for: .milliseconds(50))
                 spawned = try await api.list(jobs, namespace: "default", options: ListOptions()).items
                 complete = spawned.contains { job in
-                    (job["status"]["conditions"].arrayValue ?? []).contains { $0["type"] == "Complete" && $0["status"] == "True" }
+                    (job["status"]["conditions"].arrayValue ?? []).contains {
+                        $0["type"] == "Complete" && $0["status"] == "True"
+                    }
                 }
             }
             // One Job per schedule that came: one, or two if the test ran across a minute boundary.
@@ -86,8 +107,6 @@ import Testing
         }
     }
 }
-
-import Synchronization
 
 final class Shared<Value: Sendable>: Sendable {
     private let mutex: Mutex<Value>

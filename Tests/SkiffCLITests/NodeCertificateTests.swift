@@ -1,11 +1,12 @@
 import Foundation
 import SkiffAPIServer
-@testable import SkiffAgent
 import SkiffClient
 import SkiffModel
 import SkiffPKI
 import SkiffTesting
 import Testing
+
+@testable import SkiffAgent
 
 /// Node identity at join against a real API server: a certificate request signed for `system:node:<name>`, the node
 /// password that keeps the name, and the certificate as the node's credential afterwards.
@@ -22,7 +23,8 @@ import Testing
             // The certificate is the node's credential now: the server knows it as system:node:edge-1.
             try await HTTPClusterAPI.withAPI(
                 server: server.url, trustedCAPEM: ca,
-                credentials: .clientCertificate(certificatePEM: Array(chain.utf8), keyPEM: Array(request.privateKeyPEM.utf8)),
+                credentials: .clientCertificate(
+                    certificatePEM: Array(chain.utf8), keyPEM: Array(request.privateKeyPEM.utf8)),
                 logger: HTTPClusterAPITests.logger
             ) { api in
                 let review: JSON = ["apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"]
@@ -69,7 +71,8 @@ import Testing
         try await HTTPClusterAPITests.withServer { server in
             let ca = try await HTTPClusterAPITests.join(server).fetchCA()
             let request = try CertificateRequest(commonName: "x")
-            let wrongToken = try HTTPClusterAPITests.join(server, token: "K10" + (server.token.caHash ?? "") + "::server:wrong-secret")
+            let wrongToken = try HTTPClusterAPITests.join(
+                server, token: "K10" + (server.token.caHash ?? "") + "::server:wrong-secret")
             await #expect(throws: ClientError.self) {
                 _ = try await wrongToken.requestNodeCertificate(
                     caPEM: ca, node: "edge-2", password: "a-long-enough-password", requestPEM: request.requestPEM)
@@ -96,7 +99,8 @@ import Testing
             caPEM: ca, node: name, password: "password-of-\(name)-machine", requestPEM: request.requestPEM)
         return try await HTTPClusterAPI.withAPI(
             server: server.url, trustedCAPEM: ca,
-            credentials: .clientCertificate(certificatePEM: Array(chain.utf8), keyPEM: Array(request.privateKeyPEM.utf8)),
+            credentials: .clientCertificate(
+                certificatePEM: Array(chain.utf8), keyPEM: Array(request.privateKeyPEM.utf8)),
             logger: HTTPClusterAPITests.logger, body)
     }
 
@@ -108,7 +112,9 @@ import Testing
                 "containers": [
                     [
                         "name": "app", "image": "busybox",
-                        "env": [["name": "K", "valueFrom": ["configMapKeyRef": ["name": .string(configMap), "key": "k"]]]],
+                        "env": [
+                            ["name": "K", "valueFrom": ["configMapKeyRef": ["name": .string(configMap), "key": "k"]]]
+                        ],
                     ]
                 ],
                 "volumes": [["name": "s", "secret": ["secretName": .string(secret)]]],
@@ -122,11 +128,13 @@ import Testing
         try await HTTPClusterAPITests.withServer { server in
             // Setup as the cluster admin.
             try await HTTPClusterAPITests.withAdmin(server) { admin in
-                let secrets = admin.type("", "v1", "secrets"), configMaps = admin.type("", "v1", "configmaps")
+                let secrets = admin.type("", "v1", "secrets")
+                let configMaps = admin.type("", "v1", "configmaps")
                 for name in ["a-secret", "b-secret"] {
                     _ = try await admin.create(
                         secrets, namespace: "default",
-                        object: ["apiVersion": "v1", "kind": "Secret", "metadata": ["name": .string(name)]], fieldManager: "t")
+                        object: ["apiVersion": "v1", "kind": "Secret", "metadata": ["name": .string(name)]],
+                        fieldManager: "t")
                 }
                 for name in ["a-config", "b-config"] {
                     _ = try await admin.create(
@@ -136,19 +144,25 @@ import Testing
                 }
                 let pods = admin.type("", "v1", "pods")
                 _ = try await admin.create(
-                    pods, namespace: "default", object: Self.pod("a", node: "edge-a", secret: "a-secret", configMap: "a-config"),
+                    pods, namespace: "default",
+                    object: Self.pod("a", node: "edge-a", secret: "a-secret", configMap: "a-config"),
                     fieldManager: "t")
                 _ = try await admin.create(
-                    pods, namespace: "default", object: Self.pod("b", node: "edge-b", secret: "b-secret", configMap: "b-config"),
+                    pods, namespace: "default",
+                    object: Self.pod("b", node: "edge-b", secret: "b-secret", configMap: "b-config"),
                     fieldManager: "t")
             }
             try await Self.asNode(server, "edge-a") { api in
-                let secrets = api.type("", "v1", "secrets"), configMaps = api.type("", "v1", "configmaps")
-                let pods = api.type("", "v1", "pods"), nodes = api.type("", "v1", "nodes")
+                let secrets = api.type("", "v1", "secrets")
+                let configMaps = api.type("", "v1", "configmaps")
+                let pods = api.type("", "v1", "pods")
+                let nodes = api.type("", "v1", "nodes")
                 let leases = api.type("coordination.k8s.io", "v1", "leases")
                 #expect(try await api.get(secrets, namespace: "default", name: "a-secret").name == "a-secret")
                 #expect(try await api.get(configMaps, namespace: "default", name: "a-config").name == "a-config")
-                #expect(try await api.list(pods, namespace: nil, options: ListOptions()).items.count == 2, "pods are read by all")
+                #expect(
+                    try await api.list(pods, namespace: nil, options: ListOptions()).items.count == 2,
+                    "pods are read by all")
 
                 func refused(_ expected: String, _ call: () async throws(APIError) -> Void) async {
                     do throws(APIError) {
@@ -162,15 +176,20 @@ import Testing
                 await refused(
                     "secrets \"b-secret\" is forbidden: User \"system:node:edge-a\" cannot get resource \"secrets\" in API "
                         + "group \"\" in the namespace \"default\": no relationship found between node 'edge-a' and this object"
-                ) { () async throws(APIError) in _ = try await api.get(secrets, namespace: "default", name: "b-secret") }
+                ) { () async throws(APIError) in _ = try await api.get(secrets, namespace: "default", name: "b-secret")
+                }
                 await refused(
                     "configmaps \"b-config\" is forbidden: User \"system:node:edge-a\" cannot get resource \"configmaps\" in "
                         + "API group \"\" in the namespace \"default\": no relationship found between node 'edge-a' and this object"
-                ) { () async throws(APIError) in _ = try await api.get(configMaps, namespace: "default", name: "b-config") }
+                ) { () async throws(APIError) in
+                    _ = try await api.get(configMaps, namespace: "default", name: "b-config")
+                }
                 await refused(
                     "secrets is forbidden: User \"system:node:edge-a\" cannot list resource \"secrets\" in API group \"\" in "
                         + "the namespace \"default\": a node may only get single objects its pods refer to"
-                ) { () async throws(APIError) in _ = try await api.list(secrets, namespace: "default", options: ListOptions()) }
+                ) { () async throws(APIError) in
+                    _ = try await api.list(secrets, namespace: "default", options: ListOptions())
+                }
 
                 // Pod status: its own pod's, not another node's.
                 let status: JSON = ["status": ["message": "seen by edge-a"]]
@@ -188,7 +207,9 @@ import Testing
                 await refused(
                     "pods \"b\" is forbidden: User \"system:node:edge-a\" cannot delete resource \"pods\" in API group \"\" "
                         + "in the namespace \"default\": no relationship found between node 'edge-a' and this object"
-                ) { () async throws(APIError) in try await api.delete(pods, namespace: "default", name: "b", options: .emptyObject) }
+                ) { () async throws(APIError) in
+                    try await api.delete(pods, namespace: "default", name: "b", options: .emptyObject)
+                }
 
                 // Its own Node and Lease only.
                 let node: JSON = ["apiVersion": "v1", "kind": "Node", "metadata": ["name": "edge-a"]]
@@ -198,7 +219,9 @@ import Testing
                 await refused(
                     "nodes \"edge-b\" is forbidden: User \"system:node:edge-a\" cannot create resource \"nodes\" in API group "
                         + "\"\" at the cluster scope: node 'edge-a' cannot create node 'edge-b'"
-                ) { () async throws(APIError) in _ = try await api.create(nodes, namespace: nil, object: other, fieldManager: "t") }
+                ) { () async throws(APIError) in
+                    _ = try await api.create(nodes, namespace: nil, object: other, fieldManager: "t")
+                }
                 let lease: JSON = [
                     "apiVersion": "coordination.k8s.io/v1", "kind": "Lease", "metadata": ["name": "edge-b"],
                     "spec": ["holderIdentity": "edge-b"],
@@ -223,7 +246,8 @@ import Testing
     /// while the node that joined with it renews its certificate on its own authority.
     @Test func aBootstrapTokenOnlyJoinsAndTheNodeOutlivesIt() async throws {
         try await HTTPClusterAPITests.withServer { server in
-            let token = BootstrapToken.random(), expired = BootstrapToken.random()
+            let token = BootstrapToken.random()
+            let expired = BootstrapToken.random()
             try await HTTPClusterAPITests.withAdmin(server) { admin in
                 let secrets = admin.type("", "v1", "secrets")
                 _ = try await admin.create(
@@ -241,7 +265,8 @@ import Testing
             // Joining: the certificate is issued.
             let directory = try TemporaryDirectory("skiff-bootstrap-node")
             defer { directory.remove() }
-            let identity = NodeIdentity(directory: directory.path, nodeName: "edge-boot", logger: HTTPClusterAPITests.logger)
+            let identity = NodeIdentity(
+                directory: directory.path, nodeName: "edge-boot", logger: HTTPClusterAPITests.logger)
             let credentials = try await identity.credentials(join: join, caPEM: ca)
             guard case .clientCertificate = credentials else {
                 Issue.record("no certificate from a bootstrap token: \(credentials)")
@@ -257,7 +282,8 @@ import Testing
                     Issue.record("a bootstrap token reached the API")
                 } catch {
                     #expect(error.code == 403)
-                    #expect(error.message.contains("User \"system:bootstrap:\(token.id)\" cannot list resource \"nodes\""))
+                    #expect(
+                        error.message.contains("User \"system:bootstrap:\(token.id)\" cannot list resource \"nodes\""))
                 }
             }
 
@@ -272,7 +298,8 @@ import Testing
             // The token is deleted: it joins nothing more, but the node renews with its own certificate.
             try await HTTPClusterAPITests.withAdmin(server) { admin in
                 try await admin.delete(
-                    admin.type("", "v1", "secrets"), namespace: "kube-system", name: token.secretName, options: .emptyObject)
+                    admin.type("", "v1", "secrets"), namespace: "kube-system", name: token.secretName,
+                    options: .emptyObject)
             }
             await #expect(throws: ClientError.self) {
                 _ = try await join.requestNodeCertificate(
@@ -283,7 +310,8 @@ import Testing
                 Issue.record("the joined node lost its certificate with the token")
                 return
             }
-            #expect(try String(contentsOfFile: identity.certificatePath, encoding: .utf8) != before, "a new certificate")
+            #expect(
+                try String(contentsOfFile: identity.certificatePath, encoding: .utf8) != before, "a new certificate")
         }
     }
 
@@ -295,7 +323,8 @@ import Testing
             let ca = try await join.fetchCA()
             let directory = try TemporaryDirectory("skiff-renewing-node")
             defer { directory.remove() }
-            let identity = NodeIdentity(directory: directory.path, nodeName: "edge-renew", logger: HTTPClusterAPITests.logger)
+            let identity = NodeIdentity(
+                directory: directory.path, nodeName: "edge-renew", logger: HTTPClusterAPITests.logger)
             let credentials = try await identity.credentials(join: join, caPEM: ca)
             let first = try String(contentsOfFile: identity.certificatePath, encoding: .utf8)
             let end = try #require(CertificateValidity.window(pem: first)).notValidAfter
@@ -331,9 +360,13 @@ import Testing
     @Test func renewalIsDueBetween70And90PercentOfTheLifetimeSinceItWasObtained() {
         let obtained = Date(timeIntervalSince1970: 1_800_000_000)
         // The signer backdates notValidBefore by an hour; the lifetime that counts starts when it was obtained.
-        let validity = (notValidBefore: obtained.addingTimeInterval(-3600), notValidAfter: obtained.addingTimeInterval(100))
-        #expect(NodeCertificateRenewal.renewalTime(obtained: obtained, validity: validity, fraction: 0.7) == obtained + 70)
-        #expect(NodeCertificateRenewal.renewalTime(obtained: obtained, validity: validity, fraction: 0.9) == obtained + 90)
+        let validity = (
+            notValidBefore: obtained.addingTimeInterval(-3600), notValidAfter: obtained.addingTimeInterval(100)
+        )
+        #expect(
+            NodeCertificateRenewal.renewalTime(obtained: obtained, validity: validity, fraction: 0.7) == obtained + 70)
+        #expect(
+            NodeCertificateRenewal.renewalTime(obtained: obtained, validity: validity, fraction: 0.9) == obtained + 90)
         let old = (notValidBefore: obtained.addingTimeInterval(10), notValidAfter: obtained.addingTimeInterval(110))
         #expect(NodeCertificateRenewal.renewalTime(obtained: obtained, validity: old, fraction: 0.7) == obtained + 80)
     }

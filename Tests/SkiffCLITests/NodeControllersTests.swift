@@ -37,10 +37,13 @@ import Testing
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await RootCAPublisher(api: api, caPEM: Self.caPEM, logger: Self.logger).run() }
             for namespace in ["default", "kube-system", "kube-public", "kube-node-lease"] {
-                #expect(try await Self.eventually { await published(namespace)?["data"]["ca.crt"] == .string(Self.caPEM) })
+                #expect(
+                    try await Self.eventually { await published(namespace)?["data"]["ca.crt"] == .string(Self.caPEM) })
             }
             let copy = try #require(await published("default"))
-            #expect(copy["metadata"]["annotations"]["kubernetes.io/description"].stringValue?.hasPrefix("Contains a CA bundle") == true)
+            #expect(
+                copy["metadata"]["annotations"]["kubernetes.io/description"].stringValue?.hasPrefix(
+                    "Contains a CA bundle") == true)
 
             // A namespace created later gets it too.
             _ = try await api.create(
@@ -69,7 +72,9 @@ import Testing
         #expect(RootCAPublisher.reconcile(namespace: terminating, current: nil, caPEM: Self.caPEM) == nil)
         #expect(RootCAPublisher.reconcile(namespace: nil, current: nil, caPEM: Self.caPEM) == nil)
         let active: JSON = ["metadata": ["name": "edge"]]
-        let current: JSON = ["metadata": ["name": "kube-root-ca.crt", "namespace": "edge"], "data": ["ca.crt": .string(Self.caPEM)]]
+        let current: JSON = [
+            "metadata": ["name": "kube-root-ca.crt", "namespace": "edge"], "data": ["ca.crt": .string(Self.caPEM)],
+        ]
         #expect(RootCAPublisher.reconcile(namespace: active, current: current, caPEM: Self.caPEM) == nil)
         guard case .create(let object) = RootCAPublisher.reconcile(namespace: active, current: nil, caPEM: Self.caPEM)
         else {

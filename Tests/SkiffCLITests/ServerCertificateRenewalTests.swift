@@ -35,7 +35,8 @@ import Testing
         configuration.servingCertificate = serving
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         let server = APIServer(
-            configuration: configuration, registry: registry, logger: Self.logger, onListening: { continuation.yield($0) })
+            configuration: configuration, registry: registry, logger: Self.logger,
+            onListening: { continuation.yield($0) })
         let renewal = ServerCertificateRenewal(settings: settings, serving: serving, loaded: pki, logger: Self.logger)
         let group = ServiceGroup(services: [server, renewal], logger: Self.logger)
         try await withThrowingTaskGroup(of: Void.self) { tasks in

@@ -83,7 +83,8 @@ import Testing
 
     /// Starts the writer, waits until it has acknowledged a first batch of writes (a loaded machine may take a while
     /// to start it), then kills it with SIGKILL at a random moment `extra` later.
-    func runAndKill(_ binary: String, _ arguments: [String], after extra: Duration, attempt: Int) async throws -> String {
+    func runAndKill(_ binary: String, _ arguments: [String], after extra: Duration, attempt: Int) async throws -> String
+    {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments

@@ -24,7 +24,9 @@ import Testing
         }
     }
 
-    static func dialer(_ server: HTTPClusterAPITests.Server, api: HTTPClusterAPI, node: String, kubelet: any KubeletEndpoint)
+    static func dialer(
+        _ server: HTTPClusterAPITests.Server, api: HTTPClusterAPI, node: String, kubelet: any KubeletEndpoint
+    )
         -> TunnelDialer
     {
         TunnelDialer(
@@ -36,7 +38,9 @@ import Testing
 
     /// Waits until the server has (or no longer has) a kubelet for `node`.
     static func waitFor(_ server: HTTPClusterAPITests.Server, node: String, registered: Bool) async throws {
-        while (server.kubelets.endpoint(for: node) != nil) != registered { try await Task.sleep(for: .milliseconds(10)) }
+        while (server.kubelets.endpoint(for: node) != nil) != registered {
+            try await Task.sleep(for: .milliseconds(10))
+        }
     }
 
     @Test func theServerReachesTheAgentsKubeletThroughItsTunnelOnly() async throws {
@@ -53,7 +57,9 @@ import Testing
                 #expect(response.status == 200)
                 var body = response.body.makeAsyncIterator()
                 let first = try await body.next()
-                #expect(first.map { String(decoding: $0, as: UTF8.self) } == "/containerLogs/default/web/app tailLines=10\n")
+                #expect(
+                    first.map { String(decoding: $0, as: UTF8.self) } == "/containerLogs/default/web/app tailLines=10\n"
+                )
 
                 // The agent goes away: the server forgets its kubelet, and the followed body in flight fails.
                 dialing.cancel()

@@ -14,7 +14,8 @@ private struct ScriptedCluster: ClusterAPI {
         ObjectList(items: initial, resourceVersion: "1")
     }
 
-    func watch(_ type: ResourceType, namespace: String?, resourceVersion: String, options: ListOptions) async throws(APIError)
+    func watch(_ type: ResourceType, namespace: String?, resourceVersion: String, options: ListOptions)
+        async throws(APIError)
         -> AsyncThrowingStream<ClusterEvent, any Error>
     {
         // The watch stays open after the script, as a real one would.
@@ -23,15 +24,23 @@ private struct ScriptedCluster: ClusterAPI {
         return stream
     }
 
-    func get(_ type: ResourceType, namespace: String?, name: String) async throws(APIError) -> JSON { throw .notFound(type, name) }
-    func create(_ type: ResourceType, namespace: String?, object: JSON, fieldManager: String) async throws(APIError) -> JSON { object }
-    func update(_ type: ResourceType, namespace: String?, object: JSON, subresource: String?, fieldManager: String) async throws(APIError) -> JSON { object }
+    func get(_ type: ResourceType, namespace: String?, name: String) async throws(APIError) -> JSON {
+        throw .notFound(type, name)
+    }
+    func create(_ type: ResourceType, namespace: String?, object: JSON, fieldManager: String) async throws(APIError)
+        -> JSON
+    { object }
+    func update(_ type: ResourceType, namespace: String?, object: JSON, subresource: String?, fieldManager: String)
+        async throws(APIError) -> JSON
+    { object }
     func patch(
         _ type: ResourceType, namespace: String?, name: String, patch: JSON, patchType: PatchType, subresource: String?,
         fieldManager: String
     ) async throws(APIError) -> JSON { patch }
     func delete(_ type: ResourceType, namespace: String?, name: String, options: JSON) async throws(APIError) {}
-    func post(_ type: ResourceType, namespace: String?, name: String, subresource: String, body: JSON) async throws(APIError) {}
+    func post(_ type: ResourceType, namespace: String?, name: String, subresource: String, body: JSON)
+        async throws(APIError)
+    {}
 }
 
 @Suite struct InformerIndexTests {
@@ -39,7 +48,9 @@ private struct ScriptedCluster: ClusterAPI {
         var pod: JSON = ["metadata": ["name": .string(name), "namespace": .string(namespace)]]
         var references: [JSON] = []
         if let other { references.append(["kind": "Thing", "name": "x", "uid": .string(other)]) }
-        if let controller { references.append(["kind": "ReplicaSet", "name": "rs", "uid": .string(controller), "controller": true]) }
+        if let controller {
+            references.append(["kind": "ReplicaSet", "name": "rs", "uid": .string(controller), "controller": true])
+        }
         if !references.isEmpty { pod["metadata"]["ownerReferences"] = .array(references) }
         return pod
     }

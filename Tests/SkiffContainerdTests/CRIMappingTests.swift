@@ -1,5 +1,5 @@
-import GRPCCore
 import Foundation
+import GRPCCore
 import SkiffCRI
 import Testing
 
@@ -47,7 +47,8 @@ import Testing
     }
 
     @Test func unsetOptionalsStayUnset() {
-        let message = CRIMapping.message(PodSandboxConfig(metadata: PodSandboxMetadata(name: "a", uid: "b", namespace: "c")))
+        let message = CRIMapping.message(
+            PodSandboxConfig(metadata: PodSandboxMetadata(name: "a", uid: "b", namespace: "c")))
         #expect(!message.hasDnsConfig)
         #expect(!message.linux.securityContext.hasRunAsUser)
         #expect(!message.linux.securityContext.hasRunAsGroup)
@@ -129,10 +130,18 @@ import Testing
     @Test func responsesMapBack() {
         let sandbox = Runtime_V1_PodSandboxStatus.with {
             $0.id = "s1"
-            $0.metadata = .with { $0.name = "p"; $0.uid = "u"; $0.namespace = "n"; $0.attempt = 1 }
+            $0.metadata = .with {
+                $0.name = "p"
+                $0.uid = "u"
+                $0.namespace = "n"
+                $0.attempt = 1
+            }
             $0.state = .sandboxNotready
             $0.createdAt = 42
-            $0.network = .with { $0.ip = "10.0.0.2"; $0.additionalIps = [.with { $0.ip = "fd00::2" }] }
+            $0.network = .with {
+                $0.ip = "10.0.0.2"
+                $0.additionalIps = [.with { $0.ip = "fd00::2" }]
+            }
             $0.labels = ["a": "b"]
             $0.annotations = ["c": "d"]
         }
@@ -142,13 +151,20 @@ import Testing
                     id: "s1", metadata: PodSandboxMetadata(name: "p", uid: "u", namespace: "n", attempt: 1),
                     state: .notReady, createdAt: 42, ip: "10.0.0.2", additionalIPs: ["fd00::2"], labels: ["a": "b"],
                     annotations: ["c": "d"]))
-        let listed = Runtime_V1_PodSandbox.with { $0.id = "s2"; $0.state = .sandboxReady; $0.createdAt = 7 }
+        let listed = Runtime_V1_PodSandbox.with {
+            $0.id = "s2"
+            $0.state = .sandboxReady
+            $0.createdAt = 7
+        }
         #expect(CRIMapping.value(listed).state == .ready)
         #expect(CRIMapping.value(listed).createdAt == 7)
 
         let container = Runtime_V1_ContainerStatus.with {
             $0.id = "c1"
-            $0.metadata = .with { $0.name = "main"; $0.attempt = 4 }
+            $0.metadata = .with {
+                $0.name = "main"
+                $0.attempt = 4
+            }
             $0.state = .containerExited
             $0.createdAt = 1
             $0.startedAt = 2
@@ -211,7 +227,9 @@ import Testing
             $0.runtimeVersion = "1.6.20~ds1"
             $0.runtimeApiVersion = "v1"
         }
-        #expect(CRIMapping.value(version) == RuntimeVersion(runtimeName: "containerd", runtimeVersion: "1.6.20~ds1", runtimeAPIVersion: "v1"))
+        #expect(
+            CRIMapping.value(version)
+                == RuntimeVersion(runtimeName: "containerd", runtimeVersion: "1.6.20~ds1", runtimeAPIVersion: "v1"))
         let condition = Runtime_V1_RuntimeCondition.with {
             $0.type = "NetworkReady"
             $0.status = false

@@ -49,7 +49,8 @@ import Testing
 
     @Test func optionsOverrideDefaults() {
         let toml = ContainerdConfig(
-            paths: paths, sandboxImage: "docker.io/library/pause:3.9", streamServerPort: 10010, cniBinDir: "/opt/cni/bin",
+            paths: paths, sandboxImage: "docker.io/library/pause:3.9", streamServerPort: 10010,
+            cniBinDir: "/opt/cni/bin",
             logLevel: "debug"
         ).render()
         #expect(toml.contains(#"sandbox_image = "docker.io/library/pause:3.9""#))
@@ -79,7 +80,8 @@ import Testing
         let error = ContainerdError.notInstalled("containerd")
         #expect(
             error.description
-                == "containerd not found in PATH: install it with apt-get install containerd runc containernetworking-plugins")
+                == "containerd not found in PATH: install it with apt-get install containerd runc containernetworking-plugins"
+        )
         #expect(!error.description.contains("\n"))
         #expect(findExecutable("containerd-definitely-missing", path: "/nonexistent") == nil)
         #expect(findExecutable("sh", path: "/nonexistent:/bin") == "/bin/sh")

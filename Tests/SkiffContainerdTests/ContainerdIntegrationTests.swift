@@ -68,7 +68,9 @@ struct ContainerdIntegrationTests {
             #expect(conditions.contains { $0.type == RuntimeCondition.runtimeReady && $0.status })
             #expect(FileManager.default.fileExists(atPath: paths.configFile))
             #expect(supervisor.socket == paths.socket)
-            await #expect(throws: SkiffCRI.RuntimeError.self) { try await runtime.stopContainer(id: "nope", timeout: 1) }
+            await #expect(throws: SkiffCRI.RuntimeError.self) {
+                try await runtime.stopContainer(id: "nope", timeout: 1)
+            }
             do throws(SkiffCRI.RuntimeError) {
                 _ = try await runtime.podSandboxStatus(id: "missing")
                 Issue.record("expected notFound")
@@ -157,8 +159,12 @@ struct ContainerdIntegrationTests {
                 let staging = "\(paths.agentDir)/staging.tar"
                 try Host.makeTestImages(at: staging)
                 try FileManager.default.moveItem(atPath: staging, toPath: "\(paths.imagesDir)/late.tar.zst.part")
-                _ = try Host.run("/usr/bin/zstd", ["-q", "--rm", "-o", "\(paths.imagesDir)/late.tar.zst",
-                    "\(paths.imagesDir)/late.tar.zst.part"])
+                _ = try Host.run(
+                    "/usr/bin/zstd",
+                    [
+                        "-q", "--rm", "-o", "\(paths.imagesDir)/late.tar.zst",
+                        "\(paths.imagesDir)/late.tar.zst.part",
+                    ])
                 let start = ContinuousClock.now
                 var found: ImageSummary?
                 while found == nil && ContinuousClock.now - start < .seconds(10) {
@@ -194,7 +200,8 @@ struct ContainerdIntegrationTests {
                 #expect(try await runtime.podSandboxStatus(id: sandbox).state == .ready)
                 #expect(try await runtime.listContainers(sandboxID: sandbox).map(\.id) == [container])
 
-                let exec = try await runtime.execSync(id: container, command: ["sh", "-c", "echo out; exit 3"], timeout: 5)
+                let exec = try await runtime.execSync(
+                    id: container, command: ["sh", "-c", "echo out; exit 3"], timeout: 5)
                 #expect(exec.exitCode == 3)
                 #expect(exec.stdout == Array("out\n".utf8))
 
@@ -206,7 +213,9 @@ struct ContainerdIntegrationTests {
                 while ContinuousClock.now - start < .seconds(20) {
                     try await Task.sleep(for: .milliseconds(200))
                     if let pid = supervisor.pid, pid != oldPID,
-                        (try? await runtime.status())?.contains(where: { $0.type == RuntimeCondition.runtimeReady && $0.status })
+                        (try? await runtime.status())?.contains(where: {
+                            $0.type == RuntimeCondition.runtimeReady && $0.status
+                        })
                             == true
                     {
                         newPID = pid

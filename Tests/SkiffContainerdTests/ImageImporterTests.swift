@@ -85,7 +85,9 @@ import Testing
     /// ctr ends its error with a newline; a log line must stay one line, so that `grep file=broken.tar` finds the
     /// level too.
     @Test func errorOutputFitsOnOneLogLine() {
-        #expect(CtrOutput.oneLine("ctr: failed to ingest \"blobs/x\": unexpected EOF\n", limit: 500) == "ctr: failed to ingest \"blobs/x\": unexpected EOF")
+        #expect(
+            CtrOutput.oneLine("ctr: failed to ingest \"blobs/x\": unexpected EOF\n", limit: 500)
+                == "ctr: failed to ingest \"blobs/x\": unexpected EOF")
         #expect(CtrOutput.oneLine("first\n\n  second  \r\nthird\n", limit: 500) == "first | second | third")
         #expect(CtrOutput.oneLine("abcdef\n", limit: 3) == "def")
     }

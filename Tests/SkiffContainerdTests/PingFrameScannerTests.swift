@@ -50,6 +50,8 @@ struct PingFrameScannerTests {
     @Test func theAckCarriesThePayloadBack() {
         var buffer = ByteBuffer()
         PingFrameScanner.writePingAck(0x0102_0304_0506_0708, into: &buffer)
-        #expect(buffer.readBytes(length: buffer.readableBytes) == frame(type: 0x6, flags: 0x1, payload: [1, 2, 3, 4, 5, 6, 7, 8]))
+        #expect(
+            buffer.readBytes(length: buffer.readableBytes)
+                == frame(type: 0x6, flags: 0x1, payload: [1, 2, 3, 4, 5, 6, 7, 8]))
     }
 }

@@ -55,7 +55,8 @@ enum Host {
     }
 
     static var canRunContainerd: Bool {
-        let ok = isRoot && has("containerd") && has("ctr") && has("runc") && has("python3")
+        let ok =
+            isRoot && has("containerd") && has("ctr") && has("runc") && has("python3")
             && FileManager.default.isExecutableFile(atPath: "/bin/busybox")
         if !ok {
             print(

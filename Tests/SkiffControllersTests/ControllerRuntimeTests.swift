@@ -105,7 +105,8 @@ struct ControllerRuntimeTests {
     @Test func requeueAfterFiresOnlyWhenTheClockPassesIt() async throws {
         let journal = journal
         let controller = controller { key, _ in
-            key == "a" && journal.snapshot.started["a"] == 1 ? Controller.Result(requeueAfter: .seconds(10)) : Controller.Result.done
+            key == "a" && journal.snapshot.started["a"] == 1
+                ? Controller.Result(requeueAfter: .seconds(10)) : Controller.Result.done
         }
         source.synced.open()
         try await withRunning(controller) {
@@ -226,7 +227,8 @@ struct ControllerRuntimeTests {
 
     @Test func retryDelaysDoubleUpToTheCapWithBoundedJitter() {
         let policy = RetryPolicy(initial: .seconds(1), maximum: .seconds(8), jitter: 0.5)
-        #expect((1...6).map { policy.delay(failures: $0, random: 0) } == [1, 2, 4, 8, 8, 8].map { Duration.seconds($0) })
+        #expect(
+            (1...6).map { policy.delay(failures: $0, random: 0) } == [1, 2, 4, 8, 8, 8].map { Duration.seconds($0) })
         #expect(policy.delay(failures: 1, random: 0.999) < .milliseconds(1_500))
         #expect(policy.delay(failures: 1, random: 0.5) == .milliseconds(1_250))
         #expect(policy.delay(failures: 1000, random: 0) == .seconds(8))

@@ -1,12 +1,14 @@
 import Foundation
 import Testing
+
 @testable import SkiffControllers
 
 @Suite struct EventSpamFilterTests {
     let start = Date(timeIntervalSince1970: 1_800_000_000)
 
     func key(_ name: String, type: String = "Normal", reason: String = "Scheduled") -> String {
-        EventSpamFilter.key(component: "c", object: ["Pod", "default", name, "uid-\(name)", "v1"], type: type, reason: reason)
+        EventSpamFilter.key(
+            component: "c", object: ["Pod", "default", name, "uid-\(name)", "v1"], type: type, reason: reason)
     }
 
     @Test func aBurstOf25ThenOnePerFiveMinutes() {
@@ -30,7 +32,9 @@ import Testing
 
     @Test func manyObjectsAreAllAllowedTheirFirstEvent() {
         var filter = EventSpamFilter()
-        let allowed = (0..<(EventSpamFilter.capacity * 3)).filter { filter.allow(key("p\($0)"), now: start + Double($0) * 0.01) }
+        let allowed = (0..<(EventSpamFilter.capacity * 3)).filter {
+            filter.allow(key("p\($0)"), now: start + Double($0) * 0.01)
+        }
         #expect(allowed.count == EventSpamFilter.capacity * 3)
     }
 }

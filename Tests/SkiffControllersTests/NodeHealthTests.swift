@@ -1,6 +1,7 @@
 import Foundation
 import SkiffModel
 import Testing
+
 @testable import SkiffControllers
 
 @Suite struct NodeHealthTests {
@@ -11,7 +12,11 @@ import Testing
     func node(ready: String = "True", since: Date? = nil, autonomous: Bool = false, tainted: Bool = false) -> JSON {
         var node: JSON = [
             "metadata": ["name": "edge-1"],
-            "status": ["conditions": [["type": "Ready", "status": .string(ready), "lastTransitionTime": .string(stamp(since ?? start))]]],
+            "status": [
+                "conditions": [
+                    ["type": "Ready", "status": .string(ready), "lastTransitionTime": .string(stamp(since ?? start))]
+                ]
+            ],
         ]
         if autonomous { node["metadata"]["annotations"] = ["node.skiff.io/autonomy": "true"] }
         if tainted { node["spec"]["taints"] = [["key": "node.kubernetes.io/unreachable", "effect": "NoExecute"]] }
@@ -21,17 +26,24 @@ import Testing
     func lease(renewed: Date) -> JSON { ["spec": ["renewTime": .string(stamp(renewed))]] }
 
     func pod(_ name: String, tolerations: JSON? = nil) -> JSON {
-        var pod: JSON = ["metadata": ["name": .string(name), "namespace": "default", "uid": .string("uid-\(name)")], "spec": ["nodeName": "edge-1"]]
+        var pod: JSON = [
+            "metadata": ["name": .string(name), "namespace": "default", "uid": .string("uid-\(name)")],
+            "spec": ["nodeName": "edge-1"],
+        ]
         if let tolerations { pod["spec"]["tolerations"] = tolerations }
         return pod
     }
 
     @Test func freshLeaseDoesNothing() {
-        #expect(NodeHealth.evaluate(node: node(), lease: lease(renewed: start), pods: [pod("a")], now: start + 10, gracePeriod: 40).isEmpty)
+        #expect(
+            NodeHealth.evaluate(
+                node: node(), lease: lease(renewed: start), pods: [pod("a")], now: start + 10, gracePeriod: 40
+            ).isEmpty)
     }
 
     @Test func staleLeaseMarksUnreachableAndTaints() {
-        let actions = NodeHealth.evaluate(node: node(), lease: lease(renewed: start), pods: [pod("a")], now: start + 41, gracePeriod: 40)
+        let actions = NodeHealth.evaluate(
+            node: node(), lease: lease(renewed: start), pods: [pod("a")], now: start + 41, gracePeriod: 40)
         #expect(actions == [.markUnreachable(node: "edge-1", addTaints: true)])
     }
 
@@ -39,31 +51,49 @@ import Testing
         let unknownNode = node(ready: "Unknown", since: start + 41, tainted: true)
         let pods = [
             pod("default-300"),
-            pod("short", tolerations: [["key": "node.kubernetes.io/unreachable", "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 60]]),
+            pod(
+                "short",
+                tolerations: [
+                    [
+                        "key": "node.kubernetes.io/unreachable", "operator": "Exists", "effect": "NoExecute",
+                        "tolerationSeconds": 60,
+                    ]
+                ]),
             pod("forever", tolerations: [["operator": "Exists"]]),
         ]
-        let early = NodeHealth.evaluate(node: unknownNode, lease: lease(renewed: start), pods: pods, now: start + 41 + 30, gracePeriod: 40)
+        let early = NodeHealth.evaluate(
+            node: unknownNode, lease: lease(renewed: start), pods: pods, now: start + 41 + 30, gracePeriod: 40)
         #expect(early.isEmpty)
-        let middle = NodeHealth.evaluate(node: unknownNode, lease: lease(renewed: start), pods: pods, now: start + 41 + 61, gracePeriod: 40)
+        let middle = NodeHealth.evaluate(
+            node: unknownNode, lease: lease(renewed: start), pods: pods, now: start + 41 + 61, gracePeriod: 40)
         #expect(middle == [.evict(namespace: "default", name: "short", uid: "uid-short")])
-        let late = NodeHealth.evaluate(node: unknownNode, lease: lease(renewed: start), pods: pods, now: start + 41 + 301, gracePeriod: 40)
-        #expect(late == [.evict(namespace: "default", name: "default-300", uid: "uid-default-300"), .evict(namespace: "default", name: "short", uid: "uid-short")])
+        let late = NodeHealth.evaluate(
+            node: unknownNode, lease: lease(renewed: start), pods: pods, now: start + 41 + 301, gracePeriod: 40)
+        #expect(
+            late == [
+                .evict(namespace: "default", name: "default-300", uid: "uid-default-300"),
+                .evict(namespace: "default", name: "short", uid: "uid-short"),
+            ])
     }
 
     @Test(arguments: ["node.skiff.io/autonomy", "node.beta.openyurt.io/autonomy"])
     func autonomousNodesKeepTheirPods(annotation: String) {
         var edge = node()
         edge["metadata"]["annotations"] = [annotation: "true"]
-        let first = NodeHealth.evaluate(node: edge, lease: lease(renewed: start), pods: [pod("a")], now: start + 41, gracePeriod: 40)
+        let first = NodeHealth.evaluate(
+            node: edge, lease: lease(renewed: start), pods: [pod("a")], now: start + 41, gracePeriod: 40)
         #expect(first == [.markUnreachable(node: "edge-1", addTaints: false)])
         var unknown = node(ready: "Unknown", since: start + 41)
         unknown["metadata"]["annotations"] = [annotation: "true"]
-        let hourLater = NodeHealth.evaluate(node: unknown, lease: lease(renewed: start), pods: [pod("a")], now: start + 3600, gracePeriod: 40)
+        let hourLater = NodeHealth.evaluate(
+            node: unknown, lease: lease(renewed: start), pods: [pod("a")], now: start + 3600, gracePeriod: 40)
         #expect(hourLater.isEmpty, "no eviction and no repeated marking on an autonomous node")
     }
 
     @Test func recoveredNodeLosesTheTaint() {
-        let actions = NodeHealth.evaluate(node: node(ready: "True", tainted: true), lease: lease(renewed: start + 100), pods: [], now: start + 105, gracePeriod: 40)
+        let actions = NodeHealth.evaluate(
+            node: node(ready: "True", tainted: true), lease: lease(renewed: start + 100), pods: [], now: start + 105,
+            gracePeriod: 40)
         #expect(actions == [.clearUnreachableTaints(node: "edge-1")])
     }
 }

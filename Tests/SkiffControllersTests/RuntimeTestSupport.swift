@@ -22,7 +22,9 @@ final class TestSource: ControllerSource {
     func waitUntilSynced() async { await synced.wait() }
 
     /// Reports a change to the object `name`.
-    func emit(_ name: String) { continuation.yield(ClusterEvent(kind: .modified, object: ["metadata": ["name": .string(name)]])) }
+    func emit(_ name: String) {
+        continuation.yield(ClusterEvent(kind: .modified, object: ["metadata": ["name": .string(name)]]))
+    }
 }
 
 /// What happened in a test's controller, and a way to wait for a condition on it without polling: every change

@@ -22,7 +22,9 @@ import Testing
         let token = try #require(BootstrapToken("abcdef.0123456789abcdef"))
         let secret = token.secretObject(description: nil, expiration: Self.now + 60)
         #expect(token.groups(validatedBy: secret, now: Self.now + 60) == nil, "expired at its expiration")
-        #expect(token.groups(validatedBy: token.secretObject(description: nil, expiration: nil), now: .distantFuture) != nil)
+        #expect(
+            token.groups(validatedBy: token.secretObject(description: nil, expiration: nil), now: .distantFuture) != nil
+        )
         let guessed = try #require(BootstrapToken("abcdef.0123456789abcdee"))
         #expect(guessed.groups(validatedBy: secret, now: Self.now) == nil, "another secret with the same id")
         var untyped = secret
@@ -32,8 +34,11 @@ import Testing
         signingOnly["data"]["usage-bootstrap-authentication"] = .string(Data("false".utf8).base64EncodedString())
         #expect(token.groups(validatedBy: signingOnly, now: Self.now) == nil)
         var extraGroups = secret
-        extraGroups["data"]["auth-extra-groups"] = .string(Data("system:masters,system:bootstrappers:x".utf8).base64EncodedString())
-        #expect(token.groups(validatedBy: extraGroups, now: Self.now) == ["system:bootstrappers:x"], "only bootstrapper groups")
+        extraGroups["data"]["auth-extra-groups"] = .string(
+            Data("system:masters,system:bootstrappers:x".utf8).base64EncodedString())
+        #expect(
+            token.groups(validatedBy: extraGroups, now: Self.now) == ["system:bootstrappers:x"],
+            "only bootstrapper groups")
         for text in ["abcdef0123456789abcdef", "abcdef.0123456789abcdef.x", "Abcdef.0123456789abcdef", ""] {
             #expect(BootstrapToken(text) == nil, "\(text)")
         }

@@ -26,7 +26,8 @@ import Testing
 
     static func check(_ spec: JSON, extra: JSONObject = [:]) -> CustomResourceSchemaCheck {
         var object: JSONObject = [
-            "apiVersion": "skiff.test/v1", "kind": "Widget", "metadata": ["name": "w", "anything": "kept"], "spec": spec,
+            "apiVersion": "skiff.test/v1", "kind": "Widget", "metadata": ["name": "w", "anything": "kept"],
+            "spec": spec,
         ]
         for (key, value) in extra { object[key] = value }
         return CustomResourceSchemaCheck(.object(object), schema: schema)
@@ -63,7 +64,10 @@ import Testing
         #expect(messages["spec.mode"] == [#"Unsupported value: "warp": supported values: "fast", "slow""#])
         #expect(messages["spec.name"]?.count == 2, "pattern and length: \(messages)")
         let missing = Self.check(["mode": "fast"])
-        #expect(missing.errors == [APIError.Cause(type: "FieldValueRequired", message: "Required value", field: "spec.size")])
+        #expect(
+            missing.errors == [
+                APIError.Cause(type: "FieldValueRequired", message: "Required value", field: "spec.size")
+            ])
     }
 
     @Test func unknownFieldsArePrunedAndNamed() {

@@ -34,9 +34,15 @@ struct JSONBenchmark {
                 try KubernetesProtobuf.decode(body, schemas: BuiltinSchemas.registry)["data"].objectValue?.count ?? 0
             }
             perEntry.append(time.cpu * 1000 / Double(count))
-            print(String(format: "protobuf decode, %6d repeated entries: %9.0f µs/body %7.1f ns/entry", count, time.cpu, perEntry.last!))
+            print(
+                String(
+                    format: "protobuf decode, %6d repeated entries: %9.0f µs/body %7.1f ns/entry", count, time.cpu,
+                    perEntry.last!))
         }
-        print(String(format: "protobuf decode: cost per entry at 100 000 / at 10 000 = %.2f (linear ≈ 1, quadratic ≈ 10)", perEntry[1] / perEntry[0]))
+        print(
+            String(
+                format: "protobuf decode: cost per entry at 100 000 / at 10 000 = %.2f (linear ≈ 1, quadratic ≈ 10)",
+                perEntry[1] / perEntry[0]))
     }
 
     private func report(name: String, bytes: [UInt8]) throws {

@@ -1,11 +1,14 @@
 import Testing
+
 @testable import SkiffModel
 
 @Suite struct ObjectUIDTests {
     @Test func versionAndVariantBitsAreSetWhateverTheRandomBits() {
         #expect(ObjectUID.make(high: 0, low: 0) == "00000000-0000-4000-8000-000000000000")
         #expect(ObjectUID.make(high: .max, low: .max) == "ffffffff-ffff-4fff-bfff-ffffffffffff")
-        #expect(ObjectUID.make(high: 0x0123_4567_89AB_CDEF, low: 0xFEDC_BA98_7654_3210) == "01234567-89ab-4def-bedc-ba9876543210")
+        #expect(
+            ObjectUID.make(high: 0x0123_4567_89AB_CDEF, low: 0xFEDC_BA98_7654_3210)
+                == "01234567-89ab-4def-bedc-ba9876543210")
     }
 
     @Test func randomUIDsAreWellFormedAndDistinct() {

@@ -60,13 +60,17 @@ struct OpenAPIDocumentTests {
         let document = try JSON(parsing: try #require(documents.document(at: "apis/skiff.test/v1")).bytes)
         let components = document["components"]["schemas"]
         let widget = components["test.skiff.v1.Widget"]
-        #expect(widget["x-kubernetes-group-version-kind"] == [["group": "skiff.test", "kind": "Widget", "version": "v1"]])
-        #expect(widget["properties"]["spec"]["properties"]["size"]["description"] == "How many sprockets the widget turns.")
+        #expect(
+            widget["x-kubernetes-group-version-kind"] == [["group": "skiff.test", "kind": "Widget", "version": "v1"]])
+        #expect(
+            widget["properties"]["spec"]["properties"]["size"]["description"] == "How many sprockets the widget turns.")
         #expect(
             widget["properties"]["metadata"]["allOf"][0]["$ref"]
                 == "#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta")
         #expect(components["io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"]["properties"]["name"].isNull == false)
-        #expect(components["test.skiff.v1.WidgetList"]["properties"]["items"]["items"]["$ref"] == "#/components/schemas/test.skiff.v1.Widget")
+        #expect(
+            components["test.skiff.v1.WidgetList"]["properties"]["items"]["items"]["$ref"]
+                == "#/components/schemas/test.skiff.v1.Widget")
         let path = document["paths"]["/apis/skiff.test/v1/namespaces/{namespace}/widgets/{name}"]
         #expect(path["patch"]["x-kubernetes-group-version-kind"]["kind"] == "Widget")
     }

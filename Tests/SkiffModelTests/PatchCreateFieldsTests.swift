@@ -44,7 +44,10 @@ import Testing
             GroupVersionKind(group: "", version: "v1", kind: "ConfigMap"),
             #"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c"},"data":{"a":"1","b":""},"binaryData":{}}"#
         ),
-        (GroupVersionKind(group: "", version: "v1", kind: "ConfigMap"), #"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"bare"}}"#),
+        (
+            GroupVersionKind(group: "", version: "v1", kind: "ConfigMap"),
+            #"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"bare"}}"#
+        ),
         (
             GroupVersionKind(group: "example.com", version: "v1", kind: "Widget"),
             #"{"apiVersion":"example.com/v1","kind":"Widget","metadata":{"name":"w"},"spec":{"list":[1,2],"nested":{"x":{"y":true}}}}"#
@@ -58,12 +61,15 @@ import Testing
         for ignored in [Set<String>(), ["status"]] {
             for subresource in [nil, "status"] as [String?] {
                 let fast = ssa.recordUpdate(
-                    from: nil, to: object, kind: kind, manager: "m", now: now, subresource: subresource, ignoredFields: ignored)
+                    from: nil, to: object, kind: kind, manager: "m", now: now, subresource: subresource,
+                    ignoredFields: ignored)
                 let general = ssa.recordUpdate(
                     from: .emptyObject, to: object, kind: kind, manager: "m", now: now, subresource: subresource,
                     ignoredFields: ignored)
                 #expect(fast == general, "\(kind) ignoring \(ignored) via \(subresource ?? "main")")
-                #expect(fast["metadata"]["managedFields"].serializedString() == general["metadata"]["managedFields"].serializedString())
+                #expect(
+                    fast["metadata"]["managedFields"].serializedString()
+                        == general["metadata"]["managedFields"].serializedString())
                 // Only the bare ConfigMap (its name is never owned) records nothing.
                 #expect(fast["metadata"]["managedFields"].isNull == (index == 4))
             }

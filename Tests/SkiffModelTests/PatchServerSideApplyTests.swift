@@ -178,12 +178,15 @@ struct PatchServerSideApplyTests {
     }
 
     @Test func subresourceManagersAreNamedInConflicts() throws {
-        let pod = PatchFixtures.parse(#"{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"},"spec":{"nodeName":"n1"}}"#)
-        let created = ssa.recordUpdate(from: nil, to: pod, kind: PatchFixtures.podKind, manager: "kubectl", now: Self.t0)
+        let pod = PatchFixtures.parse(
+            #"{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"},"spec":{"nodeName":"n1"}}"#)
+        let created = ssa.recordUpdate(
+            from: nil, to: pod, kind: PatchFixtures.podKind, manager: "kubectl", now: Self.t0)
         var bound = created
         bound["spec"]["nodeName"] = "n2"
         let status = ssa.recordUpdate(
-            from: created, to: bound, kind: PatchFixtures.podKind, manager: "kubelet", now: Self.t1, subresource: "status")
+            from: created, to: bound, kind: PatchFixtures.podKind, manager: "kubelet", now: Self.t1,
+            subresource: "status")
         #expect(entry(status, "kubelet")?.subresource == "status")
         #expect(entry(status, "kubelet")?.json["subresource"] == "status")
         #expect(throws: PatchError.self) {
@@ -194,7 +197,8 @@ struct PatchServerSideApplyTests {
         } catch {
             #expect(
                 error.message
-                    == #"Apply failed with 1 conflict: conflict with "kubelet" with subresource "status" using v1: .spec.nodeName"#)
+                    == #"Apply failed with 1 conflict: conflict with "kubelet" with subresource "status" using v1: .spec.nodeName"#
+            )
         }
     }
 
@@ -202,7 +206,8 @@ struct PatchServerSideApplyTests {
         var config = Self.config()
         config["status"] = ["replicas": 9]
         let live = try ssa.apply(Self.config(), to: nil, kind: kind, manager: "kubectl", now: Self.t0)
-        let result = try ssa.apply(config, to: live, kind: kind, manager: "kubectl", now: Self.t1, ignoredFields: ["status"])
+        let result = try ssa.apply(
+            config, to: live, kind: kind, manager: "kubectl", now: Self.t1, ignoredFields: ["status"])
         #expect(!result.contains(key: "status"))
         #expect(result == live)
     }

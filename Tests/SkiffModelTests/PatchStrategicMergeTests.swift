@@ -211,14 +211,17 @@ struct PatchStrategicMergeTests {
 
     @Test func kubectlApplySwitchesVolumeSourceWithRetainKeys() throws {
         let pod = PatchFixtures.parse(
-            #"{"metadata":{"name":"p"},"spec":{"volumes":[{"name":"data","emptyDir":{}},{"name":"cfg","configMap":{"name":"a"}}]}}"#)
+            #"{"metadata":{"name":"p"},"spec":{"volumes":[{"name":"data","emptyDir":{}},{"name":"cfg","configMap":{"name":"a"}}]}}"#
+        )
         let patch = """
             {"spec":{"$setElementOrder/volumes":[{"name":"data"},{"name":"cfg"}],
               "volumes":[{"$retainKeys":["configMap","name"],"configMap":{"name":"b"},"name":"data"}]}}
             """
         let result = try apply(patch, to: pod, kind: PatchFixtures.podKind)
         #expect(
-            result["spec"]["volumes"] == [["name": "data", "configMap": ["name": "b"]], ["name": "cfg", "configMap": ["name": "a"]]])
+            result["spec"]["volumes"] == [
+                ["name": "data", "configMap": ["name": "b"]], ["name": "cfg", "configMap": ["name": "a"]],
+            ])
         expectNoDirectives(result)
     }
 

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import SkiffModel
 
 /// The strategy table resolves each built-in with rules of its own to its strategy, and everything else to the

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import SkiffModel
 
 /// A few strategies' prepare and validate steps, table-driven: each case is one write through the strategy that
@@ -118,8 +119,11 @@ import Testing
         Default(resource: "pods", object: pod, path: ["spec", "restartPolicy"], value: "Always"),
         Default(resource: "pods", object: pod, path: ["status", "phase"], value: "Pending"),
         Default(resource: "pods", object: pod, path: ["spec", "containers", 0, "imagePullPolicy"], value: "Always"),
-        Default(resource: "namespaces", object: ["metadata": ["name": "n"]], path: ["spec", "finalizers"], value: ["kubernetes"]),
-        Default(resource: "namespaces", object: ["metadata": ["name": "n"]], path: ["status", "phase"], value: "Active"),
+        Default(
+            resource: "namespaces", object: ["metadata": ["name": "n"]], path: ["spec", "finalizers"],
+            value: ["kubernetes"]),
+        Default(
+            resource: "namespaces", object: ["metadata": ["name": "n"]], path: ["status", "phase"], value: "Active"),
         Default(resource: "secrets", object: ["metadata": ["name": "s"]], path: ["type"], value: "Opaque"),
         Default(
             resource: "services", object: ["metadata": ["name": "s"], "spec": ["ports": [["port": 80]]]],
@@ -148,14 +152,21 @@ import Testing
         strategy.prepareForDeletion(&namespace)
         #expect(namespace["status"]["phase"] == "Terminating")
         #expect(throws: APIError.self) { try strategy.validateName("a.b", type: namespaces) }
-        #expect(throws: Never.self) { try Self.strategy(Self.type("", "configmaps")).validateName("a.b", type: namespaces) }
+        #expect(throws: Never.self) {
+            try Self.strategy(Self.type("", "configmaps")).validateName("a.b", type: namespaces)
+        }
     }
 
     @Test func finalizeChangesOnlyTheNamespacesFinalizers() {
         let namespaces = Self.type("", "namespaces")
-        let live: JSON = ["metadata": ["name": "n"], "spec": ["finalizers": ["kubernetes"]], "status": ["phase": "Terminating"]]
-        let desired: JSON = ["metadata": ["name": "n", "labels": ["x": "y"]], "spec": ["finalizers": []], "status": .emptyObject]
-        let next = Self.strategy(namespaces).updatedObject(live: live, desired: desired, subresource: "finalize", type: namespaces)
+        let live: JSON = [
+            "metadata": ["name": "n"], "spec": ["finalizers": ["kubernetes"]], "status": ["phase": "Terminating"],
+        ]
+        let desired: JSON = [
+            "metadata": ["name": "n", "labels": ["x": "y"]], "spec": ["finalizers": []], "status": .emptyObject,
+        ]
+        let next = Self.strategy(namespaces).updatedObject(
+            live: live, desired: desired, subresource: "finalize", type: namespaces)
         #expect(next["spec"]["finalizers"] == [])
         #expect(next["status"] == live["status"] && next["metadata"] == live["metadata"])
     }
@@ -164,7 +175,9 @@ import Testing
         let deployments = Self.type("apps", "deployments")
         let strategy = Self.strategy(deployments)
         let live: JSON = ["metadata": ["name": "d"], "spec": ["replicas": 1], "status": ["replicas": 1]]
-        let desired: JSON = ["metadata": ["name": "d", "labels": ["a": "b"]], "spec": ["replicas": 3], "status": ["replicas": 3]]
+        let desired: JSON = [
+            "metadata": ["name": "d", "labels": ["a": "b"]], "spec": ["replicas": 3], "status": ["replicas": 3],
+        ]
         let main = strategy.updatedObject(live: live, desired: desired, subresource: nil, type: deployments)
         #expect(main["spec"]["replicas"] == 3 && main["status"]["replicas"] == 1)
         let status = strategy.updatedObject(live: live, desired: desired, subresource: "status", type: deployments)
@@ -173,7 +186,8 @@ import Testing
         // Without a status subresource the main endpoint writes status too.
         let configMaps = Self.type("", "configmaps")
         #expect(
-            Self.strategy(configMaps).updatedObject(live: live, desired: desired, subresource: nil, type: configMaps)["status"]
+            Self.strategy(configMaps).updatedObject(live: live, desired: desired, subresource: nil, type: configMaps)[
+                "status"]
                 == desired["status"])
     }
 
@@ -182,13 +196,17 @@ import Testing
         let next: JSON = ["metadata": ["annotations": ["a": "2"]], "spec": ["replicas": 1]]
         #expect(Self.strategy(Self.type("apps", "deployments")).generationChanged(live: live, next: next))
         #expect(!Self.strategy(Self.type("apps", "replicasets")).generationChanged(live: live, next: next))
-        #expect(Self.strategy(Self.type("apps", "replicasets")).generationChanged(live: live, next: ["spec": ["replicas": 2]]))
+        #expect(
+            Self.strategy(Self.type("apps", "replicasets")).generationChanged(
+                live: live, next: ["spec": ["replicas": 2]]))
     }
 
     @Test func secretsFoldStringDataIntoDataOnEveryWrite() throws {
         let secrets = Self.type("", "secrets")
         let strategy = Self.strategy(secrets)
-        var secret: JSON = ["metadata": ["name": "s"], "data": ["a": "YQ==", "b": "Yg=="], "stringData": ["b": "s3cret"]]
+        var secret: JSON = [
+            "metadata": ["name": "s"], "data": ["a": "YQ==", "b": "Yg=="], "stringData": ["b": "s3cret"],
+        ]
         strategy.prepareForCreate(&secret)
         #expect(secret["data"] == ["a": "YQ==", "b": "czNjcmV0"])
         #expect(secret["stringData"].isNull)

@@ -11,7 +11,8 @@ import X509
 
     static let allFiles = [
         "server-ca.crt", "server-ca.key", "client-ca.crt", "client-ca.key",
-        "serving-kube-apiserver.crt", "serving-kube-apiserver.key", "client-admin.crt", "client-admin.key", "service.key",
+        "serving-kube-apiserver.crt", "serving-kube-apiserver.key", "client-admin.crt", "client-admin.key",
+        "service.key",
     ]
 
     @Test func createsK3sLayoutWithPrivateModes() throws {
@@ -23,7 +24,9 @@ import X509
             for name in Self.allFiles {
                 #expect(FileManager.default.fileExists(atPath: layout.directory + "/" + name), "\(name) missing")
             }
-            for key in [layout.serverCAKey, layout.clientCAKey, layout.servingKey, layout.adminKey, layout.serviceAccountKey] {
+            for key in [
+                layout.serverCAKey, layout.clientCAKey, layout.servingKey, layout.adminKey, layout.serviceAccountKey,
+            ] {
                 #expect(try permissions(key) == 0o600, "\(key)")
             }
             #expect(try permissions(layout.directory) == 0o700)

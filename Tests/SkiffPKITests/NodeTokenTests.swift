@@ -64,7 +64,9 @@ import Testing
         #expect(token.text == "K10\(hash)::abcdef.0123456789abcdef")
         #expect(try NodeToken(parsing: token.text) == token)
         #expect(NodeToken.isBootstrapToken("abcdef.0123456789abcdef"))
-        for shape in ["abcde.0123456789abcdef", "abcdef.0123456789abcde", "ABCDEF.0123456789abcdef", "abcdef-0123456789abcdef"] {
+        for shape in [
+            "abcde.0123456789abcdef", "abcdef.0123456789abcde", "ABCDEF.0123456789abcdef", "abcdef-0123456789abcdef",
+        ] {
             #expect(!NodeToken.isBootstrapToken(shape), "\(shape)")
         }
     }

@@ -18,7 +18,8 @@ func expectRefusal(
     static let now = Date(timeIntervalSince1970: 1_800_000_000)
 
     static func claims(
-        audiences: [String] = ServiceAccountKey.apiAudiences, lifetime: Int64 = 3600, issuer: String = ServiceAccountKey.issuer
+        audiences: [String] = ServiceAccountKey.apiAudiences, lifetime: Int64 = 3600,
+        issuer: String = ServiceAccountKey.issuer
     ) -> ServiceAccountClaims {
         ServiceAccountClaims(
             issuer: issuer, namespace: "default", name: "builder", uid: "uid-1", audiences: audiences, now: now,
@@ -41,7 +42,8 @@ func expectRefusal(
 
         let verified = try Self.key.verify(token, now: Self.now.addingTimeInterval(10))
         #expect(verified.serviceAccountName == "builder")
-        #expect(verified.groups == ["system:serviceaccounts", "system:serviceaccounts:default", "system:authenticated"])
+        #expect(
+            verified.groups == ["system:serviceaccounts", "system:serviceaccounts:default", "system:authenticated"])
     }
 
     @Test func refusesATamperedPayloadOrSignature() throws {

@@ -39,7 +39,8 @@ struct SPDYFramerTests {
     }
 
     @Test func theWireFormatIsSPDY3() throws {
-        #expect(SPDYFramer.encode(withoutHeaders: .data(stream: 5, fin: true, [1, 2])) == [0, 0, 0, 5, 1, 0, 0, 2, 1, 2])
+        #expect(
+            SPDYFramer.encode(withoutHeaders: .data(stream: 5, fin: true, [1, 2])) == [0, 0, 0, 5, 1, 0, 0, 2, 1, 2])
         #expect(SPDYFramer.encode(withoutHeaders: .ping(7)) == [0x80, 3, 0, 6, 0, 0, 0, 4, 0, 0, 0, 7])
         let syn = try SPDYFramer().encode(.synStream(stream: 1, headers: [SPDYHeader("StreamType", "error")]))
         #expect(Array(syn.prefix(5)) == [0x80, 3, 0, 1, 0])
@@ -55,8 +56,13 @@ struct SPDYFramerTests {
         #expect(throws: SPDYError("control frame 3 of 4 bytes is too short")) {
             _ = try SPDYFramer().feed([0x80, 3, 0, 3, 0, 0, 0, 4, 0, 0, 0, 1])
         }
-        #expect(throws: SPDYError.self) { _ = try SPDYFramer().feed([0x80, 3, 0, 2, 0, 0, 0, 6, 0, 0, 0, 1, 0xff, 0xff]) }
+        #expect(throws: SPDYError.self) {
+            _ = try SPDYFramer().feed([0x80, 3, 0, 2, 0, 0, 0, 6, 0, 0, 0, 1, 0xff, 0xff])
+        }
         // Unknown control frames are skipped.
-        #expect(try SPDYFramer().feed([0x80, 3, 0, 10, 0, 0, 0, 0] + SPDYFramer.encode(withoutHeaders: .ping(3))!) == [.ping(3)])
+        #expect(
+            try SPDYFramer().feed([0x80, 3, 0, 10, 0, 0, 0, 0] + SPDYFramer.encode(withoutHeaders: .ping(3))!) == [
+                .ping(3)
+            ])
     }
 }

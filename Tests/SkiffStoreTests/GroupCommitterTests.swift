@@ -1,6 +1,7 @@
 import Dispatch
 import Synchronization
 import Testing
+
 @testable import SkiffStore
 
 @Suite struct GroupCommitterTests {
@@ -24,7 +25,8 @@ import Testing
                         return .success(
                             batch.enumerated().map { index, operation in
                                 let revision = Revision(base + index + 1)
-                                let kv = KeyValue(key: operation.key, value: [], createRevision: revision, modRevision: revision)
+                                let kv = KeyValue(
+                                    key: operation.key, value: [], createRevision: revision, modRevision: revision)
                                 return .success((kv, WatchEvent(kind: .created, current: kv, previous: nil)))
                             })
                     }
@@ -53,7 +55,8 @@ import Testing
         #expect(answered == ["/b": 2, "/c": 3, "/d": 4], "each writer gets its own write back, the cancelled one too")
         let batches = writer.batches.withLock { $0 }
         #expect(batches.count == 2)
-        #expect(batches.last.map(Set.init) == ["/b", "/c", "/d"], "the writes queued during a commit went in one batch")
+        #expect(
+            batches.last.map(Set.init) == ["/b", "/c", "/d"], "the writes queued during a commit went in one batch")
         #expect(committer.statistics == (2, 4))
     }
 
@@ -62,7 +65,9 @@ import Testing
         let committer = GroupCommitter(hub: WatchHub(lastPublished: 0, maxBacklog: 10)) { drain in
             DispatchQueue.global().async {
                 drain { batch in
-                    if calls.add(1, ordering: .relaxed).newValue == 1 { return .failure(StoreError(.unavailable, "disk full")) }
+                    if calls.add(1, ordering: .relaxed).newValue == 1 {
+                        return .failure(StoreError(.unavailable, "disk full"))
+                    }
                     let kv = KeyValue(key: batch[0].key, value: [], createRevision: 1, modRevision: 1)
                     return .success([.success((kv, WatchEvent(kind: .created, current: kv, previous: nil)))])
                 }

@@ -1,5 +1,5 @@
-import Testing
 import SkiffStore
+import Testing
 
 @Suite struct KeyValueStoreTests {
     @Test(arguments: Backend.allCases)
@@ -86,7 +86,10 @@ import SkiffStore
             #expect(pages == 4)
 
             let now = try await store.list(ListRequest(prefix: "/registry/pods/"))
-            #expect(now.items.map(\.text) == ["old0", "old1", "old2", "new3", "old4", "new55", "old6", "old7", "old8", "old9"])
+            #expect(
+                now.items.map(\.text) == [
+                    "old0", "old1", "old2", "new3", "old4", "new55", "old6", "old7", "old8", "old9",
+                ])
             #expect(!now.hasMore)
         }
     }

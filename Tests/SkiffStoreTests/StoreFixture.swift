@@ -1,6 +1,7 @@
 import Logging
 import SkiffStore
 import SkiffTesting
+import Testing
 
 /// Which implementation a parameterized test runs against.
 enum Backend: String, CaseIterable, CustomTestStringConvertible, Sendable {
@@ -19,14 +20,13 @@ enum Backend: String, CaseIterable, CustomTestStringConvertible, Sendable {
             defer { directory.remove() }
             var options = SQLiteStore.Options()
             options.maxWatchBacklog = backlog
-            let store = try SQLiteStore(path: directory.file("state.db"), options: options, logger: Logger(label: "test"))
+            let store = try SQLiteStore(
+                path: directory.file("state.db"), options: options, logger: Logger(label: "test"))
             defer { store.close() }
             return try await body(store)
         }
     }
 }
-
-import Testing
 
 extension Array where Element == UInt8 {
     static func text(_ string: String) -> [UInt8] { Array(string.utf8) }

@@ -23,11 +23,14 @@ struct TunnelFrameTests {
         ([UInt8](), "shorter than its 5-byte header"), ([2, 0, 0, 1], "shorter than its 5-byte header"),
         ([99, 0, 0, 0, 1], "unknown frame kind 99"), ([2, 0, 0, 0, 0, 7], "data frame on stream 0"),
         ([5, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 1], "ping frame on stream 3, not 0"),
-        ([4, 0, 0, 0, 1, 0, 1], "window frame body of 2 bytes, not 4"), ([1, 0, 0, 0, 1, 0xff], "open target is not UTF-8"),
+        ([4, 0, 0, 0, 1, 0, 1], "window frame body of 2 bytes, not 4"),
+        ([1, 0, 0, 0, 1, 0xff], "open target is not UTF-8"),
     ])
     func malformedMessagesSayWhatIsWrong(_ message: [UInt8], _ expected: String) {
         #expect(throws: TunnelError.self) { try TunnelFrame.decode(message) }
-        do { _ = try TunnelFrame.decode(message) } catch { #expect(error.message.contains(expected), "\(error.message)") }
+        do { _ = try TunnelFrame.decode(message) } catch {
+            #expect(error.message.contains(expected), "\(error.message)")
+        }
     }
 }
 

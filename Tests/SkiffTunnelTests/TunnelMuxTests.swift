@@ -31,7 +31,11 @@ struct Pair {
     mutating func settle() {
         while !wire.isEmpty {
             let (toAgent, message) = wire.removeFirst()
-            if toAgent { fromAgent(agent.receive(message: message)) } else { fromServer(server.receive(message: message)) }
+            if toAgent {
+                fromAgent(agent.receive(message: message))
+            } else {
+                fromServer(server.receive(message: message))
+            }
         }
     }
 
@@ -53,15 +57,25 @@ struct TunnelMuxTests {
         pair.fromServer(open1 + open2)
         pair.fromAgent(open3)
         pair.settle()
-        #expect(pair.atAgent == [.opened(stream: 1, target: "GET /containerLogs/default/web/app"), .opened(stream: 3, target: "POST /exec/default/web/app")])
+        #expect(
+            pair.atAgent == [
+                .opened(stream: 1, target: "GET /containerLogs/default/web/app"),
+                .opened(stream: 3, target: "POST /exec/default/web/app"),
+            ])
         #expect(pair.atServer == [.opened(stream: 2, target: "ping")])
     }
 
     @Test func aPeerThatOpensThisSidesNumbersOrTwiceBreaksTheProtocol() {
         var agent = TunnelMux(side: .dialer)
-        #expect(agent.receive(.open(stream: 2, target: "x")) == [.fail(TunnelError("the peer opened stream 2, whose number belongs to this side"))])
+        #expect(
+            agent.receive(.open(stream: 2, target: "x")) == [
+                .fail(TunnelError("the peer opened stream 2, whose number belongs to this side"))
+            ])
         #expect(agent.receive(.open(stream: 1, target: "x")) == [.opened(stream: 1, target: "x")])
-        #expect(agent.receive(.open(stream: 1, target: "x")) == [.fail(TunnelError("stream 1 opened twice or out of order"))])
+        #expect(
+            agent.receive(.open(stream: 1, target: "x")) == [
+                .fail(TunnelError("stream 1 opened twice or out of order"))
+            ])
         #expect(agent.receive(.data(stream: 5, [1])) == [.fail(TunnelError("data on unknown stream 5"))])
     }
 
@@ -94,7 +108,10 @@ struct TunnelMuxTests {
         _ = agent.receive(.open(stream: 1, target: "x"))
         let window = Int(TunnelMux.initialWindow)
         #expect(agent.receive(.data(stream: 1, [UInt8](repeating: 0, count: window - 10))).count == 1)
-        #expect(agent.receive(.data(stream: 1, [UInt8](repeating: 0, count: 11))) == [.fail(TunnelError("stream 1 sent 11 bytes with 10 of credit"))])
+        #expect(
+            agent.receive(.data(stream: 1, [UInt8](repeating: 0, count: 11))) == [
+                .fail(TunnelError("stream 1 sent 11 bytes with 10 of credit"))
+            ])
     }
 
     @Test func theReaderGrantsCreditOnlyAfterHalfAWindow() {
@@ -136,7 +153,8 @@ struct TunnelMuxTests {
         let (id, open) = pair.server.open(target: "kubelet GET /containerLogs/a/b/c?follow=true")
         pair.fromServer(open)
         pair.settle()
-        pair.fromAgent(pair.agent.write(Array(repeating: 7, count: 300_000), on: id))  // beyond the window: some waits
+        // Beyond the window: some waits.
+        pair.fromAgent(pair.agent.write(Array(repeating: 7, count: Int(TunnelMux.initialWindow) + 50_000), on: id))
         #expect(pair.agent.pendingBytes(id) > 0)
         let inFlight = pair.wire.count
         pair.fromServer(pair.server.reset(id, reason: "the reader went away"))
@@ -145,11 +163,14 @@ struct TunnelMuxTests {
         #expect(pair.atAgent.contains(.aborted(stream: id, reason: "the reader went away")))
         #expect(pair.agent.streamCount == 0)
         #expect(pair.agent.pendingBytes(id) == 0)
-        #expect(!pair.atServer.contains { if case .fail = $0 { true } else { false } }, "\(inFlight) data frames crossed the reset")
+        #expect(
+            !pair.atServer.contains { if case .fail = $0 { true } else { false } },
+            "\(inFlight) data frames crossed the reset")
         #expect(pair.agent.write([1], on: id).isEmpty, "nothing more is sent on a reset stream")
         // A stream that never existed is still an error.
         #expect(pair.server.receive(.data(stream: 9, [1])) == [.fail(TunnelError("data on unknown stream 9"))])
-        #expect(pair.server.receive(.reset(stream: 99, reason: "")) == [.fail(TunnelError("reset of unknown stream 99"))])
+        #expect(
+            pair.server.receive(.reset(stream: 99, reason: "")) == [.fail(TunnelError("reset of unknown stream 99"))])
     }
 
     @Test func pingsAreAnsweredAndPongsReported() {

@@ -12,7 +12,8 @@ struct EchoKubelet: KubeletEndpoint {
     let abandoned: AsyncStream<Void>.Continuation
 
     func serve(_ request: KubeletRequest) async -> KubeletResponse {
-        let line = "\(request.method) \(request.path) \(request.query.map { "\($0.name)=\($0.value)" }.joined(separator: ","))\n"
+        let line =
+            "\(request.method) \(request.path) \(request.query.map { "\($0.name)=\($0.value)" }.joined(separator: ","))\n"
         let (body, continuation) = AsyncThrowingStream<[UInt8], any Error>.makeStream()
         continuation.yield(Array(line.utf8))
         for chunk in chunks { continuation.yield(chunk) }
@@ -64,7 +65,9 @@ func collect(_ body: AsyncThrowingStream<[UInt8], any Error>) async throws -> [U
             #expect(response.status == 200)
             #expect(response.contentType == "text/plain")
             let bytes = try await collect(response.body)
-            let line = Array("GET /containerLogs/default/web/app podUID=1234-ab,sinceTime=2026-12-06T09:00:00Z,tailLines=10 & more\n".utf8)
+            let line = Array(
+                "GET /containerLogs/default/web/app podUID=1234-ab,sinceTime=2026-12-06T09:00:00Z,tailLines=10 & more\n"
+                    .utf8)
             #expect(Array(bytes.prefix(line.count)) == line)
             #expect(bytes.count == line.count + big.count)
             #expect(Array(bytes.dropFirst(line.count)) == big)
@@ -121,9 +124,12 @@ func collect(_ body: AsyncThrowingStream<[UInt8], any Error>) async throws -> [U
             method: "POST", path: "/exec/default/web/app",
             query: [("command", "sh"), ("command", "-c"), ("command", "echo a=b&c d"), ("stdin", "1")])
         let target = KubeletTunnel.target(for: request)
-        #expect(target == "kubelet POST /exec/default/web/app?command=sh&command=-c&command=echo%20a%3Db%26c%20d&stdin=1")
+        #expect(
+            target == "kubelet POST /exec/default/web/app?command=sh&command=-c&command=echo%20a%3Db%26c%20d&stdin=1")
         #expect(KubeletTunnel.request(target: target) == request)
-        #expect(KubeletTunnel.request(target: "kubelet GET /containerLogs/a/b/c") == KubeletRequest(path: "/containerLogs/a/b/c"))
+        #expect(
+            KubeletTunnel.request(target: "kubelet GET /containerLogs/a/b/c")
+                == KubeletRequest(path: "/containerLogs/a/b/c"))
         #expect(KubeletTunnel.request(target: "exec GET /x") == nil)
         #expect(KubeletTunnel.request(target: "kubelet GET relative") == nil)
         #expect(KubeletTunnel.request(target: "kubelet GET /x?bad=%zz") == nil)

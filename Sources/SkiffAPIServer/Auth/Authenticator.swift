@@ -60,7 +60,8 @@ public struct Authenticator: Sendable {
     /// connection only, so the responder derives it once per connection.
     static func user(peerCertificate: NIOSSLCertificate?) -> UserInfo? {
         guard let peerCertificate, let der = try? peerCertificate.toDERBytes(),
-            let certificate = try? Certificate(derEncoded: der), let identity = try? ClientIdentity(certificate: certificate)
+            let certificate = try? Certificate(derEncoded: der),
+            let identity = try? ClientIdentity(certificate: certificate)
         else { return nil }
         return UserInfo(name: identity.user, groups: identity.groups + ["system:authenticated"])
     }
@@ -96,7 +97,9 @@ public struct Authenticator: Sendable {
         {
             let user = text[..<colon]
             let password = String(text[text.index(after: colon)...])
-            if ["node", "server"].contains(user), NodeToken.constantTimeEquals(password, joinSecret) { return Self.node }
+            if ["node", "server"].contains(user), NodeToken.constantTimeEquals(password, joinSecret) {
+                return Self.node
+            }
         }
         return nil
     }

@@ -27,10 +27,12 @@ struct NodeAuthorizer: Sendable {
         case ("", "nodes", nil):
             if Self.readVerbs.contains(verb) || verb == "create" { return nil }
             guard ["update", "patch", "delete"].contains(verb) else { return request.forbidden("") }
-            return request.name == node ? nil : request.forbidden("node '\(node)' cannot modify node '\(request.name ?? "")'")
+            return request.name == node
+                ? nil : request.forbidden("node '\(node)' cannot modify node '\(request.name ?? "")'")
         case ("", "nodes", "status"):
             guard ["get", "update", "patch"].contains(verb) else { return request.forbidden("") }
-            return request.name == node ? nil : request.forbidden("node '\(node)' cannot modify node '\(request.name ?? "")'")
+            return request.name == node
+                ? nil : request.forbidden("node '\(node)' cannot modify node '\(request.name ?? "")'")
         case ("", "pods", nil):
             if Self.readVerbs.contains(verb) { return nil }
             if verb == "create" { return request.forbidden("a node may not create pods (skiff runs no static pods)") }
@@ -105,7 +107,8 @@ struct NodeAuthorizer: Sendable {
         guard let pod = try await graph.pod(namespace: namespace, name: name) else {
             // As upstream's NodeRestriction: a pod that is gone is a 404 (an agent finishing a deletion expects it).
             return APIError(
-                code: 404, reason: "NotFound", message: "pods \"\(name)\" not found", name: name, group: "", kind: "pods")
+                code: 404, reason: "NotFound", message: "pods \"\(name)\" not found", name: name, group: "",
+                kind: "pods")
         }
         return pod["spec"]["nodeName"].stringValue == node ? nil : request.forbidden(Self.noRelationship(node))
     }

@@ -59,7 +59,7 @@ struct RegistryNodeGraph: NodeGraph {
     func pod(namespace: String, name: String) async throws(APIError) -> JSON? {
         do {
             return try await registry.getObject(try pods, namespace: namespace, name: name)
-        } catch where error.code == 404 {
+        } catch  where error.code == 404 {
             return nil
         }
     }

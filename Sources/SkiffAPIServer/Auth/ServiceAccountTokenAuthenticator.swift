@@ -48,7 +48,8 @@ public struct ServiceAccountTokenAuthenticator: Sendable {
             return UserInfo(name: claims.subject, groups: claims.groups)
         } catch {
             logger.debug(
-                "service account token refused", metadata: ["reason": "\(error.code.rawValue)", "error": "\(error.message)"])
+                "service account token refused",
+                metadata: ["reason": "\(error.code.rawValue)", "error": "\(error.message)"])
             return nil
         }
     }

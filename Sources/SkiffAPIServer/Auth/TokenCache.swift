@@ -40,7 +40,9 @@ final class TokenCache: Sendable {
         entries.withLock { entries in
             if entries[token] == nil, entries.count >= capacity {
                 entries = entries.filter { now < $0.value.validUntil }
-                if entries.count >= capacity, let soonest = entries.min(by: { $0.value.validUntil < $1.value.validUntil }) {
+                if entries.count >= capacity,
+                    let soonest = entries.min(by: { $0.value.validUntil < $1.value.validUntil })
+                {
                     entries[soonest.key] = nil
                 }
             }

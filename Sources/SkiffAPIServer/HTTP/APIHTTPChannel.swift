@@ -82,7 +82,8 @@ struct APIHTTPChannel: ServerChildChannel {
             return
         }
         do {
-            try await writer.send(.head(HTTPResponseHead(response.head)), flush: writer.flushEveryWrite)  // a watch's client waits for its head
+            // A watch's client waits for its head.
+            try await writer.send(.head(HTTPResponseHead(response.head)), flush: writer.flushEveryWrite)
             try await response.body.write(writer)
         } catch {
             logger.debug("response not written", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])

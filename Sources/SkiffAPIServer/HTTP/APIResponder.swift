@@ -35,7 +35,8 @@ public struct APIResponder: HTTPResponder {
     let authorizer: RequestAuthorizer
 
     public init(
-        registry: ObjectRegistry, authenticator: Authenticator, serverAddress: String, caCertificatesPEM: [UInt8]? = nil,
+        registry: ObjectRegistry, authenticator: Authenticator, serverAddress: String,
+        caCertificatesPEM: [UInt8]? = nil,
         shutdown: ShutdownState = ShutdownState(), logger: Logger, serviceAccountKey: ServiceAccountKey? = nil,
         kubelets: KubeletDirectory = KubeletDirectory(), nodeRegistrar: NodeRegistrar? = nil
     ) {
@@ -111,21 +112,26 @@ public struct APIResponder: HTTPResponder {
         case .health(let name):
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; charset=utf-8"],
-                body: .init(byteBuffer: ByteBuffer(string: name == "healthz" || query["verbose"] == nil ? "ok" : "[+]ping ok\n\(name) check passed\n")))
+                body: .init(
+                    byteBuffer: ByteBuffer(
+                        string: name == "healthz" || query["verbose"] == nil
+                            ? "ok" : "[+]ping ok\n\(name) check passed\n")))
         case .coreVersions:
             let format = DiscoveryFormat.negotiate(accept: request.headers[.accept])
             guard case .aggregated(let version) = format else {
                 return Self.json(.ok, Discovery.apiVersions(serverAddress: serverAddress))
             }
             return Self.json(
-                .ok, Discovery.aggregated(registry.resources, core: true, version: version), contentType: format.contentType)
+                .ok, Discovery.aggregated(registry.resources, core: true, version: version),
+                contentType: format.contentType)
         case .groups:
             let format = DiscoveryFormat.negotiate(accept: request.headers[.accept])
             guard case .aggregated(let version) = format else {
                 return Self.json(.ok, Discovery.groupList(registry.resources))
             }
             return Self.json(
-                .ok, Discovery.aggregated(registry.resources, core: false, version: version), contentType: format.contentType)
+                .ok, Discovery.aggregated(registry.resources, core: false, version: version),
+                contentType: format.contentType)
         case .group(let group):
             guard let document = Discovery.group(registry.resources, name: group) else { throw APIError.unknownPath }
             return Self.json(.ok, document)
@@ -150,7 +156,10 @@ public struct APIResponder: HTTPResponder {
         case .openAPIv2, .unknown, .caCertificates, .ping:
             throw APIError.unknownPath
         case .resource(let route):
-            guard let type = registry.resources.lookup(group: route.group, version: route.version, resource: route.resource) else {
+            guard
+                let type = registry.resources.lookup(
+                    group: route.group, version: route.version, resource: route.resource)
+            else {
                 throw APIError.unknownPath
             }
             let handler = ResourceHandler(
@@ -190,13 +199,17 @@ public struct APIResponder: HTTPResponder {
     /// `X-Skiff-Node-Password` say for which node (see `NodeRegistrar`). Callers with a join token (the server token or
     /// a bootstrap token) or a node certificate only, and a node's own certificate renews only that node's.
     private func nodeCertificate(_ request: inout Request, user: UserInfo) async throws -> Response {
-        guard request.method == .post else { throw APIError.methodNotAllowed("node certificates are requested with POST") }
+        guard request.method == .post else {
+            throw APIError.methodNotAllowed("node certificates are requested with POST")
+        }
         guard let nodeRegistrar else { throw APIError.unknownPath }
         guard user.nodeName != nil || user.mayOnlyJoin else {
             throw APIError.forbidden("user \"\(user.name)\" cannot request node certificates: only joining nodes can")
         }
-        guard let node = request.headers[Self.nodeNameHeader], let password = request.headers[Self.nodePasswordHeader] else {
-            throw APIError.badRequest("a node certificate request needs the X-Skiff-Node-Name and X-Skiff-Node-Password headers")
+        guard let node = request.headers[Self.nodeNameHeader], let password = request.headers[Self.nodePasswordHeader]
+        else {
+            throw APIError.badRequest(
+                "a node certificate request needs the X-Skiff-Node-Name and X-Skiff-Node-Password headers")
         }
         if user.name.hasPrefix("system:node:"), user.name != "system:node:\(node)" {
             throw APIError.forbidden("user \"\(user.name)\" cannot request a certificate for node \"\(node)\"")
@@ -213,14 +226,18 @@ public struct APIResponder: HTTPResponder {
     // MARK: Responses
 
     /// A JSON body as upstream writes it (Go's `json.Encoder`): compact, ending with a newline.
-    static func json(_ status: HTTPResponse.Status, _ value: JSON, contentType: String = "application/json") -> Response {
+    static func json(_ status: HTTPResponse.Status, _ value: JSON, contentType: String = "application/json") -> Response
+    {
         var body = value.serialized()
         body.append(UInt8(ascii: "\n"))
         return bytes(status, body, contentType: contentType)
     }
 
-    static func bytes(_ status: HTTPResponse.Status, _ bytes: [UInt8], contentType: String = "application/json") -> Response {
-        Response(status: status, headers: [.contentType: contentType], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    static func bytes(_ status: HTTPResponse.Status, _ bytes: [UInt8], contentType: String = "application/json")
+        -> Response
+    {
+        Response(
+            status: status, headers: [.contentType: contentType], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
     /// Upstream's answer while the server shuts down: 503 `ServiceUnavailable`, `Retry-After: 1` (another server

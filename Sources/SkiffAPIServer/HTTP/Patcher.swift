@@ -1,6 +1,6 @@
 import Foundation
-import SkiffStore
 import SkiffModel
+import SkiffStore
 
 /// Applies one PATCH body to the live object according to its media type.
 struct Patcher {
@@ -55,7 +55,8 @@ struct ObjectFilter: Sendable {
         self.resource = resource
         do {
             let labelText = query["labelSelector"] ?? ""
-            labels = labelText.trimmingCharacters(in: .whitespaces).isEmpty ? nil : try LabelSelector(parsing: labelText)
+            labels =
+                labelText.trimmingCharacters(in: .whitespaces).isEmpty ? nil : try LabelSelector(parsing: labelText)
             let fieldText = query["fieldSelector"] ?? ""
             if fieldText.trimmingCharacters(in: .whitespaces).isEmpty {
                 fields = nil
@@ -84,4 +85,3 @@ struct ObjectFilter: Sendable {
         return true
     }
 }
-

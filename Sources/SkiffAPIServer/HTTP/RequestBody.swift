@@ -45,7 +45,8 @@ enum RequestBody {
         switch mediaType {
         case .protobuf:
             do {
-                return Decoded(value: try KubernetesProtobuf.decode(bytes, schemas: BuiltinSchemas.registry), duplicateFields: [])
+                return Decoded(
+                    value: try KubernetesProtobuf.decode(bytes, schemas: BuiltinSchemas.registry), duplicateFields: [])
             } catch {
                 throw APIError.badRequest("unable to decode protobuf body: \(error)")
             }
@@ -97,7 +98,9 @@ enum RequestBody {
         case .mapping(let mapping):
             var object = JSONObject(minimumCapacity: mapping.count)
             for (key, value) in mapping {
-                guard let name = key.string else { throw APIError.badRequest("error decoding YAML body: map keys must be strings") }
+                guard let name = key.string else {
+                    throw APIError.badRequest("error decoding YAML body: map keys must be strings")
+                }
                 _ = object.updateValue(try convert(value, depth: depth + 1), forKey: name)
             }
             return .object(object)

@@ -7,7 +7,9 @@ import SkiffTunnel
 /// `GET pods/<name>/log`: upstream's checks (which container, scheduled yet, started yet), then the pod's kubelet
 /// answers `/containerLogs` and its body streams to the client for as long as the client reads (`follow`).
 extension ResourceHandler {
-    static let logOptions = ["follow", "tailLines", "sinceSeconds", "sinceTime", "timestamps", "previous", "limitBytes"]
+    static let logOptions = [
+        "follow", "tailLines", "sinceSeconds", "sinceTime", "timestamps", "previous", "limitBytes",
+    ]
 
     func podLog(_ name: String) async throws -> Response {
         let pod = try StoredBytes.decode(try await registry.get(type, namespace: namespace, name: name))
@@ -27,7 +29,8 @@ extension ResourceHandler {
             var message: [UInt8] = []
             for try await chunk in answer.body { message += chunk }
             throw APIError(
-                code: answer.status, reason: answer.status == 404 ? "NotFound" : answer.status == 400 ? "BadRequest" : "InternalError",
+                code: answer.status,
+                reason: answer.status == 404 ? "NotFound" : answer.status == 400 ? "BadRequest" : "InternalError",
                 message: String(decoding: message, as: UTF8.self))
         }
         let connection = connection ?? APIConnection()
@@ -99,7 +102,8 @@ extension ResourceHandler {
     /// Why the container has not started yet (`ContainerCreating`, `PodInitializing`), or nil once it has.
     static func waitingReason(_ pod: JSON, container: String) -> String? {
         let statuses =
-            (pod["status"]["containerStatuses"].arrayValue ?? []) + (pod["status"]["initContainerStatuses"].arrayValue ?? [])
+            (pod["status"]["containerStatuses"].arrayValue ?? [])
+            + (pod["status"]["initContainerStatuses"].arrayValue ?? [])
         guard let status = statuses.first(where: { $0["name"].stringValue == container }) else {
             return "ContainerCreating"
         }

@@ -21,7 +21,9 @@ extension ResourceHandler {
         case "log", "exec", "attach", "portforward", "proxy":
             throw APIError(
                 code: 503, reason: "ServiceUnavailable",
-                message: "no kubelet is connected for \(type.resource) \"\(name)\" (\(subresource ?? "") needs a node agent)")
+                message:
+                    "no kubelet is connected for \(type.resource) \"\(name)\" (\(subresource ?? "") needs a node agent)"
+            )
         default:
             throw APIError.methodNotAllowed("the server does not allow this method on the requested resource")
         }
@@ -96,7 +98,9 @@ extension ResourceHandler {
         } else if let version = query["resourceVersion"], !version.isEmpty, version != "0",
             query["resourceVersionMatch"] == "Exact"
         {
-            guard let exact = Revision(version) else { throw APIError.badRequest("invalid resourceVersion \"\(version)\"") }
+            guard let exact = Revision(version) else {
+                throw APIError.badRequest("invalid resourceVersion \"\(version)\"")
+            }
             revision = exact
         }
         let matcher = filter.storeFilter
@@ -106,7 +110,8 @@ extension ResourceHandler {
         } catch {
             guard error.code == 410, startAfter != nil else { throw error }
             throw APIError.expired(
-                "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.")
+                "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter."
+            )
         }
     }
 }

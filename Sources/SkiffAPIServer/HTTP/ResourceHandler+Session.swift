@@ -20,7 +20,9 @@ extension ResourceHandler {
         let command = query.all("command")
         if kind == "exec", command.isEmpty { throw APIError.badRequest("you must specify at least 1 command") }
         var streams: [(name: String, value: String)] = []
-        for option in ["stdin", "stdout", "stderr", "tty"] where try query.bool(option) { streams.append((option, "1")) }
+        for option in ["stdin", "stdout", "stderr", "tty"] where try query.bool(option) {
+            streams.append((option, "1"))
+        }
         guard streams.contains(where: { $0.name != "tty" }) else {
             throw APIError.badRequest("you must specify at least one of stdin, stdout, stderr")
         }
@@ -30,7 +32,8 @@ extension ResourceHandler {
         }
         guard let subprotocol = upgrade.choose(Self.sessionProtocols) else {
             throw APIError.badRequest(
-                "\(kind) speaks the WebSocket subprotocols \(Self.sessionProtocols.joined(separator: ", ")), not \(upgrade.protocols)")
+                "\(kind) speaks the WebSocket subprotocols \(Self.sessionProtocols.joined(separator: ", ")), not \(upgrade.protocols)"
+            )
         }
         guard let connection else { throw APIError.internal("no connection to switch") }
         let session = KubeletRequest(
@@ -62,11 +65,13 @@ extension ResourceHandler {
         }
         let kubelet = try kubelet(of: try Self.podNode(pod), pod: name)
         guard let upgrade = WebSocketUpgrade(request.head) else {
-            throw APIError.badRequest("Upgrade request required: port-forward takes a WebSocket (\(PortForwardRelay.subprotocol))")
+            throw APIError.badRequest(
+                "Upgrade request required: port-forward takes a WebSocket (\(PortForwardRelay.subprotocol))")
         }
         guard let subprotocol = upgrade.choose([PortForwardRelay.subprotocol, "v4.channel.k8s.io"]) else {
             throw APIError.badRequest(
-                "port-forward speaks the WebSocket subprotocols \(PortForwardRelay.subprotocol) and v4.channel.k8s.io, not \(upgrade.protocols)")
+                "port-forward speaks the WebSocket subprotocols \(PortForwardRelay.subprotocol) and v4.channel.k8s.io, not \(upgrade.protocols)"
+            )
         }
         // v4 (the Python client) names its ports in the query: `ports=8080,9090` or repeated.
         var ports: [UInt16] = []
@@ -84,7 +89,8 @@ extension ResourceHandler {
         guard let connection else { throw APIError.internal("no connection to switch") }
         let (path, uid, logger) = ("/portForward/\(namespace ?? "")/\(name)", pod.uid ?? "", logger)
         let open: @Sendable (UInt16) throws -> TunnelStream = { port in
-            try kubelet.openSession(KubeletRequest(method: "POST", path: path, query: [("podUID", uid), ("port", "\(port)")]))
+            try kubelet.openSession(
+                KubeletRequest(method: "POST", path: path, query: [("podUID", uid), ("port", "\(port)")]))
         }
         connection.switchToWebSocket { [ports] frames in
             do {

@@ -1,10 +1,10 @@
 import Foundation
 import Hummingbird
+import Logging
 import NIOCore
+import ServiceLifecycle
 import SkiffModel
 import SkiffStore
-import Logging
-import ServiceLifecycle
 
 extension ResourceHandler {
     /// A watch: newline-delimited events, chunked, held open until the client leaves or the timeout passes. Without a
@@ -37,7 +37,8 @@ extension ResourceHandler {
         guard case .success(let stream) = opened else {
             if case .failure(let error) = opened, error.code != 410 { throw error }
             let current = try await registry.currentRevision()
-            return APIResponder.bytes(.ok, encoder.error(APIError.expired("too old resource version: \(start) (\(current))")))
+            return APIResponder.bytes(
+                .ok, encoder.error(APIError.expired("too old resource version: \(start) (\(current))")))
         }
         let session = WatchSession(
             initial: initial, stream: stream, filter: filter, encoder: encoder, timeout: timeout,

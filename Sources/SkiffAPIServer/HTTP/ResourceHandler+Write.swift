@@ -51,7 +51,8 @@ extension ResourceHandler {
             type: type, mediaType: mediaType, patch: decoded.value, fieldManager: query["fieldManager"],
             force: try query.bool("force"), subresource: subresource, now: registry.now())
         if mediaType == .applyPatch, (query["fieldManager"] ?? "").isEmpty {
-            throw APIError.badRequest("PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch")
+            throw APIError.badRequest(
+                "PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch")
         }
         if subresource == "scale" {
             return try await updateScale(name) { scale throws(APIError) in try patcher.apply(to: scale) }
@@ -116,7 +117,8 @@ extension ResourceHandler {
         case .deleted(let kv):
             if strategy.rest.returnsDeletedObject { return try served(kv, accept: nil) }
             let object = try StoredBytes.decode(kv)
-            return APIResponder.json(.ok, Self.success(name: name, group: type.group, kind: type.resource, uid: object.uid))
+            return APIResponder.json(
+                .ok, Self.success(name: name, group: type.group, kind: type.resource, uid: object.uid))
         case .pending(let kv):
             return try served(kv, accept: nil)
         }

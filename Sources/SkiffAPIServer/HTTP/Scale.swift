@@ -4,7 +4,8 @@ import SkiffModel
 enum Scale {
     static func from(_ object: JSON, strategy: any ResourceStrategy) throws(APIError) -> JSON {
         var metadata = JSON.emptyObject
-        for key in ["name", "namespace", "uid", "resourceVersion", "creationTimestamp"] where !object["metadata"][key].isNull {
+        for key in ["name", "namespace", "uid", "resourceVersion", "creationTimestamp"]
+        where !object["metadata"][key].isNull {
             metadata[key] = object["metadata"][key]
         }
         let selector = strategy.scaleSelector(object)
@@ -18,9 +19,15 @@ enum Scale {
     static func replicas(_ scale: JSON) throws(APIError) -> Int64 {
         guard let replicas = scale["spec"]["replicas"].int64Value, replicas >= 0 else {
             throw APIError(
-                code: 422, reason: "Invalid", message: "Scale.autoscaling \"\(scale.name ?? "")\" is invalid: spec.replicas: Invalid value: must be greater than or equal to 0",
+                code: 422, reason: "Invalid",
+                message:
+                    "Scale.autoscaling \"\(scale.name ?? "")\" is invalid: spec.replicas: Invalid value: must be greater than or equal to 0",
                 name: scale.name, group: "autoscaling", kind: "Scale",
-                causes: [.init(type: "FieldValueInvalid", message: "Invalid value: must be greater than or equal to 0", field: "spec.replicas")])
+                causes: [
+                    .init(
+                        type: "FieldValueInvalid", message: "Invalid value: must be greater than or equal to 0",
+                        field: "spec.replicas")
+                ])
         }
         return replicas
     }

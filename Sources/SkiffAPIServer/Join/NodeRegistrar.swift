@@ -42,7 +42,9 @@ public struct NodeRegistrar: Sendable {
 
     /// Checks (or, on the first join, records) `node`'s password, then signs `csrPEM` for it; the certificate and the
     /// CA's follow, PEM.
-    func register(node: String, password: String, csrPEM: String, registry: ObjectRegistry) async throws(APIError) -> String {
+    func register(node: String, password: String, csrPEM: String, registry: ObjectRegistry) async throws(APIError)
+        -> String
+    {
         let problems = NameValidation.subdomainErrors(node)
         guard problems.isEmpty else {
             throw APIError.badRequest("node name \"\(node)\" is not valid: \(problems.joined(separator: "; "))")
@@ -56,7 +58,8 @@ public struct NodeRegistrar: Sendable {
         let name = Self.secretName(node: node)
         do throws(APIError) {
             let existing = try await registry.getObject(secrets, namespace: "kube-system", name: name)
-            let stored = existing["data"]["hash"].stringValue.flatMap { Data(base64Encoded: $0) }
+            let stored =
+                existing["data"]["hash"].stringValue.flatMap { Data(base64Encoded: $0) }
                 .map { String(decoding: $0, as: UTF8.self) } ?? ""
             guard Self.matches(password, stored: stored) else {
                 throw APIError.forbidden(

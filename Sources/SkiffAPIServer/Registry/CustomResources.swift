@@ -70,7 +70,8 @@ extension ObjectRegistry {
             }
         } catch {
             logger.warning(
-                "custom resource instances not listed", metadata: ["crd": "\(definition.name ?? "")", "error": "\(error)"])
+                "custom resource instances not listed",
+                metadata: ["crd": "\(definition.name ?? "")", "error": "\(error)"])
         }
     }
 }

@@ -70,7 +70,9 @@ final class DecodedObjects: Sendable {
         }
         if let cached { return cached }
         var trimmed = try object(kv)
-        if trimmed["metadata"].contains(key: "managedFields") { trimmed["metadata"].removeValue(forKey: "managedFields") }
+        if trimmed["metadata"].contains(key: "managedFields") {
+            trimmed["metadata"].removeValue(forKey: "managedFields")
+        }
         let result = trimmed
         slots.withLock { slots in
             if slots[index].revision == kv.modRevision, slots[index].key == kv.key { slots[index].trimmed = result }

@@ -3,7 +3,9 @@ import SkiffStore
 
 /// `DeleteOptions` as clients send them (body or query).
 public struct DeleteOptions: Sendable, Equatable {
-    public enum Propagation: String, Sendable { case background = "Background", foreground = "Foreground", orphan = "Orphan" }
+    public enum Propagation: String, Sendable {
+        case background = "Background", foreground = "Foreground", orphan = "Orphan"
+    }
 
     public var propagation: Propagation?
     public var preconditionUID: String?
@@ -17,7 +19,9 @@ public struct DeleteOptions: Sendable, Equatable {
     public init(json: JSON) throws(APIError) {
         if let policy = json["propagationPolicy"].stringValue {
             guard let propagation = Propagation(rawValue: policy) else {
-                throw APIError.badRequest("propagationPolicy: Unsupported value: \"\(policy)\": supported values: \"Background\", \"Foreground\", \"Orphan\"")
+                throw APIError.badRequest(
+                    "propagationPolicy: Unsupported value: \"\(policy)\": supported values: \"Background\", \"Foreground\", \"Orphan\""
+                )
             }
             self.propagation = propagation
         } else if json["orphanDependents"].boolValue == true {
@@ -51,17 +55,20 @@ extension ObjectRegistry {
             var object = try decode(current)
             if let uid = options.preconditionUID, uid != object.uid {
                 throw APIError.conflict(
-                    type, name, "Precondition failed: UID in precondition: \(uid), UID in object meta: \(object.uid ?? "")")
+                    type, name,
+                    "Precondition failed: UID in precondition: \(uid), UID in object meta: \(object.uid ?? "")")
             }
             if let version = options.preconditionResourceVersion, version != String(current.modRevision) {
                 throw APIError.conflict(
                     type, name,
-                    "Precondition failed: ResourceVersion in precondition: \(version), ResourceVersion in object meta: \(current.modRevision)")
+                    "Precondition failed: ResourceVersion in precondition: \(version), ResourceVersion in object meta: \(current.modRevision)"
+                )
             }
             var finalizers = object.finalizers
             if garbageCollection {
                 switch options.propagation {
-                case .foreground where !finalizers.contains("foregroundDeletion"): finalizers.append("foregroundDeletion")
+                case .foreground where !finalizers.contains("foregroundDeletion"):
+                    finalizers.append("foregroundDeletion")
                 case .orphan where !finalizers.contains("orphan"): finalizers.append("orphan")
                 default: break
                 }
@@ -79,7 +86,9 @@ extension ObjectRegistry {
                 strategy.rest.prepareForDeletion(&object)
                 if options.dryRun { return .pending(current) }
                 do {
-                    return .pending(try await store.update(key, value: StoredBytes.encode(object), expectedRevision: current.modRevision))
+                    return .pending(
+                        try await store.update(
+                            key, value: StoredBytes.encode(object), expectedRevision: current.modRevision))
                 } catch let error where error.code == .conflict {
                     continue
                 } catch {

@@ -42,7 +42,11 @@ extension ObjectRegistry {
         if (object.name ?? "").isEmpty, generateName.isEmpty {
             throw APIError.invalid(
                 type, "",
-                [.init(type: "FieldValueRequired", message: "Required value: name or generateName is required", field: "metadata.name")])
+                [
+                    .init(
+                        type: "FieldValueRequired", message: "Required value: name or generateName is required",
+                        field: "metadata.name")
+                ])
         }
         for key in ["resourceVersion", "deletionTimestamp", "deletionGracePeriodSeconds", "selfLink"] {
             _ = object.removeValue(at: "metadata", .key(key))
@@ -71,7 +75,9 @@ extension ObjectRegistry {
             try strategy.rest.validateName(name, type: type)
             let bytes = StoredBytes.encode(object)
             if options.dryRun {
-                return KeyValue(key: Self.key(type, namespace: namespace, name: name), value: bytes, createRevision: 0, modRevision: 0)
+                return KeyValue(
+                    key: Self.key(type, namespace: namespace, name: name), value: bytes, createRevision: 0,
+                    modRevision: 0)
             }
             do {
                 let kv = try await store.create(Self.key(type, namespace: namespace, name: name), value: bytes)
@@ -95,11 +101,13 @@ extension ObjectRegistry {
         guard case .object = object else { throw APIError.badRequest("the request body must be a JSON object") }
         if let kind = object.kind, !kind.isEmpty, kind != type.kind {
             throw APIError.badRequest(
-                "the kind of the provided object (\(kind)) does not match the resource \(type.qualifiedResource) (\(type.kind))")
+                "the kind of the provided object (\(kind)) does not match the resource \(type.qualifiedResource) (\(type.kind))"
+            )
         }
         if let apiVersion = object.apiVersion, !apiVersion.isEmpty, apiVersion != type.apiVersion {
             throw APIError.badRequest(
-                "the API version in the data (\(apiVersion)) does not match the expected API version (\(type.apiVersion))")
+                "the API version in the data (\(apiVersion)) does not match the expected API version (\(type.apiVersion))"
+            )
         }
         object["kind"] = .string(type.kind)
         object["apiVersion"] = .string(type.apiVersion)
@@ -151,14 +159,21 @@ extension ObjectRegistry {
             defer { if !stored { completion?.rollback() } }
             let bytes = StoredBytes.encode(next)
             if bytes == current.value || options.dryRun {
-                return (options.dryRun ? KeyValue(key: key, value: bytes, createRevision: current.createRevision, modRevision: current.modRevision) : current, false)
+                return (
+                    options.dryRun
+                        ? KeyValue(
+                            key: key, value: bytes, createRevision: current.createRevision,
+                            modRevision: current.modRevision) : current, false
+                )
             }
             do {
                 let written = try await store.update(key, value: bytes, expectedRevision: current.modRevision)
                 decoded.remember(next, as: written)
                 stored = true
                 completion?.commit()
-                if next.deletionTimestamp != nil, next.finalizers.isEmpty, strategy.rest.deletionFinalizers(next).isEmpty {
+                if next.deletionTimestamp != nil, next.finalizers.isEmpty,
+                    strategy.rest.deletionFinalizers(next).isEmpty
+                {
                     // The last finalizer is gone: the pending deletion completes now.
                     if (try? await store.delete(key, expectedRevision: written.modRevision)) != nil {
                         strategy.hooks?.afterDelete(type, next)
@@ -180,7 +195,9 @@ extension ObjectRegistry {
     }
 
     /// Adds the writer's `managedFields` entry (operation Update) so server-side apply can find conflicts with it.
-    func recordManager(_ options: WriteOptions, _ type: ResourceType, old: JSON?, new: JSON, subresource: String?) -> JSON {
+    func recordManager(_ options: WriteOptions, _ type: ResourceType, old: JSON?, new: JSON, subresource: String?)
+        -> JSON
+    {
         guard let manager = options.fieldManager, !manager.isEmpty, !options.isApply else { return new }
         return ServerSideApply(registry: BuiltinSchemas.registry).recordUpdate(
             from: old, to: new, kind: type.groupVersionKind, manager: manager, now: now(),
@@ -193,7 +210,9 @@ extension ObjectRegistry {
         _ strategy: any ResourceStrategy, _ type: ResourceType, live: JSON, desired: JSON, subresource: String?
     ) throws(APIError) -> JSON {
         var next = strategy.updatedObject(live: live, desired: desired, subresource: subresource, type: type)
-        for key in ["uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation", "namespace"] {
+        for key in [
+            "uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation", "namespace",
+        ] {
             let value = live["metadata"][key]
             if value.isNull { _ = next.removeValue(at: "metadata", .key(key)) } else { next["metadata"][key] = value }
         }
@@ -208,7 +227,8 @@ extension ObjectRegistry {
             let added = Set(next.finalizers).subtracting(live.finalizers)
             if !added.isEmpty {
                 throw APIError.forbidden(
-                    "no new finalizers can be added if the object is being deleted, found new finalizers \(added.sorted())")
+                    "no new finalizers can be added if the object is being deleted, found new finalizers \(added.sorted())"
+                )
             }
         }
         if subresource == nil {

@@ -67,9 +67,11 @@ public final class ObjectRegistry: Sendable {
 
     /// The stored version of one object.
     func get(_ type: ResourceType, namespace: String?, name: String) async throws(APIError) -> KeyValue {
-        guard let kv = try await storeCall({ () async throws(StoreError) in
-            try await self.store.get(Self.key(type, namespace: namespace, name: name))
-        }) else {
+        guard
+            let kv = try await storeCall({ () async throws(StoreError) in
+                try await self.store.get(Self.key(type, namespace: namespace, name: name))
+            })
+        else {
             throw APIError.notFound(type, name)
         }
         return kv
@@ -136,7 +138,8 @@ public final class ObjectRegistry: Sendable {
         try await storeCall({ () async throws(StoreError) in try await self.store.currentRevision() })
     }
 
-    func watch(_ type: ResourceType, namespace: String?, after revision: Revision) async throws(APIError) -> WatchStream {
+    func watch(_ type: ResourceType, namespace: String?, after revision: Revision) async throws(APIError) -> WatchStream
+    {
         let prefix = Self.prefix(type, namespace: namespace)
         return try await storeCall({ () async throws(StoreError) in
             try await self.store.watch(prefix: prefix, after: revision)
@@ -144,7 +147,9 @@ public final class ObjectRegistry: Sendable {
     }
 
     /// `watch` as a `Result`, for callers that answer some failures in-band.
-    func openWatch(_ type: ResourceType, namespace: String?, after revision: Revision) async -> Result<WatchStream, APIError> {
+    func openWatch(_ type: ResourceType, namespace: String?, after revision: Revision) async -> Result<
+        WatchStream, APIError
+    > {
         do {
             return .success(try await watch(type, namespace: namespace, after: revision))
         } catch {

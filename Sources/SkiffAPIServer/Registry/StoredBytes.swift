@@ -43,7 +43,8 @@ enum StoredBytes {
         guard limit >= 0 else { return nil }
         var index = 0
         while index <= limit {
-            if bytes[index] == metadataOpen[0], bytes[index..<(index + metadataOpen.count)].elementsEqual(metadataOpen) {
+            if bytes[index] == metadataOpen[0], bytes[index..<(index + metadataOpen.count)].elementsEqual(metadataOpen)
+            {
                 return index
             }
             index += 1

@@ -25,7 +25,9 @@ public final class ServingCertificate: Sendable {
 
     private static func override(certificatePEM: String, keyPEM: String) throws -> NIOSSLContextConfigurationOverride {
         var override = NIOSSLContextConfigurationOverride()
-        override.certificateChain = try NIOSSLCertificate.fromPEMBytes(Array(certificatePEM.utf8)).map { .certificate($0) }
+        override.certificateChain = try NIOSSLCertificate.fromPEMBytes(Array(certificatePEM.utf8)).map {
+            .certificate($0)
+        }
         override.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: Array(keyPEM.utf8), format: .pem))
         return override
     }

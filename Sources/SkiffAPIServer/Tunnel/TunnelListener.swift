@@ -16,7 +16,8 @@ struct TunnelListener: Sendable {
         let (kubelets, logger) = (kubelets, logger)
         return { frames in
             let session = TunnelSession(side: .listener)
-            let registration = kubelets.register(node: node, endpoint: TunnelKubeletEndpoint(session: session, node: node))
+            let registration = kubelets.register(
+                node: node, endpoint: TunnelKubeletEndpoint(session: session, node: node))
             logger.info("tunnel connected", metadata: ["node": "\(node)"])
             do {
                 let peerClosed = try await TunnelWebSocket.run(
@@ -25,7 +26,9 @@ struct TunnelListener: Sendable {
                 if peerClosed {
                     logger.info("tunnel closed", metadata: ["node": "\(node)"])
                 } else {
-                    logger.info("tunnel lost", metadata: ["node": "\(node)", "error": "no answer to pings, or closed without a word"])
+                    logger.info(
+                        "tunnel lost",
+                        metadata: ["node": "\(node)", "error": "no answer to pings, or closed without a word"])
                 }
             } catch {
                 logger.info("tunnel lost", metadata: ["node": "\(node)", "error": "\(error)"])

@@ -34,7 +34,10 @@ public struct LogQuery: Sendable, Equatable {
     public var since: Date?
     public var limitBytes: Int?
 
-    public init(follow: Bool = false, previous: Bool = false, timestamps: Bool = false, tailLines: Int? = nil, since: Date? = nil, limitBytes: Int? = nil) {
+    public init(
+        follow: Bool = false, previous: Bool = false, timestamps: Bool = false, tailLines: Int? = nil,
+        since: Date? = nil, limitBytes: Int? = nil
+    ) {
         self.follow = follow
         self.previous = previous
         self.timestamps = timestamps

@@ -24,19 +24,22 @@ extension KubeletServer: KubeletSessionEndpoint {
         }
         let (kind, namespace, pod, container) = (parts[0], parts[1], parts[2], parts[3])
         func flag(_ name: String) -> Bool { ["1", "true"].contains(request.value(name) ?? "") }
-        let streams = StreamOptions(stdin: flag("stdin"), stdout: flag("stdout"), stderr: flag("stderr"), tty: flag("tty"))
+        let streams = StreamOptions(
+            stdin: flag("stdin"), stdout: flag("stdout"), stderr: flag("stderr"), tty: flag("tty"))
         do {
             guard
                 let id = try await Self.runningContainer(
                     runtime, namespace: namespace, pod: pod, container: container, podUID: request.value("podUID"))
             else {
                 await Self.fail(
-                    stream, code: 404, reason: "NotFound", "container \"\(container)\" in pod \"\(pod)\" is not running")
+                    stream, code: 404, reason: "NotFound", "container \"\(container)\" in pod \"\(pod)\" is not running"
+                )
                 return
             }
             let url =
                 kind == "exec"
-                ? try await runtime.exec(id: id, command: request.query.filter { $0.name == "command" }.map(\.value), streams: streams)
+                ? try await runtime.exec(
+                    id: id, command: request.query.filter { $0.name == "command" }.map(\.value), streams: streams)
                 : try await runtime.attach(id: id, streams: streams)
             try await relay(
                 stream, to: url,
@@ -52,7 +55,8 @@ extension KubeletServer: KubeletSessionEndpoint {
         guard let parsed = URL(string: url), let host = parsed.host, let port = parsed.port else {
             throw RuntimeError(.failed, "the runtime answered an unusable streaming URL: \(url)")
         }
-        try await SPDYChannelClient.relay(host: host, port: port, path: parsed.path, plan: plan, stream: stream, logger: logger)
+        try await SPDYChannelClient.relay(
+            host: host, port: port, path: parsed.path, plan: plan, stream: stream, logger: logger)
     }
 
     /// `kubectl port-forward`: one stream per connection to one port of the pod, opened inside the pod's network
@@ -82,7 +86,8 @@ extension KubeletServer: KubeletSessionEndpoint {
             let url = try await runtime.portForward(sandboxID: sandbox.id, ports: [Int32(port)])
             try await relay(stream, to: url, plan: .portForward(port: port))
         } catch {
-            logger.warning("port-forward failed", metadata: ["pod": "\(namespace)/\(pod)", "port": "\(port)", "error": "\(error)"])
+            logger.warning(
+                "port-forward failed", metadata: ["pod": "\(namespace)/\(pod)", "port": "\(port)", "error": "\(error)"])
             await fail("port-forward to \(namespace)/\(pod):\(port): \(error)")
         }
     }

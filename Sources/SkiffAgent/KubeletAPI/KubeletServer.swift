@@ -11,7 +11,9 @@ public struct KubeletServer: KubeletEndpoint {
     let clock: ServiceClock
     let logger: Logger
 
-    public init(podLogDirectory: String, runtime: any ContainerRuntime, clock: ServiceClock = .continuous, logger: Logger) {
+    public init(
+        podLogDirectory: String, runtime: any ContainerRuntime, clock: ServiceClock = .continuous, logger: Logger
+    ) {
         self.podLogDirectory = podLogDirectory
         self.runtime = runtime
         self.clock = clock
@@ -26,7 +28,9 @@ public struct KubeletServer: KubeletEndpoint {
         return await containerLogs(namespace: parts[1], pod: parts[2], container: parts[3], request)
     }
 
-    func containerLogs(namespace: String, pod: String, container: String, _ request: KubeletRequest) async -> KubeletResponse {
+    func containerLogs(namespace: String, pod: String, container: String, _ request: KubeletRequest) async
+        -> KubeletResponse
+    {
         let query: LogQuery
         do { query = try LogQuery(request, now: Date()) } catch { return .text(400, error.description) }
         guard let podDirectory = podDirectory(namespace: namespace, pod: pod, uid: request.value("podUID")) else {
@@ -44,7 +48,8 @@ public struct KubeletServer: KubeletEndpoint {
         let runtime = runtime
         do {
             let stream = try ContainerLogStream(
-                path: file.path, query: LogQuery(
+                path: file.path,
+                query: LogQuery(
                     follow: query.follow && !query.previous, previous: query.previous, timestamps: query.timestamps,
                     tailLines: query.tailLines, since: query.since, limitBytes: query.limitBytes),
                 clock: clock,
@@ -88,7 +93,9 @@ public struct KubeletServer: KubeletEndpoint {
     }
 
     /// Whether the container writing `<attempt>.log` still runs.
-    static func isRunning(_ runtime: any ContainerRuntime, podUID: String, container: String, attempt: Int) async -> Bool {
+    static func isRunning(_ runtime: any ContainerRuntime, podUID: String, container: String, attempt: Int) async
+        -> Bool
+    {
         guard let containers = try? await runtime.listContainers(sandboxID: nil) else { return true }
         return containers.contains { summary in
             summary.labels[CRILabels.podUID] == podUID && summary.labels[CRILabels.containerName] == container

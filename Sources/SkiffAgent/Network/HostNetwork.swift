@@ -42,7 +42,9 @@ public struct IPCommandHostNetwork: HostNetwork {
             }
             logger.info("IPv4 forwarding turned on", metadata: ["sysctl": "net.ipv4.ip_forward"])
         }
-        for (table, chain, hook) in [("nat", "SKIFF-POSTROUTING", "POSTROUTING"), ("filter", "SKIFF-FORWARD", "FORWARD")] {
+        for (table, chain, hook) in [
+            ("nat", "SKIFF-POSTROUTING", "POSTROUTING"), ("filter", "SKIFF-FORWARD", "FORWARD"),
+        ] {
             _ = try? await run(["iptables", "-w", "-t", table, "-N", chain], quiet: true)  // exists after a restart
             try await run(["iptables", "-w", "-t", table, "-F", chain])
             do {
@@ -51,7 +53,10 @@ public struct IPCommandHostNetwork: HostNetwork {
                 try await run(["iptables", "-w", "-t", table, "-I", hook, "-j", chain])
             }
         }
-        try await run(["iptables", "-w", "-t", "nat", "-A", "SKIFF-POSTROUTING", "-s", clusterCIDR, "-d", clusterCIDR, "-j", "RETURN"])
+        try await run([
+            "iptables", "-w", "-t", "nat", "-A", "SKIFF-POSTROUTING", "-s", clusterCIDR, "-d", clusterCIDR, "-j",
+            "RETURN",
+        ])
         try await run([
             "iptables", "-w", "-t", "nat", "-A", "SKIFF-POSTROUTING", "-s", clusterCIDR, "!", "-d", "224.0.0.0/4",
             "-j", "MASQUERADE",
@@ -74,7 +79,9 @@ public struct IPCommandHostNetwork: HostNetwork {
         }
         guard status.isSuccess else {
             let message = standardError.trimmingCharacters(in: .whitespacesAndNewlines)
-            if !quiet { logger.debug("host network command failed", metadata: ["command": "\(command)", "error": "\(message)"]) }
+            if !quiet {
+                logger.debug("host network command failed", metadata: ["command": "\(command)", "error": "\(message)"])
+            }
             throw HostNetworkError(command: command, message: message.isEmpty ? "\(status)" : message)
         }
     }

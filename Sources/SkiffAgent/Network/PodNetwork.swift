@@ -45,7 +45,8 @@ public final class PodNetwork: Service, Sendable {
     private let applied = Mutex<PodNetworkPlan>(PodNetworkPlan(podCIDR: nil, routes: []))
 
     public init(
-        api: any ClusterAPI, runtime: any ContainerRuntime, host: any HostNetwork, configuration: Configuration, logger: Logger
+        api: any ClusterAPI, runtime: any ContainerRuntime, host: any HostNetwork, configuration: Configuration,
+        logger: Logger
     ) {
         self.api = api
         self.runtime = runtime
@@ -57,7 +58,11 @@ public final class PodNetwork: Service, Sendable {
     public func run() async throws {
         let nodes = Informer(api: api, type: api.type("", "v1", "nodes"), logger: logger)
         await withDiscardingTaskGroup { group in
-            group.addTask { await nodes.run { _ in await self.apply(PodNetworkPlan(node: self.configuration.nodeName, nodes: nodes.objects)) } }
+            group.addTask {
+                await nodes.run { _ in
+                    await self.apply(PodNetworkPlan(node: self.configuration.nodeName, nodes: nodes.objects))
+                }
+            }
             group.addTask { await self.reassertRoutes() }
             try? await gracefulShutdown()
             group.cancelAll()
@@ -70,9 +75,12 @@ public final class PodNetwork: Service, Sendable {
         if let cidr = plan.podCIDR, cidr != before.podCIDR {
             do {
                 try writeConflist(podCIDR: cidr)
-                logger.info("pod network configured", metadata: ["podCIDR": "\(cidr)", "bridge": "\(configuration.bridge)"])
+                logger.info(
+                    "pod network configured", metadata: ["podCIDR": "\(cidr)", "bridge": "\(configuration.bridge)"])
             } catch {
-                logger.error("cannot write the CNI configuration", metadata: ["directory": "\(configuration.confDirectory)", "error": "\(error)"])
+                logger.error(
+                    "cannot write the CNI configuration",
+                    metadata: ["directory": "\(configuration.confDirectory)", "error": "\(error)"])
                 return
             }
             do { try await runtime.updatePodCIDR(cidr) } catch {
@@ -120,7 +128,8 @@ public final class PodNetwork: Service, Sendable {
         let manager = FileManager.default
         try manager.createDirectory(atPath: configuration.confDirectory, withIntermediateDirectories: true)
         try manager.createDirectory(atPath: configuration.ipamDirectory, withIntermediateDirectories: true)
-        let body = CNIConfig.conflist(podCIDR: podCIDR, bridge: configuration.bridge, ipamDirectory: configuration.ipamDirectory)
+        let body = CNIConfig.conflist(
+            podCIDR: podCIDR, bridge: configuration.bridge, ipamDirectory: configuration.ipamDirectory)
         let path = "\(configuration.confDirectory)/\(CNIConfig.fileName)"
         try Data(body.serialized(.pretty)).write(to: URL(fileURLWithPath: path), options: .atomic)
     }

@@ -29,7 +29,8 @@ public struct PodNetworkPlan: Sendable, Equatable {
         var own: String?
         var routes = Set<Route>()
         for object in nodes {
-            guard let name = object.name, let cidr = object["spec"]["podCIDR"].stringValue, IPv4Network(cidr) != nil else {
+            guard let name = object.name, let cidr = object["spec"]["podCIDR"].stringValue, IPv4Network(cidr) != nil
+            else {
                 continue
             }
             if name == node {

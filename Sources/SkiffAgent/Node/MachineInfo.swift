@@ -53,7 +53,8 @@ public struct MachineInfo: Sendable, Equatable {
     /// `PRETTY_NAME` of os-release, as kubelet reports it.
     static func osImage(osRelease: String) -> String {
         for line in osRelease.split(separator: "\n") where line.hasPrefix("PRETTY_NAME=") {
-            return String(line.dropFirst("PRETTY_NAME=".count)).trimmingCharacters(in: CharacterSet(charactersIn: "\"'"))
+            return String(line.dropFirst("PRETTY_NAME=".count)).trimmingCharacters(
+                in: CharacterSet(charactersIn: "\"'"))
         }
         return "Linux"
     }

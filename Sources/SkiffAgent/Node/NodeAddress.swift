@@ -5,7 +5,8 @@ import Foundation
 public enum NodeAddress {
     public static func detect() -> String {
         let addresses = interfaceAddresses()
-        if let interface = defaultRouteInterface(routes: (try? String(contentsOfFile: "/proc/net/route", encoding: .utf8)) ?? ""),
+        if let interface = defaultRouteInterface(
+            routes: (try? String(contentsOfFile: "/proc/net/route", encoding: .utf8)) ?? ""),
             let address = addresses.first(where: { $0.interface == interface })
         {
             return address.address
@@ -28,9 +29,14 @@ public enum NodeAddress {
         defer { freeifaddrs(list) }
         var found: [(String, String)] = []
         for entry in sequence(first: first, next: { $0.pointee.ifa_next }) {
-            guard let address = entry.pointee.ifa_addr, address.pointee.sa_family == sa_family_t(AF_INET) else { continue }
+            guard let address = entry.pointee.ifa_addr, address.pointee.sa_family == sa_family_t(AF_INET) else {
+                continue
+            }
             var host = [CChar](repeating: 0, count: Int(NI_MAXHOST))
-            guard getnameinfo(address, socklen_t(MemoryLayout<sockaddr_in>.size), &host, socklen_t(host.count), nil, 0, NI_NUMERICHOST) == 0
+            guard
+                getnameinfo(
+                    address, socklen_t(MemoryLayout<sockaddr_in>.size), &host, socklen_t(host.count), nil, 0,
+                    NI_NUMERICHOST) == 0
             else { continue }
             let name = String(cString: entry.pointee.ifa_name)
             let text = String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)

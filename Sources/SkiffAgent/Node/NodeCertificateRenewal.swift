@@ -20,7 +20,9 @@ struct NodeCertificateRenewal: Service {
     /// When to renew a certificate valid over `validity`, obtained at `obtained`: `fraction` (0.7–0.9) of the way
     /// from the later of the two starts to the end. The signer backdates `notValidBefore` for clock skew, so the
     /// lifetime that counts starts when the agent got the certificate.
-    static func renewalTime(obtained: Date, validity: (notValidBefore: Date, notValidAfter: Date), fraction: Double) -> Date {
+    static func renewalTime(obtained: Date, validity: (notValidBefore: Date, notValidAfter: Date), fraction: Double)
+        -> Date
+    {
         let start = max(obtained, validity.notValidBefore)
         return start.addingTimeInterval(validity.notValidAfter.timeIntervalSince(start) * fraction)
     }
@@ -41,10 +43,14 @@ struct NodeCertificateRenewal: Service {
                     let renewed = try await identity.renew(join: join, caPEM: caPEM)
                     try tls.useClientCertificate(certificatePEM: renewed.certificatePEM, keyPEM: renewed.keyPEM)
                     obtained = Date()
-                    let expires = CertificateValidity.window(pem: String(decoding: renewed.certificatePEM, as: UTF8.self))
+                    let expires = CertificateValidity.window(
+                        pem: String(decoding: renewed.certificatePEM, as: UTF8.self))
                     logger.info(
                         "node certificate renewed",
-                        metadata: ["user": "system:node:\(identity.nodeName)", "expires": "\(expires?.notValidAfter ?? obtained)"])
+                        metadata: [
+                            "user": "system:node:\(identity.nodeName)",
+                            "expires": "\(expires?.notValidAfter ?? obtained)",
+                        ])
                     break
                 } catch {
                     let left = validity.notValidAfter.timeIntervalSinceNow

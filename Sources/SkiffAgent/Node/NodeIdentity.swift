@@ -33,7 +33,9 @@ struct NodeIdentity {
         do {
             chain = try await issue(join: join, caPEM: caPEM, requestPEM: request.requestPEM)
         } catch let error as ClientError where error.code == .unexpectedResponse {
-            logger.warning("the server issues no node certificates: the agent keeps using the token's secret", metadata: ["error": "\(error)"])
+            logger.warning(
+                "the server issues no node certificates: the agent keeps using the token's secret",
+                metadata: ["error": "\(error)"])
             return .bearerToken(join.token.secret)
         }
         try keep(chain: chain, keyPEM: request.privateKeyPEM)

@@ -43,7 +43,8 @@ public struct NodeDescription: Sendable, Equatable {
     public var maxPods: Int
 
     public init(
-        name: String, labels: [String: String] = [:], taints: [NodeTaint] = [], internalIP: String, machine: MachineInfo,
+        name: String, labels: [String: String] = [:], taints: [NodeTaint] = [], internalIP: String,
+        machine: MachineInfo,
         containerRuntimeVersion: String, kubeletVersion: String, kubeletPort: Int = 10250, maxPods: Int = 110
     ) {
         self.name = name
@@ -66,7 +67,10 @@ public struct NodeHealth: Sendable, Equatable {
     public var diskPressure: Bool
     public var pidPressure: Bool
 
-    public init(notReadyMessage: String? = nil, memoryPressure: Bool = false, diskPressure: Bool = false, pidPressure: Bool = false) {
+    public init(
+        notReadyMessage: String? = nil, memoryPressure: Bool = false, diskPressure: Bool = false,
+        pidPressure: Bool = false
+    ) {
         self.notReadyMessage = notReadyMessage
         self.memoryPressure = memoryPressure
         self.diskPressure = diskPressure
@@ -102,7 +106,8 @@ public enum NodeObject {
 
     /// The node's status. Conditions keep their `lastTransitionTime` from `previous` (the server's copy) when their
     /// status did not change.
-    public static func status(_ description: NodeDescription, health: NodeHealth, now: String, previous: JSON?) -> JSON {
+    public static func status(_ description: NodeDescription, health: NodeHealth, now: String, previous: JSON?) -> JSON
+    {
         let machine = description.machine
         let capacity: JSON = [
             "cpu": .string("\(machine.cpus)"), "memory": .string("\(machine.memoryBytes / 1024)Ki"),
@@ -129,8 +134,10 @@ public enum NodeObject {
             "nodeInfo": [
                 "machineID": .string(machine.machineID), "systemUUID": .string(machine.systemUUID),
                 "bootID": .string(machine.bootID), "kernelVersion": .string(machine.kernelVersion),
-                "osImage": .string(machine.osImage), "containerRuntimeVersion": .string(description.containerRuntimeVersion),
-                "kubeletVersion": .string(description.kubeletVersion), "kubeProxyVersion": .string(description.kubeletVersion),
+                "osImage": .string(machine.osImage),
+                "containerRuntimeVersion": .string(description.containerRuntimeVersion),
+                "kubeletVersion": .string(description.kubeletVersion),
+                "kubeProxyVersion": .string(description.kubeletVersion),
                 "operatingSystem": "linux", "architecture": .string(machine.architecture),
             ],
         ]
@@ -151,13 +158,16 @@ public enum NodeObject {
                 ?? ("Ready", true, "KubeletReady", "kubelet is posting ready status"),
         ]
         let before = Dictionary(
-            (previous?.arrayValue ?? []).compactMap { condition in condition["type"].stringValue.map { ($0, condition) } },
+            (previous?.arrayValue ?? []).compactMap { condition in condition["type"].stringValue.map { ($0, condition) }
+            },
             uniquingKeysWith: { first, _ in first })
         return .array(
             rows.map { row in
                 let status = row.status ? "True" : "False"
                 let transition =
-                    before[row.type].flatMap { $0["status"].stringValue == status ? $0["lastTransitionTime"].stringValue : nil }
+                    before[row.type].flatMap {
+                        $0["status"].stringValue == status ? $0["lastTransitionTime"].stringValue : nil
+                    }
                     ?? now
                 return [
                     "type": .string(row.type), "status": .string(status), "reason": .string(row.reason),
@@ -181,7 +191,10 @@ public enum NodeObject {
         ]
         copy["conditions"] = .array(
             (status["conditions"].arrayValue ?? []).map { condition in
-                ["type": condition["type"], "status": condition["status"], "reason": condition["reason"], "message": condition["message"]]
+                [
+                    "type": condition["type"], "status": condition["status"], "reason": condition["reason"],
+                    "message": condition["message"],
+                ]
             }.sorted { ($0["type"].stringValue ?? "") < ($1["type"].stringValue ?? "") })
         return copy
     }

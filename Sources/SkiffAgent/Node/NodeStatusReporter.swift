@@ -14,7 +14,10 @@ public struct NodeStatusReporter: Service {
         public var reportInterval: Duration
         public var clock: ServiceClock
 
-        public init(heartbeat: Duration = .seconds(10), reportInterval: Duration = .seconds(300), clock: ServiceClock = .continuous) {
+        public init(
+            heartbeat: Duration = .seconds(10), reportInterval: Duration = .seconds(300),
+            clock: ServiceClock = .continuous
+        ) {
             self.heartbeat = heartbeat
             self.reportInterval = reportInterval
             self.clock = clock
@@ -85,7 +88,9 @@ public struct NodeStatusReporter: Service {
             guard clock.now - lastHeartbeat >= configuration.heartbeat else { continue }
             lastHeartbeat = clock.now
             await renewLease()
-            if await syncStatus(force: clock.now - lastReport >= configuration.reportInterval) { lastReport = clock.now }
+            if await syncStatus(force: clock.now - lastReport >= configuration.reportInterval) {
+                lastReport = clock.now
+            }
         }
     }
 
@@ -98,7 +103,8 @@ public struct NodeStatusReporter: Service {
             guard error.reason == "AlreadyExists" else { throw error }
             _ = try await api.patch(
                 nodes, namespace: nil, name: description.name,
-                patch: ["metadata": ["labels": NodeObject.ownedLabels(description)]], patchType: .merge, subresource: nil,
+                patch: ["metadata": ["labels": NodeObject.ownedLabels(description)]], patchType: .merge,
+                subresource: nil,
                 fieldManager: "kubelet")
         }
         _ = await syncStatus(force: true)
@@ -127,10 +133,17 @@ public struct NodeStatusReporter: Service {
         do {
             _ = try await api.patch(
                 leases, namespace: "kube-node-lease", name: description.name,
-                patch: ["spec": ["renewTime": .string(KubeTimestamp.microString(Date())), "holderIdentity": .string(description.name)]],
+                patch: [
+                    "spec": [
+                        "renewTime": .string(KubeTimestamp.microString(Date())),
+                        "holderIdentity": .string(description.name),
+                    ]
+                ],
                 patchType: .merge, subresource: nil, fieldManager: "kubelet")
-        } catch where error.code == 404 {
-            do { try await createLease() } catch { logger.warning("lease creation failed", metadata: ["error": "\(error)"]) }
+        } catch  where error.code == 404 {
+            do { try await createLease() } catch {
+                logger.warning("lease creation failed", metadata: ["error": "\(error)"])
+            }
         } catch {
             logger.warning("lease renewal failed", metadata: ["node": "\(description.name)", "error": "\(error)"])
         }
@@ -147,10 +160,12 @@ public struct NodeStatusReporter: Service {
                 nodes, namespace: nil, name: description.name, patch: ["status": computed], patchType: .strategic,
                 subresource: "status", fieldManager: "kubelet")
             return true
-        } catch where error.code == 404 {
+        } catch  where error.code == 404 {
             // Someone deleted the node: register it again, as kubelet does.
             logger.warning("node object is gone, registering again", metadata: ["node": "\(description.name)"])
-            do { try await register() } catch { logger.warning("node registration failed", metadata: ["error": "\(error)"]) }
+            do { try await register() } catch {
+                logger.warning("node registration failed", metadata: ["error": "\(error)"])
+            }
             return true
         } catch {
             logger.warning("node status update failed", metadata: ["node": "\(description.name)", "error": "\(error)"])

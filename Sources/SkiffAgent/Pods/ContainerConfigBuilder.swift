@@ -13,8 +13,12 @@ struct ContainerConfigBuilder {
         let json = container.json
         let env = try environment.resolve(json)
         let values = Dictionary(env.map { ($0.name, $0.value) }, uniquingKeysWith: { _, last in last })
-        let command = (json["command"].arrayValue ?? []).compactMap(\.stringValue).map { EnvironmentResolver.expand($0, values) }
-        let args = (json["args"].arrayValue ?? []).compactMap(\.stringValue).map { EnvironmentResolver.expand($0, values) }
+        let command = (json["command"].arrayValue ?? []).compactMap(\.stringValue).map {
+            EnvironmentResolver.expand($0, values)
+        }
+        let args = (json["args"].arrayValue ?? []).compactMap(\.stringValue).map {
+            EnvironmentResolver.expand($0, values)
+        }
         var labels: [String: String] = [
             CRILabels.podName: pod.name, CRILabels.podNamespace: pod.namespace, CRILabels.podUID: pod.uid,
             CRILabels.containerName: container.name,

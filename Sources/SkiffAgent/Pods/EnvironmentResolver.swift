@@ -17,7 +17,9 @@ struct PodReferences: Sendable {
 
     func value(secret name: String, key: String) -> String? {
         // The API server folds stringData into data on every write.
-        guard let encoded = secrets[name]?["data"][key].stringValue, let data = Data(base64Encoded: encoded) else { return nil }
+        guard let encoded = secrets[name]?["data"][key].stringValue, let data = Data(base64Encoded: encoded) else {
+            return nil
+        }
         return String(decoding: data, as: UTF8.self)
     }
 }
@@ -81,7 +83,8 @@ struct EnvironmentResolver {
     private func valueFrom(_ from: JSON, container: JSON) throws(ContainerConfigError) -> String? {
         if !from["configMapKeyRef"].isNull {
             let ref = from["configMapKeyRef"]
-            let name = ref["name"].stringValue ?? "", key = ref["key"].stringValue ?? ""
+            let name = ref["name"].stringValue ?? ""
+            let key = ref["key"].stringValue ?? ""
             let optional = ref["optional"].boolValue == true
             guard let map = references.configMaps[name] else {
                 if optional { return nil }
@@ -89,13 +92,15 @@ struct EnvironmentResolver {
             }
             guard let value = map["data"][key].stringValue else {
                 if optional { return nil }
-                throw ContainerConfigError(message: "couldn't find key \(key) in ConfigMap \(pod.namespace ?? "")/\(name)")
+                throw ContainerConfigError(
+                    message: "couldn't find key \(key) in ConfigMap \(pod.namespace ?? "")/\(name)")
             }
             return value
         }
         if !from["secretKeyRef"].isNull {
             let ref = from["secretKeyRef"]
-            let name = ref["name"].stringValue ?? "", key = ref["key"].stringValue ?? ""
+            let name = ref["name"].stringValue ?? ""
+            let key = ref["key"].stringValue ?? ""
             let optional = ref["optional"].boolValue == true
             guard references.secrets[name] != nil else {
                 if optional { return nil }
@@ -149,7 +154,9 @@ struct EnvironmentResolver {
         let raw = container["resources"][section][parts[1]]
         let quantity = raw.isNull ? nil : try? Quantity(json: raw)
         let divisor = ref["divisor"].isNull ? Quantity(1) : (try? Quantity(json: ref["divisor"])) ?? Quantity(1)
-        guard let quantity, !divisor.isZero else { return parts[1] == "cpu" && section == "limits" ? "\(ProcessInfo.processInfo.activeProcessorCount)" : "0" }
+        guard let quantity, !divisor.isZero else {
+            return parts[1] == "cpu" && section == "limits" ? "\(ProcessInfo.processInfo.activeProcessorCount)" : "0"
+        }
         let value = (quantity.nanos + divisor.nanos - 1) / divisor.nanos
         return "\(value)"
     }

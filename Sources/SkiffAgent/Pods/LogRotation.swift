@@ -31,7 +31,9 @@ struct LogRotation: Sendable {
         let directory = (logPath as NSString).deletingLastPathComponent
         let base = (logPath as NSString).lastPathComponent
         removeExcess(directory: directory, base: base, keep: maxFiles - 1)
-        guard let size = (try? manager.attributesOfItem(atPath: logPath))?[.size] as? Int, size > maxSize else { return }
+        guard let size = (try? manager.attributesOfItem(atPath: logPath))?[.size] as? Int, size > maxSize else {
+            return
+        }
         let rotated = "\(logPath).\(Self.stamp(now()))"
         do {
             try manager.moveItem(atPath: logPath, toPath: rotated)

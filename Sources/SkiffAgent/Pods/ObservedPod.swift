@@ -20,7 +20,8 @@ struct ObservedContainer: Sendable, Equatable {
     var imageID: String
 
     init(
-        id: String, sandboxID: String = "", name: String, restartCount: Int = 0, state: ContainerState, createdAt: Int64 = 0,
+        id: String, sandboxID: String = "", name: String, restartCount: Int = 0, state: ContainerState,
+        createdAt: Int64 = 0,
         startedAt: Int64 = 0, finishedAt: Int64 = 0, exitCode: Int32 = 0, reason: String = "", message: String = "",
         image: String = "", imageID: String = ""
     ) {

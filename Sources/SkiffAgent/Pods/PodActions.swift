@@ -45,7 +45,9 @@ enum PodActions {
             // pod is over once every container has run.
             let ranBefore = !observed.containers.isEmpty
             let allRegularRan = pod.containers.allSatisfy { observed.latest($0.name) != nil }
-            plan.killPod = observed.sandboxes.contains { $0.state == .ready } || observed.containers.contains { $0.state == .running }
+            plan.killPod =
+                observed.sandboxes.contains { $0.state == .ready }
+                || observed.containers.contains { $0.state == .running }
             if pod.restartPolicy == .never && ranBefore && allRegularRan { return plan }
             if pod.restartPolicy != .always && allSucceeded(pod, observed) { return plan }
             plan.createSandbox = (sandbox?.metadata.attempt).map { $0 + 1 } ?? 0
@@ -137,7 +139,9 @@ enum PodActions {
             let delay = backOff.delay(key)
             plan.waiting[container.name] = WaitingReason(
                 reason: "CrashLoopBackOff",
-                message: "back-off \(Self.format(delay)) restarting failed container=\(container.name) pod=\(pod.name)_\(pod.namespace)(\(pod.uid))")
+                message:
+                    "back-off \(Self.format(delay)) restarting failed container=\(container.name) pod=\(pod.name)_\(pod.namespace)(\(pod.uid))"
+            )
             plan.requeueAfter = min(plan.requeueAfter ?? remaining, remaining)
             return
         }

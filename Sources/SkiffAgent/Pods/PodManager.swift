@@ -106,7 +106,8 @@ public struct PodManager: Service {
         let relist = RuntimeRelist(runtime: runtime, logger: logger)
         let probes = ProbeManager(worker: worker, prober: configuration.prober, queue: controller.queue)
         let logs = LogRotation(
-            runtime: runtime, statusCache: worker.statusCache, maxSize: configuration.containerLogMaxSize, maxFiles: configuration.containerLogMaxFiles,
+            runtime: runtime, statusCache: worker.statusCache, maxSize: configuration.containerLogMaxSize,
+            maxFiles: configuration.containerLogMaxFiles,
             now: configuration.now, logger: logger)
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { try await controller.run() }

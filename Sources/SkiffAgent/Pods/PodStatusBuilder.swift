@@ -39,8 +39,10 @@ struct PodStatusBuilder {
         if !old["qosClass"].isNull { status["qosClass"] = old["qosClass"] }
 
         var holder: JSON = ["status": ["conditions": old["conditions"].isNull ? .emptyArray : old["conditions"]]]
-        let initIncomplete = zip(pod.initContainers, initStatuses).filter { $0.1["state"]["terminated"]["exitCode"].intValue != 0 }
-            .map(\.0.name)
+        let initIncomplete = zip(pod.initContainers, initStatuses).filter {
+            $0.1["state"]["terminated"]["exitCode"].intValue != 0
+        }
+        .map(\.0.name)
         let sandboxReady = observed.newestSandbox?.state == .ready
         PodConditions.set(&holder, type: "PodReadyToStartContainers", status: sandboxReady ? "True" : "False", at: now)
         if initIncomplete.isEmpty {
@@ -60,10 +62,15 @@ struct PodStatusBuilder {
             PodConditions.set(&holder, type: "Ready", status: "True", at: now)
         } else {
             let message = "containers with unready status: [\(unready.joined(separator: " "))]"
-            PodConditions.set(&holder, type: "ContainersReady", status: "False", at: now, reason: "ContainersNotReady", message: message)
-            PodConditions.set(&holder, type: "Ready", status: "False", at: now, reason: "ContainersNotReady", message: message)
+            PodConditions.set(
+                &holder, type: "ContainersReady", status: "False", at: now, reason: "ContainersNotReady",
+                message: message)
+            PodConditions.set(
+                &holder, type: "Ready", status: "False", at: now, reason: "ContainersNotReady", message: message)
         }
-        if !(holder["status"]["conditions"].arrayValue ?? []).contains(where: { $0["type"].stringValue == "PodScheduled" }) {
+        if !(holder["status"]["conditions"].arrayValue ?? []).contains(where: {
+            $0["type"].stringValue == "PodScheduled"
+        }) {
             PodConditions.set(&holder, type: "PodScheduled", status: "True", at: now)
         }
         status["conditions"] = holder["status"]["conditions"]
@@ -120,7 +127,8 @@ struct PodStatusBuilder {
     private func terminated(_ container: ObservedContainer) -> JSON {
         var terminated: JSON = [
             "exitCode": .int(Int(container.exitCode)),
-            "reason": .string(container.reason.isEmpty ? (container.exitCode == 0 ? "Completed" : "Error") : container.reason),
+            "reason": .string(
+                container.reason.isEmpty ? (container.exitCode == 0 ? "Completed" : "Error") : container.reason),
             "startedAt": container.startedAt > 0 ? .string(Self.timestamp(container.startedAt)) : .null,
             "finishedAt": container.finishedAt > 0 ? .string(Self.timestamp(container.finishedAt)) : .null,
             "containerID": .string("containerd://\(container.id)"),
@@ -137,7 +145,10 @@ struct PodStatusBuilder {
         if initFailed && pod.restartPolicy == .never { return "Failed" }
         let initPending = initStatuses.contains { $0["state"]["terminated"]["exitCode"].intValue != 0 }
         if initPending { return "Pending" }
-        var running = 0, waiting = 0, stopped = 0, succeeded = 0
+        var running = 0
+        var waiting = 0
+        var stopped = 0
+        var succeeded = 0
         for status in statuses {
             let state = status["state"]
             if !state["running"].isNull {

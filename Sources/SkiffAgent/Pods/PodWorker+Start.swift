@@ -14,7 +14,9 @@ extension PodWorker {
                 message: "Failed to create pod sandbox: \(error.message)")
             // A failed RunPodSandbox can leave a NOTREADY sandbox behind: collect it now.
             for sandbox in (try? await runtime.listPodSandboxes()) ?? []
-            where sandbox.metadata.uid == config.metadata.uid && sandbox.state == .notReady && sandbox.metadata.attempt == config.metadata.attempt {
+            where sandbox.metadata.uid == config.metadata.uid && sandbox.state == .notReady
+                && sandbox.metadata.attempt == config.metadata.attempt
+            {
                 _ = try? await runtime.stopPodSandbox(id: sandbox.id)
                 _ = try? await runtime.removePodSandbox(id: sandbox.id)
             }
@@ -132,17 +134,22 @@ extension PodWorker {
 
     /// The postStart exec hook; a failure kills the container (restarted per policy), as kubelet.
     private func postStart(_ container: JSON, id: String, pod: JSON, name: String, grace: Int64) async {
-        let command = (container["lifecycle"]["postStart"]["exec"]["command"].arrayValue ?? []).compactMap(\.stringValue)
+        let command = (container["lifecycle"]["postStart"]["exec"]["command"].arrayValue ?? []).compactMap(
+            \.stringValue)
         guard !command.isEmpty else { return }
         let failure: String?
         do {
             let result = try await runtime.execSync(id: id, command: command, timeout: grace)
-            failure = result.exitCode == 0 ? nil : "command '\(command.joined(separator: " "))' exited with \(result.exitCode): \(String(decoding: result.stdout + result.stderr, as: UTF8.self))"
+            failure =
+                result.exitCode == 0
+                ? nil
+                : "command '\(command.joined(separator: " "))' exited with \(result.exitCode): \(String(decoding: result.stdout + result.stderr, as: UTF8.self))"
         } catch {
             failure = error.message
         }
         guard let failure else { return }
-        await recorder.record(pod, type: "Warning", reason: "FailedPostStartHook", message: "PostStartHook failed: \(failure)")
+        await recorder.record(
+            pod, type: "Warning", reason: "FailedPostStartHook", message: "PostStartHook failed: \(failure)")
         _ = try? await runtime.stopContainer(id: id, timeout: grace)
     }
 }

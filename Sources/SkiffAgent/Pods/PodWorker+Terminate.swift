@@ -13,7 +13,9 @@ extension PodWorker {
     }
 
     /// Runs preStop hooks (when asked) and stops running containers in parallel, each within `gracePeriod`.
-    private func stopContainers(_ spec: PodSpecView, _ observed: ObservedPod, gracePeriod: Int64, preStop: Bool) async throws {
+    private func stopContainers(_ spec: PodSpecView, _ observed: ObservedPod, gracePeriod: Int64, preStop: Bool)
+        async throws
+    {
         let running = observed.containers.filter { $0.state == .running || $0.state == .created }
         await withDiscardingTaskGroup { group in
             for container in running {
@@ -27,7 +29,8 @@ extension PodWorker {
         let started = configuration.now()
         let json = spec.container(named: container.name)?.json ?? .null
         if preStop, !json["lifecycle"]["preStop"].isNull {
-            await runPreStop(json["lifecycle"]["preStop"], id: container.id, container: json, spec: spec, timeout: gracePeriod)
+            await runPreStop(
+                json["lifecycle"]["preStop"], id: container.id, container: json, spec: spec, timeout: gracePeriod)
             remaining = max(2, gracePeriod - Int64(configuration.now().timeIntervalSince(started)))
         }
         await recorder.record(spec.json, reason: "Killing", message: "Stopping container \(container.name)")
@@ -35,7 +38,8 @@ extension PodWorker {
             try await runtime.stopContainer(id: container.id, timeout: remaining)
         } catch {
             if error.code != .notFound {
-                logger.warning("cannot stop container", metadata: ["container": "\(container.name)", "error": "\(error)"])
+                logger.warning(
+                    "cannot stop container", metadata: ["container": "\(container.name)", "error": "\(error)"])
             }
         }
     }
@@ -47,7 +51,9 @@ extension PodWorker {
             if result == nil || result?.exitCode != 0 {
                 await recorder.record(
                     spec.json, type: "Warning", reason: "FailedPreStopHook",
-                    message: "PreStopHook failed: command '\(command.joined(separator: " "))' exited with \(result?.exitCode ?? -1)")
+                    message:
+                        "PreStopHook failed: command '\(command.joined(separator: " "))' exited with \(result?.exitCode ?? -1)"
+                )
             }
             return
         }
@@ -138,14 +144,16 @@ extension PodWorker {
     func collectGarbage(_ spec: PodSpecView, _ observed: ObservedPod) async throws -> Bool {
         var removed = Set<String>()
         for name in Set(observed.containers.map(\.name)) {
-            for (index, container) in observed.history(of: name).enumerated() where index >= 2 && container.state == .exited {
+            for (index, container) in observed.history(of: name).enumerated()
+            where index >= 2 && container.state == .exited {
                 try await runtime.removeContainer(id: container.id)
                 removed.insert(container.id)
             }
         }
         let keptSandboxes = Set(observed.containers.filter { !removed.contains($0.id) }.map(\.sandboxID))
         let newest = observed.newestSandbox?.id
-        for sandbox in observed.sandboxes where sandbox.state == .notReady && sandbox.id != newest && !keptSandboxes.contains(sandbox.id) {
+        for sandbox in observed.sandboxes
+        where sandbox.state == .notReady && sandbox.id != newest && !keptSandboxes.contains(sandbox.id) {
             try await runtime.removePodSandbox(id: sandbox.id)
             removed.insert(sandbox.id)
         }

@@ -30,7 +30,8 @@ struct PodWorker: Sendable {
         self.recorder = recorder
         self.logger = logger
         volumes = VolumeManager(
-            podsDirectory: configuration.podsDirectory, requestToken: configuration.requestToken, now: configuration.now,
+            podsDirectory: configuration.podsDirectory, requestToken: configuration.requestToken,
+            now: configuration.now,
             logger: logger)
         let resolv = (try? String(contentsOfFile: configuration.resolvConf, encoding: .utf8)) ?? ""
         sandboxes = SandboxConfigBuilder(
@@ -79,7 +80,8 @@ struct PodWorker: Sendable {
         let unhealthy = states.pod(uid).unhealthy
         let now = nowNanos
         let plan = states.withState { state in
-            PodActions.compute(pod: spec, observed: observed, backOff: &state.crashBackOff, unhealthy: unhealthy, now: now)
+            PodActions.compute(
+                pod: spec, observed: observed, backOff: &state.crashBackOff, unhealthy: unhealthy, now: now)
         }
         requeue = plan.requeueAfter
         if plan.podFailed { states.update(uid) { $0.podFailed = true } }
@@ -109,7 +111,9 @@ struct PodWorker: Sendable {
             }
             if let sandbox {
                 let podIP = spec.hostNetwork ? configuration.nodeIP : observed.podIP
-                if !spec.hostNetwork { volumes.writeHostsFile(pod: pod, podIP: podIP, hostname: sandboxConfig.hostname) }
+                if !spec.hostNetwork {
+                    volumes.writeHostsFile(pod: pod, podIP: podIP, hostname: sandboxConfig.hostname)
+                }
                 for start in plan.start {
                     let started = await startContainer(
                         start, pod: pod, spec: spec, sandboxID: sandbox.id, sandboxConfig: sandboxConfig, podIP: podIP,
@@ -174,10 +178,12 @@ struct PodWorker: Sendable {
                 status = fresh
             }
             let restartCount =
-                status.annotations["io.kubernetes.container.restartCount"].flatMap(Int.init) ?? Int(status.metadata.attempt)
+                status.annotations["io.kubernetes.container.restartCount"].flatMap(Int.init)
+                ?? Int(status.metadata.attempt)
             var message = status.message
             if status.state == .exited, message.isEmpty,
-                let written = volumes.terminationMessage(uid: pod.uid, container: status.metadata.name, restartCount: restartCount)
+                let written = volumes.terminationMessage(
+                    uid: pod.uid, container: status.metadata.name, restartCount: restartCount)
             {
                 message = written
             }
@@ -231,7 +237,8 @@ struct PodWorker: Sendable {
         let references = await fetchReferences(pod)
         return VolumePayload(
             pod: pod, references: references,
-            environment: EnvironmentResolver(pod: pod, references: references, podIP: podIP, hostIP: configuration.nodeIP))
+            environment: EnvironmentResolver(
+                pod: pod, references: references, podIP: podIP, hostIP: configuration.nodeIP))
     }
 
     /// The configMaps and secrets the pod names; one that cannot be read is left out.
@@ -240,10 +247,12 @@ struct PodWorker: Sendable {
         let namespace = pod.namespace ?? "default"
         var references = PodReferences()
         for name in names.configMaps {
-            references.configMaps[name] = try? await api.get(api.type("", "v1", "configmaps"), namespace: namespace, name: name)
+            references.configMaps[name] = try? await api.get(
+                api.type("", "v1", "configmaps"), namespace: namespace, name: name)
         }
         for name in names.secrets {
-            references.secrets[name] = try? await api.get(api.type("", "v1", "secrets"), namespace: namespace, name: name)
+            references.secrets[name] = try? await api.get(
+                api.type("", "v1", "secrets"), namespace: namespace, name: name)
         }
         return references
     }

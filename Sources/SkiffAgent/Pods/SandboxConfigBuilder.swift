@@ -27,7 +27,8 @@ struct SandboxConfigBuilder {
                 guard let hostPort = port["hostPort"].int64Value, hostPort > 0 else { continue }
                 ports.append(
                     PortMapping(
-                        protocol: PortMapping.TransportProtocol(rawValue: port["protocol"].stringValue ?? "TCP") ?? .tcp,
+                        protocol: PortMapping.TransportProtocol(rawValue: port["protocol"].stringValue ?? "TCP")
+                            ?? .tcp,
                         containerPort: Int32(port["containerPort"].int64Value ?? hostPort), hostPort: Int32(hostPort),
                         hostIP: port["hostIP"].stringValue ?? ""))
             }
@@ -42,7 +43,8 @@ struct SandboxConfigBuilder {
             dns: dns(pod), portMappings: ports, labels: labels, annotations: annotations,
             network: pod.hostNetwork ? .node : .pod, pid: spec["hostPID"].boolValue == true ? .node : .container,
             ipc: spec["hostIPC"].boolValue == true ? .node : .pod, cgroupParent: Self.cgroupParent(pod),
-            sysctls: sysctls, runAsUser: security["runAsUser"].int64Value, runAsGroup: security["runAsGroup"].int64Value,
+            sysctls: sysctls, runAsUser: security["runAsUser"].int64Value,
+            runAsGroup: security["runAsGroup"].int64Value,
             supplementalGroups: (security["supplementalGroups"].arrayValue ?? []).compactMap(\.int64Value),
             privileged: pod.containers.contains { $0.json["securityContext"]["privileged"].boolValue == true },
             seccompProfile: ContainerConfigBuilder.seccomp(security["seccompProfile"]))
@@ -70,7 +72,8 @@ struct SandboxConfigBuilder {
             let servers = clusterDNS.isEmpty ? hostDNS.servers : clusterDNS
             config = DNSConfig(
                 servers: servers,
-                searches: ["\(pod.namespace).svc.\(clusterDomain)", "svc.\(clusterDomain)", clusterDomain] + hostDNS.searches,
+                searches: ["\(pod.namespace).svc.\(clusterDomain)", "svc.\(clusterDomain)", clusterDomain]
+                    + hostDNS.searches,
                 options: ["ndots:5"])
         }
         let extra = spec["dnsConfig"]
@@ -107,7 +110,8 @@ struct SandboxConfigBuilder {
         var anySet = false
         var guaranteed = true
         for container in all {
-            let requests = container.json["resources"]["requests"], limits = container.json["resources"]["limits"]
+            let requests = container.json["resources"]["requests"]
+            let limits = container.json["resources"]["limits"]
             if !(requests.objectValue?.isEmpty ?? true) || !(limits.objectValue?.isEmpty ?? true) { anySet = true }
             for resource in ["cpu", "memory"] {
                 let limit = limits[resource]

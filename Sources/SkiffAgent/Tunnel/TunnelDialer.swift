@@ -139,10 +139,14 @@ public struct TunnelDialer: Service {
             if peerClosed || Task.isCancelled {
                 logger.info("tunnel closed", metadata: ["server": "\(server)"])
             } else {
-                logger.warning("tunnel lost", metadata: ["server": "\(server)", "error": "no answer to pings, or closed without a word"])
+                logger.warning(
+                    "tunnel lost",
+                    metadata: ["server": "\(server)", "error": "no answer to pings, or closed without a word"])
             }
         } catch {
-            if !Task.isCancelled { logger.warning("tunnel lost", metadata: ["server": "\(server)", "error": "\(error)"]) }
+            if !Task.isCancelled {
+                logger.warning("tunnel lost", metadata: ["server": "\(server)", "error": "\(error)"])
+            }
         }
         session.end(TunnelStreamError("the tunnel closed"))
         return .connected

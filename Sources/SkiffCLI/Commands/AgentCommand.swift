@@ -37,7 +37,8 @@ struct AgentCommand: AsyncParsableCommand {
         }
         let logger = LogSetup.bootstrap(debug: config.debug)
         if (config.simulate ?? 0) == 0, getuid() != 0, config.containerRuntimeEndpoint == nil {
-            throw ValidationError("skiff agent needs root to run containerd (or --container-runtime-endpoint, or --simulate N)")
+            throw ValidationError(
+                "skiff agent needs root to run containerd (or --container-runtime-endpoint, or --simulate N)")
         }
         let kubelet = ContainerdNode.kubeletConfiguration(
             config, server: false, clusterCIDR: Defaults.clusterCIDR,
@@ -67,10 +68,12 @@ struct AgentCommand: AsyncParsableCommand {
                             authorization: http.authorization))
                     let accounts = api.type("", "v1", "serviceaccounts")
                     kubelet.requestToken = { namespace, account, request in
-                        try await http.create(accounts, namespace: namespace, name: account, subresource: "token", body: request)
+                        try await http.create(
+                            accounts, namespace: namespace, name: account, subresource: "token", body: request)
                     }
                 }
-                try await ContainerdNode(api: api, agent: config, kubelet: kubelet, kubeletAPI: kubeletAPI, logger: logger
+                try await ContainerdNode(
+                    api: api, agent: config, kubelet: kubelet, kubeletAPI: kubeletAPI, logger: logger
                 ).run()
             })
         let group = ServiceGroup(

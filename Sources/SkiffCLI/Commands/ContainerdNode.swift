@@ -30,8 +30,10 @@ struct ContainerdNode: Service {
 
     func run() async throws {
         let paths = ContainerdPaths(dataDir: agent.dataDir)
-        let supervisor = agent.containerRuntimeEndpoint == nil
-            ? ContainerdSupervisor(config: ContainerdConfig(paths: paths, sandboxImage: agent.pauseImage), logger: logger)
+        let supervisor =
+            agent.containerRuntimeEndpoint == nil
+            ? ContainerdSupervisor(
+                config: ContainerdConfig(paths: paths, sandboxImage: agent.pauseImage), logger: logger)
             : nil
         let socket = agent.containerRuntimeEndpoint.map(Self.socketPath) ?? paths.socket
         let runtime = try CRIRuntime(socket: socket, logger: logger)
@@ -49,7 +51,9 @@ struct ContainerdNode: Service {
             await importer.importAll()
             try await withThrowingDiscardingTaskGroup { group in
                 group.addTask { try await importer.run() }
-                group.addTask { try await Self.serveKubeletAPI(node.endpoint, route: kubeletAPI, node: nodeName, logger: logger) }
+                group.addTask {
+                    try await Self.serveKubeletAPI(node.endpoint, route: kubeletAPI, node: nodeName, logger: logger)
+                }
                 try await node.run()
                 group.cancelAll()
             }
@@ -70,10 +74,13 @@ struct ContainerdNode: Service {
         case .inProcess(let directory):
             let loopback = LoopbackTunnel()
             let (listener, dialer) = (TunnelSession(side: .listener), TunnelSession(side: .dialer))
-            let registration = directory.register(node: node, endpoint: TunnelKubeletEndpoint(session: listener, node: node))
+            let registration = directory.register(
+                node: node, endpoint: TunnelKubeletEndpoint(session: listener, node: node))
             defer { directory.remove(node: node, registration: registration) }
             try await withThrowingDiscardingTaskGroup { group in
-                group.addTask { try await loopback.serve(listener, accept: { $0.reset(reason: "the server accepts no streams") }) }
+                group.addTask {
+                    try await loopback.serve(listener, accept: { $0.reset(reason: "the server accepts no streams") })
+                }
                 try await loopback.serve(dialer, accept: { await KubeletTunnel.answer($0, with: endpoint) })
             }
         case .tunnel(let configuration):

@@ -17,7 +17,8 @@ struct DebugCommand: AsyncParsableCommand {
         @Option var writers = 16
         @Option(help: "Updates per key after its create.") var updates = 3
         @Option(help: "Keys per writer; 0 runs until killed.") var keys = 0
-        @Option(help: "Key namespace, so repeated runs on one database do not collide.") var run = "r\(UInt32.random(in: 0...UInt32.max))"
+        @Option(help: "Key namespace, so repeated runs on one database do not collide.") var run =
+            "r\(UInt32.random(in: 0...UInt32.max))"
 
         func run() async throws {
             let store = try SQLiteStore(path: db, logger: Logger(label: "store-load"))
@@ -33,7 +34,8 @@ struct DebugCommand: AsyncParsableCommand {
                             output.write(Data("\(kv.modRevision) \(key) \(writer).\(index).0\n".utf8))
                             for update in 0..<updates {
                                 let value = "\(writer).\(index).\(update + 1)"
-                                kv = try await store.update(key, value: Array(value.utf8), expectedRevision: kv.modRevision)
+                                kv = try await store.update(
+                                    key, value: Array(value.utf8), expectedRevision: kv.modRevision)
                                 output.write(Data("\(kv.modRevision) \(key) \(value)\n".utf8))
                             }
                             index += 1

@@ -2,8 +2,8 @@ import ArgumentParser
 import Foundation
 import Logging
 import ServiceLifecycle
-import SkiffAgent
 import SkiffAPIServer
+import SkiffAgent
 import SkiffClient
 import SkiffControllers
 import SkiffModel
@@ -34,7 +34,8 @@ struct ServerCommand: AsyncParsableCommand {
         defer { store.close() }
         let registry = ObjectRegistry(store: store, logger: logger, garbageCollection: true)
         try await registry.seed()
-        guard let serviceNetwork = IPv4Network(config.serviceCIDR), let clusterNetwork = IPv4Network(config.clusterCIDR) else {
+        guard let serviceNetwork = IPv4Network(config.serviceCIDR), let clusterNetwork = IPv4Network(config.clusterCIDR)
+        else {
             throw ValidationError("service-cidr and cluster-cidr must be IPv4 CIDRs")
         }
         try await registry.enableServiceAllocation(serviceNetwork: serviceNetwork)
@@ -50,12 +51,15 @@ struct ServerCommand: AsyncParsableCommand {
                         "port": "\(port)", "startup": "\(ContinuousClock.now - started)",
                         "kubeconfig": "\(config.kubeconfigPath)",
                     ])
-                print("skiff is running. Use it with:\n  export KUBECONFIG=\(config.kubeconfigPath)\n  kubectl get namespaces")
+                print(
+                    "skiff is running. Use it with:\n  export KUBECONFIG=\(config.kubeconfigPath)\n  kubectl get namespaces"
+                )
             })
         let api = InProcessClusterAPI(registry: registry)
         // What joining agents read instead of assuming the defaults (their pod network and pods' DNS).
         try await api.publish(
-            ClusterSettings(clusterCIDR: config.clusterCIDR, serviceCIDR: config.serviceCIDR, clusterDNS: config.clusterDNS))
+            ClusterSettings(
+                clusterCIDR: config.clusterCIDR, serviceCIDR: config.serviceCIDR, clusterDNS: config.clusterDNS))
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: apiServer),
             .init(service: control.renewal),
@@ -81,7 +85,9 @@ struct ServerCommand: AsyncParsableCommand {
         if let ipam = NodeIPAMController(api: api, clusterNetwork: clusterNetwork, logger: logger) {
             services.append(.init(service: ipam))
         } else {
-            logger.warning("cluster-cidr is too small for /24 node subnets; node IPAM is off", metadata: ["cluster-cidr": "\(clusterNetwork)"])
+            logger.warning(
+                "cluster-cidr is too small for /24 node subnets; node IPAM is off",
+                metadata: ["cluster-cidr": "\(clusterNetwork)"])
         }
         services.append(.init(service: WorkloadController.deployments(api: api, logger: logger)))
         services.append(.init(service: WorkloadController.replicaSets(api: api, logger: logger)))
@@ -90,7 +96,8 @@ struct ServerCommand: AsyncParsableCommand {
         services.append(.init(service: WorkloadController.jobs(api: api, logger: logger)))
         services.append(.init(service: WorkloadController.cronJobs(api: api, logger: logger)))
         services.append(
-            .init(service: NodeLifecycleController(api: api, gracePeriod: config.nodeMonitorGracePeriod, logger: logger)))
+            .init(
+                service: NodeLifecycleController(api: api, gracePeriod: config.nodeMonitorGracePeriod, logger: logger)))
         if let simulated = config.agent.simulate, simulated > 0 {
             let subnets = clusterNetwork.prefixLength <= 24 ? 1 << (24 - clusterNetwork.prefixLength) : 0
             if simulated > subnets {
@@ -101,12 +108,14 @@ struct ServerCommand: AsyncParsableCommand {
             // Heartbeats well inside the grace period, as kubelets do (10 s against 40 s by default).
             let heartbeat = min(Duration.seconds(10), config.nodeMonitorGracePeriod / 4)
             // Their pod CIDRs come from node IPAM, as a real node's do.
-            let nodes = SimulatedNodes(api: api, count: simulated, heartbeat: heartbeat, selfAssignedCIDRs: false, logger: logger)
+            let nodes = SimulatedNodes(
+                api: api, count: simulated, heartbeat: heartbeat, selfAssignedCIDRs: false, logger: logger)
             services.append(.init(service: nodes))
         } else if !config.disableAgent {
             if getuid() != 0, config.agent.containerRuntimeEndpoint == nil {
                 logger.warning(
-                    "the embedded agent needs root to run containerd; running the control plane only (run as root, or pass --disable-agent to silence this)")
+                    "the embedded agent needs root to run containerd; running the control plane only (run as root, or pass --disable-agent to silence this)"
+                )
             } else {
                 var kubelet = ContainerdNode.kubeletConfiguration(
                     config.agent, server: true, clusterCIDR: config.clusterCIDR, clusterDNS: config.clusterDNS)

@@ -35,7 +35,8 @@ struct SnapshotCommand: ParsableCommand {
 
         func run() throws {
             let kept = try SQLiteStore.restoreSnapshot(from: file, to: location.database)
-            print("restored \(file) into \(location.database)" + (kept.map { "; previous database kept as \($0)" } ?? ""))
+            print(
+                "restored \(file) into \(location.database)" + (kept.map { "; previous database kept as \($0)" } ?? ""))
         }
     }
 }

@@ -58,7 +58,8 @@ struct TokenCommand: AsyncParsableCommand {
 
         func run() async throws {
             guard let ttl = GoDuration.parse(ttl), ttl >= .zero else {
-                throw ValidationError("--ttl must be a duration like 30m or 24h (0: never expires), not \"\(self.ttl)\"")
+                throw ValidationError(
+                    "--ttl must be a duration like 30m or 24h (0: never expires), not \"\(self.ttl)\"")
             }
             let token = BootstrapToken.random()
             let expiration = ttl == .zero ? nil : Date().addingTimeInterval(Double(ttl.components.seconds))
@@ -94,7 +95,8 @@ struct TokenCommand: AsyncParsableCommand {
                     }
                 }
                 guard let id = value("token-id") else { continue }
-                var ttl = "<forever>", expires = "<never>"
+                var ttl = "<forever>"
+                var expires = "<never>"
                 if let text = value("expiration"), let date = KubeTimestamp.date(text) {
                     expires = text
                     let left = Int(date.timeIntervalSince(now))

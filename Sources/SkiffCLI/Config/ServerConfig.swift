@@ -87,7 +87,9 @@ extension ServerConfig {
         let clusterCIDR = layers.string("cluster-cidr", flag: server.clusterCidr) ?? Defaults.clusterCIDR
         let serviceCIDR = layers.string("service-cidr", flag: server.serviceCidr) ?? Defaults.serviceCIDR
         for (key, value) in [("cluster-cidr", clusterCIDR), ("service-cidr", serviceCIDR)] {
-            guard IPv4CIDR(value) != nil else { throw ConfigError("\(key) must be an IPv4 CIDR like 10.42.0.0/16, not \"\(value)\"") }
+            guard IPv4CIDR(value) != nil else {
+                throw ConfigError("\(key) must be an IPv4 CIDR like 10.42.0.0/16, not \"\(value)\"")
+            }
         }
         let clusterDNS = layers.string("cluster-dns", flag: server.clusterDns) ?? Defaults.clusterDNS
         guard IPv4CIDR.parseAddress(clusterDNS) != nil else {

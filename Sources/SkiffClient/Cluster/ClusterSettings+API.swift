@@ -6,8 +6,10 @@ extension ClusterAPI {
     public func publish(_ settings: ClusterSettings) async throws(APIError) {
         let configMaps = type("", "v1", "configmaps")
         do {
-            _ = try await create(configMaps, namespace: ClusterSettings.namespace, object: settings.configMap, fieldManager: "skiff-server")
-        } catch where error.code == 409 {
+            _ = try await create(
+                configMaps, namespace: ClusterSettings.namespace, object: settings.configMap,
+                fieldManager: "skiff-server")
+        } catch  where error.code == 409 {
             let live = try await get(configMaps, namespace: ClusterSettings.namespace, name: ClusterSettings.name)
             guard ClusterSettings(configMap: live) != settings else { return }
             _ = try await patch(
@@ -24,7 +26,7 @@ extension ClusterAPI {
             let configMap = try await get(
                 type("", "v1", "configmaps"), namespace: ClusterSettings.namespace, name: ClusterSettings.name)
             return ClusterSettings(configMap: configMap)
-        } catch where error.code == 404 {
+        } catch  where error.code == 404 {
             return nil
         }
     }

@@ -211,7 +211,8 @@ public struct HTTPClusterAPI: ClusterAPI {
         _ type: ResourceType, namespace: String?, name: String, subresource: String, body: JSON
     ) async throws(APIError) -> JSON {
         try await object(
-            .POST, APIPath.resource(type, namespace: namespace, name: name, subresource: subresource), body: body.serialized())
+            .POST, APIPath.resource(type, namespace: namespace, name: name, subresource: subresource),
+            body: body.serialized())
     }
 
     // MARK: Requests

@@ -37,10 +37,13 @@ extension ClusterJoin {
         }
         if let current {
             do {
-                tls.certificateChain = try NIOSSLCertificate.fromPEMBytes(current.certificatePEM).map { .certificate($0) }
+                tls.certificateChain = try NIOSSLCertificate.fromPEMBytes(current.certificatePEM).map {
+                    .certificate($0)
+                }
                 tls.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: current.keyPEM, format: .pem))
             } catch {
-                throw .fatal(ClientError(.invalidCredentials, "cannot load the node's current certificate", cause: error))
+                throw .fatal(
+                    ClientError(.invalidCredentials, "cannot load the node's current certificate", cause: error))
             }
         }
         var configuration = HTTPClient.Configuration(
@@ -81,7 +84,9 @@ extension ClusterJoin {
             default:
                 let error = APIError(httpStatus: Int(response.status.code), body: bytes)
                 result = .failure(
-                    .fatal(ClientError(.unauthorized, "the server refused a certificate for node \"\(node)\": \(error.message)")))
+                    .fatal(
+                        ClientError(
+                            .unauthorized, "the server refused a certificate for node \"\(node)\": \(error.message)")))
             }
         } catch {
             result = .failure(.retry(error))

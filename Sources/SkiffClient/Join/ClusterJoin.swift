@@ -46,7 +46,8 @@ public struct ClusterJoin: Sendable {
             } catch {
                 switch error.code {
                 case 401:
-                    throw .fatal(ClientError(.unauthorized, "the server refused the node's credentials: \(error.message)"))
+                    throw .fatal(
+                        ClientError(.unauthorized, "the server refused the node's credentials: \(error.message)"))
                 case 403:
                     throw .fatal(
                         ClientError(.unauthorized, "the server does not let this node list nodes: \(error.message)"))

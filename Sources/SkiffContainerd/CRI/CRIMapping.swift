@@ -65,7 +65,8 @@ enum CRIMapping {
         }
     }
 
-    static func namespaces(network: NamespaceMode, pid: NamespaceMode, ipc: NamespaceMode) -> Runtime_V1_NamespaceOption {
+    static func namespaces(network: NamespaceMode, pid: NamespaceMode, ipc: NamespaceMode) -> Runtime_V1_NamespaceOption
+    {
         .with {
             $0.network = message(network)
             $0.pid = message(pid)
@@ -108,7 +109,12 @@ enum CRIMapping {
             $0.command = config.command
             $0.args = config.args
             $0.workingDir = config.workingDir
-            $0.envs = config.env.map { entry in .with { $0.key = entry.name; $0.value = entry.value } }
+            $0.envs = config.env.map { entry in
+                .with {
+                    $0.key = entry.name
+                    $0.value = entry.value
+                }
+            }
             $0.mounts = config.mounts.map(message)
             $0.labels = config.labels
             $0.annotations = config.annotations
@@ -158,11 +164,13 @@ enum CRIMapping {
     }
 
     static func value(_ condition: Runtime_V1_RuntimeCondition) -> RuntimeCondition {
-        RuntimeCondition(type: condition.type, status: condition.status, reason: condition.reason, message: condition.message)
+        RuntimeCondition(
+            type: condition.type, status: condition.status, reason: condition.reason, message: condition.message)
     }
 
     static func value(_ metadata: Runtime_V1_PodSandboxMetadata) -> PodSandboxMetadata {
-        PodSandboxMetadata(name: metadata.name, uid: metadata.uid, namespace: metadata.namespace, attempt: metadata.attempt)
+        PodSandboxMetadata(
+            name: metadata.name, uid: metadata.uid, namespace: metadata.namespace, attempt: metadata.attempt)
     }
 
     static func value(_ state: Runtime_V1_PodSandboxState) -> SandboxState {
@@ -181,7 +189,8 @@ enum CRIMapping {
 
     static func value(_ sandbox: Runtime_V1_PodSandbox) -> PodSandboxStatus {
         PodSandboxStatus(
-            id: sandbox.id, metadata: value(sandbox.metadata), state: value(sandbox.state), createdAt: sandbox.createdAt,
+            id: sandbox.id, metadata: value(sandbox.metadata), state: value(sandbox.state),
+            createdAt: sandbox.createdAt,
             labels: sandbox.labels, annotations: sandbox.annotations)
     }
 

@@ -104,7 +104,8 @@ public final class CRIRuntime: ContainerRuntime, Service {
 
     /// `status()` with its own deadline; the supervisor's readiness probe fails fast instead of waiting for a
     /// connection (`waitForReady: false`).
-    public func status(timeout: Duration?, waitForReady: Bool) async throws(SkiffCRI.RuntimeError) -> [RuntimeCondition] {
+    public func status(timeout: Duration?, waitForReady: Bool) async throws(SkiffCRI.RuntimeError) -> [RuntimeCondition]
+    {
         try await call("Status") {
             let response = try await runtimeService.status(
                 .init(), options: options(timeout, waitForReady: waitForReady))
@@ -123,7 +124,8 @@ public final class CRIRuntime: ContainerRuntime, Service {
 
     public func stopPodSandbox(id: String) async throws(SkiffCRI.RuntimeError) {
         try await call("StopPodSandbox") {
-            _ = try await runtimeService.stopPodSandbox(.with { $0.podSandboxID = id }, options: options(callTimeout * 4))
+            _ = try await runtimeService.stopPodSandbox(
+                .with { $0.podSandboxID = id }, options: options(callTimeout * 4))
         }
     }
 
@@ -163,7 +165,8 @@ public final class CRIRuntime: ContainerRuntime, Service {
 
     public func startContainer(id: String) async throws(SkiffCRI.RuntimeError) {
         try await call("StartContainer") {
-            _ = try await runtimeService.startContainer(.with { $0.containerID = id }, options: options(callTimeout * 2))
+            _ = try await runtimeService.startContainer(
+                .with { $0.containerID = id }, options: options(callTimeout * 2))
         }
     }
 
@@ -199,7 +202,9 @@ public final class CRIRuntime: ContainerRuntime, Service {
         }
     }
 
-    public func execSync(id: String, command: [String], timeout: Int64) async throws(SkiffCRI.RuntimeError) -> ExecResult {
+    public func execSync(id: String, command: [String], timeout: Int64) async throws(SkiffCRI.RuntimeError)
+        -> ExecResult
+    {
         // containerd enforces `timeout` itself (DEADLINE_EXCEEDED); our deadline only guards against a hung runtime.
         let deadline: Duration = timeout > 0 ? .seconds(timeout) + Self.execMargin : .seconds(3600)
         return try await call("ExecSync") {
@@ -213,7 +218,9 @@ public final class CRIRuntime: ContainerRuntime, Service {
         }
     }
 
-    public func exec(id: String, command: [String], streams: StreamOptions) async throws(SkiffCRI.RuntimeError) -> String {
+    public func exec(id: String, command: [String], streams: StreamOptions) async throws(SkiffCRI.RuntimeError)
+        -> String
+    {
         try await call("Exec") {
             try await runtimeService.exec(
                 .with {
@@ -261,12 +268,15 @@ public final class CRIRuntime: ContainerRuntime, Service {
 
     public func imageStatus(_ image: String) async throws(SkiffCRI.RuntimeError) -> ImageSummary? {
         try await call("ImageStatus") {
-            let response = try await imageService.imageStatus(.with { $0.image = .with { $0.image = image } }, options: options())
+            let response = try await imageService.imageStatus(
+                .with { $0.image = .with { $0.image = image } }, options: options())
             return response.hasImage ? CRIMapping.value(response.image) : nil
         }
     }
 
-    public func pullImage(_ image: String, sandboxConfig: PodSandboxConfig?) async throws(SkiffCRI.RuntimeError) -> String {
+    public func pullImage(_ image: String, sandboxConfig: PodSandboxConfig?) async throws(SkiffCRI.RuntimeError)
+        -> String
+    {
         // Pulls take as long as the registry needs; the agent bounds them with its own back-off.
         try await call("PullImage") {
             try await imageService.pullImage(
@@ -287,7 +297,8 @@ public final class CRIRuntime: ContainerRuntime, Service {
     public func updatePodCIDR(_ cidr: String) async throws(SkiffCRI.RuntimeError) {
         try await call("UpdateRuntimeConfig") {
             _ = try await runtimeService.updateRuntimeConfig(
-                .with { $0.runtimeConfig = .with { $0.networkConfig = .with { $0.podCidr = cidr } } }, options: options())
+                .with { $0.runtimeConfig = .with { $0.networkConfig = .with { $0.podCidr = cidr } } },
+                options: options())
         }
     }
 }

@@ -65,7 +65,9 @@ public final class ImageImporter: Service {
         var results: [Imported] = []
         for archive in due {
             if Task.isCancelled { break }
-            if let images = await importArchive(archive) { results.append(Imported(file: archive.name, images: images)) }
+            if let images = await importArchive(archive) {
+                results.append(Imported(file: archive.name, images: images))
+            }
             scan.withLock { $0.markHandled(archive) }
         }
         return results
@@ -108,7 +110,9 @@ public final class ImageImporter: Service {
             guard result.code == 0 else {
                 logger.error(
                     "image archive unreadable, skipped",
-                    metadata: ["error": "\(decompressor) exit \(result.code): \(CtrOutput.oneLine(result.output, limit: 500))"])
+                    metadata: [
+                        "error": "\(decompressor) exit \(result.code): \(CtrOutput.oneLine(result.output, limit: 500))"
+                    ])
                 return nil
             }
             tarPath = plain
@@ -129,10 +133,14 @@ public final class ImageImporter: Service {
             if labelled.code != 0 {
                 logger.error(
                     "pinning imported image failed",
-                    metadata: ["image": "\(image)", "error": "ctr exit \(labelled.code): \(CtrOutput.oneLine(labelled.output, limit: 300))"])
+                    metadata: [
+                        "image": "\(image)",
+                        "error": "ctr exit \(labelled.code): \(CtrOutput.oneLine(labelled.output, limit: 300))",
+                    ])
             }
         }
-        let seconds = Double((clock.now - started).components.attoseconds) / 1e18
+        let seconds =
+            Double((clock.now - started).components.attoseconds) / 1e18
             + Double((clock.now - started).components.seconds)
         logger.info(
             "imported image archive",

@@ -1,9 +1,9 @@
 import Foundation
-import Synchronization
 import Logging
 import ServiceLifecycle
 import SkiffCRI
 import SkiffModel
+import Synchronization
 
 /// Runs containerd as a child process: writes its config, starts `containerd --config FILE`, waits until CRI `Status`
 /// reports `RuntimeReady`, restarts it with exponential back-off when it dies, and on graceful shutdown stops it with
@@ -170,7 +170,8 @@ public final class ContainerdSupervisor: Service {
                 _ = FileManager.default.createFile(atPath: paths.logFile, contents: nil)
             }
         } catch {
-            throw ContainerdError(.startFailed, "writing containerd's files under \(paths.agentDir): \(error)", cause: error)
+            throw ContainerdError(
+                .startFailed, "writing containerd's files under \(paths.agentDir): \(error)", cause: error)
         }
         if paths.socket.utf8.count >= 108 {
             throw ContainerdError(.startFailed, "containerd socket path too long (max 107 bytes): \(paths.socket)")
@@ -186,7 +187,9 @@ public final class ContainerdSupervisor: Service {
                 executable: executable, arguments: ["--config", config.paths.configFile], stdout: log, stderr: log)
             logger.info(
                 "containerd started",
-                metadata: ["pid": "\(child.pid)", "config": "\(config.paths.configFile)", "log": "\(config.paths.logFile)"])
+                metadata: [
+                    "pid": "\(child.pid)", "config": "\(config.paths.configFile)", "log": "\(config.paths.logFile)",
+                ])
             return child
         } catch {
             throw ContainerdError(.startFailed, "starting \(executable): \(error)", cause: error)

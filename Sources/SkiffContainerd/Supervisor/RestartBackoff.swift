@@ -6,7 +6,8 @@ struct RestartBackoff: Sendable, Equatable {
     var resetAfter: Duration = .seconds(60)
     private(set) var next: Duration = .milliseconds(500)
 
-    init(initial: Duration = .milliseconds(500), maximum: Duration = .seconds(30), resetAfter: Duration = .seconds(60)) {
+    init(initial: Duration = .milliseconds(500), maximum: Duration = .seconds(30), resetAfter: Duration = .seconds(60))
+    {
         self.initial = initial
         self.maximum = maximum
         self.resetAfter = resetAfter

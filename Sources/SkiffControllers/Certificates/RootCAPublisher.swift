@@ -45,8 +45,9 @@ public struct RootCAPublisher: Service {
                 "data": ["ca.crt": .string(caPEM)],
             ])
         }
-        guard current.deletionTimestamp == nil, current["data"]["ca.crt"].stringValue != caPEM
-            || current["data"].objectValue?.count != 1
+        guard current.deletionTimestamp == nil,
+            current["data"]["ca.crt"].stringValue != caPEM
+                || current["data"].objectValue?.count != 1
         else { return nil }
         // Upstream keeps only ca.crt in data.
         current["data"] = ["ca.crt": .string(caPEM)]
@@ -72,7 +73,8 @@ public struct RootCAPublisher: Service {
             Controller.Configuration(name: "root-ca-cert-publisher", workers: workers), watches: watches, logger: logger
         ) { namespace, _ in
             let action = Self.reconcile(
-                namespace: namespaces.get(namespace), current: configMaps.get("\(namespace)/\(Self.name)"), caPEM: caPEM)
+                namespace: namespaces.get(namespace), current: configMaps.get("\(namespace)/\(Self.name)"), caPEM: caPEM
+            )
             guard let action else { return .done }
             do throws(APIError) {
                 switch action {

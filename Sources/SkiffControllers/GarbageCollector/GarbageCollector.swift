@@ -29,7 +29,9 @@ public struct GarbageCollector: Service {
     }
 
     public func run() async throws {
-        let informers = Self.tracked.map { Informer(api: api, type: api.type($0.group, "v1", $0.resource), logger: logger) }
+        let informers = Self.tracked.map {
+            Informer(api: api, type: api.type($0.group, "v1", $0.resource), logger: logger)
+        }
         // One key, swept every interval over the caches.
         let controller = Controller(
             Controller.Configuration(name: "garbage-collector", resync: interval, clock: clock),
@@ -65,23 +67,37 @@ public struct GarbageCollector: Service {
                     owners[uid] = trackedKinds.contains(reference["kind"].stringValue ?? "") ? .absent : .unknown
                 }
             }
-            guard let action = GarbageCollection.decide(dependent: object, owners: owners), let name = object.name else { continue }
+            guard let action = GarbageCollection.decide(dependent: object, owners: owners), let name = object.name
+            else { continue }
             do {
                 switch action {
                 case .deleteDependent:
-                    try await api.delete(type, namespace: object.namespace, name: name, options: ["propagationPolicy": "Background", "preconditions": ["uid": object["metadata"]["uid"]]])
+                    try await api.delete(
+                        type, namespace: object.namespace, name: name,
+                        options: [
+                            "propagationPolicy": "Background", "preconditions": ["uid": object["metadata"]["uid"]],
+                        ])
                     logger.debug("garbage collected", metadata: ["object": "\(type.resource)/\(name)"])
                 case .removeOwnerReferences(let uids):
-                    let kept = (object["metadata"]["ownerReferences"].arrayValue ?? []).filter { !uids.contains($0["uid"].stringValue ?? "") }
+                    let kept = (object["metadata"]["ownerReferences"].arrayValue ?? []).filter {
+                        !uids.contains($0["uid"].stringValue ?? "")
+                    }
                     _ = try await api.patch(
                         type, namespace: object.namespace, name: name,
                         // An emptied list is removed (null in a merge patch), as upstream leaves no empty field.
-                        patch: ["metadata": ["ownerReferences": kept.isEmpty ? .null : .array(kept), "resourceVersion": object["metadata"]["resourceVersion"]]],
+                        patch: [
+                            "metadata": [
+                                "ownerReferences": kept.isEmpty ? .null : .array(kept),
+                                "resourceVersion": object["metadata"]["resourceVersion"],
+                            ]
+                        ],
                         patchType: .merge, subresource: nil, fieldManager: "garbage-collector")
                 }
             } catch {
                 if error.code != 404 && error.code != 409 {
-                    logger.warning("garbage collection failed", metadata: ["object": "\(type.resource)/\(name)", "error": "\(error)"])
+                    logger.warning(
+                        "garbage collection failed",
+                        metadata: ["object": "\(type.resource)/\(name)", "error": "\(error)"])
                 }
             }
         }
@@ -93,13 +109,19 @@ public struct GarbageCollector: Service {
             do {
                 _ = try await api.patch(
                     entry.type, namespace: entry.object.namespace, name: name,
-                    patch: ["metadata": ["finalizers": .array(remaining.map { .string($0) }), "resourceVersion": entry.object["metadata"]["resourceVersion"]]],
+                    patch: [
+                        "metadata": [
+                            "finalizers": .array(remaining.map { .string($0) }),
+                            "resourceVersion": entry.object["metadata"]["resourceVersion"],
+                        ]
+                    ],
                     patchType: .merge, subresource: nil, fieldManager: "garbage-collector")
             } catch {
                 // Gone or changed meanwhile: the next sweep sees the new state. Anything else is worth saying.
                 if error.code != 404 && error.code != 409 {
                     logger.warning(
-                        "owner finalizers not removed", metadata: ["object": "\(entry.type.resource)/\(name)", "error": "\(error)"])
+                        "owner finalizers not removed",
+                        metadata: ["object": "\(entry.type.resource)/\(name)", "error": "\(error)"])
                 }
             }
         }

@@ -58,7 +58,7 @@ public struct NamespaceFinalizer: Service {
                 guard object.deletionTimestamp == nil, let objectName = object.name else { continue }
                 do {
                     try await api.delete(type, namespace: name, name: objectName, options: .emptyObject)
-                } catch where error.code == 404 || error.code == 409 {
+                } catch  where error.code == 404 || error.code == 409 {
                     // Gone or changed meanwhile: the next pass sees it.
                 }
             }

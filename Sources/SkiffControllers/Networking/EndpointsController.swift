@@ -34,7 +34,9 @@ public struct EndpointsController: Service {
                 // A pod whose labels changed leaves the Services it matched before: requeue those too.
                 let now =
                     event.kind == .deleted
-                    ? [] : Self.services(matching: event.object, in: services.objects(inNamespace: event.object.namespace ?? ""))
+                    ? []
+                    : Self.services(
+                        matching: event.object, in: services.objects(inNamespace: event.object.namespace ?? ""))
                 for key in memberships.replace(Informer.key(event.object), with: now) { queue.add(key) }
             },
             Controller.Watch(endpoints) { event, queue in

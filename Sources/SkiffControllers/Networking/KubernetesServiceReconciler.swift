@@ -114,7 +114,7 @@ public struct KubernetesServiceReconciler: Service {
             let type = resource.map(type) ?? api.type("", "v1", "services")
             do {
                 _ = try await api.create(type, namespace: "default", object: object, fieldManager: Self.fieldManager)
-            } catch where error.reason == "AlreadyExists" {
+            } catch  where error.reason == "AlreadyExists" {
                 // Created meanwhile: its event brings the next pass.
             }
         case .update(let resource, let object):

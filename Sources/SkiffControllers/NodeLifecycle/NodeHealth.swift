@@ -37,7 +37,8 @@ public enum NodeHealth {
     ) -> [Action] {
         guard let name = node.name else { return [] }
         let stale = lastHeartbeat(node: node, lease: lease).map { now.timeIntervalSince($0) > gracePeriod } ?? false
-        let readyStatus = node["status"]["conditions"].arrayValue?.first { $0["type"] == "Ready" }?["status"].stringValue
+        let readyStatus = node["status"]["conditions"].arrayValue?.first { $0["type"] == "Ready" }?["status"]
+            .stringValue
         let tainted = (node["spec"]["taints"].arrayValue ?? []).contains { $0["key"] == .string(unreachableTaint) }
         let autonomous = isAutonomous(node)
         guard stale else {

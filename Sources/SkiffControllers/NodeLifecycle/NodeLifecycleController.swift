@@ -27,7 +27,8 @@ public struct NodeLifecycleController: Service {
     public func run() async throws {
         let nodes = Informer(api: api, type: api.type("", "v1", "nodes"), logger: logger)
         let leases = Informer(
-            api: api, type: api.type("coordination.k8s.io", "v1", "leases"), namespace: "kube-node-lease", logger: logger)
+            api: api, type: api.type("coordination.k8s.io", "v1", "leases"), namespace: "kube-node-lease",
+            logger: logger)
         let pods = Informer(api: api, type: api.type("", "v1", "pods"), logger: logger)
         let events = EventRecorder(api: api, component: "node-controller", logger: logger)
         // One key, evaluated every interval over the whole cache (heartbeats are judged by time, not by events).
@@ -77,18 +78,26 @@ public struct NodeLifecycleController: Service {
                     nodes, namespace: nil, name: name, patch: ["status": ["conditions": .array(conditions)]],
                     patchType: .merge, subresource: "status", fieldManager: "node-controller")
                 if addTaints {
-                    var taints = (node["spec"]["taints"].arrayValue ?? []).filter { $0["key"] != .string(NodeHealth.unreachableTaint) }
+                    var taints = (node["spec"]["taints"].arrayValue ?? []).filter {
+                        $0["key"] != .string(NodeHealth.unreachableTaint)
+                    }
                     taints.append(["key": .string(NodeHealth.unreachableTaint), "effect": "NoSchedule"])
-                    taints.append(["key": .string(NodeHealth.unreachableTaint), "effect": "NoExecute", "timeAdded": .string(now)])
+                    taints.append([
+                        "key": .string(NodeHealth.unreachableTaint), "effect": "NoExecute", "timeAdded": .string(now),
+                    ])
                     _ = try await api.patch(
-                        nodes, namespace: nil, name: name, patch: ["spec": ["taints": .array(taints)]], patchType: .merge,
+                        nodes, namespace: nil, name: name, patch: ["spec": ["taints": .array(taints)]],
+                        patchType: .merge,
                         subresource: nil, fieldManager: "node-controller")
                 }
                 let autonomy = addTaints ? "" : " (autonomous: its pods stay bound)"
                 logger.info("node unreachable", metadata: ["node": "\(name)", "autonomous": "\(!addTaints)"])
-                await events.record(node, reason: "NodeNotReady", message: "Node \(name) status is now: NodeNotReady\(autonomy)")
+                await events.record(
+                    node, reason: "NodeNotReady", message: "Node \(name) status is now: NodeNotReady\(autonomy)")
             case .clearUnreachableTaints(let name):
-                let taints = (node["spec"]["taints"].arrayValue ?? []).filter { $0["key"] != .string(NodeHealth.unreachableTaint) }
+                let taints = (node["spec"]["taints"].arrayValue ?? []).filter {
+                    $0["key"] != .string(NodeHealth.unreachableTaint)
+                }
                 _ = try await api.patch(
                     nodes, namespace: nil, name: name, patch: ["spec": ["taints": .array(taints)]], patchType: .merge,
                     subresource: nil, fieldManager: "node-controller")
@@ -98,8 +107,14 @@ public struct NodeLifecycleController: Service {
                 var options: JSON = .emptyObject
                 if let uid { options["preconditions"] = ["uid": .string(uid)] }
                 try await api.delete(pods, namespace: namespace, name: name, options: options)
-                let pod: JSON = ["kind": "Pod", "apiVersion": "v1", "metadata": ["name": .string(name), "namespace": .string(namespace), "uid": uid.map(JSON.string) ?? .null]]
-                await events.record(pod, reason: "TaintManagerEviction", message: "Marking for deletion Pod \(namespace)/\(name)")
+                let pod: JSON = [
+                    "kind": "Pod", "apiVersion": "v1",
+                    "metadata": [
+                        "name": .string(name), "namespace": .string(namespace), "uid": uid.map(JSON.string) ?? .null,
+                    ],
+                ]
+                await events.record(
+                    pod, reason: "TaintManagerEviction", message: "Marking for deletion Pod \(namespace)/\(name)")
             }
         } catch {
             logger.warning("node lifecycle action failed", metadata: ["action": "\(action)", "error": "\(error)"])

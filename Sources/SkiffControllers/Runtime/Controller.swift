@@ -95,7 +95,8 @@ public struct Controller: Service {
         self.writeStatus = writeStatus
         self.reconcile = reconcile
         self.logger = logger
-        self.queue = ControllerQueue(clock: configuration.clock, retry: configuration.retry, random: configuration.random)
+        self.queue = ControllerQueue(
+            clock: configuration.clock, retry: configuration.retry, random: configuration.random)
     }
 
     public func run() async throws {
@@ -147,7 +148,9 @@ public struct Controller: Service {
             if let after = result.requeueAfter { queue.add(key, after: after) }
         } catch {
             if Task.isCancelled {
-                logger.debug("reconcile cancelled at shutdown", metadata: ["controller": "\(configuration.name)", "key": "\(key)"])
+                logger.debug(
+                    "reconcile cancelled at shutdown",
+                    metadata: ["controller": "\(configuration.name)", "key": "\(key)"])
                 return
             }
             let delay = queue.failed(key)

@@ -48,9 +48,11 @@ public struct EventRecorder: Sendable {
                 inFlight += 1
                 group.addTask {
                     do {
-                        _ = try await api.create(events, namespace: next.namespace, object: next.event, fieldManager: component)
+                        _ = try await api.create(
+                            events, namespace: next.namespace, object: next.event, fieldManager: component)
                     } catch {
-                        logger.debug("event not recorded", metadata: ["reason": "\(next.event["reason"])", "error": "\(error)"])
+                        logger.debug(
+                            "event not recorded", metadata: ["reason": "\(next.event["reason"])", "error": "\(error)"])
                     }
                 }
             }
@@ -67,7 +69,8 @@ public struct EventRecorder: Sendable {
         let key = EventSpamFilter.key(
             component: component,
             object: [
-                object.kind, metadata["namespace"].stringValue, metadata["name"].stringValue, metadata["uid"].stringValue,
+                object.kind, metadata["namespace"].stringValue, metadata["name"].stringValue,
+                metadata["uid"].stringValue,
                 object.apiVersion,
             ], type: type, reason: reason)
         guard spam.filter.withLock({ $0.allow(key, now: date) }) else { return }

@@ -35,7 +35,9 @@ public struct EventSpamFilter: Sendable {
     }
 
     private mutating func prune(now: Date) {
-        buckets = buckets.filter { $0.value.tokens + now.timeIntervalSince($0.value.updated) * Self.refillPerSecond < Self.burst }
+        buckets = buckets.filter {
+            $0.value.tokens + now.timeIntervalSince($0.value.updated) * Self.refillPerSecond < Self.burst
+        }
         // Still too many: forget the least recently used half.
         if buckets.count > Self.capacity {
             let kept = buckets.sorted { $0.value.updated > $1.value.updated }.prefix(Self.capacity / 2)

@@ -18,7 +18,9 @@ public final class Expectations: Sendable {
     }
 
     public func expect(_ key: String, adds: Int, deletes: Int) {
-        pending.withLock { $0[key] = adds + deletes > 0 ? Pending(adds: adds, deletes: deletes, deadline: Date() + timeout) : nil }
+        pending.withLock {
+            $0[key] = adds + deletes > 0 ? Pending(adds: adds, deletes: deletes, deadline: Date() + timeout) : nil
+        }
     }
 
     /// Lowers the expectation after an action failed or was seen; true when the key is now satisfied.

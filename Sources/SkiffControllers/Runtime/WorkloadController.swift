@@ -26,7 +26,8 @@ public struct WorkloadController: Service {
         /// anyone else can never be claimed, and are most of a busy namespace).
         public func candidates(_ resource: WorkloadResource, of owner: JSON) -> [JSON] {
             guard let informer = informers[resource] else { return [] }
-            return informer.objects(controlledBy: owner.uid ?? "") + informer.orphans(inNamespace: owner.namespace ?? "")
+            return informer.objects(controlledBy: owner.uid ?? "")
+                + informer.orphans(inNamespace: owner.namespace ?? "")
         }
 
         /// The objects controlled by any of `owners`.
@@ -69,16 +70,20 @@ public struct WorkloadController: Service {
 
     /// The ReplicaSet controller.
     public static func replicaSets(api: any ClusterAPI, logger: Logger) -> WorkloadController {
-        WorkloadController(api: api, primary: .replicaSets, owned: [.pods], component: "replicaset-controller", logger: logger) {
+        WorkloadController(
+            api: api, primary: .replicaSets, owned: [.pods], component: "replicaset-controller", logger: logger
+        ) {
             replicaSet, cache, now in
-            ReplicaSetReconciler.reconcile(replicaSet: replicaSet, pods: cache.candidates(.pods, of: replicaSet), now: now)
+            ReplicaSetReconciler.reconcile(
+                replicaSet: replicaSet, pods: cache.candidates(.pods, of: replicaSet), now: now)
         }
     }
 
     /// The Deployment controller.
     public static func deployments(api: any ClusterAPI, logger: Logger) -> WorkloadController {
         WorkloadController(
-            api: api, primary: .deployments, owned: [.replicaSets, .pods], component: "deployment-controller", logger: logger
+            api: api, primary: .deployments, owned: [.replicaSets, .pods], component: "deployment-controller",
+            logger: logger
         ) { deployment, cache, now in
             let replicaSets = cache.candidates(.replicaSets, of: deployment)
             // Only the Recreate strategy looks at pods (those of the Deployment's own ReplicaSets).
@@ -92,7 +97,8 @@ public struct WorkloadController: Service {
 
     /// The Job controller (with TTL-after-finished).
     public static func jobs(api: any ClusterAPI, logger: Logger) -> WorkloadController {
-        WorkloadController(api: api, primary: .jobs, owned: [.pods], component: "job-controller", logger: logger) { job, cache, now in
+        WorkloadController(api: api, primary: .jobs, owned: [.pods], component: "job-controller", logger: logger) {
+            job, cache, now in
             JobReconciler.reconcile(job: job, pods: cache.candidates(.pods, of: job), now: now)
         }
     }
@@ -205,7 +211,8 @@ public struct WorkloadController: Service {
                         guard case .create(let resource, let namespace, let object) = action else { continue }
                         group.addTask {
                             do throws(APIError) {
-                                _ = try await api.create(type(resource), namespace: namespace, object: object, fieldManager: component)
+                                _ = try await api.create(
+                                    type(resource), namespace: namespace, object: object, fieldManager: component)
                                 return nil
                             } catch {
                                 return error
@@ -226,7 +233,8 @@ public struct WorkloadController: Service {
                 batch = min(batch * 2, 64)
                 continue
             }
-            if let failure = await executeOne(actions, at: index, key: key, expectations: expectations, events: events) {
+            if let failure = await executeOne(actions, at: index, key: key, expectations: expectations, events: events)
+            {
                 return failure
             }
             index += 1
@@ -240,32 +248,36 @@ public struct WorkloadController: Service {
     ) async -> APIError? {
         let action = actions[index]
         do throws(APIError) {
-                switch action {
-                case .create(let resource, let namespace, let object):
-                    _ = try await api.create(type(resource), namespace: namespace, object: object, fieldManager: component)
-                case .update(let resource, let object):
-                    _ = try await api.update(type(resource), namespace: object.namespace, object: object, subresource: nil, fieldManager: component)
-                case .updateStatus(let resource, let object):
-                    _ = try await api.update(type(resource), namespace: object.namespace, object: object, subresource: "status", fieldManager: component)
-                case .delete(let resource, let namespace, let name, let uid, let propagation):
-                    var options: JSON = .emptyObject
-                    if let uid { options["preconditions"] = ["uid": .string(uid)] }
-                    if let propagation { options["propagationPolicy"] = .string(propagation) }
-                    do {
-                        try await api.delete(type(resource), namespace: namespace, name: name, options: options)
-                    } catch {
-                        guard error.code == 404 else { throw error }
-                        expectations.observe(key, deleted: 1)  // already gone: no event will come
-                    }
-                case .event(let event):
-                    await events.record(event.object, type: event.type, reason: event.reason, message: event.message)
+            switch action {
+            case .create(let resource, let namespace, let object):
+                _ = try await api.create(type(resource), namespace: namespace, object: object, fieldManager: component)
+            case .update(let resource, let object):
+                _ = try await api.update(
+                    type(resource), namespace: object.namespace, object: object, subresource: nil,
+                    fieldManager: component)
+            case .updateStatus(let resource, let object):
+                _ = try await api.update(
+                    type(resource), namespace: object.namespace, object: object, subresource: "status",
+                    fieldManager: component)
+            case .delete(let resource, let namespace, let name, let uid, let propagation):
+                var options: JSON = .emptyObject
+                if let uid { options["preconditions"] = ["uid": .string(uid)] }
+                if let propagation { options["propagationPolicy"] = .string(propagation) }
+                do {
+                    try await api.delete(type(resource), namespace: namespace, name: name, options: options)
+                } catch {
+                    guard error.code == 404 else { throw error }
+                    expectations.observe(key, deleted: 1)  // already gone: no event will come
                 }
-            } catch {
-                // What was not done will not be observed.
-                let (adds, deletes) = Self.writeCounts(actions[index...])
-                expectations.observe(key, added: adds, deleted: deletes)
-                return error
+            case .event(let event):
+                await events.record(event.object, type: event.type, reason: event.reason, message: event.message)
             }
+        } catch {
+            // What was not done will not be observed.
+            let (adds, deletes) = Self.writeCounts(actions[index...])
+            expectations.observe(key, added: adds, deleted: deletes)
+            return error
+        }
         return nil
     }
 
@@ -296,7 +308,8 @@ public struct WorkloadController: Service {
             else { return nil }
             let key = "\(namespace)/\(name)"
             if kind == primary.kind { return key }
-            guard let resource = owned.first(where: { $0.kind == kind }), let parent = cache.get(resource, key: key) else { return nil }
+            guard let resource = owned.first(where: { $0.kind == kind }), let parent = cache.get(resource, key: key)
+            else { return nil }
             current = parent
         }
         return nil

@@ -94,8 +94,10 @@ public struct SchedulerService: Service {
             do {
                 try await api.post(
                     podsType, namespace: pod.namespace, name: pod.name ?? "", subresource: "binding",
-                    body: ["apiVersion": "v1", "kind": "Binding", "metadata": ["name": pod["metadata"]["name"]],
-                           "target": ["apiVersion": "v1", "kind": "Node", "name": .string(result.nodeName)]])
+                    body: [
+                        "apiVersion": "v1", "kind": "Binding", "metadata": ["name": pod["metadata"]["name"]],
+                        "target": ["apiVersion": "v1", "kind": "Node", "name": .string(result.nodeName)],
+                    ])
                 state.unschedulable.withLock { _ = $0.removeValue(forKey: key) }
                 await events.record(
                     pod, type: "Normal", reason: "Scheduled",
@@ -114,7 +116,8 @@ public struct SchedulerService: Service {
             guard changed else { return }
             var updated = pod
             PodConditions.set(
-                &updated, type: "PodScheduled", status: "False", at: KubeTimestamp.string(Date()), reason: "Unschedulable",
+                &updated, type: "PodScheduled", status: "False", at: KubeTimestamp.string(Date()),
+                reason: "Unschedulable",
                 message: message)
             do {
                 _ = try await api.update(

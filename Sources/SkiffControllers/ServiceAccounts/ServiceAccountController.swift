@@ -43,7 +43,8 @@ public struct ServiceAccountController: Service {
     func ensureDefault(in namespace: String, accounts: ResourceType) async throws(APIError) {
         do {
             _ = try await api.create(
-                accounts, namespace: namespace, object: ["metadata": ["name": "default"]], fieldManager: "serviceaccount-controller")
+                accounts, namespace: namespace, object: ["metadata": ["name": "default"]],
+                fieldManager: "serviceaccount-controller")
         } catch {
             if error.reason != "AlreadyExists", error.code != 403 { throw error }
         }

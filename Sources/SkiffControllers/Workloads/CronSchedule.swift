@@ -230,7 +230,8 @@ public struct CronSchedule: Sendable, Hashable {
 
     /// robfig's `dayMatches`: if either day field is `*` both must match, otherwise either may.
     private func dayMatches(year: Int, month: Int, day: Int) -> Bool {
-        let weekday = Self.floorMod(KubeTimestamp.daysFromCivil(year: year, month: month, day: day) + 4, 7)  // 1970-01-01 was a Thursday
+        // 1970-01-01 was a Thursday.
+        let weekday = Self.floorMod(KubeTimestamp.daysFromCivil(year: year, month: month, day: day) + 4, 7)
         let domMatch = daysOfMonth & (1 << UInt64(day)) != 0
         let dowMatch = daysOfWeek & (1 << UInt64(weekday)) != 0
         if dayOfMonthIsStar || dayOfWeekIsStar { return domMatch && dowMatch }

@@ -118,7 +118,8 @@ extension APIError {
     public static func unsupportedMediaType(_ contentType: String) -> APIError {
         APIError(
             code: 415, reason: "UnsupportedMediaType",
-            message: "the body of the request was in an unknown format (\(contentType)) - accepted media types include: "
+            message:
+                "the body of the request was in an unknown format (\(contentType)) - accepted media types include: "
                 + "application/json, application/yaml, application/vnd.kubernetes.protobuf")
     }
 

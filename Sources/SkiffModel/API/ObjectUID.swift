@@ -17,7 +17,9 @@ public enum ObjectUID {
         for (index, word) in [high, low].enumerated() {
             for nibble in 0..<16 {
                 let position = index * 16 + nibble
-                if position == 8 || position == 12 || position == 16 || position == 20 { text.append(UInt8(ascii: "-")) }
+                if position == 8 || position == 12 || position == 16 || position == 20 {
+                    text.append(UInt8(ascii: "-"))
+                }
                 text.append(digits[Int((word >> UInt64(60 - 4 * nibble)) & 0xF)])
             }
         }

@@ -33,7 +33,9 @@ public struct PodReferenceNames: Sendable, Equatable {
         for volume in spec["volumes"].arrayValue ?? [] {
             if let name = volume["configMap"]["name"].stringValue { configMaps.insert(name) }
             if let name = volume["secret"]["secretName"].stringValue { secrets.insert(name) }
-            if let name = volume["persistentVolumeClaim"]["claimName"].stringValue { persistentVolumeClaims.insert(name) }
+            if let name = volume["persistentVolumeClaim"]["claimName"].stringValue {
+                persistentVolumeClaims.insert(name)
+            }
             for source in volume["projected"]["sources"].arrayValue ?? [] {
                 if let name = source["configMap"]["name"].stringValue { configMaps.insert(name) }
                 if let name = source["secret"]["name"].stringValue { secrets.insert(name) }

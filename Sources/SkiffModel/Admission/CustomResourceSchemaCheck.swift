@@ -96,18 +96,23 @@ public struct CustomResourceSchemaCheck: Sendable {
                     object[key] = nil
                 }
             }
-            for required in schema["required"].arrayValue?.compactMap(\.stringValue) ?? [] where object[required] == nil {
+            for required in schema["required"].arrayValue?.compactMap(\.stringValue) ?? [] where object[required] == nil
+            {
                 errors.append(Self.required("\(path).\(required)"))
             }
             return .object(object)
         case ("array", .array(let elements)):
-            checkBounds(count: elements.count, schema: schema, minimum: "minItems", maximum: "maxItems", unit: "items", value: value, path: path)
+            checkBounds(
+                count: elements.count, schema: schema, minimum: "minItems", maximum: "maxItems", unit: "items",
+                value: value, path: path)
             let items = schema["items"]
             guard !items.isNull else { return value }
             return .array(elements.enumerated().map { check($0.element, schema: items, path: "\(path)[\($0.offset)]") })
         case ("string", .string(let text)):
             checkEnum(value, schema: schema, path: path)
-            checkBounds(count: text.count, schema: schema, minimum: "minLength", maximum: "maxLength", unit: "chars", value: value, path: path)
+            checkBounds(
+                count: text.count, schema: schema, minimum: "minLength", maximum: "maxLength", unit: "chars",
+                value: value, path: path)
             if let pattern = schema["pattern"].stringValue,
                 let regex = try? NSRegularExpression(pattern: pattern),
                 regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) == nil
@@ -150,14 +155,16 @@ public struct CustomResourceSchemaCheck: Sendable {
             errors.append(
                 APIError.Cause(
                     type: "FieldValueInvalid",
-                    message: "Invalid value: \(Self.quoted(value)): \(path) in body should be greater than or equal to \(Self.number(minimum))",
+                    message:
+                        "Invalid value: \(Self.quoted(value)): \(path) in body should be greater than or equal to \(Self.number(minimum))",
                     field: path))
         }
         if let maximum = schema["maximum"].doubleValue, number > maximum {
             errors.append(
                 APIError.Cause(
                     type: "FieldValueInvalid",
-                    message: "Invalid value: \(Self.quoted(value)): \(path) in body should be less than or equal to \(Self.number(maximum))",
+                    message:
+                        "Invalid value: \(Self.quoted(value)): \(path) in body should be less than or equal to \(Self.number(maximum))",
                     field: path))
         }
     }
@@ -169,7 +176,8 @@ public struct CustomResourceSchemaCheck: Sendable {
             errors.append(
                 APIError.Cause(
                     type: "FieldValueInvalid",
-                    message: "Invalid value: \(Self.quoted(value)): \(path) in body should have at least \(low) \(unit)",
+                    message:
+                        "Invalid value: \(Self.quoted(value)): \(path) in body should have at least \(low) \(unit)",
                     field: path))
         }
         if let high = schema[maximum].intValue, count > high {

@@ -18,7 +18,8 @@ enum PodDefaults {
         if container["imagePullPolicy"].isNull {
             let image = container["image"].stringValue ?? ""
             let tag = image.split(separator: "/").last.flatMap { $0.split(separator: ":").dropFirst().first }
-            container["imagePullPolicy"] = (tag == nil || tag == "latest") && !image.contains("@") ? "Always" : "IfNotPresent"
+            container["imagePullPolicy"] =
+                (tag == nil || tag == "latest") && !image.contains("@") ? "Always" : "IfNotPresent"
         }
         if container["terminationMessagePath"].isNull { container["terminationMessagePath"] = "/dev/termination-log" }
         if container["terminationMessagePolicy"].isNull { container["terminationMessagePolicy"] = "File" }
@@ -65,12 +66,16 @@ enum WorkloadDefaults {
         switch workload {
         case .deployment:
             if spec["strategy"].isNull {
-                spec["strategy"] = ["type": "RollingUpdate", "rollingUpdate": ["maxUnavailable": "25%", "maxSurge": "25%"]]
+                spec["strategy"] = [
+                    "type": "RollingUpdate", "rollingUpdate": ["maxUnavailable": "25%", "maxSurge": "25%"],
+                ]
             }
             if spec["progressDeadlineSeconds"].isNull { spec["progressDeadlineSeconds"] = 600 }
         case .daemonSet:
             if spec["updateStrategy"].isNull {
-                spec["updateStrategy"] = ["type": "RollingUpdate", "rollingUpdate": ["maxUnavailable": 1, "maxSurge": 0]]
+                spec["updateStrategy"] = [
+                    "type": "RollingUpdate", "rollingUpdate": ["maxUnavailable": 1, "maxSurge": 0],
+                ]
             }
         case .statefulSet:
             if spec["podManagementPolicy"].isNull { spec["podManagementPolicy"] = "OrderedReady" }

@@ -249,7 +249,9 @@ extension JSON {
             return a.sharesStorage(with: b)
         case (.array(let a), .array(let b)):
             return a.withUnsafeBufferPointer { mine in
-                b.withUnsafeBufferPointer { theirs in mine.baseAddress == theirs.baseAddress && mine.count == theirs.count }
+                b.withUnsafeBufferPointer { theirs in
+                    mine.baseAddress == theirs.baseAddress && mine.count == theirs.count
+                }
             }
         case (.string(let a), .string(let b)):
             return a == b

@@ -42,9 +42,11 @@ public struct KubeletResponse: Sendable {
 
     /// A whole body at once (errors, short answers).
     public static func text(_ status: Int, _ text: String) -> KubeletResponse {
-        KubeletResponse(status: status, body: AsyncThrowingStream { continuation in
-            continuation.yield(Array(text.utf8))
-            continuation.finish()
-        })
+        KubeletResponse(
+            status: status,
+            body: AsyncThrowingStream { continuation in
+                continuation.yield(Array(text.utf8))
+                continuation.finish()
+            })
     }
 }

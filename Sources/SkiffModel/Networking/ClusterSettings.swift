@@ -25,7 +25,8 @@ public struct ClusterSettings: Sendable, Equatable {
             let clusterDNS = data["cluster-dns"].stringValue, let clusterDomain = data["cluster-domain"].stringValue,
             ![clusterCIDR, serviceCIDR, clusterDNS, clusterDomain].contains(where: \.isEmpty)
         else { return nil }
-        self.init(clusterCIDR: clusterCIDR, serviceCIDR: serviceCIDR, clusterDNS: clusterDNS, clusterDomain: clusterDomain)
+        self.init(
+            clusterCIDR: clusterCIDR, serviceCIDR: serviceCIDR, clusterDNS: clusterDNS, clusterDomain: clusterDomain)
     }
 
     /// The ConfigMap the server writes.

@@ -48,13 +48,16 @@ enum CustomResourceSchema {
                 "apiVersion": ["type": "string", "description": .string(apiVersionDescription)],
                 "items": [
                     "type": "array",
-                    "description": .string("List of \(resource.resource). More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md"),
+                    "description": .string(
+                        "List of \(resource.resource). More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md"
+                    ),
                     "items": ["$ref": .string(OpenAPIDocumentBuilder.schemaPrefix + kindName)],
                 ],
                 "kind": ["type": "string", "description": .string(kindDescription)],
                 "metadata": [
                     "allOf": [["$ref": .string(OpenAPIDocumentBuilder.schemaPrefix + listMetaType)]],
-                    "description": "Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
+                    "description":
+                        "Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
                 ],
             ],
             "x-kubernetes-group-version-kind": gvk(resource, kind: resource.listKind),

@@ -107,7 +107,9 @@ public struct ServerSideApply: Sendable {
             // A create: every field is the writer's and nobody else has any. One walk straight to fieldsV1.
             let fields = walker.addedFieldsV1(Self.withoutManagedFields(new))
             guard let encoded = fields.objectValue, !encoded.isEmpty else { return Self.withoutManagedFields(new) }
-            var entry: JSONObject = ["manager": .string(manager), "operation": .string(ManagedFieldsEntry.Operation.update.rawValue)]
+            var entry: JSONObject = [
+                "manager": .string(manager), "operation": .string(ManagedFieldsEntry.Operation.update.rawValue),
+            ]
             entry["apiVersion"] = .string(kind.apiVersion)
             entry["time"] = .string(KubeTimestamp.string(now))
             entry["fieldsType"] = "FieldsV1"

@@ -34,7 +34,8 @@ public enum BuiltinResources {
             extra: [
                 Subresource("binding", responseKind: gvk("", "v1", "Binding"), verbs: ["create"]),
                 Subresource("eviction", responseKind: gvk("policy", "v1", "Eviction"), verbs: ["create"]),
-                Subresource("ephemeralcontainers", responseKind: gvk("", "v1", "Pod"), verbs: ["get", "patch", "update"]),
+                Subresource(
+                    "ephemeralcontainers", responseKind: gvk("", "v1", "Pod"), verbs: ["get", "patch", "update"]),
                 Subresource("log", verbs: stream),
                 Subresource("exec", verbs: ["create", "get"]),
                 Subresource("attach", verbs: ["create", "get"]),
@@ -76,7 +77,9 @@ public enum BuiltinResources {
         // events.k8s.io/v1
         type("events.k8s.io", "v1", "Event", "events"),
         // authentication.k8s.io/v1: create-only reviews, answered from the request's identity and never stored
-        type("authentication.k8s.io", "v1", "SelfSubjectReview", "selfsubjectreviews", namespaced: false, verbs: ["create"]),
+        type(
+            "authentication.k8s.io", "v1", "SelfSubjectReview", "selfsubjectreviews", namespaced: false,
+            verbs: ["create"]),
         // rbac.authorization.k8s.io/v1
         type("rbac.authorization.k8s.io", "v1", "Role", "roles"),
         type("rbac.authorization.k8s.io", "v1", "RoleBinding", "rolebindings"),

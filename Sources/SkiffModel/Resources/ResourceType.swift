@@ -97,4 +97,3 @@ public enum Verbs {
     public static let all = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]
     public static let noCollectionDelete = ["create", "delete", "get", "list", "patch", "update", "watch"]
 }
-

@@ -25,7 +25,10 @@ extension BuiltinSchemas {
                 name: "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceConversion",
                 fields: [
                     FieldSchema("strategy", .string, protobuf: 1),
-                    FieldSchema("webhook", .object("io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.WebhookConversion"), protobuf: 2),
+                    FieldSchema(
+                        "webhook",
+                        .object("io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.WebhookConversion"),
+                        protobuf: 2),
                 ],
                 required: ["strategy"]
             ))
@@ -36,11 +39,20 @@ extension BuiltinSchemas {
                     FieldSchema("apiVersion", .string),
                     FieldSchema("kind", .string),
                     FieldSchema("metadata", .object("io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"), protobuf: 1),
-                    FieldSchema("spec", .object("io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionSpec"), protobuf: 2),
-                    FieldSchema("status", .object("io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionStatus"), protobuf: 3),
+                    FieldSchema(
+                        "spec",
+                        .object(
+                            "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionSpec"),
+                        protobuf: 2),
+                    FieldSchema(
+                        "status",
+                        .object(
+                            "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionStatus"),
+                        protobuf: 3),
                 ],
                 required: ["spec"],
-                groupVersionKind: GroupVersionKind(group: "apiextensions.k8s.io", version: "v1", kind: "CustomResourceDefinition")
+                groupVersionKind: GroupVersionKind(
+                    group: "apiextensions.k8s.io", version: "v1", kind: "CustomResourceDefinition")
             ))
         types.append(
             TypeSchema(
@@ -59,12 +71,17 @@ extension BuiltinSchemas {
                 name: "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionList",
                 fields: [
                     FieldSchema("apiVersion", .string),
-                    FieldSchema("items", .array(.object("io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinition")), protobuf: 2),
+                    FieldSchema(
+                        "items",
+                        .array(
+                            .object("io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinition")
+                        ), protobuf: 2),
                     FieldSchema("kind", .string),
                     FieldSchema("metadata", .object("io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta"), protobuf: 1),
                 ],
                 required: ["items"],
-                groupVersionKind: GroupVersionKind(group: "apiextensions.k8s.io", version: "v1", kind: "CustomResourceDefinitionList")
+                groupVersionKind: GroupVersionKind(
+                    group: "apiextensions.k8s.io", version: "v1", kind: "CustomResourceDefinitionList")
             ))
         types.append(
             TypeSchema(
@@ -83,12 +100,24 @@ extension BuiltinSchemas {
             TypeSchema(
                 name: "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionSpec",
                 fields: [
-                    FieldSchema("conversion", .object("io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceConversion"), protobuf: 9),
+                    FieldSchema(
+                        "conversion",
+                        .object("io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceConversion"),
+                        protobuf: 9),
                     FieldSchema("group", .string, protobuf: 1),
-                    FieldSchema("names", .object("io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionNames"), protobuf: 3),
+                    FieldSchema(
+                        "names",
+                        .object(
+                            "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionNames"),
+                        protobuf: 3),
                     FieldSchema("preserveUnknownFields", .boolean, protobuf: 10, omitsZeroValue: true),
                     FieldSchema("scope", .string, protobuf: 4),
-                    FieldSchema("versions", .array(.object("io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionVersion")), protobuf: 7, listType: "atomic"),
+                    FieldSchema(
+                        "versions",
+                        .array(
+                            .object(
+                                "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionVersion"
+                            )), protobuf: 7, listType: "atomic"),
                 ],
                 required: ["group", "names", "scope", "versions"]
             ))
@@ -96,8 +125,17 @@ extension BuiltinSchemas {
             TypeSchema(
                 name: "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionStatus",
                 fields: [
-                    FieldSchema("acceptedNames", .object("io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionNames"), protobuf: 2),
-                    FieldSchema("conditions", .array(.object("io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionCondition")), protobuf: 1, listType: "map", listMapKeys: ["type"]),
+                    FieldSchema(
+                        "acceptedNames",
+                        .object(
+                            "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionNames"),
+                        protobuf: 2),
+                    FieldSchema(
+                        "conditions",
+                        .array(
+                            .object(
+                                "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionCondition"
+                            )), protobuf: 1, listType: "map", listMapKeys: ["type"]),
                     FieldSchema("storedVersions", .array(.string), protobuf: 3, listType: "atomic"),
                 ]
             ))
@@ -105,15 +143,29 @@ extension BuiltinSchemas {
             TypeSchema(
                 name: "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionVersion",
                 fields: [
-                    FieldSchema("additionalPrinterColumns", .array(.object("io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceColumnDefinition")), protobuf: 6, listType: "atomic"),
+                    FieldSchema(
+                        "additionalPrinterColumns",
+                        .array(
+                            .object(
+                                "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceColumnDefinition"
+                            )), protobuf: 6, listType: "atomic"),
                     FieldSchema("deprecated", .boolean, protobuf: 7, omitsZeroValue: true),
                     FieldSchema("deprecationWarning", .string, protobuf: 8),
                     FieldSchema("name", .string, protobuf: 1),
-                    FieldSchema("schema", .object("io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceValidation"), protobuf: 4),
-                    FieldSchema("selectableFields", .array(.object("io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.SelectableField")), protobuf: 9, listType: "atomic"),
+                    FieldSchema(
+                        "schema",
+                        .object("io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceValidation"),
+                        protobuf: 4),
+                    FieldSchema(
+                        "selectableFields",
+                        .array(.object("io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.SelectableField")),
+                        protobuf: 9, listType: "atomic"),
                     FieldSchema("served", .boolean, protobuf: 2),
                     FieldSchema("storage", .boolean, protobuf: 3),
-                    FieldSchema("subresources", .object("io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceSubresources"), protobuf: 5),
+                    FieldSchema(
+                        "subresources",
+                        .object("io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceSubresources"),
+                        protobuf: 5),
                 ],
                 required: ["name", "served", "storage"]
             ))
@@ -136,15 +188,26 @@ extension BuiltinSchemas {
             TypeSchema(
                 name: "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceSubresources",
                 fields: [
-                    FieldSchema("scale", .object("io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceSubresourceScale"), protobuf: 2),
-                    FieldSchema("status", .object("io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceSubresourceStatus"), protobuf: 1),
+                    FieldSchema(
+                        "scale",
+                        .object(
+                            "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceSubresourceScale"),
+                        protobuf: 2),
+                    FieldSchema(
+                        "status",
+                        .object(
+                            "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceSubresourceStatus"),
+                        protobuf: 1),
                 ]
             ))
         types.append(
             TypeSchema(
                 name: "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceValidation",
                 fields: [
-                    FieldSchema("openAPIV3Schema", .object("io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaProps"), protobuf: 1),
+                    FieldSchema(
+                        "openAPIV3Schema",
+                        .object("io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaProps"), protobuf: 1
+                    )
                 ]
             ))
         types.append(
@@ -163,17 +226,29 @@ extension BuiltinSchemas {
                     FieldSchema("$schema", .string, protobuf: 2, omitsZeroValue: true),
                     FieldSchema("additionalItems", .any),
                     FieldSchema("additionalProperties", .any),
-                    FieldSchema("allOf", .array(.object("io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaProps")), protobuf: 25, listType: "atomic"),
-                    FieldSchema("anyOf", .array(.object("io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaProps")), protobuf: 27, listType: "atomic"),
+                    FieldSchema(
+                        "allOf",
+                        .array(.object("io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaProps")),
+                        protobuf: 25, listType: "atomic"),
+                    FieldSchema(
+                        "anyOf",
+                        .array(.object("io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaProps")),
+                        protobuf: 27, listType: "atomic"),
                     FieldSchema("default", .any, protobuf: 8),
-                    FieldSchema("definitions", .map(.object("io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaProps")), protobuf: 34),
+                    FieldSchema(
+                        "definitions",
+                        .map(.object("io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaProps")),
+                        protobuf: 34),
                     FieldSchema("dependencies", .map(.any)),
                     FieldSchema("description", .string, protobuf: 4, omitsZeroValue: true),
                     FieldSchema("enum", .array(.any), protobuf: 20, listType: "atomic"),
                     FieldSchema("example", .any, protobuf: 36),
                     FieldSchema("exclusiveMaximum", .boolean, protobuf: 10, omitsZeroValue: true),
                     FieldSchema("exclusiveMinimum", .boolean, protobuf: 12, omitsZeroValue: true),
-                    FieldSchema("externalDocs", .object("io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.ExternalDocumentation"), protobuf: 35),
+                    FieldSchema(
+                        "externalDocs",
+                        .object("io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.ExternalDocumentation"),
+                        protobuf: 35),
                     FieldSchema("format", .string, protobuf: 6, omitsZeroValue: true),
                     FieldSchema("id", .string, protobuf: 1, omitsZeroValue: true),
                     FieldSchema("items", .any),
@@ -186,12 +261,23 @@ extension BuiltinSchemas {
                     FieldSchema("minProperties", .int64, protobuf: 22),
                     FieldSchema("minimum", .double, protobuf: 11),
                     FieldSchema("multipleOf", .double, protobuf: 19),
-                    FieldSchema("not", .object("io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaProps"), protobuf: 28),
+                    FieldSchema(
+                        "not", .object("io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaProps"),
+                        protobuf: 28),
                     FieldSchema("nullable", .boolean, protobuf: 37, omitsZeroValue: true),
-                    FieldSchema("oneOf", .array(.object("io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaProps")), protobuf: 26, listType: "atomic"),
+                    FieldSchema(
+                        "oneOf",
+                        .array(.object("io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaProps")),
+                        protobuf: 26, listType: "atomic"),
                     FieldSchema("pattern", .string, protobuf: 15, omitsZeroValue: true),
-                    FieldSchema("patternProperties", .map(.object("io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaProps")), protobuf: 31),
-                    FieldSchema("properties", .map(.object("io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaProps")), protobuf: 29),
+                    FieldSchema(
+                        "patternProperties",
+                        .map(.object("io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaProps")),
+                        protobuf: 31),
+                    FieldSchema(
+                        "properties",
+                        .map(.object("io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaProps")),
+                        protobuf: 29),
                     FieldSchema("required", .array(.string), protobuf: 23, listType: "atomic"),
                     FieldSchema("title", .string, protobuf: 7, omitsZeroValue: true),
                     FieldSchema("type", .string, protobuf: 5, omitsZeroValue: true),
@@ -202,14 +288,18 @@ extension BuiltinSchemas {
                     FieldSchema("x-kubernetes-list-type", .string, protobuf: 42),
                     FieldSchema("x-kubernetes-map-type", .string, protobuf: 43),
                     FieldSchema("x-kubernetes-preserve-unknown-fields", .boolean, protobuf: 38),
-                    FieldSchema("x-kubernetes-validations", .array(.object("io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.ValidationRule")), protobuf: 44, patchMergeKey: "rule", patchStrategy: "merge", listType: "map", listMapKeys: ["rule"]),
+                    FieldSchema(
+                        "x-kubernetes-validations",
+                        .array(.object("io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.ValidationRule")),
+                        protobuf: 44, patchMergeKey: "rule", patchStrategy: "merge", listType: "map",
+                        listMapKeys: ["rule"]),
                 ]
             ))
         types.append(
             TypeSchema(
                 name: "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.SelectableField",
                 fields: [
-                    FieldSchema("jsonPath", .string, protobuf: 1),
+                    FieldSchema("jsonPath", .string, protobuf: 1)
                 ],
                 required: ["jsonPath"]
             ))
@@ -242,7 +332,9 @@ extension BuiltinSchemas {
                 name: "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.WebhookClientConfig",
                 fields: [
                     FieldSchema("caBundle", .bytes, protobuf: 2),
-                    FieldSchema("service", .object("io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.ServiceReference"), protobuf: 1),
+                    FieldSchema(
+                        "service", .object("io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.ServiceReference"),
+                        protobuf: 1),
                     FieldSchema("url", .string, protobuf: 3),
                 ]
             ))
@@ -250,7 +342,10 @@ extension BuiltinSchemas {
             TypeSchema(
                 name: "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.WebhookConversion",
                 fields: [
-                    FieldSchema("clientConfig", .object("io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.WebhookClientConfig"), protobuf: 2),
+                    FieldSchema(
+                        "clientConfig",
+                        .object("io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.WebhookClientConfig"),
+                        protobuf: 2),
                     FieldSchema("conversionReviewVersions", .array(.string), protobuf: 3, listType: "atomic"),
                 ],
                 required: ["conversionReviewVersions"]

@@ -14,8 +14,12 @@ extension BuiltinSchemas {
                     FieldSchema("apiVersion", .string),
                     FieldSchema("kind", .string),
                     FieldSchema("metadata", .object("io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"), protobuf: 1),
-                    FieldSchema("spec", .object("io.k8s.kube-aggregator.pkg.apis.apiregistration.v1.APIServiceSpec"), protobuf: 2),
-                    FieldSchema("status", .object("io.k8s.kube-aggregator.pkg.apis.apiregistration.v1.APIServiceStatus"), protobuf: 3),
+                    FieldSchema(
+                        "spec", .object("io.k8s.kube-aggregator.pkg.apis.apiregistration.v1.APIServiceSpec"),
+                        protobuf: 2),
+                    FieldSchema(
+                        "status", .object("io.k8s.kube-aggregator.pkg.apis.apiregistration.v1.APIServiceStatus"),
+                        protobuf: 3),
                 ],
                 groupVersionKind: GroupVersionKind(group: "apiregistration.k8s.io", version: "v1", kind: "APIService")
             ))
@@ -36,12 +40,15 @@ extension BuiltinSchemas {
                 name: "io.k8s.kube-aggregator.pkg.apis.apiregistration.v1.APIServiceList",
                 fields: [
                     FieldSchema("apiVersion", .string),
-                    FieldSchema("items", .array(.object("io.k8s.kube-aggregator.pkg.apis.apiregistration.v1.APIService")), protobuf: 2),
+                    FieldSchema(
+                        "items", .array(.object("io.k8s.kube-aggregator.pkg.apis.apiregistration.v1.APIService")),
+                        protobuf: 2),
                     FieldSchema("kind", .string),
                     FieldSchema("metadata", .object("io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta"), protobuf: 1),
                 ],
                 required: ["items"],
-                groupVersionKind: GroupVersionKind(group: "apiregistration.k8s.io", version: "v1", kind: "APIServiceList")
+                groupVersionKind: GroupVersionKind(
+                    group: "apiregistration.k8s.io", version: "v1", kind: "APIServiceList")
             ))
         types.append(
             TypeSchema(
@@ -51,7 +58,9 @@ extension BuiltinSchemas {
                     FieldSchema("group", .string, protobuf: 2, omitsZeroValue: true),
                     FieldSchema("groupPriorityMinimum", .int32, protobuf: 7),
                     FieldSchema("insecureSkipTLSVerify", .boolean, protobuf: 4, omitsZeroValue: true),
-                    FieldSchema("service", .object("io.k8s.kube-aggregator.pkg.apis.apiregistration.v1.ServiceReference"), protobuf: 1),
+                    FieldSchema(
+                        "service", .object("io.k8s.kube-aggregator.pkg.apis.apiregistration.v1.ServiceReference"),
+                        protobuf: 1),
                     FieldSchema("version", .string, protobuf: 3, omitsZeroValue: true),
                     FieldSchema("versionPriority", .int32, protobuf: 8),
                 ],
@@ -61,7 +70,11 @@ extension BuiltinSchemas {
             TypeSchema(
                 name: "io.k8s.kube-aggregator.pkg.apis.apiregistration.v1.APIServiceStatus",
                 fields: [
-                    FieldSchema("conditions", .array(.object("io.k8s.kube-aggregator.pkg.apis.apiregistration.v1.APIServiceCondition")), protobuf: 1, patchMergeKey: "type", patchStrategy: "merge", listType: "map", listMapKeys: ["type"]),
+                    FieldSchema(
+                        "conditions",
+                        .array(.object("io.k8s.kube-aggregator.pkg.apis.apiregistration.v1.APIServiceCondition")),
+                        protobuf: 1, patchMergeKey: "type", patchStrategy: "merge", listType: "map",
+                        listMapKeys: ["type"])
                 ]
             ))
         types.append(

@@ -85,7 +85,9 @@ extension BuiltinSchemas {
                 name: "io.k8s.api.apps.v1.DaemonSetStatus",
                 fields: [
                     FieldSchema("collisionCount", .int32, protobuf: 9),
-                    FieldSchema("conditions", .array(.object("io.k8s.api.apps.v1.DaemonSetCondition")), protobuf: 10, patchMergeKey: "type", patchStrategy: "merge", listType: "map", listMapKeys: ["type"]),
+                    FieldSchema(
+                        "conditions", .array(.object("io.k8s.api.apps.v1.DaemonSetCondition")), protobuf: 10,
+                        patchMergeKey: "type", patchStrategy: "merge", listType: "map", listMapKeys: ["type"]),
                     FieldSchema("currentNumberScheduled", .int32, protobuf: 1),
                     FieldSchema("desiredNumberScheduled", .int32, protobuf: 3),
                     FieldSchema("numberAvailable", .int32, protobuf: 7, omitsZeroValue: true),
@@ -152,7 +154,9 @@ extension BuiltinSchemas {
                     FieldSchema("replicas", .int32, protobuf: 1),
                     FieldSchema("revisionHistoryLimit", .int32, protobuf: 6),
                     FieldSchema("selector", .object("io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector"), protobuf: 2),
-                    FieldSchema("strategy", .object("io.k8s.api.apps.v1.DeploymentStrategy"), protobuf: 4, patchStrategy: "retainKeys"),
+                    FieldSchema(
+                        "strategy", .object("io.k8s.api.apps.v1.DeploymentStrategy"), protobuf: 4,
+                        patchStrategy: "retainKeys"),
                     FieldSchema("template", .object("io.k8s.api.core.v1.PodTemplateSpec"), protobuf: 3),
                 ],
                 required: ["selector", "template"]
@@ -163,7 +167,9 @@ extension BuiltinSchemas {
                 fields: [
                     FieldSchema("availableReplicas", .int32, protobuf: 4, omitsZeroValue: true),
                     FieldSchema("collisionCount", .int32, protobuf: 8),
-                    FieldSchema("conditions", .array(.object("io.k8s.api.apps.v1.DeploymentCondition")), protobuf: 6, patchMergeKey: "type", patchStrategy: "merge", listType: "map", listMapKeys: ["type"]),
+                    FieldSchema(
+                        "conditions", .array(.object("io.k8s.api.apps.v1.DeploymentCondition")), protobuf: 6,
+                        patchMergeKey: "type", patchStrategy: "merge", listType: "map", listMapKeys: ["type"]),
                     FieldSchema("observedGeneration", .int64, protobuf: 1, omitsZeroValue: true),
                     FieldSchema("readyReplicas", .int32, protobuf: 7, omitsZeroValue: true),
                     FieldSchema("replicas", .int32, protobuf: 2, omitsZeroValue: true),
@@ -231,7 +237,9 @@ extension BuiltinSchemas {
                 name: "io.k8s.api.apps.v1.ReplicaSetStatus",
                 fields: [
                     FieldSchema("availableReplicas", .int32, protobuf: 5, omitsZeroValue: true),
-                    FieldSchema("conditions", .array(.object("io.k8s.api.apps.v1.ReplicaSetCondition")), protobuf: 6, patchMergeKey: "type", patchStrategy: "merge", listType: "map", listMapKeys: ["type"]),
+                    FieldSchema(
+                        "conditions", .array(.object("io.k8s.api.apps.v1.ReplicaSetCondition")), protobuf: 6,
+                        patchMergeKey: "type", patchStrategy: "merge", listType: "map", listMapKeys: ["type"]),
                     FieldSchema("fullyLabeledReplicas", .int32, protobuf: 2, omitsZeroValue: true),
                     FieldSchema("observedGeneration", .int64, protobuf: 3, omitsZeroValue: true),
                     FieldSchema("readyReplicas", .int32, protobuf: 4, omitsZeroValue: true),
@@ -303,7 +311,7 @@ extension BuiltinSchemas {
             TypeSchema(
                 name: "io.k8s.api.apps.v1.StatefulSetOrdinals",
                 fields: [
-                    FieldSchema("start", .int32, protobuf: 1),
+                    FieldSchema("start", .int32, protobuf: 1)
                 ]
             ))
         types.append(
@@ -320,7 +328,9 @@ extension BuiltinSchemas {
                 fields: [
                     FieldSchema("minReadySeconds", .int32, protobuf: 9, omitsZeroValue: true),
                     FieldSchema("ordinals", .object("io.k8s.api.apps.v1.StatefulSetOrdinals"), protobuf: 11),
-                    FieldSchema("persistentVolumeClaimRetentionPolicy", .object("io.k8s.api.apps.v1.StatefulSetPersistentVolumeClaimRetentionPolicy"), protobuf: 10),
+                    FieldSchema(
+                        "persistentVolumeClaimRetentionPolicy",
+                        .object("io.k8s.api.apps.v1.StatefulSetPersistentVolumeClaimRetentionPolicy"), protobuf: 10),
                     FieldSchema("podManagementPolicy", .string, protobuf: 6, omitsZeroValue: true),
                     FieldSchema("replicas", .int32, protobuf: 1),
                     FieldSchema("revisionHistoryLimit", .int32, protobuf: 8),
@@ -328,7 +338,9 @@ extension BuiltinSchemas {
                     FieldSchema("serviceName", .string, protobuf: 5),
                     FieldSchema("template", .object("io.k8s.api.core.v1.PodTemplateSpec"), protobuf: 3),
                     FieldSchema("updateStrategy", .object("io.k8s.api.apps.v1.StatefulSetUpdateStrategy"), protobuf: 7),
-                    FieldSchema("volumeClaimTemplates", .array(.object("io.k8s.api.core.v1.PersistentVolumeClaim")), protobuf: 4, listType: "atomic"),
+                    FieldSchema(
+                        "volumeClaimTemplates", .array(.object("io.k8s.api.core.v1.PersistentVolumeClaim")),
+                        protobuf: 4, listType: "atomic"),
                 ],
                 required: ["selector", "template", "serviceName"]
             ))
@@ -338,7 +350,9 @@ extension BuiltinSchemas {
                 fields: [
                     FieldSchema("availableReplicas", .int32, protobuf: 11),
                     FieldSchema("collisionCount", .int32, protobuf: 9),
-                    FieldSchema("conditions", .array(.object("io.k8s.api.apps.v1.StatefulSetCondition")), protobuf: 10, patchMergeKey: "type", patchStrategy: "merge", listType: "map", listMapKeys: ["type"]),
+                    FieldSchema(
+                        "conditions", .array(.object("io.k8s.api.apps.v1.StatefulSetCondition")), protobuf: 10,
+                        patchMergeKey: "type", patchStrategy: "merge", listType: "map", listMapKeys: ["type"]),
                     FieldSchema("currentReplicas", .int32, protobuf: 4, omitsZeroValue: true),
                     FieldSchema("currentRevision", .string, protobuf: 6, omitsZeroValue: true),
                     FieldSchema("observedGeneration", .int64, protobuf: 1, omitsZeroValue: true),
@@ -353,7 +367,8 @@ extension BuiltinSchemas {
             TypeSchema(
                 name: "io.k8s.api.apps.v1.StatefulSetUpdateStrategy",
                 fields: [
-                    FieldSchema("rollingUpdate", .object("io.k8s.api.apps.v1.RollingUpdateStatefulSetStrategy"), protobuf: 2),
+                    FieldSchema(
+                        "rollingUpdate", .object("io.k8s.api.apps.v1.RollingUpdateStatefulSetStrategy"), protobuf: 2),
                     FieldSchema("type", .string, protobuf: 1, omitsZeroValue: true),
                 ]
             ))

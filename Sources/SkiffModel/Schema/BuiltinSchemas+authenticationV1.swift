@@ -26,13 +26,14 @@ extension BuiltinSchemas {
                     FieldSchema("metadata", .object("io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"), protobuf: 1),
                     FieldSchema("status", .object("io.k8s.api.authentication.v1.SelfSubjectReviewStatus"), protobuf: 2),
                 ],
-                groupVersionKind: GroupVersionKind(group: "authentication.k8s.io", version: "v1", kind: "SelfSubjectReview")
+                groupVersionKind: GroupVersionKind(
+                    group: "authentication.k8s.io", version: "v1", kind: "SelfSubjectReview")
             ))
         types.append(
             TypeSchema(
                 name: "io.k8s.api.authentication.v1.SelfSubjectReviewStatus",
                 fields: [
-                    FieldSchema("userInfo", .object("io.k8s.api.authentication.v1.UserInfo"), protobuf: 1),
+                    FieldSchema("userInfo", .object("io.k8s.api.authentication.v1.UserInfo"), protobuf: 1)
                 ]
             ))
         types.append(
@@ -53,7 +54,8 @@ extension BuiltinSchemas {
                 name: "io.k8s.api.authentication.v1.TokenRequestSpec",
                 fields: [
                     FieldSchema("audiences", .array(.string), protobuf: 1, listType: "atomic"),
-                    FieldSchema("boundObjectRef", .object("io.k8s.api.authentication.v1.BoundObjectReference"), protobuf: 3),
+                    FieldSchema(
+                        "boundObjectRef", .object("io.k8s.api.authentication.v1.BoundObjectReference"), protobuf: 3),
                     FieldSchema("expirationSeconds", .int64, protobuf: 4),
                 ],
                 required: ["audiences"]

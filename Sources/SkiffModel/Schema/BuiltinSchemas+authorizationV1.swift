@@ -12,7 +12,10 @@ extension BuiltinSchemas {
                 name: "io.k8s.api.authorization.v1.FieldSelectorAttributes",
                 fields: [
                     FieldSchema("rawSelector", .string, protobuf: 1, omitsZeroValue: true),
-                    FieldSchema("requirements", .array(.object("io.k8s.apimachinery.pkg.apis.meta.v1.FieldSelectorRequirement")), protobuf: 2, listType: "atomic"),
+                    FieldSchema(
+                        "requirements",
+                        .array(.object("io.k8s.apimachinery.pkg.apis.meta.v1.FieldSelectorRequirement")), protobuf: 2,
+                        listType: "atomic"),
                 ]
             ))
         types.append(
@@ -20,7 +23,10 @@ extension BuiltinSchemas {
                 name: "io.k8s.api.authorization.v1.LabelSelectorAttributes",
                 fields: [
                     FieldSchema("rawSelector", .string, protobuf: 1, omitsZeroValue: true),
-                    FieldSchema("requirements", .array(.object("io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelectorRequirement")), protobuf: 2, listType: "atomic"),
+                    FieldSchema(
+                        "requirements",
+                        .array(.object("io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelectorRequirement")), protobuf: 2,
+                        listType: "atomic"),
                 ]
             ))
         types.append(
@@ -44,9 +50,11 @@ extension BuiltinSchemas {
             TypeSchema(
                 name: "io.k8s.api.authorization.v1.ResourceAttributes",
                 fields: [
-                    FieldSchema("fieldSelector", .object("io.k8s.api.authorization.v1.FieldSelectorAttributes"), protobuf: 8),
+                    FieldSchema(
+                        "fieldSelector", .object("io.k8s.api.authorization.v1.FieldSelectorAttributes"), protobuf: 8),
                     FieldSchema("group", .string, protobuf: 3, omitsZeroValue: true),
-                    FieldSchema("labelSelector", .object("io.k8s.api.authorization.v1.LabelSelectorAttributes"), protobuf: 9),
+                    FieldSchema(
+                        "labelSelector", .object("io.k8s.api.authorization.v1.LabelSelectorAttributes"), protobuf: 9),
                     FieldSchema("name", .string, protobuf: 7, omitsZeroValue: true),
                     FieldSchema("namespace", .string, protobuf: 1, omitsZeroValue: true),
                     FieldSchema("resource", .string, protobuf: 5, omitsZeroValue: true),
@@ -73,18 +81,24 @@ extension BuiltinSchemas {
                     FieldSchema("apiVersion", .string),
                     FieldSchema("kind", .string),
                     FieldSchema("metadata", .object("io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"), protobuf: 1),
-                    FieldSchema("spec", .object("io.k8s.api.authorization.v1.SelfSubjectAccessReviewSpec"), protobuf: 2),
-                    FieldSchema("status", .object("io.k8s.api.authorization.v1.SubjectAccessReviewStatus"), protobuf: 3),
+                    FieldSchema(
+                        "spec", .object("io.k8s.api.authorization.v1.SelfSubjectAccessReviewSpec"), protobuf: 2),
+                    FieldSchema(
+                        "status", .object("io.k8s.api.authorization.v1.SubjectAccessReviewStatus"), protobuf: 3),
                 ],
                 required: ["spec"],
-                groupVersionKind: GroupVersionKind(group: "authorization.k8s.io", version: "v1", kind: "SelfSubjectAccessReview")
+                groupVersionKind: GroupVersionKind(
+                    group: "authorization.k8s.io", version: "v1", kind: "SelfSubjectAccessReview")
             ))
         types.append(
             TypeSchema(
                 name: "io.k8s.api.authorization.v1.SelfSubjectAccessReviewSpec",
                 fields: [
-                    FieldSchema("nonResourceAttributes", .object("io.k8s.api.authorization.v1.NonResourceAttributes"), protobuf: 2),
-                    FieldSchema("resourceAttributes", .object("io.k8s.api.authorization.v1.ResourceAttributes"), protobuf: 1),
+                    FieldSchema(
+                        "nonResourceAttributes", .object("io.k8s.api.authorization.v1.NonResourceAttributes"),
+                        protobuf: 2),
+                    FieldSchema(
+                        "resourceAttributes", .object("io.k8s.api.authorization.v1.ResourceAttributes"), protobuf: 1),
                 ]
             ))
         types.append(
@@ -98,13 +112,14 @@ extension BuiltinSchemas {
                     FieldSchema("status", .object("io.k8s.api.authorization.v1.SubjectRulesReviewStatus"), protobuf: 3),
                 ],
                 required: ["spec"],
-                groupVersionKind: GroupVersionKind(group: "authorization.k8s.io", version: "v1", kind: "SelfSubjectRulesReview")
+                groupVersionKind: GroupVersionKind(
+                    group: "authorization.k8s.io", version: "v1", kind: "SelfSubjectRulesReview")
             ))
         types.append(
             TypeSchema(
                 name: "io.k8s.api.authorization.v1.SelfSubjectRulesReviewSpec",
                 fields: [
-                    FieldSchema("namespace", .string, protobuf: 1, omitsZeroValue: true),
+                    FieldSchema("namespace", .string, protobuf: 1, omitsZeroValue: true)
                 ]
             ))
         types.append(
@@ -124,8 +139,12 @@ extension BuiltinSchemas {
                 fields: [
                     FieldSchema("evaluationError", .string, protobuf: 4, omitsZeroValue: true),
                     FieldSchema("incomplete", .boolean, protobuf: 3),
-                    FieldSchema("nonResourceRules", .array(.object("io.k8s.api.authorization.v1.NonResourceRule")), protobuf: 2, listType: "atomic"),
-                    FieldSchema("resourceRules", .array(.object("io.k8s.api.authorization.v1.ResourceRule")), protobuf: 1, listType: "atomic"),
+                    FieldSchema(
+                        "nonResourceRules", .array(.object("io.k8s.api.authorization.v1.NonResourceRule")), protobuf: 2,
+                        listType: "atomic"),
+                    FieldSchema(
+                        "resourceRules", .array(.object("io.k8s.api.authorization.v1.ResourceRule")), protobuf: 1,
+                        listType: "atomic"),
                 ],
                 required: ["resourceRules", "nonResourceRules", "incomplete"]
             ))

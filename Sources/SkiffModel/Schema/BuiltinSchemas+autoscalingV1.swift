@@ -26,7 +26,8 @@ extension BuiltinSchemas {
                     FieldSchema("kind", .string),
                     FieldSchema("metadata", .object("io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"), protobuf: 1),
                     FieldSchema("spec", .object("io.k8s.api.autoscaling.v1.HorizontalPodAutoscalerSpec"), protobuf: 2),
-                    FieldSchema("status", .object("io.k8s.api.autoscaling.v1.HorizontalPodAutoscalerStatus"), protobuf: 3),
+                    FieldSchema(
+                        "status", .object("io.k8s.api.autoscaling.v1.HorizontalPodAutoscalerStatus"), protobuf: 3),
                 ],
                 groupVersionKind: GroupVersionKind(group: "autoscaling", version: "v1", kind: "HorizontalPodAutoscaler")
             ))
@@ -36,7 +37,8 @@ extension BuiltinSchemas {
                 fields: [
                     FieldSchema("maxReplicas", .int32, protobuf: 3),
                     FieldSchema("minReplicas", .int32, protobuf: 2),
-                    FieldSchema("scaleTargetRef", .object("io.k8s.api.autoscaling.v1.CrossVersionObjectReference"), protobuf: 1),
+                    FieldSchema(
+                        "scaleTargetRef", .object("io.k8s.api.autoscaling.v1.CrossVersionObjectReference"), protobuf: 1),
                     FieldSchema("targetCPUUtilizationPercentage", .int32, protobuf: 4),
                 ],
                 required: ["scaleTargetRef", "maxReplicas"]
@@ -69,7 +71,7 @@ extension BuiltinSchemas {
             TypeSchema(
                 name: "io.k8s.api.autoscaling.v1.ScaleSpec",
                 fields: [
-                    FieldSchema("replicas", .int32, protobuf: 1, omitsZeroValue: true),
+                    FieldSchema("replicas", .int32, protobuf: 1, omitsZeroValue: true)
                 ]
             ))
         types.append(

@@ -50,7 +50,9 @@ extension BuiltinSchemas {
             TypeSchema(
                 name: "io.k8s.api.batch.v1.CronJobStatus",
                 fields: [
-                    FieldSchema("active", .array(.object("io.k8s.api.core.v1.ObjectReference")), protobuf: 1, listType: "atomic"),
+                    FieldSchema(
+                        "active", .array(.object("io.k8s.api.core.v1.ObjectReference")), protobuf: 1, listType: "atomic"
+                    ),
                     FieldSchema("lastScheduleTime", .time, protobuf: 4),
                     FieldSchema("lastSuccessfulTime", .time, protobuf: 5),
                 ]
@@ -122,14 +124,17 @@ extension BuiltinSchemas {
                     FieldSchema("active", .int32, protobuf: 4, omitsZeroValue: true),
                     FieldSchema("completedIndexes", .string, protobuf: 7, omitsZeroValue: true),
                     FieldSchema("completionTime", .time, protobuf: 3),
-                    FieldSchema("conditions", .array(.object("io.k8s.api.batch.v1.JobCondition")), protobuf: 1, patchMergeKey: "type", patchStrategy: "merge", listType: "atomic"),
+                    FieldSchema(
+                        "conditions", .array(.object("io.k8s.api.batch.v1.JobCondition")), protobuf: 1,
+                        patchMergeKey: "type", patchStrategy: "merge", listType: "atomic"),
                     FieldSchema("failed", .int32, protobuf: 6, omitsZeroValue: true),
                     FieldSchema("failedIndexes", .string, protobuf: 10),
                     FieldSchema("ready", .int32, protobuf: 9),
                     FieldSchema("startTime", .time, protobuf: 2),
                     FieldSchema("succeeded", .int32, protobuf: 5, omitsZeroValue: true),
                     FieldSchema("terminating", .int32, protobuf: 11),
-                    FieldSchema("uncountedTerminatedPods", .object("io.k8s.api.batch.v1.UncountedTerminatedPods"), protobuf: 8),
+                    FieldSchema(
+                        "uncountedTerminatedPods", .object("io.k8s.api.batch.v1.UncountedTerminatedPods"), protobuf: 8),
                 ]
             ))
         types.append(
@@ -144,7 +149,9 @@ extension BuiltinSchemas {
             TypeSchema(
                 name: "io.k8s.api.batch.v1.PodFailurePolicy",
                 fields: [
-                    FieldSchema("rules", .array(.object("io.k8s.api.batch.v1.PodFailurePolicyRule")), protobuf: 1, listType: "atomic"),
+                    FieldSchema(
+                        "rules", .array(.object("io.k8s.api.batch.v1.PodFailurePolicyRule")), protobuf: 1,
+                        listType: "atomic")
                 ],
                 required: ["rules"]
             ))
@@ -172,8 +179,13 @@ extension BuiltinSchemas {
                 name: "io.k8s.api.batch.v1.PodFailurePolicyRule",
                 fields: [
                     FieldSchema("action", .string, protobuf: 1),
-                    FieldSchema("onExitCodes", .object("io.k8s.api.batch.v1.PodFailurePolicyOnExitCodesRequirement"), protobuf: 2),
-                    FieldSchema("onPodConditions", .array(.object("io.k8s.api.batch.v1.PodFailurePolicyOnPodConditionsPattern")), protobuf: 3, listType: "atomic"),
+                    FieldSchema(
+                        "onExitCodes", .object("io.k8s.api.batch.v1.PodFailurePolicyOnExitCodesRequirement"),
+                        protobuf: 2),
+                    FieldSchema(
+                        "onPodConditions",
+                        .array(.object("io.k8s.api.batch.v1.PodFailurePolicyOnPodConditionsPattern")), protobuf: 3,
+                        listType: "atomic"),
                 ],
                 required: ["action"]
             ))
@@ -181,7 +193,9 @@ extension BuiltinSchemas {
             TypeSchema(
                 name: "io.k8s.api.batch.v1.SuccessPolicy",
                 fields: [
-                    FieldSchema("rules", .array(.object("io.k8s.api.batch.v1.SuccessPolicyRule")), protobuf: 1, listType: "atomic"),
+                    FieldSchema(
+                        "rules", .array(.object("io.k8s.api.batch.v1.SuccessPolicyRule")), protobuf: 1,
+                        listType: "atomic")
                 ],
                 required: ["rules"]
             ))

@@ -95,8 +95,10 @@ extension BuiltinSchemas {
             TypeSchema(
                 name: "io.k8s.api.core.v1.CSIPersistentVolumeSource",
                 fields: [
-                    FieldSchema("controllerExpandSecretRef", .object("io.k8s.api.core.v1.SecretReference"), protobuf: 9),
-                    FieldSchema("controllerPublishSecretRef", .object("io.k8s.api.core.v1.SecretReference"), protobuf: 6),
+                    FieldSchema(
+                        "controllerExpandSecretRef", .object("io.k8s.api.core.v1.SecretReference"), protobuf: 9),
+                    FieldSchema(
+                        "controllerPublishSecretRef", .object("io.k8s.api.core.v1.SecretReference"), protobuf: 6),
                     FieldSchema("driver", .string, protobuf: 1),
                     FieldSchema("fsType", .string, protobuf: 4, omitsZeroValue: true),
                     FieldSchema("nodeExpandSecretRef", .object("io.k8s.api.core.v1.SecretReference"), protobuf: 10),
@@ -114,7 +116,8 @@ extension BuiltinSchemas {
                 fields: [
                     FieldSchema("driver", .string, protobuf: 1),
                     FieldSchema("fsType", .string, protobuf: 3),
-                    FieldSchema("nodePublishSecretRef", .object("io.k8s.api.core.v1.LocalObjectReference"), protobuf: 5),
+                    FieldSchema(
+                        "nodePublishSecretRef", .object("io.k8s.api.core.v1.LocalObjectReference"), protobuf: 5),
                     FieldSchema("readOnly", .boolean, protobuf: 2),
                     FieldSchema("volumeAttributes", .map(.string), protobuf: 4),
                 ],
@@ -180,14 +183,15 @@ extension BuiltinSchemas {
             TypeSchema(
                 name: "io.k8s.api.core.v1.ClientIPConfig",
                 fields: [
-                    FieldSchema("timeoutSeconds", .int32, protobuf: 1),
+                    FieldSchema("timeoutSeconds", .int32, protobuf: 1)
                 ]
             ))
         types.append(
             TypeSchema(
                 name: "io.k8s.api.core.v1.ClusterTrustBundleProjection",
                 fields: [
-                    FieldSchema("labelSelector", .object("io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector"), protobuf: 3),
+                    FieldSchema(
+                        "labelSelector", .object("io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector"), protobuf: 3),
                     FieldSchema("name", .string, protobuf: 1),
                     FieldSchema("optional", .boolean, protobuf: 5),
                     FieldSchema("path", .string, protobuf: 4),
@@ -257,7 +261,8 @@ extension BuiltinSchemas {
             TypeSchema(
                 name: "io.k8s.api.core.v1.ConfigMapProjection",
                 fields: [
-                    FieldSchema("items", .array(.object("io.k8s.api.core.v1.KeyToPath")), protobuf: 2, listType: "atomic"),
+                    FieldSchema(
+                        "items", .array(.object("io.k8s.api.core.v1.KeyToPath")), protobuf: 2, listType: "atomic"),
                     FieldSchema("name", .string),
                     FieldSchema("optional", .boolean, protobuf: 4),
                 ],
@@ -268,7 +273,8 @@ extension BuiltinSchemas {
                 name: "io.k8s.api.core.v1.ConfigMapVolumeSource",
                 fields: [
                     FieldSchema("defaultMode", .int32, protobuf: 3),
-                    FieldSchema("items", .array(.object("io.k8s.api.core.v1.KeyToPath")), protobuf: 2, listType: "atomic"),
+                    FieldSchema(
+                        "items", .array(.object("io.k8s.api.core.v1.KeyToPath")), protobuf: 2, listType: "atomic"),
                     FieldSchema("name", .string),
                     FieldSchema("optional", .boolean, protobuf: 4),
                 ],
@@ -280,16 +286,25 @@ extension BuiltinSchemas {
                 fields: [
                     FieldSchema("args", .array(.string), protobuf: 4, listType: "atomic"),
                     FieldSchema("command", .array(.string), protobuf: 3, listType: "atomic"),
-                    FieldSchema("env", .array(.object("io.k8s.api.core.v1.EnvVar")), protobuf: 7, patchMergeKey: "name", patchStrategy: "merge", listType: "map", listMapKeys: ["name"]),
-                    FieldSchema("envFrom", .array(.object("io.k8s.api.core.v1.EnvFromSource")), protobuf: 19, listType: "atomic"),
+                    FieldSchema(
+                        "env", .array(.object("io.k8s.api.core.v1.EnvVar")), protobuf: 7, patchMergeKey: "name",
+                        patchStrategy: "merge", listType: "map", listMapKeys: ["name"]),
+                    FieldSchema(
+                        "envFrom", .array(.object("io.k8s.api.core.v1.EnvFromSource")), protobuf: 19, listType: "atomic"
+                    ),
                     FieldSchema("image", .string, protobuf: 2, omitsZeroValue: true),
                     FieldSchema("imagePullPolicy", .string, protobuf: 14, omitsZeroValue: true),
                     FieldSchema("lifecycle", .object("io.k8s.api.core.v1.Lifecycle"), protobuf: 12),
                     FieldSchema("livenessProbe", .object("io.k8s.api.core.v1.Probe"), protobuf: 10),
                     FieldSchema("name", .string, protobuf: 1),
-                    FieldSchema("ports", .array(.object("io.k8s.api.core.v1.ContainerPort")), protobuf: 6, patchMergeKey: "containerPort", patchStrategy: "merge", listType: "map", listMapKeys: ["containerPort", "protocol"]),
+                    FieldSchema(
+                        "ports", .array(.object("io.k8s.api.core.v1.ContainerPort")), protobuf: 6,
+                        patchMergeKey: "containerPort", patchStrategy: "merge", listType: "map",
+                        listMapKeys: ["containerPort", "protocol"]),
                     FieldSchema("readinessProbe", .object("io.k8s.api.core.v1.Probe"), protobuf: 11),
-                    FieldSchema("resizePolicy", .array(.object("io.k8s.api.core.v1.ContainerResizePolicy")), protobuf: 23, listType: "atomic"),
+                    FieldSchema(
+                        "resizePolicy", .array(.object("io.k8s.api.core.v1.ContainerResizePolicy")), protobuf: 23,
+                        listType: "atomic"),
                     FieldSchema("resources", .object("io.k8s.api.core.v1.ResourceRequirements"), protobuf: 8),
                     FieldSchema("restartPolicy", .string, protobuf: 24),
                     FieldSchema("securityContext", .object("io.k8s.api.core.v1.SecurityContext"), protobuf: 15),
@@ -299,8 +314,13 @@ extension BuiltinSchemas {
                     FieldSchema("terminationMessagePath", .string, protobuf: 13, omitsZeroValue: true),
                     FieldSchema("terminationMessagePolicy", .string, protobuf: 20, omitsZeroValue: true),
                     FieldSchema("tty", .boolean, protobuf: 18, omitsZeroValue: true),
-                    FieldSchema("volumeDevices", .array(.object("io.k8s.api.core.v1.VolumeDevice")), protobuf: 21, patchMergeKey: "devicePath", patchStrategy: "merge", listType: "map", listMapKeys: ["devicePath"]),
-                    FieldSchema("volumeMounts", .array(.object("io.k8s.api.core.v1.VolumeMount")), protobuf: 9, patchMergeKey: "mountPath", patchStrategy: "merge", listType: "map", listMapKeys: ["mountPath"]),
+                    FieldSchema(
+                        "volumeDevices", .array(.object("io.k8s.api.core.v1.VolumeDevice")), protobuf: 21,
+                        patchMergeKey: "devicePath", patchStrategy: "merge", listType: "map",
+                        listMapKeys: ["devicePath"]),
+                    FieldSchema(
+                        "volumeMounts", .array(.object("io.k8s.api.core.v1.VolumeMount")), protobuf: 9,
+                        patchMergeKey: "mountPath", patchStrategy: "merge", listType: "map", listMapKeys: ["mountPath"]),
                     FieldSchema("workingDir", .string, protobuf: 5, omitsZeroValue: true),
                 ],
                 required: ["name"]
@@ -347,7 +367,7 @@ extension BuiltinSchemas {
             TypeSchema(
                 name: "io.k8s.api.core.v1.ContainerStateRunning",
                 fields: [
-                    FieldSchema("startedAt", .time, protobuf: 1),
+                    FieldSchema("startedAt", .time, protobuf: 1)
                 ]
             ))
         types.append(
@@ -377,7 +397,9 @@ extension BuiltinSchemas {
                 name: "io.k8s.api.core.v1.ContainerStatus",
                 fields: [
                     FieldSchema("allocatedResources", .map(.quantity), protobuf: 10),
-                    FieldSchema("allocatedResourcesStatus", .array(.object("io.k8s.api.core.v1.ResourceStatus")), protobuf: 14, patchMergeKey: "name", patchStrategy: "merge", listType: "map", listMapKeys: ["name"]),
+                    FieldSchema(
+                        "allocatedResourcesStatus", .array(.object("io.k8s.api.core.v1.ResourceStatus")), protobuf: 14,
+                        patchMergeKey: "name", patchStrategy: "merge", listType: "map", listMapKeys: ["name"]),
                     FieldSchema("containerID", .string, protobuf: 8, omitsZeroValue: true),
                     FieldSchema("image", .string, protobuf: 6),
                     FieldSchema("imageID", .string, protobuf: 7),
@@ -389,7 +411,9 @@ extension BuiltinSchemas {
                     FieldSchema("started", .boolean, protobuf: 9),
                     FieldSchema("state", .object("io.k8s.api.core.v1.ContainerState"), protobuf: 2),
                     FieldSchema("user", .object("io.k8s.api.core.v1.ContainerUser"), protobuf: 13),
-                    FieldSchema("volumeMounts", .array(.object("io.k8s.api.core.v1.VolumeMountStatus")), protobuf: 12, patchMergeKey: "mountPath", patchStrategy: "merge", listType: "map", listMapKeys: ["mountPath"]),
+                    FieldSchema(
+                        "volumeMounts", .array(.object("io.k8s.api.core.v1.VolumeMountStatus")), protobuf: 12,
+                        patchMergeKey: "mountPath", patchStrategy: "merge", listType: "map", listMapKeys: ["mountPath"]),
                 ],
                 required: ["name", "ready", "restartCount", "image", "imageID"]
             ))
@@ -397,14 +421,14 @@ extension BuiltinSchemas {
             TypeSchema(
                 name: "io.k8s.api.core.v1.ContainerUser",
                 fields: [
-                    FieldSchema("linux", .object("io.k8s.api.core.v1.LinuxContainerUser"), protobuf: 1),
+                    FieldSchema("linux", .object("io.k8s.api.core.v1.LinuxContainerUser"), protobuf: 1)
                 ]
             ))
         types.append(
             TypeSchema(
                 name: "io.k8s.api.core.v1.DaemonEndpoint",
                 fields: [
-                    FieldSchema("Port", .int32, protobuf: 1),
+                    FieldSchema("Port", .int32, protobuf: 1)
                 ],
                 required: ["Port"]
             ))
@@ -412,7 +436,9 @@ extension BuiltinSchemas {
             TypeSchema(
                 name: "io.k8s.api.core.v1.DownwardAPIProjection",
                 fields: [
-                    FieldSchema("items", .array(.object("io.k8s.api.core.v1.DownwardAPIVolumeFile")), protobuf: 1, listType: "atomic"),
+                    FieldSchema(
+                        "items", .array(.object("io.k8s.api.core.v1.DownwardAPIVolumeFile")), protobuf: 1,
+                        listType: "atomic")
                 ]
             ))
         types.append(
@@ -431,7 +457,9 @@ extension BuiltinSchemas {
                 name: "io.k8s.api.core.v1.DownwardAPIVolumeSource",
                 fields: [
                     FieldSchema("defaultMode", .int32, protobuf: 2),
-                    FieldSchema("items", .array(.object("io.k8s.api.core.v1.DownwardAPIVolumeFile")), protobuf: 1, listType: "atomic"),
+                    FieldSchema(
+                        "items", .array(.object("io.k8s.api.core.v1.DownwardAPIVolumeFile")), protobuf: 1,
+                        listType: "atomic"),
                 ]
             ))
         types.append(
@@ -470,9 +498,14 @@ extension BuiltinSchemas {
             TypeSchema(
                 name: "io.k8s.api.core.v1.EndpointSubset",
                 fields: [
-                    FieldSchema("addresses", .array(.object("io.k8s.api.core.v1.EndpointAddress")), protobuf: 1, listType: "atomic"),
-                    FieldSchema("notReadyAddresses", .array(.object("io.k8s.api.core.v1.EndpointAddress")), protobuf: 2, listType: "atomic"),
-                    FieldSchema("ports", .array(.object("io.k8s.api.core.v1.EndpointPort")), protobuf: 3, listType: "atomic"),
+                    FieldSchema(
+                        "addresses", .array(.object("io.k8s.api.core.v1.EndpointAddress")), protobuf: 1,
+                        listType: "atomic"),
+                    FieldSchema(
+                        "notReadyAddresses", .array(.object("io.k8s.api.core.v1.EndpointAddress")), protobuf: 2,
+                        listType: "atomic"),
+                    FieldSchema(
+                        "ports", .array(.object("io.k8s.api.core.v1.EndpointPort")), protobuf: 3, listType: "atomic"),
                 ]
             ))
         types.append(
@@ -482,7 +515,9 @@ extension BuiltinSchemas {
                     FieldSchema("apiVersion", .string),
                     FieldSchema("kind", .string),
                     FieldSchema("metadata", .object("io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"), protobuf: 1),
-                    FieldSchema("subsets", .array(.object("io.k8s.api.core.v1.EndpointSubset")), protobuf: 2, listType: "atomic"),
+                    FieldSchema(
+                        "subsets", .array(.object("io.k8s.api.core.v1.EndpointSubset")), protobuf: 2, listType: "atomic"
+                    ),
                 ],
                 groupVersionKind: GroupVersionKind(group: "", version: "v1", kind: "Endpoints")
             ))
@@ -533,16 +568,21 @@ extension BuiltinSchemas {
                 fields: [
                     FieldSchema("args", .array(.string), listType: "atomic"),
                     FieldSchema("command", .array(.string), listType: "atomic"),
-                    FieldSchema("env", .array(.object("io.k8s.api.core.v1.EnvVar")), patchMergeKey: "name", patchStrategy: "merge", listType: "map", listMapKeys: ["name"]),
+                    FieldSchema(
+                        "env", .array(.object("io.k8s.api.core.v1.EnvVar")), patchMergeKey: "name",
+                        patchStrategy: "merge", listType: "map", listMapKeys: ["name"]),
                     FieldSchema("envFrom", .array(.object("io.k8s.api.core.v1.EnvFromSource")), listType: "atomic"),
                     FieldSchema("image", .string),
                     FieldSchema("imagePullPolicy", .string),
                     FieldSchema("lifecycle", .object("io.k8s.api.core.v1.Lifecycle")),
                     FieldSchema("livenessProbe", .object("io.k8s.api.core.v1.Probe")),
                     FieldSchema("name", .string),
-                    FieldSchema("ports", .array(.object("io.k8s.api.core.v1.ContainerPort")), patchMergeKey: "containerPort", patchStrategy: "merge", listType: "map", listMapKeys: ["containerPort", "protocol"]),
+                    FieldSchema(
+                        "ports", .array(.object("io.k8s.api.core.v1.ContainerPort")), patchMergeKey: "containerPort",
+                        patchStrategy: "merge", listType: "map", listMapKeys: ["containerPort", "protocol"]),
                     FieldSchema("readinessProbe", .object("io.k8s.api.core.v1.Probe")),
-                    FieldSchema("resizePolicy", .array(.object("io.k8s.api.core.v1.ContainerResizePolicy")), listType: "atomic"),
+                    FieldSchema(
+                        "resizePolicy", .array(.object("io.k8s.api.core.v1.ContainerResizePolicy")), listType: "atomic"),
                     FieldSchema("resources", .object("io.k8s.api.core.v1.ResourceRequirements")),
                     FieldSchema("restartPolicy", .string),
                     FieldSchema("securityContext", .object("io.k8s.api.core.v1.SecurityContext")),
@@ -553,8 +593,13 @@ extension BuiltinSchemas {
                     FieldSchema("terminationMessagePath", .string),
                     FieldSchema("terminationMessagePolicy", .string),
                     FieldSchema("tty", .boolean),
-                    FieldSchema("volumeDevices", .array(.object("io.k8s.api.core.v1.VolumeDevice")), patchMergeKey: "devicePath", patchStrategy: "merge", listType: "map", listMapKeys: ["devicePath"]),
-                    FieldSchema("volumeMounts", .array(.object("io.k8s.api.core.v1.VolumeMount")), patchMergeKey: "mountPath", patchStrategy: "merge", listType: "map", listMapKeys: ["mountPath"]),
+                    FieldSchema(
+                        "volumeDevices", .array(.object("io.k8s.api.core.v1.VolumeDevice")),
+                        patchMergeKey: "devicePath", patchStrategy: "merge", listType: "map",
+                        listMapKeys: ["devicePath"]),
+                    FieldSchema(
+                        "volumeMounts", .array(.object("io.k8s.api.core.v1.VolumeMount")), patchMergeKey: "mountPath",
+                        patchStrategy: "merge", listType: "map", listMapKeys: ["mountPath"]),
                     FieldSchema("workingDir", .string),
                 ],
                 required: ["name"],
@@ -566,16 +611,25 @@ extension BuiltinSchemas {
                 fields: [
                     FieldSchema("args", .array(.string), protobuf: 4, listType: "atomic"),
                     FieldSchema("command", .array(.string), protobuf: 3, listType: "atomic"),
-                    FieldSchema("env", .array(.object("io.k8s.api.core.v1.EnvVar")), protobuf: 7, patchMergeKey: "name", patchStrategy: "merge", listType: "map", listMapKeys: ["name"]),
-                    FieldSchema("envFrom", .array(.object("io.k8s.api.core.v1.EnvFromSource")), protobuf: 19, listType: "atomic"),
+                    FieldSchema(
+                        "env", .array(.object("io.k8s.api.core.v1.EnvVar")), protobuf: 7, patchMergeKey: "name",
+                        patchStrategy: "merge", listType: "map", listMapKeys: ["name"]),
+                    FieldSchema(
+                        "envFrom", .array(.object("io.k8s.api.core.v1.EnvFromSource")), protobuf: 19, listType: "atomic"
+                    ),
                     FieldSchema("image", .string, protobuf: 2, omitsZeroValue: true),
                     FieldSchema("imagePullPolicy", .string, protobuf: 14, omitsZeroValue: true),
                     FieldSchema("lifecycle", .object("io.k8s.api.core.v1.Lifecycle"), protobuf: 12),
                     FieldSchema("livenessProbe", .object("io.k8s.api.core.v1.Probe"), protobuf: 10),
                     FieldSchema("name", .string, protobuf: 1),
-                    FieldSchema("ports", .array(.object("io.k8s.api.core.v1.ContainerPort")), protobuf: 6, patchMergeKey: "containerPort", patchStrategy: "merge", listType: "map", listMapKeys: ["containerPort", "protocol"]),
+                    FieldSchema(
+                        "ports", .array(.object("io.k8s.api.core.v1.ContainerPort")), protobuf: 6,
+                        patchMergeKey: "containerPort", patchStrategy: "merge", listType: "map",
+                        listMapKeys: ["containerPort", "protocol"]),
                     FieldSchema("readinessProbe", .object("io.k8s.api.core.v1.Probe"), protobuf: 11),
-                    FieldSchema("resizePolicy", .array(.object("io.k8s.api.core.v1.ContainerResizePolicy")), protobuf: 23, listType: "atomic"),
+                    FieldSchema(
+                        "resizePolicy", .array(.object("io.k8s.api.core.v1.ContainerResizePolicy")), protobuf: 23,
+                        listType: "atomic"),
                     FieldSchema("resources", .object("io.k8s.api.core.v1.ResourceRequirements"), protobuf: 8),
                     FieldSchema("restartPolicy", .string, protobuf: 24),
                     FieldSchema("securityContext", .object("io.k8s.api.core.v1.SecurityContext"), protobuf: 15),
@@ -585,8 +639,13 @@ extension BuiltinSchemas {
                     FieldSchema("terminationMessagePath", .string, protobuf: 13, omitsZeroValue: true),
                     FieldSchema("terminationMessagePolicy", .string, protobuf: 20, omitsZeroValue: true),
                     FieldSchema("tty", .boolean, protobuf: 18, omitsZeroValue: true),
-                    FieldSchema("volumeDevices", .array(.object("io.k8s.api.core.v1.VolumeDevice")), protobuf: 21, patchMergeKey: "devicePath", patchStrategy: "merge", listType: "map", listMapKeys: ["devicePath"]),
-                    FieldSchema("volumeMounts", .array(.object("io.k8s.api.core.v1.VolumeMount")), protobuf: 9, patchMergeKey: "mountPath", patchStrategy: "merge", listType: "map", listMapKeys: ["mountPath"]),
+                    FieldSchema(
+                        "volumeDevices", .array(.object("io.k8s.api.core.v1.VolumeDevice")), protobuf: 21,
+                        patchMergeKey: "devicePath", patchStrategy: "merge", listType: "map",
+                        listMapKeys: ["devicePath"]),
+                    FieldSchema(
+                        "volumeMounts", .array(.object("io.k8s.api.core.v1.VolumeMount")), protobuf: 9,
+                        patchMergeKey: "mountPath", patchStrategy: "merge", listType: "map", listMapKeys: ["mountPath"]),
                     FieldSchema("workingDir", .string, protobuf: 5, omitsZeroValue: true),
                 ],
                 isProtobufOnly: true
@@ -595,7 +654,8 @@ extension BuiltinSchemas {
             TypeSchema(
                 name: "io.k8s.api.core.v1.EphemeralVolumeSource",
                 fields: [
-                    FieldSchema("volumeClaimTemplate", .object("io.k8s.api.core.v1.PersistentVolumeClaimTemplate"), protobuf: 1),
+                    FieldSchema(
+                        "volumeClaimTemplate", .object("io.k8s.api.core.v1.PersistentVolumeClaimTemplate"), protobuf: 1)
                 ]
             ))
         types.append(
@@ -655,7 +715,7 @@ extension BuiltinSchemas {
             TypeSchema(
                 name: "io.k8s.api.core.v1.ExecAction",
                 fields: [
-                    FieldSchema("command", .array(.string), protobuf: 1, listType: "atomic"),
+                    FieldSchema("command", .array(.string), protobuf: 1, listType: "atomic")
                 ]
             ))
         types.append(
@@ -757,7 +817,9 @@ extension BuiltinSchemas {
                 name: "io.k8s.api.core.v1.HTTPGetAction",
                 fields: [
                     FieldSchema("host", .string, protobuf: 3, omitsZeroValue: true),
-                    FieldSchema("httpHeaders", .array(.object("io.k8s.api.core.v1.HTTPHeader")), protobuf: 5, listType: "atomic"),
+                    FieldSchema(
+                        "httpHeaders", .array(.object("io.k8s.api.core.v1.HTTPHeader")), protobuf: 5, listType: "atomic"
+                    ),
                     FieldSchema("path", .string, protobuf: 1, omitsZeroValue: true),
                     FieldSchema("port", .intOrString, protobuf: 2),
                     FieldSchema("scheme", .string, protobuf: 4, omitsZeroValue: true),
@@ -786,7 +848,7 @@ extension BuiltinSchemas {
             TypeSchema(
                 name: "io.k8s.api.core.v1.HostIP",
                 fields: [
-                    FieldSchema("ip", .string, protobuf: 1),
+                    FieldSchema("ip", .string, protobuf: 1)
                 ],
                 required: ["ip"]
             ))
@@ -911,7 +973,8 @@ extension BuiltinSchemas {
             TypeSchema(
                 name: "io.k8s.api.core.v1.LimitRangeSpec",
                 fields: [
-                    FieldSchema("limits", .array(.object("io.k8s.api.core.v1.LimitRangeItem")), protobuf: 1, listType: "atomic"),
+                    FieldSchema(
+                        "limits", .array(.object("io.k8s.api.core.v1.LimitRangeItem")), protobuf: 1, listType: "atomic")
                 ],
                 required: ["limits"]
             ))
@@ -932,21 +995,24 @@ extension BuiltinSchemas {
                     FieldSchema("hostname", .string, protobuf: 2, omitsZeroValue: true),
                     FieldSchema("ip", .string, protobuf: 1, omitsZeroValue: true),
                     FieldSchema("ipMode", .string, protobuf: 3),
-                    FieldSchema("ports", .array(.object("io.k8s.api.core.v1.PortStatus")), protobuf: 4, listType: "atomic"),
+                    FieldSchema(
+                        "ports", .array(.object("io.k8s.api.core.v1.PortStatus")), protobuf: 4, listType: "atomic"),
                 ]
             ))
         types.append(
             TypeSchema(
                 name: "io.k8s.api.core.v1.LoadBalancerStatus",
                 fields: [
-                    FieldSchema("ingress", .array(.object("io.k8s.api.core.v1.LoadBalancerIngress")), protobuf: 1, listType: "atomic"),
+                    FieldSchema(
+                        "ingress", .array(.object("io.k8s.api.core.v1.LoadBalancerIngress")), protobuf: 1,
+                        listType: "atomic")
                 ]
             ))
         types.append(
             TypeSchema(
                 name: "io.k8s.api.core.v1.LocalObjectReference",
                 fields: [
-                    FieldSchema("name", .string, protobuf: 1, omitsZeroValue: true),
+                    FieldSchema("name", .string, protobuf: 1, omitsZeroValue: true)
                 ],
                 mapType: "atomic"
             ))
@@ -1018,14 +1084,16 @@ extension BuiltinSchemas {
             TypeSchema(
                 name: "io.k8s.api.core.v1.NamespaceSpec",
                 fields: [
-                    FieldSchema("finalizers", .array(.string), protobuf: 1, listType: "atomic"),
+                    FieldSchema("finalizers", .array(.string), protobuf: 1, listType: "atomic")
                 ]
             ))
         types.append(
             TypeSchema(
                 name: "io.k8s.api.core.v1.NamespaceStatus",
                 fields: [
-                    FieldSchema("conditions", .array(.object("io.k8s.api.core.v1.NamespaceCondition")), protobuf: 2, patchMergeKey: "type", patchStrategy: "merge", listType: "map", listMapKeys: ["type"]),
+                    FieldSchema(
+                        "conditions", .array(.object("io.k8s.api.core.v1.NamespaceCondition")), protobuf: 2,
+                        patchMergeKey: "type", patchStrategy: "merge", listType: "map", listMapKeys: ["type"]),
                     FieldSchema("phase", .string, protobuf: 1, omitsZeroValue: true),
                 ]
             ))
@@ -1054,8 +1122,12 @@ extension BuiltinSchemas {
             TypeSchema(
                 name: "io.k8s.api.core.v1.NodeAffinity",
                 fields: [
-                    FieldSchema("preferredDuringSchedulingIgnoredDuringExecution", .array(.object("io.k8s.api.core.v1.PreferredSchedulingTerm")), protobuf: 2, listType: "atomic"),
-                    FieldSchema("requiredDuringSchedulingIgnoredDuringExecution", .object("io.k8s.api.core.v1.NodeSelector"), protobuf: 1),
+                    FieldSchema(
+                        "preferredDuringSchedulingIgnoredDuringExecution",
+                        .array(.object("io.k8s.api.core.v1.PreferredSchedulingTerm")), protobuf: 2, listType: "atomic"),
+                    FieldSchema(
+                        "requiredDuringSchedulingIgnoredDuringExecution", .object("io.k8s.api.core.v1.NodeSelector"),
+                        protobuf: 1),
                 ]
             ))
         types.append(
@@ -1075,7 +1147,7 @@ extension BuiltinSchemas {
             TypeSchema(
                 name: "io.k8s.api.core.v1.NodeConfigSource",
                 fields: [
-                    FieldSchema("configMap", .object("io.k8s.api.core.v1.ConfigMapNodeConfigSource"), protobuf: 2),
+                    FieldSchema("configMap", .object("io.k8s.api.core.v1.ConfigMapNodeConfigSource"), protobuf: 2)
                 ]
             ))
         types.append(
@@ -1092,14 +1164,14 @@ extension BuiltinSchemas {
             TypeSchema(
                 name: "io.k8s.api.core.v1.NodeDaemonEndpoints",
                 fields: [
-                    FieldSchema("kubeletEndpoint", .object("io.k8s.api.core.v1.DaemonEndpoint"), protobuf: 1),
+                    FieldSchema("kubeletEndpoint", .object("io.k8s.api.core.v1.DaemonEndpoint"), protobuf: 1)
                 ]
             ))
         types.append(
             TypeSchema(
                 name: "io.k8s.api.core.v1.NodeFeatures",
                 fields: [
-                    FieldSchema("supplementalGroupsPolicy", .boolean, protobuf: 1),
+                    FieldSchema("supplementalGroupsPolicy", .boolean, protobuf: 1)
                 ]
             ))
         types.append(
@@ -1134,7 +1206,9 @@ extension BuiltinSchemas {
             TypeSchema(
                 name: "io.k8s.api.core.v1.NodeSelector",
                 fields: [
-                    FieldSchema("nodeSelectorTerms", .array(.object("io.k8s.api.core.v1.NodeSelectorTerm")), protobuf: 1, listType: "atomic"),
+                    FieldSchema(
+                        "nodeSelectorTerms", .array(.object("io.k8s.api.core.v1.NodeSelectorTerm")), protobuf: 1,
+                        listType: "atomic")
                 ],
                 required: ["nodeSelectorTerms"],
                 mapType: "atomic"
@@ -1153,8 +1227,12 @@ extension BuiltinSchemas {
             TypeSchema(
                 name: "io.k8s.api.core.v1.NodeSelectorTerm",
                 fields: [
-                    FieldSchema("matchExpressions", .array(.object("io.k8s.api.core.v1.NodeSelectorRequirement")), protobuf: 1, listType: "atomic"),
-                    FieldSchema("matchFields", .array(.object("io.k8s.api.core.v1.NodeSelectorRequirement")), protobuf: 2, listType: "atomic"),
+                    FieldSchema(
+                        "matchExpressions", .array(.object("io.k8s.api.core.v1.NodeSelectorRequirement")), protobuf: 1,
+                        listType: "atomic"),
+                    FieldSchema(
+                        "matchFields", .array(.object("io.k8s.api.core.v1.NodeSelectorRequirement")), protobuf: 2,
+                        listType: "atomic"),
                 ],
                 mapType: "atomic"
             ))
@@ -1175,18 +1253,27 @@ extension BuiltinSchemas {
             TypeSchema(
                 name: "io.k8s.api.core.v1.NodeStatus",
                 fields: [
-                    FieldSchema("addresses", .array(.object("io.k8s.api.core.v1.NodeAddress")), protobuf: 5, patchMergeKey: "type", patchStrategy: "merge", listType: "map", listMapKeys: ["type"]),
+                    FieldSchema(
+                        "addresses", .array(.object("io.k8s.api.core.v1.NodeAddress")), protobuf: 5,
+                        patchMergeKey: "type", patchStrategy: "merge", listType: "map", listMapKeys: ["type"]),
                     FieldSchema("allocatable", .map(.quantity), protobuf: 2),
                     FieldSchema("capacity", .map(.quantity), protobuf: 1),
-                    FieldSchema("conditions", .array(.object("io.k8s.api.core.v1.NodeCondition")), protobuf: 4, patchMergeKey: "type", patchStrategy: "merge", listType: "map", listMapKeys: ["type"]),
+                    FieldSchema(
+                        "conditions", .array(.object("io.k8s.api.core.v1.NodeCondition")), protobuf: 4,
+                        patchMergeKey: "type", patchStrategy: "merge", listType: "map", listMapKeys: ["type"]),
                     FieldSchema("config", .object("io.k8s.api.core.v1.NodeConfigStatus"), protobuf: 11),
                     FieldSchema("daemonEndpoints", .object("io.k8s.api.core.v1.NodeDaemonEndpoints"), protobuf: 6),
                     FieldSchema("features", .object("io.k8s.api.core.v1.NodeFeatures"), protobuf: 13),
-                    FieldSchema("images", .array(.object("io.k8s.api.core.v1.ContainerImage")), protobuf: 8, listType: "atomic"),
+                    FieldSchema(
+                        "images", .array(.object("io.k8s.api.core.v1.ContainerImage")), protobuf: 8, listType: "atomic"),
                     FieldSchema("nodeInfo", .object("io.k8s.api.core.v1.NodeSystemInfo"), protobuf: 7),
                     FieldSchema("phase", .string, protobuf: 3, omitsZeroValue: true),
-                    FieldSchema("runtimeHandlers", .array(.object("io.k8s.api.core.v1.NodeRuntimeHandler")), protobuf: 12, listType: "atomic"),
-                    FieldSchema("volumesAttached", .array(.object("io.k8s.api.core.v1.AttachedVolume")), protobuf: 10, listType: "atomic"),
+                    FieldSchema(
+                        "runtimeHandlers", .array(.object("io.k8s.api.core.v1.NodeRuntimeHandler")), protobuf: 12,
+                        listType: "atomic"),
+                    FieldSchema(
+                        "volumesAttached", .array(.object("io.k8s.api.core.v1.AttachedVolume")), protobuf: 10,
+                        listType: "atomic"),
                     FieldSchema("volumesInUse", .array(.string), protobuf: 9, listType: "atomic"),
                 ]
             ))
@@ -1205,7 +1292,10 @@ extension BuiltinSchemas {
                     FieldSchema("osImage", .string, protobuf: 5),
                     FieldSchema("systemUUID", .string, protobuf: 2),
                 ],
-                required: ["machineID", "systemUUID", "bootID", "kernelVersion", "osImage", "containerRuntimeVersion", "kubeletVersion", "kubeProxyVersion", "operatingSystem", "architecture"]
+                required: [
+                    "machineID", "systemUUID", "bootID", "kernelVersion", "osImage", "containerRuntimeVersion",
+                    "kubeletVersion", "kubeProxyVersion", "operatingSystem", "architecture",
+                ]
             ))
         types.append(
             TypeSchema(
@@ -1303,7 +1393,9 @@ extension BuiltinSchemas {
                     FieldSchema("allocatedResourceStatuses", .map(.string), protobuf: 7, mapType: "granular"),
                     FieldSchema("allocatedResources", .map(.quantity), protobuf: 5),
                     FieldSchema("capacity", .map(.quantity), protobuf: 3),
-                    FieldSchema("conditions", .array(.object("io.k8s.api.core.v1.PersistentVolumeClaimCondition")), protobuf: 4, patchMergeKey: "type", patchStrategy: "merge", listType: "map", listMapKeys: ["type"]),
+                    FieldSchema(
+                        "conditions", .array(.object("io.k8s.api.core.v1.PersistentVolumeClaimCondition")), protobuf: 4,
+                        patchMergeKey: "type", patchStrategy: "merge", listType: "map", listMapKeys: ["type"]),
                     FieldSchema("currentVolumeAttributesClassName", .string, protobuf: 8),
                     FieldSchema("modifyVolumeStatus", .object("io.k8s.api.core.v1.ModifyVolumeStatus"), protobuf: 9),
                     FieldSchema("phase", .string, protobuf: 1, omitsZeroValue: true),
@@ -1343,28 +1435,37 @@ extension BuiltinSchemas {
             TypeSchema(
                 name: "io.k8s.api.core.v1.PersistentVolumeSource",
                 fields: [
-                    FieldSchema("awsElasticBlockStore", .object("io.k8s.api.core.v1.AWSElasticBlockStoreVolumeSource"), protobuf: 2),
+                    FieldSchema(
+                        "awsElasticBlockStore", .object("io.k8s.api.core.v1.AWSElasticBlockStoreVolumeSource"),
+                        protobuf: 2),
                     FieldSchema("azureDisk", .object("io.k8s.api.core.v1.AzureDiskVolumeSource"), protobuf: 16),
-                    FieldSchema("azureFile", .object("io.k8s.api.core.v1.AzureFilePersistentVolumeSource"), protobuf: 13),
+                    FieldSchema(
+                        "azureFile", .object("io.k8s.api.core.v1.AzureFilePersistentVolumeSource"), protobuf: 13),
                     FieldSchema("cephfs", .object("io.k8s.api.core.v1.CephFSPersistentVolumeSource"), protobuf: 9),
                     FieldSchema("cinder", .object("io.k8s.api.core.v1.CinderPersistentVolumeSource"), protobuf: 8),
                     FieldSchema("csi", .object("io.k8s.api.core.v1.CSIPersistentVolumeSource"), protobuf: 22),
                     FieldSchema("fc", .object("io.k8s.api.core.v1.FCVolumeSource"), protobuf: 10),
                     FieldSchema("flexVolume", .object("io.k8s.api.core.v1.FlexPersistentVolumeSource"), protobuf: 12),
                     FieldSchema("flocker", .object("io.k8s.api.core.v1.FlockerVolumeSource"), protobuf: 11),
-                    FieldSchema("gcePersistentDisk", .object("io.k8s.api.core.v1.GCEPersistentDiskVolumeSource"), protobuf: 1),
-                    FieldSchema("glusterfs", .object("io.k8s.api.core.v1.GlusterfsPersistentVolumeSource"), protobuf: 4),
+                    FieldSchema(
+                        "gcePersistentDisk", .object("io.k8s.api.core.v1.GCEPersistentDiskVolumeSource"), protobuf: 1),
+                    FieldSchema(
+                        "glusterfs", .object("io.k8s.api.core.v1.GlusterfsPersistentVolumeSource"), protobuf: 4),
                     FieldSchema("hostPath", .object("io.k8s.api.core.v1.HostPathVolumeSource"), protobuf: 3),
                     FieldSchema("iscsi", .object("io.k8s.api.core.v1.ISCSIPersistentVolumeSource"), protobuf: 7),
                     FieldSchema("local", .object("io.k8s.api.core.v1.LocalVolumeSource"), protobuf: 20),
                     FieldSchema("nfs", .object("io.k8s.api.core.v1.NFSVolumeSource"), protobuf: 5),
-                    FieldSchema("photonPersistentDisk", .object("io.k8s.api.core.v1.PhotonPersistentDiskVolumeSource"), protobuf: 17),
+                    FieldSchema(
+                        "photonPersistentDisk", .object("io.k8s.api.core.v1.PhotonPersistentDiskVolumeSource"),
+                        protobuf: 17),
                     FieldSchema("portworxVolume", .object("io.k8s.api.core.v1.PortworxVolumeSource"), protobuf: 18),
                     FieldSchema("quobyte", .object("io.k8s.api.core.v1.QuobyteVolumeSource"), protobuf: 15),
                     FieldSchema("rbd", .object("io.k8s.api.core.v1.RBDPersistentVolumeSource"), protobuf: 6),
                     FieldSchema("scaleIO", .object("io.k8s.api.core.v1.ScaleIOPersistentVolumeSource"), protobuf: 19),
-                    FieldSchema("storageos", .object("io.k8s.api.core.v1.StorageOSPersistentVolumeSource"), protobuf: 21),
-                    FieldSchema("vsphereVolume", .object("io.k8s.api.core.v1.VsphereVirtualDiskVolumeSource"), protobuf: 14),
+                    FieldSchema(
+                        "storageos", .object("io.k8s.api.core.v1.StorageOSPersistentVolumeSource"), protobuf: 21),
+                    FieldSchema(
+                        "vsphereVolume", .object("io.k8s.api.core.v1.VsphereVirtualDiskVolumeSource"), protobuf: 14),
                 ],
                 isProtobufOnly: true
             ))
@@ -1379,7 +1480,8 @@ extension BuiltinSchemas {
                     FieldSchema("capacity", .map(.quantity), protobuf: 1),
                     FieldSchema("cephfs", .object("io.k8s.api.core.v1.CephFSPersistentVolumeSource")),
                     FieldSchema("cinder", .object("io.k8s.api.core.v1.CinderPersistentVolumeSource")),
-                    FieldSchema("claimRef", .object("io.k8s.api.core.v1.ObjectReference"), protobuf: 4, mapType: "granular"),
+                    FieldSchema(
+                        "claimRef", .object("io.k8s.api.core.v1.ObjectReference"), protobuf: 4, mapType: "granular"),
                     FieldSchema("csi", .object("io.k8s.api.core.v1.CSIPersistentVolumeSource")),
                     FieldSchema("fc", .object("io.k8s.api.core.v1.FCVolumeSource")),
                     FieldSchema("flexVolume", .object("io.k8s.api.core.v1.FlexPersistentVolumeSource")),
@@ -1441,18 +1543,24 @@ extension BuiltinSchemas {
             TypeSchema(
                 name: "io.k8s.api.core.v1.PodAffinity",
                 fields: [
-                    FieldSchema("preferredDuringSchedulingIgnoredDuringExecution", .array(.object("io.k8s.api.core.v1.WeightedPodAffinityTerm")), protobuf: 2, listType: "atomic"),
-                    FieldSchema("requiredDuringSchedulingIgnoredDuringExecution", .array(.object("io.k8s.api.core.v1.PodAffinityTerm")), protobuf: 1, listType: "atomic"),
+                    FieldSchema(
+                        "preferredDuringSchedulingIgnoredDuringExecution",
+                        .array(.object("io.k8s.api.core.v1.WeightedPodAffinityTerm")), protobuf: 2, listType: "atomic"),
+                    FieldSchema(
+                        "requiredDuringSchedulingIgnoredDuringExecution",
+                        .array(.object("io.k8s.api.core.v1.PodAffinityTerm")), protobuf: 1, listType: "atomic"),
                 ]
             ))
         types.append(
             TypeSchema(
                 name: "io.k8s.api.core.v1.PodAffinityTerm",
                 fields: [
-                    FieldSchema("labelSelector", .object("io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector"), protobuf: 1),
+                    FieldSchema(
+                        "labelSelector", .object("io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector"), protobuf: 1),
                     FieldSchema("matchLabelKeys", .array(.string), protobuf: 5, listType: "atomic"),
                     FieldSchema("mismatchLabelKeys", .array(.string), protobuf: 6, listType: "atomic"),
-                    FieldSchema("namespaceSelector", .object("io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector"), protobuf: 4),
+                    FieldSchema(
+                        "namespaceSelector", .object("io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector"), protobuf: 4),
                     FieldSchema("namespaces", .array(.string), protobuf: 2, listType: "atomic"),
                     FieldSchema("topologyKey", .string, protobuf: 3),
                 ],
@@ -1462,8 +1570,12 @@ extension BuiltinSchemas {
             TypeSchema(
                 name: "io.k8s.api.core.v1.PodAntiAffinity",
                 fields: [
-                    FieldSchema("preferredDuringSchedulingIgnoredDuringExecution", .array(.object("io.k8s.api.core.v1.WeightedPodAffinityTerm")), protobuf: 2, listType: "atomic"),
-                    FieldSchema("requiredDuringSchedulingIgnoredDuringExecution", .array(.object("io.k8s.api.core.v1.PodAffinityTerm")), protobuf: 1, listType: "atomic"),
+                    FieldSchema(
+                        "preferredDuringSchedulingIgnoredDuringExecution",
+                        .array(.object("io.k8s.api.core.v1.WeightedPodAffinityTerm")), protobuf: 2, listType: "atomic"),
+                    FieldSchema(
+                        "requiredDuringSchedulingIgnoredDuringExecution",
+                        .array(.object("io.k8s.api.core.v1.PodAffinityTerm")), protobuf: 1, listType: "atomic"),
                 ]
             ))
         types.append(
@@ -1484,7 +1596,9 @@ extension BuiltinSchemas {
                 name: "io.k8s.api.core.v1.PodDNSConfig",
                 fields: [
                     FieldSchema("nameservers", .array(.string), protobuf: 1, listType: "atomic"),
-                    FieldSchema("options", .array(.object("io.k8s.api.core.v1.PodDNSConfigOption")), protobuf: 3, listType: "atomic"),
+                    FieldSchema(
+                        "options", .array(.object("io.k8s.api.core.v1.PodDNSConfigOption")), protobuf: 3,
+                        listType: "atomic"),
                     FieldSchema("searches", .array(.string), protobuf: 2, listType: "atomic"),
                 ]
             ))
@@ -1500,7 +1614,7 @@ extension BuiltinSchemas {
             TypeSchema(
                 name: "io.k8s.api.core.v1.PodIP",
                 fields: [
-                    FieldSchema("ip", .string, protobuf: 1),
+                    FieldSchema("ip", .string, protobuf: 1)
                 ],
                 required: ["ip"]
             ))
@@ -1520,7 +1634,7 @@ extension BuiltinSchemas {
             TypeSchema(
                 name: "io.k8s.api.core.v1.PodOS",
                 fields: [
-                    FieldSchema("name", .string, protobuf: 1),
+                    FieldSchema("name", .string, protobuf: 1)
                 ],
                 required: ["name"]
             ))
@@ -1528,7 +1642,7 @@ extension BuiltinSchemas {
             TypeSchema(
                 name: "io.k8s.api.core.v1.PodReadinessGate",
                 fields: [
-                    FieldSchema("conditionType", .string, protobuf: 1),
+                    FieldSchema("conditionType", .string, protobuf: 1)
                 ],
                 required: ["conditionType"]
             ))
@@ -1555,7 +1669,7 @@ extension BuiltinSchemas {
             TypeSchema(
                 name: "io.k8s.api.core.v1.PodSchedulingGate",
                 fields: [
-                    FieldSchema("name", .string, protobuf: 1),
+                    FieldSchema("name", .string, protobuf: 1)
                 ],
                 required: ["name"]
             ))
@@ -1574,8 +1688,10 @@ extension BuiltinSchemas {
                     FieldSchema("seccompProfile", .object("io.k8s.api.core.v1.SeccompProfile"), protobuf: 10),
                     FieldSchema("supplementalGroups", .array(.int64), protobuf: 4, listType: "atomic"),
                     FieldSchema("supplementalGroupsPolicy", .string, protobuf: 12),
-                    FieldSchema("sysctls", .array(.object("io.k8s.api.core.v1.Sysctl")), protobuf: 7, listType: "atomic"),
-                    FieldSchema("windowsOptions", .object("io.k8s.api.core.v1.WindowsSecurityContextOptions"), protobuf: 8),
+                    FieldSchema(
+                        "sysctls", .array(.object("io.k8s.api.core.v1.Sysctl")), protobuf: 7, listType: "atomic"),
+                    FieldSchema(
+                        "windowsOptions", .object("io.k8s.api.core.v1.WindowsSecurityContextOptions"), protobuf: 8),
                 ]
             ))
         types.append(
@@ -1585,19 +1701,29 @@ extension BuiltinSchemas {
                     FieldSchema("activeDeadlineSeconds", .int64, protobuf: 5),
                     FieldSchema("affinity", .object("io.k8s.api.core.v1.Affinity"), protobuf: 18),
                     FieldSchema("automountServiceAccountToken", .boolean, protobuf: 21),
-                    FieldSchema("containers", .array(.object("io.k8s.api.core.v1.Container")), protobuf: 2, patchMergeKey: "name", patchStrategy: "merge", listType: "map", listMapKeys: ["name"]),
+                    FieldSchema(
+                        "containers", .array(.object("io.k8s.api.core.v1.Container")), protobuf: 2,
+                        patchMergeKey: "name", patchStrategy: "merge", listType: "map", listMapKeys: ["name"]),
                     FieldSchema("dnsConfig", .object("io.k8s.api.core.v1.PodDNSConfig"), protobuf: 26),
                     FieldSchema("dnsPolicy", .string, protobuf: 6, omitsZeroValue: true),
                     FieldSchema("enableServiceLinks", .boolean, protobuf: 30),
-                    FieldSchema("ephemeralContainers", .array(.object("io.k8s.api.core.v1.EphemeralContainer")), protobuf: 34, patchMergeKey: "name", patchStrategy: "merge", listType: "map", listMapKeys: ["name"]),
-                    FieldSchema("hostAliases", .array(.object("io.k8s.api.core.v1.HostAlias")), protobuf: 23, patchMergeKey: "ip", patchStrategy: "merge", listType: "map", listMapKeys: ["ip"]),
+                    FieldSchema(
+                        "ephemeralContainers", .array(.object("io.k8s.api.core.v1.EphemeralContainer")), protobuf: 34,
+                        patchMergeKey: "name", patchStrategy: "merge", listType: "map", listMapKeys: ["name"]),
+                    FieldSchema(
+                        "hostAliases", .array(.object("io.k8s.api.core.v1.HostAlias")), protobuf: 23,
+                        patchMergeKey: "ip", patchStrategy: "merge", listType: "map", listMapKeys: ["ip"]),
                     FieldSchema("hostIPC", .boolean, protobuf: 13, omitsZeroValue: true),
                     FieldSchema("hostNetwork", .boolean, protobuf: 11, omitsZeroValue: true),
                     FieldSchema("hostPID", .boolean, protobuf: 12, omitsZeroValue: true),
                     FieldSchema("hostUsers", .boolean, protobuf: 37),
                     FieldSchema("hostname", .string, protobuf: 16, omitsZeroValue: true),
-                    FieldSchema("imagePullSecrets", .array(.object("io.k8s.api.core.v1.LocalObjectReference")), protobuf: 15, patchMergeKey: "name", patchStrategy: "merge", listType: "map", listMapKeys: ["name"]),
-                    FieldSchema("initContainers", .array(.object("io.k8s.api.core.v1.Container")), protobuf: 20, patchMergeKey: "name", patchStrategy: "merge", listType: "map", listMapKeys: ["name"]),
+                    FieldSchema(
+                        "imagePullSecrets", .array(.object("io.k8s.api.core.v1.LocalObjectReference")), protobuf: 15,
+                        patchMergeKey: "name", patchStrategy: "merge", listType: "map", listMapKeys: ["name"]),
+                    FieldSchema(
+                        "initContainers", .array(.object("io.k8s.api.core.v1.Container")), protobuf: 20,
+                        patchMergeKey: "name", patchStrategy: "merge", listType: "map", listMapKeys: ["name"]),
                     FieldSchema("nodeName", .string, protobuf: 10, omitsZeroValue: true),
                     FieldSchema("nodeSelector", .map(.string), protobuf: 7, mapType: "atomic"),
                     FieldSchema("os", .object("io.k8s.api.core.v1.PodOS"), protobuf: 36),
@@ -1605,13 +1731,20 @@ extension BuiltinSchemas {
                     FieldSchema("preemptionPolicy", .string, protobuf: 31),
                     FieldSchema("priority", .int32, protobuf: 25),
                     FieldSchema("priorityClassName", .string, protobuf: 24, omitsZeroValue: true),
-                    FieldSchema("readinessGates", .array(.object("io.k8s.api.core.v1.PodReadinessGate")), protobuf: 28, listType: "atomic"),
-                    FieldSchema("resourceClaims", .array(.object("io.k8s.api.core.v1.PodResourceClaim")), protobuf: 39, patchMergeKey: "name", patchStrategy: "merge,retainKeys", listType: "map", listMapKeys: ["name"]),
+                    FieldSchema(
+                        "readinessGates", .array(.object("io.k8s.api.core.v1.PodReadinessGate")), protobuf: 28,
+                        listType: "atomic"),
+                    FieldSchema(
+                        "resourceClaims", .array(.object("io.k8s.api.core.v1.PodResourceClaim")), protobuf: 39,
+                        patchMergeKey: "name", patchStrategy: "merge,retainKeys", listType: "map", listMapKeys: ["name"]
+                    ),
                     FieldSchema("resources", .object("io.k8s.api.core.v1.ResourceRequirements"), protobuf: 40),
                     FieldSchema("restartPolicy", .string, protobuf: 3, omitsZeroValue: true),
                     FieldSchema("runtimeClassName", .string, protobuf: 29),
                     FieldSchema("schedulerName", .string, protobuf: 19, omitsZeroValue: true),
-                    FieldSchema("schedulingGates", .array(.object("io.k8s.api.core.v1.PodSchedulingGate")), protobuf: 38, patchMergeKey: "name", patchStrategy: "merge", listType: "map", listMapKeys: ["name"]),
+                    FieldSchema(
+                        "schedulingGates", .array(.object("io.k8s.api.core.v1.PodSchedulingGate")), protobuf: 38,
+                        patchMergeKey: "name", patchStrategy: "merge", listType: "map", listMapKeys: ["name"]),
                     FieldSchema("securityContext", .object("io.k8s.api.core.v1.PodSecurityContext"), protobuf: 14),
                     FieldSchema("serviceAccount", .string, protobuf: 9, omitsZeroValue: true),
                     FieldSchema("serviceAccountName", .string, protobuf: 8, omitsZeroValue: true),
@@ -1619,9 +1752,16 @@ extension BuiltinSchemas {
                     FieldSchema("shareProcessNamespace", .boolean, protobuf: 27),
                     FieldSchema("subdomain", .string, protobuf: 17, omitsZeroValue: true),
                     FieldSchema("terminationGracePeriodSeconds", .int64, protobuf: 4),
-                    FieldSchema("tolerations", .array(.object("io.k8s.api.core.v1.Toleration")), protobuf: 22, listType: "atomic"),
-                    FieldSchema("topologySpreadConstraints", .array(.object("io.k8s.api.core.v1.TopologySpreadConstraint")), protobuf: 33, patchMergeKey: "topologyKey", patchStrategy: "merge", listType: "map", listMapKeys: ["topologyKey", "whenUnsatisfiable"]),
-                    FieldSchema("volumes", .array(.object("io.k8s.api.core.v1.Volume")), protobuf: 1, patchMergeKey: "name", patchStrategy: "merge,retainKeys", listType: "map", listMapKeys: ["name"]),
+                    FieldSchema(
+                        "tolerations", .array(.object("io.k8s.api.core.v1.Toleration")), protobuf: 22,
+                        listType: "atomic"),
+                    FieldSchema(
+                        "topologySpreadConstraints", .array(.object("io.k8s.api.core.v1.TopologySpreadConstraint")),
+                        protobuf: 33, patchMergeKey: "topologyKey", patchStrategy: "merge", listType: "map",
+                        listMapKeys: ["topologyKey", "whenUnsatisfiable"]),
+                    FieldSchema(
+                        "volumes", .array(.object("io.k8s.api.core.v1.Volume")), protobuf: 1, patchMergeKey: "name",
+                        patchStrategy: "merge,retainKeys", listType: "map", listMapKeys: ["name"]),
                 ],
                 required: ["containers"]
             ))
@@ -1629,21 +1769,36 @@ extension BuiltinSchemas {
             TypeSchema(
                 name: "io.k8s.api.core.v1.PodStatus",
                 fields: [
-                    FieldSchema("conditions", .array(.object("io.k8s.api.core.v1.PodCondition")), protobuf: 2, patchMergeKey: "type", patchStrategy: "merge", listType: "map", listMapKeys: ["type"]),
-                    FieldSchema("containerStatuses", .array(.object("io.k8s.api.core.v1.ContainerStatus")), protobuf: 8, listType: "atomic"),
-                    FieldSchema("ephemeralContainerStatuses", .array(.object("io.k8s.api.core.v1.ContainerStatus")), protobuf: 13, listType: "atomic"),
+                    FieldSchema(
+                        "conditions", .array(.object("io.k8s.api.core.v1.PodCondition")), protobuf: 2,
+                        patchMergeKey: "type", patchStrategy: "merge", listType: "map", listMapKeys: ["type"]),
+                    FieldSchema(
+                        "containerStatuses", .array(.object("io.k8s.api.core.v1.ContainerStatus")), protobuf: 8,
+                        listType: "atomic"),
+                    FieldSchema(
+                        "ephemeralContainerStatuses", .array(.object("io.k8s.api.core.v1.ContainerStatus")),
+                        protobuf: 13, listType: "atomic"),
                     FieldSchema("hostIP", .string, protobuf: 5, omitsZeroValue: true),
-                    FieldSchema("hostIPs", .array(.object("io.k8s.api.core.v1.HostIP")), protobuf: 16, patchMergeKey: "ip", patchStrategy: "merge", listType: "atomic"),
-                    FieldSchema("initContainerStatuses", .array(.object("io.k8s.api.core.v1.ContainerStatus")), protobuf: 10, listType: "atomic"),
+                    FieldSchema(
+                        "hostIPs", .array(.object("io.k8s.api.core.v1.HostIP")), protobuf: 16, patchMergeKey: "ip",
+                        patchStrategy: "merge", listType: "atomic"),
+                    FieldSchema(
+                        "initContainerStatuses", .array(.object("io.k8s.api.core.v1.ContainerStatus")), protobuf: 10,
+                        listType: "atomic"),
                     FieldSchema("message", .string, protobuf: 3, omitsZeroValue: true),
                     FieldSchema("nominatedNodeName", .string, protobuf: 11, omitsZeroValue: true),
                     FieldSchema("phase", .string, protobuf: 1, omitsZeroValue: true),
                     FieldSchema("podIP", .string, protobuf: 6, omitsZeroValue: true),
-                    FieldSchema("podIPs", .array(.object("io.k8s.api.core.v1.PodIP")), protobuf: 12, patchMergeKey: "ip", patchStrategy: "merge", listType: "map", listMapKeys: ["ip"]),
+                    FieldSchema(
+                        "podIPs", .array(.object("io.k8s.api.core.v1.PodIP")), protobuf: 12, patchMergeKey: "ip",
+                        patchStrategy: "merge", listType: "map", listMapKeys: ["ip"]),
                     FieldSchema("qosClass", .string, protobuf: 9, omitsZeroValue: true),
                     FieldSchema("reason", .string, protobuf: 4, omitsZeroValue: true),
                     FieldSchema("resize", .string, protobuf: 14, omitsZeroValue: true),
-                    FieldSchema("resourceClaimStatuses", .array(.object("io.k8s.api.core.v1.PodResourceClaimStatus")), protobuf: 15, patchMergeKey: "name", patchStrategy: "merge,retainKeys", listType: "map", listMapKeys: ["name"]),
+                    FieldSchema(
+                        "resourceClaimStatuses", .array(.object("io.k8s.api.core.v1.PodResourceClaimStatus")),
+                        protobuf: 15, patchMergeKey: "name", patchStrategy: "merge,retainKeys", listType: "map",
+                        listMapKeys: ["name"]),
                     FieldSchema("startTime", .time, protobuf: 7),
                 ]
             ))
@@ -1717,7 +1872,9 @@ extension BuiltinSchemas {
                 name: "io.k8s.api.core.v1.ProjectedVolumeSource",
                 fields: [
                     FieldSchema("defaultMode", .int32, protobuf: 2),
-                    FieldSchema("sources", .array(.object("io.k8s.api.core.v1.VolumeProjection")), protobuf: 1, listType: "atomic"),
+                    FieldSchema(
+                        "sources", .array(.object("io.k8s.api.core.v1.VolumeProjection")), protobuf: 1,
+                        listType: "atomic"),
                 ]
             ))
         types.append(
@@ -1814,7 +1971,9 @@ extension BuiltinSchemas {
                 name: "io.k8s.api.core.v1.ReplicationControllerStatus",
                 fields: [
                     FieldSchema("availableReplicas", .int32, protobuf: 5, omitsZeroValue: true),
-                    FieldSchema("conditions", .array(.object("io.k8s.api.core.v1.ReplicationControllerCondition")), protobuf: 6, patchMergeKey: "type", patchStrategy: "merge", listType: "map", listMapKeys: ["type"]),
+                    FieldSchema(
+                        "conditions", .array(.object("io.k8s.api.core.v1.ReplicationControllerCondition")), protobuf: 6,
+                        patchMergeKey: "type", patchStrategy: "merge", listType: "map", listMapKeys: ["type"]),
                     FieldSchema("fullyLabeledReplicas", .int32, protobuf: 2, omitsZeroValue: true),
                     FieldSchema("observedGeneration", .int64, protobuf: 3, omitsZeroValue: true),
                     FieldSchema("readyReplicas", .int32, protobuf: 4, omitsZeroValue: true),
@@ -1896,7 +2055,9 @@ extension BuiltinSchemas {
             TypeSchema(
                 name: "io.k8s.api.core.v1.ResourceRequirements",
                 fields: [
-                    FieldSchema("claims", .array(.object("io.k8s.api.core.v1.ResourceClaim")), protobuf: 3, listType: "map", listMapKeys: ["name"]),
+                    FieldSchema(
+                        "claims", .array(.object("io.k8s.api.core.v1.ResourceClaim")), protobuf: 3, listType: "map",
+                        listMapKeys: ["name"]),
                     FieldSchema("limits", .map(.quantity), protobuf: 1),
                     FieldSchema("requests", .map(.quantity), protobuf: 2),
                 ]
@@ -1906,7 +2067,9 @@ extension BuiltinSchemas {
                 name: "io.k8s.api.core.v1.ResourceStatus",
                 fields: [
                     FieldSchema("name", .string, protobuf: 1),
-                    FieldSchema("resources", .array(.object("io.k8s.api.core.v1.ResourceHealth")), protobuf: 2, listType: "map", listMapKeys: ["resourceID"]),
+                    FieldSchema(
+                        "resources", .array(.object("io.k8s.api.core.v1.ResourceHealth")), protobuf: 2, listType: "map",
+                        listMapKeys: ["resourceID"]),
                 ],
                 required: ["name"]
             ))
@@ -1958,7 +2121,9 @@ extension BuiltinSchemas {
             TypeSchema(
                 name: "io.k8s.api.core.v1.ScopeSelector",
                 fields: [
-                    FieldSchema("matchExpressions", .array(.object("io.k8s.api.core.v1.ScopedResourceSelectorRequirement")), protobuf: 1, listType: "atomic"),
+                    FieldSchema(
+                        "matchExpressions", .array(.object("io.k8s.api.core.v1.ScopedResourceSelectorRequirement")),
+                        protobuf: 1, listType: "atomic")
                 ],
                 mapType: "atomic"
             ))
@@ -2032,7 +2197,8 @@ extension BuiltinSchemas {
             TypeSchema(
                 name: "io.k8s.api.core.v1.SecretProjection",
                 fields: [
-                    FieldSchema("items", .array(.object("io.k8s.api.core.v1.KeyToPath")), protobuf: 2, listType: "atomic"),
+                    FieldSchema(
+                        "items", .array(.object("io.k8s.api.core.v1.KeyToPath")), protobuf: 2, listType: "atomic"),
                     FieldSchema("name", .string),
                     FieldSchema("optional", .boolean, protobuf: 4),
                 ],
@@ -2052,7 +2218,8 @@ extension BuiltinSchemas {
                 name: "io.k8s.api.core.v1.SecretVolumeSource",
                 fields: [
                     FieldSchema("defaultMode", .int32, protobuf: 3),
-                    FieldSchema("items", .array(.object("io.k8s.api.core.v1.KeyToPath")), protobuf: 2, listType: "atomic"),
+                    FieldSchema(
+                        "items", .array(.object("io.k8s.api.core.v1.KeyToPath")), protobuf: 2, listType: "atomic"),
                     FieldSchema("optional", .boolean, protobuf: 4),
                     FieldSchema("secretName", .string, protobuf: 1, omitsZeroValue: true),
                 ]
@@ -2072,7 +2239,8 @@ extension BuiltinSchemas {
                     FieldSchema("runAsUser", .int64, protobuf: 4),
                     FieldSchema("seLinuxOptions", .object("io.k8s.api.core.v1.SELinuxOptions"), protobuf: 3),
                     FieldSchema("seccompProfile", .object("io.k8s.api.core.v1.SeccompProfile"), protobuf: 11),
-                    FieldSchema("windowsOptions", .object("io.k8s.api.core.v1.WindowsSecurityContextOptions"), protobuf: 10),
+                    FieldSchema(
+                        "windowsOptions", .object("io.k8s.api.core.v1.WindowsSecurityContextOptions"), protobuf: 10),
                 ]
             ))
         types.append(
@@ -2093,10 +2261,14 @@ extension BuiltinSchemas {
                 fields: [
                     FieldSchema("apiVersion", .string),
                     FieldSchema("automountServiceAccountToken", .boolean, protobuf: 4),
-                    FieldSchema("imagePullSecrets", .array(.object("io.k8s.api.core.v1.LocalObjectReference")), protobuf: 3, listType: "atomic"),
+                    FieldSchema(
+                        "imagePullSecrets", .array(.object("io.k8s.api.core.v1.LocalObjectReference")), protobuf: 3,
+                        listType: "atomic"),
                     FieldSchema("kind", .string),
                     FieldSchema("metadata", .object("io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"), protobuf: 1),
-                    FieldSchema("secrets", .array(.object("io.k8s.api.core.v1.ObjectReference")), protobuf: 2, patchMergeKey: "name", patchStrategy: "merge", listType: "map", listMapKeys: ["name"]),
+                    FieldSchema(
+                        "secrets", .array(.object("io.k8s.api.core.v1.ObjectReference")), protobuf: 2,
+                        patchMergeKey: "name", patchStrategy: "merge", listType: "map", listMapKeys: ["name"]),
                 ],
                 groupVersionKind: GroupVersionKind(group: "", version: "v1", kind: "ServiceAccount")
             ))
@@ -2164,11 +2336,14 @@ extension BuiltinSchemas {
                     FieldSchema("loadBalancerClass", .string, protobuf: 21),
                     FieldSchema("loadBalancerIP", .string, protobuf: 8, omitsZeroValue: true),
                     FieldSchema("loadBalancerSourceRanges", .array(.string), protobuf: 9, listType: "atomic"),
-                    FieldSchema("ports", .array(.object("io.k8s.api.core.v1.ServicePort")), protobuf: 1, patchMergeKey: "port", patchStrategy: "merge", listType: "map", listMapKeys: ["port", "protocol"]),
+                    FieldSchema(
+                        "ports", .array(.object("io.k8s.api.core.v1.ServicePort")), protobuf: 1, patchMergeKey: "port",
+                        patchStrategy: "merge", listType: "map", listMapKeys: ["port", "protocol"]),
                     FieldSchema("publishNotReadyAddresses", .boolean, protobuf: 13, omitsZeroValue: true),
                     FieldSchema("selector", .map(.string), protobuf: 2, mapType: "atomic"),
                     FieldSchema("sessionAffinity", .string, protobuf: 7, omitsZeroValue: true),
-                    FieldSchema("sessionAffinityConfig", .object("io.k8s.api.core.v1.SessionAffinityConfig"), protobuf: 14),
+                    FieldSchema(
+                        "sessionAffinityConfig", .object("io.k8s.api.core.v1.SessionAffinityConfig"), protobuf: 14),
                     FieldSchema("trafficDistribution", .string, protobuf: 23),
                     FieldSchema("type", .string, protobuf: 4, omitsZeroValue: true),
                 ]
@@ -2177,7 +2352,9 @@ extension BuiltinSchemas {
             TypeSchema(
                 name: "io.k8s.api.core.v1.ServiceStatus",
                 fields: [
-                    FieldSchema("conditions", .array(.object("io.k8s.apimachinery.pkg.apis.meta.v1.Condition")), protobuf: 2, patchMergeKey: "type", patchStrategy: "merge", listType: "map", listMapKeys: ["type"]),
+                    FieldSchema(
+                        "conditions", .array(.object("io.k8s.apimachinery.pkg.apis.meta.v1.Condition")), protobuf: 2,
+                        patchMergeKey: "type", patchStrategy: "merge", listType: "map", listMapKeys: ["type"]),
                     FieldSchema("loadBalancer", .object("io.k8s.api.core.v1.LoadBalancerStatus"), protobuf: 1),
                 ]
             ))
@@ -2185,14 +2362,14 @@ extension BuiltinSchemas {
             TypeSchema(
                 name: "io.k8s.api.core.v1.SessionAffinityConfig",
                 fields: [
-                    FieldSchema("clientIP", .object("io.k8s.api.core.v1.ClientIPConfig"), protobuf: 1),
+                    FieldSchema("clientIP", .object("io.k8s.api.core.v1.ClientIPConfig"), protobuf: 1)
                 ]
             ))
         types.append(
             TypeSchema(
                 name: "io.k8s.api.core.v1.SleepAction",
                 fields: [
-                    FieldSchema("seconds", .int64, protobuf: 1),
+                    FieldSchema("seconds", .int64, protobuf: 1)
                 ],
                 required: ["seconds"]
             ))
@@ -2271,7 +2448,9 @@ extension BuiltinSchemas {
             TypeSchema(
                 name: "io.k8s.api.core.v1.TopologySelectorTerm",
                 fields: [
-                    FieldSchema("matchLabelExpressions", .array(.object("io.k8s.api.core.v1.TopologySelectorLabelRequirement")), protobuf: 1, listType: "atomic"),
+                    FieldSchema(
+                        "matchLabelExpressions", .array(.object("io.k8s.api.core.v1.TopologySelectorLabelRequirement")),
+                        protobuf: 1, listType: "atomic")
                 ],
                 mapType: "atomic"
             ))
@@ -2279,7 +2458,8 @@ extension BuiltinSchemas {
             TypeSchema(
                 name: "io.k8s.api.core.v1.TopologySpreadConstraint",
                 fields: [
-                    FieldSchema("labelSelector", .object("io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector"), protobuf: 4),
+                    FieldSchema(
+                        "labelSelector", .object("io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector"), protobuf: 4),
                     FieldSchema("matchLabelKeys", .array(.string), protobuf: 8, listType: "atomic"),
                     FieldSchema("maxSkew", .int32, protobuf: 1),
                     FieldSchema("minDomains", .int32, protobuf: 5),
@@ -2337,7 +2517,8 @@ extension BuiltinSchemas {
                     FieldSchema("iscsi", .object("io.k8s.api.core.v1.ISCSIVolumeSource")),
                     FieldSchema("name", .string, protobuf: 1),
                     FieldSchema("nfs", .object("io.k8s.api.core.v1.NFSVolumeSource")),
-                    FieldSchema("persistentVolumeClaim", .object("io.k8s.api.core.v1.PersistentVolumeClaimVolumeSource")),
+                    FieldSchema(
+                        "persistentVolumeClaim", .object("io.k8s.api.core.v1.PersistentVolumeClaimVolumeSource")),
                     FieldSchema("photonPersistentDisk", .object("io.k8s.api.core.v1.PhotonPersistentDiskVolumeSource")),
                     FieldSchema("portworxVolume", .object("io.k8s.api.core.v1.PortworxVolumeSource")),
                     FieldSchema("projected", .object("io.k8s.api.core.v1.ProjectedVolumeSource")),
@@ -2389,18 +2570,20 @@ extension BuiltinSchemas {
             TypeSchema(
                 name: "io.k8s.api.core.v1.VolumeNodeAffinity",
                 fields: [
-                    FieldSchema("required", .object("io.k8s.api.core.v1.NodeSelector"), protobuf: 1),
+                    FieldSchema("required", .object("io.k8s.api.core.v1.NodeSelector"), protobuf: 1)
                 ]
             ))
         types.append(
             TypeSchema(
                 name: "io.k8s.api.core.v1.VolumeProjection",
                 fields: [
-                    FieldSchema("clusterTrustBundle", .object("io.k8s.api.core.v1.ClusterTrustBundleProjection"), protobuf: 5),
+                    FieldSchema(
+                        "clusterTrustBundle", .object("io.k8s.api.core.v1.ClusterTrustBundleProjection"), protobuf: 5),
                     FieldSchema("configMap", .object("io.k8s.api.core.v1.ConfigMapProjection"), protobuf: 3),
                     FieldSchema("downwardAPI", .object("io.k8s.api.core.v1.DownwardAPIProjection"), protobuf: 2),
                     FieldSchema("secret", .object("io.k8s.api.core.v1.SecretProjection"), protobuf: 1),
-                    FieldSchema("serviceAccountToken", .object("io.k8s.api.core.v1.ServiceAccountTokenProjection"), protobuf: 4),
+                    FieldSchema(
+                        "serviceAccountToken", .object("io.k8s.api.core.v1.ServiceAccountTokenProjection"), protobuf: 4),
                 ]
             ))
         types.append(
@@ -2415,7 +2598,9 @@ extension BuiltinSchemas {
             TypeSchema(
                 name: "io.k8s.api.core.v1.VolumeSource",
                 fields: [
-                    FieldSchema("awsElasticBlockStore", .object("io.k8s.api.core.v1.AWSElasticBlockStoreVolumeSource"), protobuf: 4),
+                    FieldSchema(
+                        "awsElasticBlockStore", .object("io.k8s.api.core.v1.AWSElasticBlockStoreVolumeSource"),
+                        protobuf: 4),
                     FieldSchema("azureDisk", .object("io.k8s.api.core.v1.AzureDiskVolumeSource"), protobuf: 22),
                     FieldSchema("azureFile", .object("io.k8s.api.core.v1.AzureFileVolumeSource"), protobuf: 18),
                     FieldSchema("cephfs", .object("io.k8s.api.core.v1.CephFSVolumeSource"), protobuf: 14),
@@ -2428,15 +2613,20 @@ extension BuiltinSchemas {
                     FieldSchema("fc", .object("io.k8s.api.core.v1.FCVolumeSource"), protobuf: 17),
                     FieldSchema("flexVolume", .object("io.k8s.api.core.v1.FlexVolumeSource"), protobuf: 12),
                     FieldSchema("flocker", .object("io.k8s.api.core.v1.FlockerVolumeSource"), protobuf: 15),
-                    FieldSchema("gcePersistentDisk", .object("io.k8s.api.core.v1.GCEPersistentDiskVolumeSource"), protobuf: 3),
+                    FieldSchema(
+                        "gcePersistentDisk", .object("io.k8s.api.core.v1.GCEPersistentDiskVolumeSource"), protobuf: 3),
                     FieldSchema("gitRepo", .object("io.k8s.api.core.v1.GitRepoVolumeSource"), protobuf: 5),
                     FieldSchema("glusterfs", .object("io.k8s.api.core.v1.GlusterfsVolumeSource"), protobuf: 9),
                     FieldSchema("hostPath", .object("io.k8s.api.core.v1.HostPathVolumeSource"), protobuf: 1),
                     FieldSchema("image", .object("io.k8s.api.core.v1.ImageVolumeSource"), protobuf: 30),
                     FieldSchema("iscsi", .object("io.k8s.api.core.v1.ISCSIVolumeSource"), protobuf: 8),
                     FieldSchema("nfs", .object("io.k8s.api.core.v1.NFSVolumeSource"), protobuf: 7),
-                    FieldSchema("persistentVolumeClaim", .object("io.k8s.api.core.v1.PersistentVolumeClaimVolumeSource"), protobuf: 10),
-                    FieldSchema("photonPersistentDisk", .object("io.k8s.api.core.v1.PhotonPersistentDiskVolumeSource"), protobuf: 23),
+                    FieldSchema(
+                        "persistentVolumeClaim", .object("io.k8s.api.core.v1.PersistentVolumeClaimVolumeSource"),
+                        protobuf: 10),
+                    FieldSchema(
+                        "photonPersistentDisk", .object("io.k8s.api.core.v1.PhotonPersistentDiskVolumeSource"),
+                        protobuf: 23),
                     FieldSchema("portworxVolume", .object("io.k8s.api.core.v1.PortworxVolumeSource"), protobuf: 24),
                     FieldSchema("projected", .object("io.k8s.api.core.v1.ProjectedVolumeSource"), protobuf: 26),
                     FieldSchema("quobyte", .object("io.k8s.api.core.v1.QuobyteVolumeSource"), protobuf: 21),
@@ -2444,7 +2634,8 @@ extension BuiltinSchemas {
                     FieldSchema("scaleIO", .object("io.k8s.api.core.v1.ScaleIOVolumeSource"), protobuf: 25),
                     FieldSchema("secret", .object("io.k8s.api.core.v1.SecretVolumeSource"), protobuf: 6),
                     FieldSchema("storageos", .object("io.k8s.api.core.v1.StorageOSVolumeSource"), protobuf: 27),
-                    FieldSchema("vsphereVolume", .object("io.k8s.api.core.v1.VsphereVirtualDiskVolumeSource"), protobuf: 20),
+                    FieldSchema(
+                        "vsphereVolume", .object("io.k8s.api.core.v1.VsphereVirtualDiskVolumeSource"), protobuf: 20),
                 ],
                 isProtobufOnly: true
             ))

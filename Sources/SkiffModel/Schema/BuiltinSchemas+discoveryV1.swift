@@ -35,7 +35,8 @@ extension BuiltinSchemas {
             TypeSchema(
                 name: "io.k8s.api.discovery.v1.EndpointHints",
                 fields: [
-                    FieldSchema("forZones", .array(.object("io.k8s.api.discovery.v1.ForZone")), protobuf: 1, listType: "atomic"),
+                    FieldSchema(
+                        "forZones", .array(.object("io.k8s.api.discovery.v1.ForZone")), protobuf: 1, listType: "atomic")
                 ]
             ))
         types.append(
@@ -55,10 +56,14 @@ extension BuiltinSchemas {
                 fields: [
                     FieldSchema("addressType", .string, protobuf: 4),
                     FieldSchema("apiVersion", .string),
-                    FieldSchema("endpoints", .array(.object("io.k8s.api.discovery.v1.Endpoint")), protobuf: 2, listType: "atomic"),
+                    FieldSchema(
+                        "endpoints", .array(.object("io.k8s.api.discovery.v1.Endpoint")), protobuf: 2,
+                        listType: "atomic"),
                     FieldSchema("kind", .string),
                     FieldSchema("metadata", .object("io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"), protobuf: 1),
-                    FieldSchema("ports", .array(.object("io.k8s.api.discovery.v1.EndpointPort")), protobuf: 3, listType: "atomic"),
+                    FieldSchema(
+                        "ports", .array(.object("io.k8s.api.discovery.v1.EndpointPort")), protobuf: 3,
+                        listType: "atomic"),
                 ],
                 required: ["addressType", "endpoints"],
                 groupVersionKind: GroupVersionKind(group: "discovery.k8s.io", version: "v1", kind: "EndpointSlice")
@@ -79,7 +84,7 @@ extension BuiltinSchemas {
             TypeSchema(
                 name: "io.k8s.api.discovery.v1.ForZone",
                 fields: [
-                    FieldSchema("name", .string, protobuf: 1),
+                    FieldSchema("name", .string, protobuf: 1)
                 ],
                 required: ["name"]
             ))

@@ -31,7 +31,9 @@ extension BuiltinSchemas {
                     FieldSchema("apiVersion", .string),
                     FieldSchema("groupVersion", .string, protobuf: 1),
                     FieldSchema("kind", .string),
-                    FieldSchema("resources", .array(.object("io.k8s.apimachinery.pkg.apis.meta.v1.APIResource")), protobuf: 2, listType: "atomic"),
+                    FieldSchema(
+                        "resources", .array(.object("io.k8s.apimachinery.pkg.apis.meta.v1.APIResource")), protobuf: 2,
+                        listType: "atomic"),
                 ],
                 required: ["groupVersion", "resources"],
                 groupVersionKind: GroupVersionKind(group: "", version: "v1", kind: "APIResourceList")
@@ -59,7 +61,8 @@ extension BuiltinSchemas {
                     FieldSchema("ignoreStoreReadErrorWithClusterBreakingPotential", .boolean, protobuf: 6),
                     FieldSchema("kind", .string),
                     FieldSchema("orphanDependents", .boolean, protobuf: 3),
-                    FieldSchema("preconditions", .object("io.k8s.apimachinery.pkg.apis.meta.v1.Preconditions"), protobuf: 2),
+                    FieldSchema(
+                        "preconditions", .object("io.k8s.apimachinery.pkg.apis.meta.v1.Preconditions"), protobuf: 2),
                     FieldSchema("propagationPolicy", .string, protobuf: 4),
                 ],
                 groupVersionKind: GroupVersionKind(group: "", version: "v1", kind: "DeleteOptions")
@@ -78,7 +81,10 @@ extension BuiltinSchemas {
             TypeSchema(
                 name: "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector",
                 fields: [
-                    FieldSchema("matchExpressions", .array(.object("io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelectorRequirement")), protobuf: 2, listType: "atomic"),
+                    FieldSchema(
+                        "matchExpressions",
+                        .array(.object("io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelectorRequirement")), protobuf: 2,
+                        listType: "atomic"),
                     FieldSchema("matchLabels", .map(.string), protobuf: 1),
                 ],
                 mapType: "atomic"
@@ -128,10 +134,15 @@ extension BuiltinSchemas {
                     FieldSchema("generateName", .string, protobuf: 2, omitsZeroValue: true),
                     FieldSchema("generation", .int64, protobuf: 7, omitsZeroValue: true),
                     FieldSchema("labels", .map(.string), protobuf: 11),
-                    FieldSchema("managedFields", .array(.object("io.k8s.apimachinery.pkg.apis.meta.v1.ManagedFieldsEntry")), protobuf: 17, listType: "atomic"),
+                    FieldSchema(
+                        "managedFields", .array(.object("io.k8s.apimachinery.pkg.apis.meta.v1.ManagedFieldsEntry")),
+                        protobuf: 17, listType: "atomic"),
                     FieldSchema("name", .string, protobuf: 1, omitsZeroValue: true),
                     FieldSchema("namespace", .string, protobuf: 3, omitsZeroValue: true),
-                    FieldSchema("ownerReferences", .array(.object("io.k8s.apimachinery.pkg.apis.meta.v1.OwnerReference")), protobuf: 13, patchMergeKey: "uid", patchStrategy: "merge", listType: "map", listMapKeys: ["uid"]),
+                    FieldSchema(
+                        "ownerReferences", .array(.object("io.k8s.apimachinery.pkg.apis.meta.v1.OwnerReference")),
+                        protobuf: 13, patchMergeKey: "uid", patchStrategy: "merge", listType: "map",
+                        listMapKeys: ["uid"]),
                     FieldSchema("resourceVersion", .string, protobuf: 6, omitsZeroValue: true),
                     FieldSchema("selfLink", .string, protobuf: 4, omitsZeroValue: true),
                     FieldSchema("uid", .string, protobuf: 5, omitsZeroValue: true),
@@ -165,7 +176,9 @@ extension BuiltinSchemas {
                 fields: [
                     FieldSchema("apiVersion", .string),
                     FieldSchema("code", .int32, protobuf: 6, omitsZeroValue: true),
-                    FieldSchema("details", .object("io.k8s.apimachinery.pkg.apis.meta.v1.StatusDetails"), protobuf: 5, listType: "atomic"),
+                    FieldSchema(
+                        "details", .object("io.k8s.apimachinery.pkg.apis.meta.v1.StatusDetails"), protobuf: 5,
+                        listType: "atomic"),
                     FieldSchema("kind", .string),
                     FieldSchema("message", .string, protobuf: 3, omitsZeroValue: true),
                     FieldSchema("metadata", .object("io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta"), protobuf: 1),
@@ -187,7 +200,9 @@ extension BuiltinSchemas {
             TypeSchema(
                 name: "io.k8s.apimachinery.pkg.apis.meta.v1.StatusDetails",
                 fields: [
-                    FieldSchema("causes", .array(.object("io.k8s.apimachinery.pkg.apis.meta.v1.StatusCause")), protobuf: 4, listType: "atomic"),
+                    FieldSchema(
+                        "causes", .array(.object("io.k8s.apimachinery.pkg.apis.meta.v1.StatusCause")), protobuf: 4,
+                        listType: "atomic"),
                     FieldSchema("group", .string, protobuf: 2, omitsZeroValue: true),
                     FieldSchema("kind", .string, protobuf: 3, omitsZeroValue: true),
                     FieldSchema("name", .string, protobuf: 1, omitsZeroValue: true),

@@ -21,7 +21,9 @@ extension BuiltinSchemas {
             TypeSchema(
                 name: "io.k8s.api.networking.v1.HTTPIngressRuleValue",
                 fields: [
-                    FieldSchema("paths", .array(.object("io.k8s.api.networking.v1.HTTPIngressPath")), protobuf: 1, listType: "atomic"),
+                    FieldSchema(
+                        "paths", .array(.object("io.k8s.api.networking.v1.HTTPIngressPath")), protobuf: 1,
+                        listType: "atomic")
                 ],
                 required: ["paths"]
             ))
@@ -94,7 +96,8 @@ extension BuiltinSchemas {
                 name: "io.k8s.api.networking.v1.IngressClassSpec",
                 fields: [
                     FieldSchema("controller", .string, protobuf: 1, omitsZeroValue: true),
-                    FieldSchema("parameters", .object("io.k8s.api.networking.v1.IngressClassParametersReference"), protobuf: 2),
+                    FieldSchema(
+                        "parameters", .object("io.k8s.api.networking.v1.IngressClassParametersReference"), protobuf: 2),
                 ]
             ))
         types.append(
@@ -115,14 +118,18 @@ extension BuiltinSchemas {
                 fields: [
                     FieldSchema("hostname", .string, protobuf: 2, omitsZeroValue: true),
                     FieldSchema("ip", .string, protobuf: 1, omitsZeroValue: true),
-                    FieldSchema("ports", .array(.object("io.k8s.api.networking.v1.IngressPortStatus")), protobuf: 4, listType: "atomic"),
+                    FieldSchema(
+                        "ports", .array(.object("io.k8s.api.networking.v1.IngressPortStatus")), protobuf: 4,
+                        listType: "atomic"),
                 ]
             ))
         types.append(
             TypeSchema(
                 name: "io.k8s.api.networking.v1.IngressLoadBalancerStatus",
                 fields: [
-                    FieldSchema("ingress", .array(.object("io.k8s.api.networking.v1.IngressLoadBalancerIngress")), protobuf: 1, listType: "atomic"),
+                    FieldSchema(
+                        "ingress", .array(.object("io.k8s.api.networking.v1.IngressLoadBalancerIngress")), protobuf: 1,
+                        listType: "atomic")
                 ]
             ))
         types.append(
@@ -148,7 +155,7 @@ extension BuiltinSchemas {
             TypeSchema(
                 name: "io.k8s.api.networking.v1.IngressRuleValue",
                 fields: [
-                    FieldSchema("http", .object("io.k8s.api.networking.v1.HTTPIngressRuleValue"), protobuf: 1),
+                    FieldSchema("http", .object("io.k8s.api.networking.v1.HTTPIngressRuleValue"), protobuf: 1)
                 ],
                 isProtobufOnly: true
             ))
@@ -167,15 +174,19 @@ extension BuiltinSchemas {
                 fields: [
                     FieldSchema("defaultBackend", .object("io.k8s.api.networking.v1.IngressBackend"), protobuf: 1),
                     FieldSchema("ingressClassName", .string, protobuf: 4),
-                    FieldSchema("rules", .array(.object("io.k8s.api.networking.v1.IngressRule")), protobuf: 3, listType: "atomic"),
-                    FieldSchema("tls", .array(.object("io.k8s.api.networking.v1.IngressTLS")), protobuf: 2, listType: "atomic"),
+                    FieldSchema(
+                        "rules", .array(.object("io.k8s.api.networking.v1.IngressRule")), protobuf: 3,
+                        listType: "atomic"),
+                    FieldSchema(
+                        "tls", .array(.object("io.k8s.api.networking.v1.IngressTLS")), protobuf: 2, listType: "atomic"),
                 ]
             ))
         types.append(
             TypeSchema(
                 name: "io.k8s.api.networking.v1.IngressStatus",
                 fields: [
-                    FieldSchema("loadBalancer", .object("io.k8s.api.networking.v1.IngressLoadBalancerStatus"), protobuf: 1),
+                    FieldSchema(
+                        "loadBalancer", .object("io.k8s.api.networking.v1.IngressLoadBalancerStatus"), protobuf: 1)
                 ]
             ))
         types.append(
@@ -201,16 +212,24 @@ extension BuiltinSchemas {
             TypeSchema(
                 name: "io.k8s.api.networking.v1.NetworkPolicyEgressRule",
                 fields: [
-                    FieldSchema("ports", .array(.object("io.k8s.api.networking.v1.NetworkPolicyPort")), protobuf: 1, listType: "atomic"),
-                    FieldSchema("to", .array(.object("io.k8s.api.networking.v1.NetworkPolicyPeer")), protobuf: 2, listType: "atomic"),
+                    FieldSchema(
+                        "ports", .array(.object("io.k8s.api.networking.v1.NetworkPolicyPort")), protobuf: 1,
+                        listType: "atomic"),
+                    FieldSchema(
+                        "to", .array(.object("io.k8s.api.networking.v1.NetworkPolicyPeer")), protobuf: 2,
+                        listType: "atomic"),
                 ]
             ))
         types.append(
             TypeSchema(
                 name: "io.k8s.api.networking.v1.NetworkPolicyIngressRule",
                 fields: [
-                    FieldSchema("from", .array(.object("io.k8s.api.networking.v1.NetworkPolicyPeer")), protobuf: 2, listType: "atomic"),
-                    FieldSchema("ports", .array(.object("io.k8s.api.networking.v1.NetworkPolicyPort")), protobuf: 1, listType: "atomic"),
+                    FieldSchema(
+                        "from", .array(.object("io.k8s.api.networking.v1.NetworkPolicyPeer")), protobuf: 2,
+                        listType: "atomic"),
+                    FieldSchema(
+                        "ports", .array(.object("io.k8s.api.networking.v1.NetworkPolicyPort")), protobuf: 1,
+                        listType: "atomic"),
                 ]
             ))
         types.append(
@@ -230,8 +249,10 @@ extension BuiltinSchemas {
                 name: "io.k8s.api.networking.v1.NetworkPolicyPeer",
                 fields: [
                     FieldSchema("ipBlock", .object("io.k8s.api.networking.v1.IPBlock"), protobuf: 3),
-                    FieldSchema("namespaceSelector", .object("io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector"), protobuf: 2),
-                    FieldSchema("podSelector", .object("io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector"), protobuf: 1),
+                    FieldSchema(
+                        "namespaceSelector", .object("io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector"), protobuf: 2),
+                    FieldSchema(
+                        "podSelector", .object("io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector"), protobuf: 1),
                 ]
             ))
         types.append(
@@ -247,9 +268,14 @@ extension BuiltinSchemas {
             TypeSchema(
                 name: "io.k8s.api.networking.v1.NetworkPolicySpec",
                 fields: [
-                    FieldSchema("egress", .array(.object("io.k8s.api.networking.v1.NetworkPolicyEgressRule")), protobuf: 3, listType: "atomic"),
-                    FieldSchema("ingress", .array(.object("io.k8s.api.networking.v1.NetworkPolicyIngressRule")), protobuf: 2, listType: "atomic"),
-                    FieldSchema("podSelector", .object("io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector"), protobuf: 1),
+                    FieldSchema(
+                        "egress", .array(.object("io.k8s.api.networking.v1.NetworkPolicyEgressRule")), protobuf: 3,
+                        listType: "atomic"),
+                    FieldSchema(
+                        "ingress", .array(.object("io.k8s.api.networking.v1.NetworkPolicyIngressRule")), protobuf: 2,
+                        listType: "atomic"),
+                    FieldSchema(
+                        "podSelector", .object("io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector"), protobuf: 1),
                     FieldSchema("policyTypes", .array(.string), protobuf: 4, listType: "atomic"),
                 ],
                 required: ["podSelector"]

@@ -12,7 +12,8 @@ extension BuiltinSchemas {
                 name: "io.k8s.api.policy.v1.Eviction",
                 fields: [
                     FieldSchema("apiVersion", .string),
-                    FieldSchema("deleteOptions", .object("io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions"), protobuf: 2),
+                    FieldSchema(
+                        "deleteOptions", .object("io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions"), protobuf: 2),
                     FieldSchema("kind", .string),
                     FieldSchema("metadata", .object("io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"), protobuf: 1),
                 ],
@@ -48,7 +49,9 @@ extension BuiltinSchemas {
                 fields: [
                     FieldSchema("maxUnavailable", .intOrString, protobuf: 3),
                     FieldSchema("minAvailable", .intOrString, protobuf: 1),
-                    FieldSchema("selector", .object("io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector"), protobuf: 2, patchStrategy: "replace"),
+                    FieldSchema(
+                        "selector", .object("io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector"), protobuf: 2,
+                        patchStrategy: "replace"),
                     FieldSchema("unhealthyPodEvictionPolicy", .string, protobuf: 4),
                 ]
             ))
@@ -56,7 +59,9 @@ extension BuiltinSchemas {
             TypeSchema(
                 name: "io.k8s.api.policy.v1.PodDisruptionBudgetStatus",
                 fields: [
-                    FieldSchema("conditions", .array(.object("io.k8s.apimachinery.pkg.apis.meta.v1.Condition")), protobuf: 7, patchMergeKey: "type", patchStrategy: "merge", listType: "map", listMapKeys: ["type"]),
+                    FieldSchema(
+                        "conditions", .array(.object("io.k8s.apimachinery.pkg.apis.meta.v1.Condition")), protobuf: 7,
+                        patchMergeKey: "type", patchStrategy: "merge", listType: "map", listMapKeys: ["type"]),
                     FieldSchema("currentHealthy", .int32, protobuf: 4),
                     FieldSchema("desiredHealthy", .int32, protobuf: 5),
                     FieldSchema("disruptedPods", .map(.time), protobuf: 2),

@@ -11,7 +11,9 @@ extension BuiltinSchemas {
             TypeSchema(
                 name: "io.k8s.api.rbac.v1.AggregationRule",
                 fields: [
-                    FieldSchema("clusterRoleSelectors", .array(.object("io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector")), protobuf: 1, listType: "atomic"),
+                    FieldSchema(
+                        "clusterRoleSelectors", .array(.object("io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector")),
+                        protobuf: 1, listType: "atomic")
                 ]
             ))
         types.append(
@@ -22,9 +24,11 @@ extension BuiltinSchemas {
                     FieldSchema("apiVersion", .string),
                     FieldSchema("kind", .string),
                     FieldSchema("metadata", .object("io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"), protobuf: 1),
-                    FieldSchema("rules", .array(.object("io.k8s.api.rbac.v1.PolicyRule")), protobuf: 2, listType: "atomic"),
+                    FieldSchema(
+                        "rules", .array(.object("io.k8s.api.rbac.v1.PolicyRule")), protobuf: 2, listType: "atomic"),
                 ],
-                groupVersionKind: GroupVersionKind(group: "rbac.authorization.k8s.io", version: "v1", kind: "ClusterRole")
+                groupVersionKind: GroupVersionKind(
+                    group: "rbac.authorization.k8s.io", version: "v1", kind: "ClusterRole")
             ))
         types.append(
             TypeSchema(
@@ -34,10 +38,12 @@ extension BuiltinSchemas {
                     FieldSchema("kind", .string),
                     FieldSchema("metadata", .object("io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"), protobuf: 1),
                     FieldSchema("roleRef", .object("io.k8s.api.rbac.v1.RoleRef"), protobuf: 3),
-                    FieldSchema("subjects", .array(.object("io.k8s.api.rbac.v1.Subject")), protobuf: 2, listType: "atomic"),
+                    FieldSchema(
+                        "subjects", .array(.object("io.k8s.api.rbac.v1.Subject")), protobuf: 2, listType: "atomic"),
                 ],
                 required: ["roleRef"],
-                groupVersionKind: GroupVersionKind(group: "rbac.authorization.k8s.io", version: "v1", kind: "ClusterRoleBinding")
+                groupVersionKind: GroupVersionKind(
+                    group: "rbac.authorization.k8s.io", version: "v1", kind: "ClusterRoleBinding")
             ))
         types.append(
             TypeSchema(
@@ -49,7 +55,8 @@ extension BuiltinSchemas {
                     FieldSchema("metadata", .object("io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta"), protobuf: 1),
                 ],
                 required: ["items"],
-                groupVersionKind: GroupVersionKind(group: "rbac.authorization.k8s.io", version: "v1", kind: "ClusterRoleBindingList")
+                groupVersionKind: GroupVersionKind(
+                    group: "rbac.authorization.k8s.io", version: "v1", kind: "ClusterRoleBindingList")
             ))
         types.append(
             TypeSchema(
@@ -61,7 +68,8 @@ extension BuiltinSchemas {
                     FieldSchema("metadata", .object("io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta"), protobuf: 1),
                 ],
                 required: ["items"],
-                groupVersionKind: GroupVersionKind(group: "rbac.authorization.k8s.io", version: "v1", kind: "ClusterRoleList")
+                groupVersionKind: GroupVersionKind(
+                    group: "rbac.authorization.k8s.io", version: "v1", kind: "ClusterRoleList")
             ))
         types.append(
             TypeSchema(
@@ -82,7 +90,8 @@ extension BuiltinSchemas {
                     FieldSchema("apiVersion", .string),
                     FieldSchema("kind", .string),
                     FieldSchema("metadata", .object("io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"), protobuf: 1),
-                    FieldSchema("rules", .array(.object("io.k8s.api.rbac.v1.PolicyRule")), protobuf: 2, listType: "atomic"),
+                    FieldSchema(
+                        "rules", .array(.object("io.k8s.api.rbac.v1.PolicyRule")), protobuf: 2, listType: "atomic"),
                 ],
                 groupVersionKind: GroupVersionKind(group: "rbac.authorization.k8s.io", version: "v1", kind: "Role")
             ))
@@ -94,10 +103,12 @@ extension BuiltinSchemas {
                     FieldSchema("kind", .string),
                     FieldSchema("metadata", .object("io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"), protobuf: 1),
                     FieldSchema("roleRef", .object("io.k8s.api.rbac.v1.RoleRef"), protobuf: 3),
-                    FieldSchema("subjects", .array(.object("io.k8s.api.rbac.v1.Subject")), protobuf: 2, listType: "atomic"),
+                    FieldSchema(
+                        "subjects", .array(.object("io.k8s.api.rbac.v1.Subject")), protobuf: 2, listType: "atomic"),
                 ],
                 required: ["roleRef"],
-                groupVersionKind: GroupVersionKind(group: "rbac.authorization.k8s.io", version: "v1", kind: "RoleBinding")
+                groupVersionKind: GroupVersionKind(
+                    group: "rbac.authorization.k8s.io", version: "v1", kind: "RoleBinding")
             ))
         types.append(
             TypeSchema(
@@ -109,7 +120,8 @@ extension BuiltinSchemas {
                     FieldSchema("metadata", .object("io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta"), protobuf: 1),
                 ],
                 required: ["items"],
-                groupVersionKind: GroupVersionKind(group: "rbac.authorization.k8s.io", version: "v1", kind: "RoleBindingList")
+                groupVersionKind: GroupVersionKind(
+                    group: "rbac.authorization.k8s.io", version: "v1", kind: "RoleBindingList")
             ))
         types.append(
             TypeSchema(

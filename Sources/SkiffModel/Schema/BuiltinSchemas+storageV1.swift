@@ -12,7 +12,9 @@ extension BuiltinSchemas {
                 name: "io.k8s.api.storage.v1.StorageClass",
                 fields: [
                     FieldSchema("allowVolumeExpansion", .boolean, protobuf: 6),
-                    FieldSchema("allowedTopologies", .array(.object("io.k8s.api.core.v1.TopologySelectorTerm")), protobuf: 8, listType: "atomic"),
+                    FieldSchema(
+                        "allowedTopologies", .array(.object("io.k8s.api.core.v1.TopologySelectorTerm")), protobuf: 8,
+                        listType: "atomic"),
                     FieldSchema("apiVersion", .string),
                     FieldSchema("kind", .string),
                     FieldSchema("metadata", .object("io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"), protobuf: 1),

@@ -16,7 +16,8 @@ public enum NameRules {
             throw APIError.invalid(
                 type, name,
                 problems.map {
-                    .init(type: "FieldValueInvalid", message: "Invalid value: \"\(name)\": \($0)", field: "metadata.name")
+                    .init(
+                        type: "FieldValueInvalid", message: "Invalid value: \"\(name)\": \($0)", field: "metadata.name")
                 })
         }
     }

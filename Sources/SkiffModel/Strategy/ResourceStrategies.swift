@@ -5,7 +5,8 @@ public struct ResourceStrategies: Sendable {
     private var byResource: [GroupResource: any ResourceStrategy]
     public let fallback: any ResourceStrategy
 
-    public init(_ byResource: [GroupResource: any ResourceStrategy], fallback: any ResourceStrategy = DefaultStrategy()) {
+    public init(_ byResource: [GroupResource: any ResourceStrategy], fallback: any ResourceStrategy = DefaultStrategy())
+    {
         self.byResource = byResource
         self.fallback = fallback
     }

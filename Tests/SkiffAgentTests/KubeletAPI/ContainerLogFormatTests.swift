@@ -47,8 +47,12 @@ import Testing
     }
 
     @Test func queryRejectsBadValuesWithTheirName() {
-        #expect(throws: LogQuery.Invalid.self) { try LogQuery(KubeletRequest(path: "/", query: [("tailLines", "-1")]), now: Date()) }
-        let query = try? LogQuery(KubeletRequest(path: "/", query: [("follow", "true"), ("sinceSeconds", "10")]), now: Date(timeIntervalSince1970: 100))
+        #expect(throws: LogQuery.Invalid.self) {
+            try LogQuery(KubeletRequest(path: "/", query: [("tailLines", "-1")]), now: Date())
+        }
+        let query = try? LogQuery(
+            KubeletRequest(path: "/", query: [("follow", "true"), ("sinceSeconds", "10")]),
+            now: Date(timeIntervalSince1970: 100))
         #expect(query?.follow == true)
         #expect(query?.since == Date(timeIntervalSince1970: 90))
     }

@@ -16,7 +16,9 @@ import Testing
         let (listener, dialer) = (TunnelSession(side: .listener), TunnelSession(side: .dialer))
         return try await withThrowingTaskGroup { group in
             group.addTask { try await loopback.serve(listener, accept: { $0.reset() }) }
-            group.addTask { try await loopback.serve(dialer, accept: { await KubeletTunnel.answer($0, with: kubelet) }) }
+            group.addTask {
+                try await loopback.serve(dialer, accept: { await KubeletTunnel.answer($0, with: kubelet) })
+            }
             let stream = try TunnelKubeletEndpoint(session: listener, node: "edge-1").openSession(request)
             var decoder = StreamChannels.Decoder()
             var records: [(UInt8, [UInt8])] = []

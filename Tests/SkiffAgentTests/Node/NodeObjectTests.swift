@@ -40,8 +40,10 @@ import Testing
     }
 
     @Test func aStatusMarkedUnknownByTheServerDiffersAndHeartbeatTimesDoNot() {
-        let first = NodeObject.status(Self.description, health: NodeHealth(), now: "2026-12-05T10:00:00Z", previous: nil)
-        let later = NodeObject.status(Self.description, health: NodeHealth(), now: "2026-12-05T10:05:00Z", previous: first)
+        let first = NodeObject.status(
+            Self.description, health: NodeHealth(), now: "2026-12-05T10:00:00Z", previous: nil)
+        let later = NodeObject.status(
+            Self.description, health: NodeHealth(), now: "2026-12-05T10:05:00Z", previous: first)
         #expect(!NodeObject.differs(server: first, computed: later))
         // Transition times survive an unchanged status.
         #expect(later["conditions"][3]["lastTransitionTime"] == "2026-12-05T10:00:00Z")
@@ -52,7 +54,8 @@ import Testing
         conditions[3]["reason"] = "NodeStatusUnknown"
         unknown["conditions"] = .array(conditions)
         #expect(NodeObject.differs(server: unknown, computed: later))
-        let recovered = NodeObject.status(Self.description, health: NodeHealth(), now: "2026-12-05T10:06:00Z", previous: unknown)
+        let recovered = NodeObject.status(
+            Self.description, health: NodeHealth(), now: "2026-12-05T10:06:00Z", previous: unknown)
         #expect(recovered["conditions"][3]["lastTransitionTime"] == "2026-12-05T10:06:00Z")
     }
 
@@ -64,10 +67,13 @@ import Testing
     }
 
     @Test func machineFactsParseAsTheKernelWritesThem() {
-        let memory = MemoryInfo(parsing: "MemTotal:       24554160 kB\nMemFree:        1000 kB\nMemAvailable:   2048 kB\n")
+        let memory = MemoryInfo(
+            parsing: "MemTotal:       24554160 kB\nMemFree:        1000 kB\nMemAvailable:   2048 kB\n")
         #expect(memory.total == 24_554_160 * 1024)
         #expect(memory.available == 2048 * 1024)
-        #expect(MachineInfo.osImage(osRelease: "NAME=\"Debian\"\nPRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\n") == "Debian GNU/Linux 12 (bookworm)")
+        #expect(
+            MachineInfo.osImage(osRelease: "NAME=\"Debian\"\nPRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\n")
+                == "Debian GNU/Linux 12 (bookworm)")
         #expect(MachineInfo.goArchitecture("aarch64") == "arm64")
     }
 }

@@ -7,17 +7,23 @@ import Testing
     static func node(_ name: String, cidr: String?, ip: String?) -> JSON {
         var node: JSON = ["metadata": ["name": .string(name)], "spec": .emptyObject]
         if let cidr { node["spec"]["podCIDR"] = .string(cidr) }
-        if let ip { node["status"]["addresses"] = [["type": "Hostname", "address": .string(name)], ["type": "InternalIP", "address": .string(ip)]] }
+        if let ip {
+            node["status"]["addresses"] = [
+                ["type": "Hostname", "address": .string(name)], ["type": "InternalIP", "address": .string(ip)],
+            ]
+        }
         return node
     }
 
     @Test func ownCIDRAndRoutesToPeersViaTheirInternalIP() {
-        let plan = PodNetworkPlan(node: "a", nodes: [
-            Self.node("a", cidr: "10.42.0.0/24", ip: "192.168.1.10"),
-            Self.node("b", cidr: "10.42.1.0/24", ip: "192.168.1.11"),
-            Self.node("c", cidr: nil, ip: "192.168.1.12"),  // no CIDR yet: no route
-            Self.node("d", cidr: "10.42.3.0/24", ip: nil),  // no address yet: no route
-        ])
+        let plan = PodNetworkPlan(
+            node: "a",
+            nodes: [
+                Self.node("a", cidr: "10.42.0.0/24", ip: "192.168.1.10"),
+                Self.node("b", cidr: "10.42.1.0/24", ip: "192.168.1.11"),
+                Self.node("c", cidr: nil, ip: "192.168.1.12"),  // no CIDR yet: no route
+                Self.node("d", cidr: "10.42.3.0/24", ip: nil),  // no address yet: no route
+            ])
         #expect(plan.podCIDR == "10.42.0.0/24")
         #expect(plan.routes == [PodNetworkPlan.Route(destination: "10.42.1.0/24", gateway: "192.168.1.11")])
     }

@@ -47,7 +47,9 @@ struct ContainerConfigTests {
 
     @Test("a missing configMap is a CreateContainerConfigError with kubelet's message")
     func missingConfigMap() {
-        let container: JSON = ["name": "app", "env": [["name": "X", "valueFrom": ["configMapKeyRef": ["name": "x", "key": "k"]]]]]
+        let container: JSON = [
+            "name": "app", "env": [["name": "X", "valueFrom": ["configMapKeyRef": ["name": "x", "key": "k"]]]],
+        ]
         #expect(throws: ContainerConfigError(message: "configmap \"x\" not found")) {
             try Self.resolver(PodFixture.pod()).resolve(container)
         }
@@ -60,7 +62,9 @@ struct ContainerConfigTests {
                 "name": "app", "image": "busybox:1.36", "command": ["sh", "-c"], "args": ["echo $(WHO)"],
                 "env": [["name": "WHO", "value": "me"]],
                 "resources": ["requests": ["cpu": "250m"], "limits": ["cpu": "500m", "memory": "64Mi"]],
-                "securityContext": ["capabilities": ["add": ["NET_ADMIN"], "drop": ["ALL"]], "readOnlyRootFilesystem": true],
+                "securityContext": [
+                    "capabilities": ["add": ["NET_ADMIN"], "drop": ["ALL"]], "readOnlyRootFilesystem": true,
+                ],
             ]
         ]) { $0["spec"]["securityContext"] = ["runAsUser": 1000] }
         let pod = PodSpecView(json)
@@ -86,14 +90,21 @@ struct ContainerConfigTests {
     func sandbox() {
         let builder = SandboxConfigBuilder(
             nodeName: "node-a", podLogDirectory: "/var/log/pods", clusterDNS: ["10.43.0.10"],
-            clusterDomain: "cluster.local", hostDNS: SandboxConfigBuilder.parseResolvConf("nameserver 127.0.0.53\nnameserver 1.1.1.1\n"))
+            clusterDomain: "cluster.local",
+            hostDNS: SandboxConfigBuilder.parseResolvConf("nameserver 127.0.0.53\nnameserver 1.1.1.1\n"))
         let plain = PodSpecView(
-            PodFixture.pod(containers: [["name": "app", "image": "b", "ports": [["containerPort": 80, "hostPort": 8080]]]]))
+            PodFixture.pod(containers: [
+                ["name": "app", "image": "b", "ports": [["containerPort": 80, "hostPort": 8080]]]
+            ]))
         let config = builder.build(plain, attempt: 1)
         #expect(config.hostname == "web")
         #expect(config.network == .pod)
-        #expect(config.dns == DNSConfig(
-            servers: ["10.43.0.10"], searches: ["default.svc.cluster.local", "svc.cluster.local", "cluster.local"], options: ["ndots:5"]))
+        #expect(
+            config.dns
+                == DNSConfig(
+                    servers: ["10.43.0.10"],
+                    searches: ["default.svc.cluster.local", "svc.cluster.local", "cluster.local"], options: ["ndots:5"])
+        )
         #expect(config.cgroupParent == "/kubepods/besteffort/poduid-web")
         #expect(config.logDirectory == "/var/log/pods/default_web_uid-web")
         #expect(config.portMappings == [PortMapping(containerPort: 80, hostPort: 8080)])

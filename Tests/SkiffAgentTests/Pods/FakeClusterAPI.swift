@@ -15,8 +15,15 @@ final class FakeClusterAPI: ClusterAPI {
 
     let resources = ResourceRegistry()
     let state = Mutex(State())
-    private let watchers = Mutex<[(id: Int, resource: String, selector: String?, continuation: AsyncThrowingStream<ClusterEvent, any Error>.Continuation)]>([])
-    private let waiters = Mutex<[(id: Int, check: @Sendable (State) -> Bool, continuation: CheckedContinuation<Void, Never>)]>([])
+    private let watchers = Mutex<
+        [(
+            id: Int, resource: String, selector: String?,
+            continuation: AsyncThrowingStream<ClusterEvent, any Error>.Continuation
+        )]
+    >([])
+    private let waiters = Mutex<
+        [(id: Int, check: @Sendable (State) -> Bool, continuation: CheckedContinuation<Void, Never>)]
+    >([])
 
     func objects(_ resource: String) -> [JSON] { state.withLock { Array(($0.objects[resource] ?? [:]).values) } }
     func object(_ resource: String, _ key: String) -> JSON? { state.withLock { $0.objects[resource]?[key] } }
@@ -28,7 +35,9 @@ final class FakeClusterAPI: ClusterAPI {
         let (stored, kind) = state.withLock { state -> (JSON, ClusterEvent.Kind) in
             state.version += 1
             if object.uid == nil { object["metadata"]["uid"] = .string("uid-\(object.name ?? "")") }
-            if object.namespace == nil, resources.lookup(group: "", version: "v1", resource: resource)?.namespaced ?? true {
+            if object.namespace == nil,
+                resources.lookup(group: "", version: "v1", resource: resource)?.namespaced ?? true
+            {
                 object["metadata"]["namespace"] = "default"
             }
             object["metadata"]["resourceVersion"] = .string("\(state.version)")
@@ -120,7 +129,8 @@ final class FakeClusterAPI: ClusterAPI {
             resourceVersion: version)
     }
 
-    func watch(_ type: ResourceType, namespace: String?, resourceVersion: String, options: ListOptions) async throws(APIError)
+    func watch(_ type: ResourceType, namespace: String?, resourceVersion: String, options: ListOptions)
+        async throws(APIError)
         -> AsyncThrowingStream<ClusterEvent, any Error>
     {
         let (stream, continuation) = AsyncThrowingStream<ClusterEvent, any Error>.makeStream()
@@ -130,7 +140,9 @@ final class FakeClusterAPI: ClusterAPI {
         return stream
     }
 
-    func create(_ type: ResourceType, namespace: String?, object: JSON, fieldManager: String) async throws(APIError) -> JSON {
+    func create(_ type: ResourceType, namespace: String?, object: JSON, fieldManager: String) async throws(APIError)
+        -> JSON
+    {
         var object = object
         if object.name == nil, let prefix = object["metadata"]["generateName"].stringValue {
             object["metadata"]["name"] = .string(prefix + String(Int.random(in: 0..<1_000_000_000), radix: 36))
@@ -140,7 +152,9 @@ final class FakeClusterAPI: ClusterAPI {
         return put(type.resource, object)
     }
 
-    func update(_ type: ResourceType, namespace: String?, object: JSON, subresource: String?, fieldManager: String) async throws(APIError) -> JSON {
+    func update(_ type: ResourceType, namespace: String?, object: JSON, subresource: String?, fieldManager: String)
+        async throws(APIError) -> JSON
+    {
         put(type.resource, object)
     }
 
@@ -164,5 +178,7 @@ final class FakeClusterAPI: ClusterAPI {
         remove(type.resource, key)
     }
 
-    func post(_ type: ResourceType, namespace: String?, name: String, subresource: String, body: JSON) async throws(APIError) {}
+    func post(_ type: ResourceType, namespace: String?, name: String, subresource: String, body: JSON)
+        async throws(APIError)
+    {}
 }

@@ -69,7 +69,8 @@ struct PodActionsTests {
         let plan = PodActions.compute(pod: PodSpecView(spec), observed: observed, backOff: &backOff, now: 0)
         #expect(plan.podFailed)
         #expect(plan.start.isEmpty)
-        let status = PodStatusBuilder(pod: PodSpecView(spec), observed: observed, nodeIP: "192.168.1.2", now: "t").build()
+        let status = PodStatusBuilder(pod: PodSpecView(spec), observed: observed, nodeIP: "192.168.1.2", now: "t")
+            .build()
         #expect(status["phase"] == "Failed")
     }
 
@@ -107,7 +108,8 @@ struct PodActionsTests {
         var backOff = ContainerBackOff()
         // First crash: restarted at once.
         var plan = PodActions.compute(
-            pod: pod, observed: PodFixture.observed([PodFixture.exited("app", code: 1, finishedAt: PodFixture.nanos(1))]),
+            pod: pod,
+            observed: PodFixture.observed([PodFixture.exited("app", code: 1, finishedAt: PodFixture.nanos(1))]),
             backOff: &backOff, now: PodFixture.nanos(1))
         #expect(plan.start.map(\.restartCount) == [1])
         // Second crash: back-off 10 s from its finish.

@@ -40,7 +40,9 @@ enum PodFixture {
             ], podIP: "10.42.0.5", containers: containers)
     }
 
-    static func exited(_ name: String, code: Int32, restart: Int = 0, finishedAt: Int64 = 0, reason: String = "") -> ObservedContainer {
+    static func exited(_ name: String, code: Int32, restart: Int = 0, finishedAt: Int64 = 0, reason: String = "")
+        -> ObservedContainer
+    {
         ObservedContainer(
             id: "\(name)-\(restart)", name: name, restartCount: restart, state: .exited, createdAt: Int64(restart + 1),
             startedAt: nanos(0), finishedAt: finishedAt == 0 ? nanos(1) : finishedAt, exitCode: code,

@@ -11,7 +11,9 @@ import Synchronization
 final class FakeProber: Prober {
     let answers = Mutex<[Int: ProbeResult]>([:])
 
-    func httpGet(host: String, port: Int, path: String, scheme: String, headers: [(String, String)], timeout: Duration) async -> ProbeResult {
+    func httpGet(host: String, port: Int, path: String, scheme: String, headers: [(String, String)], timeout: Duration)
+        async -> ProbeResult
+    {
         answers.withLock { $0[port] ?? .success }
     }
 
@@ -30,7 +32,9 @@ struct PodManagerHarness {
 
     init() throws {
         let clock = clock
-        runtime = FakeContainerRuntime(now: { PodFixture.epochNanos + Int64(clock.now.offset.components.seconds) * 1_000_000_000 })
+        runtime = FakeContainerRuntime(now: {
+            PodFixture.epochNanos + Int64(clock.now.offset.components.seconds) * 1_000_000_000
+        })
         directory = try TemporaryDirectory("pod-manager")
         runtime.addImage("busybox:1.36", digest: "sha256:abc")
     }

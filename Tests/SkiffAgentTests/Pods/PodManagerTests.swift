@@ -69,7 +69,9 @@ struct PodManagerTests {
             #expect(await h.advance { h.pod()?["status"]["containerStatuses"][0]["restartCount"] == 1 })
             h.runtime.exit(podUID: "uid-web", container: "app", exitCode: 1)
             #expect(await h.advance { h.containerState()["waiting"]["reason"] == "CrashLoopBackOff" })
-            #expect(h.containerState()["waiting"]["message"].stringValue?.hasPrefix("back-off 10s restarting failed container=app pod=web_default") == true)
+            #expect(
+                h.containerState()["waiting"]["message"].stringValue?.hasPrefix(
+                    "back-off 10s restarting failed container=app pod=web_default") == true)
             #expect(h.pod()?["status"]["containerStatuses"][0]["lastState"]["terminated"]["exitCode"] == 1)
             #expect(await h.advance { h.pod()?["status"]["containerStatuses"][0]["restartCount"] == 2 })
             #expect(h.containerState()["running"].isNull == false)
@@ -112,7 +114,10 @@ struct PodManagerTests {
         h.api.put(
             "pods",
             PodFixture.pod(containers: [
-                ["name": "app", "image": "busybox:1.36", "env": [["name": "X", "valueFrom": ["configMapKeyRef": ["name": "x", "key": "k"]]]]]
+                [
+                    "name": "app", "image": "busybox:1.36",
+                    "env": [["name": "X", "valueFrom": ["configMapKeyRef": ["name": "x", "key": "k"]]]],
+                ]
             ]))
         try await h.run {
             #expect(await h.advance { h.containerState()["waiting"]["reason"] == "CreateContainerConfigError" })
@@ -163,7 +168,10 @@ struct PodManagerTests {
         try await h.run {
             #expect(await h.advance { h.pod()?["status"]["containerStatuses"][0]["started"] == true })
             // Started, but the readiness probe fails: not ready.
-            #expect(await h.advance { h.eventMessages().contains("Readiness probe failed: HTTP probe failed with statuscode: 503") })
+            #expect(
+                await h.advance {
+                    h.eventMessages().contains("Readiness probe failed: HTTP probe failed with statuscode: 503")
+                })
             // Three more probe periods pass on the manual clock, each failing: still not ready.
             _ = await h.advance(until: { false }, limit: 3)
             #expect(h.pod()?["status"]["containerStatuses"][0]["ready"] == false)
@@ -174,19 +182,24 @@ struct PodManagerTests {
         }
     }
 
-    @Test("deletion: preStop before stop, stop with the grace period, sandbox removed, final delete with grace 0 and uid")
+    @Test(
+        "deletion: preStop before stop, stop with the grace period, sandbox removed, final delete with grace 0 and uid")
     func gracefulTermination() async throws {
         let h = try PodManagerHarness()
         defer { h.directory.remove() }
         h.api.put(
             "pods",
             PodFixture.pod(containers: [
-                ["name": "app", "image": "busybox:1.36", "lifecycle": ["preStop": ["exec": ["command": ["sleep", "1"]]]]]
+                [
+                    "name": "app", "image": "busybox:1.36",
+                    "lifecycle": ["preStop": ["exec": ["command": ["sleep", "1"]]]],
+                ]
             ]) { $0["spec"]["terminationGracePeriodSeconds"] = 20 })
         try await h.run {
             #expect(await h.advance { h.pod()?["status"]["phase"] == "Running" })
             var deleting = h.pod()!
-            deleting["metadata"]["deletionTimestamp"] = .string(KubeTimestamp.string(PodFixture.epoch.addingTimeInterval(3600)))
+            deleting["metadata"]["deletionTimestamp"] = .string(
+                KubeTimestamp.string(PodFixture.epoch.addingTimeInterval(3600)))
             deleting["metadata"]["deletionGracePeriodSeconds"] = 20
             h.api.put("pods", deleting)
             #expect(await h.advance { h.pod() == nil })
@@ -213,7 +226,8 @@ struct PodManagerTests {
             h.runtime.exit(podUID: "uid-web", container: "app", exitCode: 1)
             #expect(await h.advance { h.pod()?["status"]["containerStatuses"][0]["restartCount"] == 1 })
         }
-        let createsBefore = h.runtime.calls.filter { $0.hasPrefix("createContainer") || $0.hasPrefix("runPodSandbox") }.count
+        let createsBefore = h.runtime.calls.filter { $0.hasPrefix("createContainer") || $0.hasPrefix("runPodSandbox") }
+            .count
         // A new manager (agent restart) over the same runtime: a positive event (a status write) proves it synced.
         var stale = h.pod()!
         stale["status"]["containerStatuses"] = .emptyArray
@@ -222,7 +236,8 @@ struct PodManagerTests {
             #expect(await h.advance { h.pod()?["status"]["containerStatuses"][0]["restartCount"] == 1 })
             #expect(h.containerState()["running"].isNull == false)
         }
-        let createsAfter = h.runtime.calls.filter { $0.hasPrefix("createContainer") || $0.hasPrefix("runPodSandbox") }.count
+        let createsAfter = h.runtime.calls.filter { $0.hasPrefix("createContainer") || $0.hasPrefix("runPodSandbox") }
+            .count
         #expect(createsAfter == createsBefore)
     }
 
@@ -235,8 +250,12 @@ struct PodManagerTests {
                 metadata: PodSandboxMetadata(name: "gone", uid: "uid-gone", namespace: "default"),
                 labels: ["io.kubernetes.pod.uid": "uid-gone"]))
         _ = try await h.runtime.createContainer(
-            sandboxID: orphan, config: ContainerConfig(metadata: ContainerMetadata(name: "app"), image: "busybox:1.36", labels: ["io.kubernetes.pod.uid": "uid-gone"]),
-            sandboxConfig: PodSandboxConfig(metadata: PodSandboxMetadata(name: "gone", uid: "uid-gone", namespace: "default")))
+            sandboxID: orphan,
+            config: ContainerConfig(
+                metadata: ContainerMetadata(name: "app"), image: "busybox:1.36",
+                labels: ["io.kubernetes.pod.uid": "uid-gone"]),
+            sandboxConfig: PodSandboxConfig(
+                metadata: PodSandboxMetadata(name: "gone", uid: "uid-gone", namespace: "default")))
         h.api.put("pods", PodFixture.pod())
         try await h.run {
             #expect(await h.advance { h.runtime.state.withLock { $0.sandboxes[orphan] == nil } })

@@ -24,7 +24,9 @@ struct PodStatusTests {
         #expect(app["started"] == true)
         #expect(!app["state"]["running"]["startedAt"].isNull)
         let conditions = Dictionary(
-            (status["conditions"].arrayValue ?? []).map { ($0["type"].stringValue ?? "", $0["status"].stringValue ?? "") },
+            (status["conditions"].arrayValue ?? []).map {
+                ($0["type"].stringValue ?? "", $0["status"].stringValue ?? "")
+            },
             uniquingKeysWith: { a, _ in a })
         #expect(conditions["Ready"] == "True")
         #expect(conditions["ContainersReady"] == "True")
@@ -67,7 +69,8 @@ struct PodStatusTests {
 
     @Test("waiting reasons: ContainerCreating before any container, PodInitializing behind init containers")
     func waitingReasons() {
-        let plain = PodStatusBuilder(pod: PodSpecView(PodFixture.pod()), observed: ObservedPod(), nodeIP: "n", now: "t").build()
+        let plain = PodStatusBuilder(pod: PodSpecView(PodFixture.pod()), observed: ObservedPod(), nodeIP: "n", now: "t")
+            .build()
         #expect(plain["containerStatuses"][0]["state"]["waiting"]["reason"] == "ContainerCreating")
         #expect(plain["phase"] == "Pending")
         let withInit = PodStatusBuilder(
@@ -83,7 +86,9 @@ struct PodStatusTests {
     @Test("a readiness probe gates ready and the Ready condition; a startup probe gates started")
     func readinessGating() {
         let pod = PodSpecView(
-            PodFixture.pod(containers: [["name": "app", "image": "busybox:1.36", "readinessProbe": ["exec": ["command": ["true"]]]]]))
+            PodFixture.pod(containers: [
+                ["name": "app", "image": "busybox:1.36", "readinessProbe": ["exec": ["command": ["true"]]]]
+            ]))
         let observed = PodFixture.observed([PodFixture.running("app")])
         var builder = PodStatusBuilder(pod: pod, observed: observed, nodeIP: "n", now: "t")
         var status = builder.build()

@@ -86,7 +86,8 @@ struct APIBenchmark: AsyncParsableCommand {
                 }
                 let update = try await HTTPLoad.run(skiffEndpoint, concurrency: count, total: total) { worker, index in
                     HTTPLoad.Request(
-                        method: .PATCH, path: "\(path)/cm-\(worker)-\(index)", contentType: "application/merge-patch+json",
+                        method: .PATCH, path: "\(path)/cm-\(worker)-\(index)",
+                        contentType: "application/merge-patch+json",
                         body: ByteBuffer(string: #"{"data":{"payload":"\#(data)u"}}"#))
                 }
                 print("skiff \(count) clients, round \(round): \(cpu.report())")
@@ -101,10 +102,13 @@ struct APIBenchmark: AsyncParsableCommand {
                                 string: EtcdGateway.putBody(
                                     "/api/\(run)/\(count)/\(round)/\(worker)/\(index)", encodedValue: encodedValue)))
                     }
-                    let etcdCreate = try await HTTPLoad.run(etcdEndpoint, concurrency: count, total: total, request: put)
-                    let etcdUpdate = try await HTTPLoad.run(etcdEndpoint, concurrency: count, total: total, request: put)
+                    let etcdCreate = try await HTTPLoad.run(
+                        etcdEndpoint, concurrency: count, total: total, request: put)
+                    let etcdUpdate = try await HTTPLoad.run(
+                        etcdEndpoint, concurrency: count, total: total, request: put)
                     print("etcd  \(count) clients, round \(round): \(cpu.report())")
-                    rows.append(.init(system: "etcd", clients: count, round: round, create: etcdCreate, update: etcdUpdate))
+                    rows.append(
+                        .init(system: "etcd", clients: count, round: round, create: etcdCreate, update: etcdUpdate))
                 }
             }
         }
@@ -631,7 +635,8 @@ struct APIClient: Sendable {
     }
 
     func createConfigMap(namespace: String, name: String, data: String) async throws {
-        _ = try await send(.POST, "/api/v1/namespaces/\(namespace)/configmaps", body: Self.configMap(name: name, data: data))
+        _ = try await send(
+            .POST, "/api/v1/namespaces/\(namespace)/configmaps", body: Self.configMap(name: name, data: data))
     }
 
     func patchTick(namespace: String, name: String, tick: String) async throws {

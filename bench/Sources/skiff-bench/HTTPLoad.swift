@@ -66,7 +66,9 @@ enum HTTPLoad {
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         let pipeline = channel.pipeline.syncOperations
-                        if let tls = endpoint.tls { try pipeline.addHandler(NIOSSLClientHandler(context: tls, serverHostname: nil)) }
+                        if let tls = endpoint.tls {
+                            try pipeline.addHandler(NIOSSLClientHandler(context: tls, serverHostname: nil))
+                        }
                         try pipeline.addHTTPClientHandlers()
                         try pipeline.addHandler(
                             ClosedLoopHandler(

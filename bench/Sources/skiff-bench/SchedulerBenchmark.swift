@@ -36,8 +36,12 @@ struct SchedulerBenchmark: AsyncParsableCommand {
         print("registering \(nodes) simulated nodes…")
         try await withThrowingTaskGroup(of: Void.self) { group in
             let registered = clock.now
-            group.addTask { try await SimulatedNodes(api: api, count: nodes, heartbeat: .seconds(30), logger: logger).run() }
-            while try await api.list(api.type("", "v1", "nodes"), namespace: nil, options: ListOptions()).items.count < nodes {
+            group.addTask {
+                try await SimulatedNodes(api: api, count: nodes, heartbeat: .seconds(30), logger: logger).run()
+            }
+            while try await api.list(api.type("", "v1", "nodes"), namespace: nil, options: ListOptions()).items.count
+                < nodes
+            {
                 try await Task.sleep(for: .milliseconds(200))
             }
             print("nodes registered in \(clock.now - registered); RSS \(Self.rss()) MB")
@@ -67,15 +71,27 @@ struct SchedulerBenchmark: AsyncParsableCommand {
                         "selector": ["matchLabels": ["app": .string("load-\(index)")]],
                         "template": [
                             "metadata": ["labels": ["app": .string("load-\(index)")]],
-                            "spec": ["containers": [["name": "app", "image": "busybox", "resources": ["requests": ["cpu": "10m", "memory": "16Mi"]]]]],
+                            "spec": [
+                                "containers": [
+                                    [
+                                        "name": "app", "image": "busybox",
+                                        "resources": ["requests": ["cpu": "10m", "memory": "16Mi"]],
+                                    ]
+                                ]
+                            ],
                         ],
                     ],
                 ]
-                _ = try await api.create(api.type("apps", "v1", "deployments"), namespace: "default", object: deployment, fieldManager: "bench")
+                _ = try await api.create(
+                    api.type("apps", "v1", "deployments"), namespace: "default", object: deployment,
+                    fieldManager: "bench")
             }
             while bound.withLock({ $0.count }) < perDeployment * deployments {
                 try await Task.sleep(for: .milliseconds(100))
-                if clock.now - start > .seconds(600) { print("timeout: \(bound.withLock { $0.count }) bound"); break }
+                if clock.now - start > .seconds(600) {
+                    print("timeout: \(bound.withLock { $0.count }) bound")
+                    break
+                }
             }
             let elapsed = LoadRunner.milliseconds(clock.now - start) / 1000
             let latencies = bound.withLock { bound in
@@ -85,9 +101,17 @@ struct SchedulerBenchmark: AsyncParsableCommand {
             }
             let count = latencies.count
             let p = { (q: Double) in latencies.isEmpty ? 0 : latencies[min(count - 1, Int(Double(count) * q))] }
-            print(String(format: "%d pods from %d Deployments bound on %d nodes in %.2f s: %.0f pods/s end to end", count, deployments, nodes, elapsed, Double(count) / elapsed))
-            print(String(format: "create → bound: p50 %.0f ms, p99 %.0f ms; process RSS %@ MB; CPU %.1f s", p(0.5), p(0.99), Self.rss(), Self.cpuSeconds()))
-            print("anchor NOT measured in this run: kube-scheduler's published scheduler_perf thresholds at 5000 nodes, 680–810 pods/s (ratio \(String(format: "%.2f", Double(count) / elapsed / 745))× the midpoint)")
+            print(
+                String(
+                    format: "%d pods from %d Deployments bound on %d nodes in %.2f s: %.0f pods/s end to end", count,
+                    deployments, nodes, elapsed, Double(count) / elapsed))
+            print(
+                String(
+                    format: "create → bound: p50 %.0f ms, p99 %.0f ms; process RSS %@ MB; CPU %.1f s", p(0.5), p(0.99),
+                    Self.rss(), Self.cpuSeconds()))
+            print(
+                "anchor NOT measured in this run: kube-scheduler's published scheduler_perf thresholds at 5000 nodes, 680–810 pods/s (ratio \(String(format: "%.2f", Double(count) / elapsed / 745))× the midpoint)"
+            )
             group.cancelAll()
         }
     }
@@ -97,6 +121,7 @@ struct SchedulerBenchmark: AsyncParsableCommand {
     static func cpuSeconds() -> Double {
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
-        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(
+            usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
     }
 }

@@ -4,5 +4,6 @@ import ArgumentParser
 @main
 struct SkiffBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "skiff-bench", abstract: "skiff benchmarks", subcommands: [StoreBenchmark.self, APIBenchmark.self, SchedulerBenchmark.self])
+        commandName: "skiff-bench", abstract: "skiff benchmarks",
+        subcommands: [StoreBenchmark.self, APIBenchmark.self, SchedulerBenchmark.self])
 }

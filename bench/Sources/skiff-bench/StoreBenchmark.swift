@@ -44,7 +44,8 @@ struct StoreBenchmark: AsyncParsableCommand {
                 rows.append(try await skiff(writers: count, total: total, value: value))
                 if let etcd {
                     rows.append(
-                        try await etcdRun(EtcdGateway(url: etcd, http: http), writers: count, total: total, value: value))
+                        try await etcdRun(
+                            EtcdGateway(url: etcd, http: http), writers: count, total: total, value: value))
                 }
             }
         } catch {
@@ -70,8 +71,9 @@ struct StoreBenchmark: AsyncParsableCommand {
             revisions.set(worker, index, kv.modRevision)
         }
         let stats = store.commitStatistics
-        print("skiff \(writers) writers: \(stats.writes) writes in \(stats.transactions) transactions "
-            + "(\(String(format: "%.1f", Double(stats.writes) / Double(max(1, stats.transactions)))) per fsync)")
+        print(
+            "skiff \(writers) writers: \(stats.writes) writes in \(stats.transactions) transactions "
+                + "(\(String(format: "%.1f", Double(stats.writes) / Double(max(1, stats.transactions)))) per fsync)")
         return Row(system: "skiff", writers: writers, create: create, update: update)
     }
 

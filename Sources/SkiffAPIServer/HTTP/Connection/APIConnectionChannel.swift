@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import HummingbirdCore
 import Logging
 import NIOCore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Wraps the TLS HTTP/1.1 child channel with what a prompt graceful shutdown needs:
 ///
@@ -35,9 +36,9 @@ struct APIConnectionChannel<Base: ServerChildChannel>: ServerChildChannel {
         guard let options = channel.syncOptions else { return }
         try options.setOption(ChannelOptions.socketOption(.so_keepalive), value: 1)
         #if os(Linux)
-        try options.setOption(ChannelOptions.tcpOption(.init(rawValue: CInt(TCP_KEEPIDLE))), value: 30)
-        try options.setOption(ChannelOptions.tcpOption(.init(rawValue: CInt(TCP_KEEPINTVL))), value: 10)
-        try options.setOption(ChannelOptions.tcpOption(.init(rawValue: CInt(TCP_KEEPCNT))), value: 3)
+            try options.setOption(ChannelOptions.tcpOption(.init(rawValue: CInt(TCP_KEEPIDLE))), value: 30)
+            try options.setOption(ChannelOptions.tcpOption(.init(rawValue: CInt(TCP_KEEPINTVL))), value: 10)
+            try options.setOption(ChannelOptions.tcpOption(.init(rawValue: CInt(TCP_KEEPCNT))), value: 3)
         #endif
     }
 

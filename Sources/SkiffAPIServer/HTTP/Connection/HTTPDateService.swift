@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import ServiceLifecycle
 import SkiffModel
 import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The `Date` header's IMF-fixdate, formatted once per second by its own task instead of on a request's path (as
 /// Hummingbird's date cache does). Runs as part of the API server.
@@ -39,7 +40,8 @@ final class HTTPDateService: Service, Sendable {
         var parts = tm()
         gmtime_r(&clock, &parts)
         func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        return "\(days[Int(parts.tm_wday)]), \(two(parts.tm_mday)) \(months[Int(parts.tm_mon)]) \(parts.tm_year + 1900) "
+        return
+            "\(days[Int(parts.tm_wday)]), \(two(parts.tm_mday)) \(months[Int(parts.tm_mon)]) \(parts.tm_year + 1900) "
             + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)) GMT"
     }
 }

@@ -32,9 +32,11 @@ struct NamespaceLifecycle: AdmissionStep, StorageHooks {
     func checkAcceptsContent(_ namespace: String, registry: ObjectRegistry) async throws(APIError) {
         if active.isActive(namespace) { return }
         let namespaces = ObjectRegistry.namespaceType
-        guard let kv = try await registry.storeCall({ () async throws(StoreError) in
-            try await registry.store.get(ObjectRegistry.key(namespaces, namespace: nil, name: namespace))
-        }) else {
+        guard
+            let kv = try await registry.storeCall({ () async throws(StoreError) in
+                try await registry.store.get(ObjectRegistry.key(namespaces, namespace: nil, name: namespace))
+            })
+        else {
             throw APIError.notFound(namespaces, namespace)
         }
         let object = try registry.decode(kv)

@@ -6,7 +6,8 @@ extension ObjectRegistry {
         _ type: ResourceType, namespace: String?, name: String, binding: JSON, options: WriteOptions = WriteOptions()
     ) async throws(APIError) {
         guard let node = binding["target"]["name"].stringValue, !node.isEmpty else {
-            throw APIError.invalid(type, name, [.init(type: "FieldValueRequired", message: "Required value", field: "target.name")])
+            throw APIError.invalid(
+                type, name, [.init(type: "FieldValueRequired", message: "Required value", field: "target.name")])
         }
         let time = KubeTimestamp.string(now())
         _ = try await update(type, namespace: namespace, name: name, subresource: "binding", options: options) {

@@ -16,7 +16,8 @@ public struct NetworkProber: Prober {
         host: String, port: Int, path: String, scheme: String, headers: [(String, String)], timeout: Duration
     ) async -> ProbeResult {
         let hostPart = host.contains(":") ? "[\(host)]" : host
-        var request = HTTPClientRequest(url: "\(scheme.lowercased())://\(hostPart):\(port)\(path.hasPrefix("/") ? path : "/" + path)")
+        var request = HTTPClientRequest(
+            url: "\(scheme.lowercased())://\(hostPart):\(port)\(path.hasPrefix("/") ? path : "/" + path)")
         request.headers.add(name: "User-Agent", value: "kube-probe/1.29")
         request.headers.add(name: "Accept", value: "*/*")
         for (name, value) in headers { request.headers.replaceOrAdd(name: name, value: value) }

@@ -80,7 +80,8 @@ struct ProbeManager: Sendable {
         let command = (handler["exec"]["command"].arrayValue ?? []).compactMap(\.stringValue)
         if !command.isEmpty {
             do {
-                let result = try await worker.runtime.execSync(id: due.containerID, command: command, timeout: due.spec.timeout)
+                let result = try await worker.runtime.execSync(
+                    id: due.containerID, command: command, timeout: due.spec.timeout)
                 if result.exitCode == 0 { return .success }
                 let output = String(decoding: result.stdout + result.stderr, as: UTF8.self)
                 return .failure(output.isEmpty ? "command \(command) exited with \(result.exitCode)" : output)
@@ -90,16 +91,20 @@ struct ProbeManager: Sendable {
         }
         if !handler["httpGet"].isNull {
             let http = handler["httpGet"]
-            let headers = (http["httpHeaders"].arrayValue ?? []).map { ($0["name"].stringValue ?? "", $0["value"].stringValue ?? "") }
+            let headers = (http["httpHeaders"].arrayValue ?? []).map {
+                ($0["name"].stringValue ?? "", $0["value"].stringValue ?? "")
+            }
             return await prober.httpGet(
-                host: http["host"].stringValue ?? due.podIP, port: PodWorker.port(http["port"], container: due.containerJSON),
+                host: http["host"].stringValue ?? due.podIP,
+                port: PodWorker.port(http["port"], container: due.containerJSON),
                 path: http["path"].stringValue ?? "/", scheme: http["scheme"].stringValue ?? "HTTP", headers: headers,
                 timeout: timeout)
         }
         if !handler["tcpSocket"].isNull {
             let tcp = handler["tcpSocket"]
             return await prober.tcpSocket(
-                host: tcp["host"].stringValue ?? due.podIP, port: PodWorker.port(tcp["port"], container: due.containerJSON),
+                host: tcp["host"].stringValue ?? due.podIP,
+                port: PodWorker.port(tcp["port"], container: due.containerJSON),
                 timeout: timeout)
         }
         return .success
@@ -110,7 +115,9 @@ struct ProbeManager: Sendable {
         let success = result == .success
         let (changed, verdict) = worker.states.update(due.uid) { state -> (Bool, Bool?) in
             var probe = state.probes[probeKey] ?? PodStates.ProbeState(containerID: due.containerID, nextAt: now)
-            if probe.containerID != due.containerID { probe = PodStates.ProbeState(containerID: due.containerID, nextAt: now) }
+            if probe.containerID != due.containerID {
+                probe = PodStates.ProbeState(containerID: due.containerID, nextAt: now)
+            }
             probe.nextAt = now + due.spec.period * 1_000_000_000
             let verdict = ProbeVerdict.apply(success, to: &probe, spec: due.spec)
             state.probes[probeKey] = probe
@@ -138,7 +145,8 @@ struct ProbeManager: Sendable {
         }
         if case .failure(let message) = result {
             await worker.recorder.record(
-                due.pod, type: "Warning", reason: "Unhealthy", message: "\(due.spec.kind.label) probe failed: \(message)")
+                due.pod, type: "Warning", reason: "Unhealthy",
+                message: "\(due.spec.kind.label) probe failed: \(message)")
         }
         _ = verdict
         if changed { queue.add(due.key) }

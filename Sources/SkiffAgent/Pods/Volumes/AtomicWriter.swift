@@ -24,7 +24,8 @@ struct AtomicWriter {
     private func writeThrowing(_ files: [VolumeFile]) throws -> Bool {
         let manager = FileManager.default
         try manager.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        for file in files where file.path.hasPrefix("/") || file.path.split(separator: "/").contains("..") || file.path.hasPrefix("..") {
+        for file in files
+        where file.path.hasPrefix("/") || file.path.split(separator: "/").contains("..") || file.path.hasPrefix("..") {
             throw VolumeError(message: "invalid path \(file.path)")
         }
         let dataLink = directory + "/" + Self.dataDirectory
@@ -37,8 +38,12 @@ struct AtomicWriter {
         try manager.createDirectory(atPath: targetPath, withIntermediateDirectories: true)
         for file in files {
             let path = targetPath + "/" + file.path
-            try manager.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            guard manager.createFile(atPath: path, contents: Data(file.data), attributes: [.posixPermissions: Int(file.mode)]) else {
+            try manager.createDirectory(
+                atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            guard
+                manager.createFile(
+                    atPath: path, contents: Data(file.data), attributes: [.posixPermissions: Int(file.mode)])
+            else {
                 throw VolumeError(message: "cannot write \(path)")
             }
             try manager.setAttributes([.posixPermissions: Int(file.mode)], ofItemAtPath: path)
@@ -57,7 +62,8 @@ struct AtomicWriter {
             try? manager.removeItem(atPath: link)
             try manager.createSymbolicLink(atPath: link, withDestinationPath: Self.dataDirectory + "/" + name)
         }
-        for entry in try manager.contentsOfDirectory(atPath: directory) where !entry.hasPrefix("..") && !topLevel.contains(entry) {
+        for entry in try manager.contentsOfDirectory(atPath: directory)
+        where !entry.hasPrefix("..") && !topLevel.contains(entry) {
             try? manager.removeItem(atPath: directory + "/" + entry)
         }
         if let oldTarget, oldTarget != target { try? manager.removeItem(atPath: directory + "/" + oldTarget) }
@@ -70,11 +76,15 @@ struct AtomicWriter {
         var regular = 0
         for entry in existing {
             var isDirectory: ObjCBool = false
-            if manager.fileExists(atPath: path + "/" + entry, isDirectory: &isDirectory), !isDirectory.boolValue { regular += 1 }
+            if manager.fileExists(atPath: path + "/" + entry, isDirectory: &isDirectory), !isDirectory.boolValue {
+                regular += 1
+            }
         }
         guard regular == files.count else { return false }
         for file in files {
-            guard let data = manager.contents(atPath: path + "/" + file.path), Array(data) == file.data else { return false }
+            guard let data = manager.contents(atPath: path + "/" + file.path), Array(data) == file.data else {
+                return false
+            }
             let mode = (try? manager.attributesOfItem(atPath: path + "/" + file.path)[.posixPermissions] as? Int) ?? -1
             if mode != Int(file.mode) { return false }
         }

@@ -13,7 +13,8 @@ enum HostPathCheck {
         case "DirectoryOrCreate":
             if !exists {
                 do {
-                    try manager.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+                    try manager.createDirectory(
+                        atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
                 } catch {
                     throw VolumeError(message: "hostPath type check failed: \(path) cannot be created: \(error)")
                 }
@@ -21,10 +22,13 @@ enum HostPathCheck {
                 throw VolumeError(message: "hostPath type check failed: \(path) is not a directory")
             }
         case "Directory":
-            guard exists, isDirectory.boolValue else { throw VolumeError(message: "hostPath type check failed: \(path) is not a directory") }
+            guard exists, isDirectory.boolValue else {
+                throw VolumeError(message: "hostPath type check failed: \(path) is not a directory")
+            }
         case "FileOrCreate":
             if !exists {
-                try? manager.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                try? manager.createDirectory(
+                    atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
                 guard manager.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o644]) else {
                     throw VolumeError(message: "hostPath type check failed: \(path) cannot be created")
                 }
@@ -32,14 +36,18 @@ enum HostPathCheck {
                 throw VolumeError(message: "hostPath type check failed: \(path) is not a file")
             }
         case "File":
-            guard exists, !isDirectory.boolValue else { throw VolumeError(message: "hostPath type check failed: \(path) is not a file") }
+            guard exists, !isDirectory.boolValue else {
+                throw VolumeError(message: "hostPath type check failed: \(path) is not a file")
+            }
         case "Socket", "CharDevice", "BlockDevice":
             guard exists else { throw VolumeError(message: "hostPath type check failed: \(path) is not a \(type)") }
             let attributes = try? manager.attributesOfItem(atPath: path)
             let fileType = attributes?[.type] as? FileAttributeType
             let expected: FileAttributeType =
                 type == "Socket" ? .typeSocket : type == "CharDevice" ? .typeCharacterSpecial : .typeBlockSpecial
-            guard fileType == expected else { throw VolumeError(message: "hostPath type check failed: \(path) is not a \(type)") }
+            guard fileType == expected else {
+                throw VolumeError(message: "hostPath type check failed: \(path) is not a \(type)")
+            }
         default:
             throw VolumeError(message: "hostPath type \(type) is not supported")
         }

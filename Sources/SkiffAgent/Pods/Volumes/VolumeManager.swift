@@ -93,11 +93,15 @@ final class VolumeManager: Sendable {
                 payload.tokens["\(name)/\(path)"] = cached.token
                 continue
             }
-            guard let requestToken else { throw VolumeError(message: "no token requester: cannot fetch token for volume \(name)") }
+            guard let requestToken else {
+                throw VolumeError(message: "no token requester: cannot fetch token for volume \(name)")
+            }
             let expiration = tokenSource["expirationSeconds"].int64Value ?? 3607
             var spec: JSON = [
                 "expirationSeconds": .int(expiration),
-                "boundObjectRef": ["kind": "Pod", "apiVersion": "v1", "name": .string(pod.name ?? ""), "uid": .string(pod.uid ?? "")],
+                "boundObjectRef": [
+                    "kind": "Pod", "apiVersion": "v1", "name": .string(pod.name ?? ""), "uid": .string(pod.uid ?? ""),
+                ],
             ]
             if let audience = tokenSource["audience"].stringValue { spec["audiences"] = [.string(audience)] }
             let body: JSON = ["apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "spec": spec]
@@ -132,7 +136,9 @@ final class VolumeManager: Sendable {
         var mounts: [Mount] = []
         for mount in container["volumeMounts"].arrayValue ?? [] {
             let name = mount["name"].stringValue ?? ""
-            guard let volume = volumes.first(where: { $0["name"].stringValue == name }), var path = hostPath(of: volume, uid: uid) else {
+            guard let volume = volumes.first(where: { $0["name"].stringValue == name }),
+                var path = hostPath(of: volume, uid: uid)
+            else {
                 throw VolumeError(message: "unable to find volume \"\(name)\"")
             }
             if let sub = mount["subPath"].stringValue, !sub.isEmpty {
@@ -142,8 +148,11 @@ final class VolumeManager: Sendable {
                 path += "/" + sub
                 if !FileManager.default.fileExists(atPath: path) { try makeDirectory(path, mode: 0o755) }
             }
-            let dataVolume = ["kubernetes.io~configmap", "kubernetes.io~secret", "kubernetes.io~downward-api", "kubernetes.io~projected"]
-                .contains(Self.plugin(of: volume) ?? "")
+            let dataVolume = [
+                "kubernetes.io~configmap", "kubernetes.io~secret", "kubernetes.io~downward-api",
+                "kubernetes.io~projected",
+            ]
+            .contains(Self.plugin(of: volume) ?? "")
             let propagation: MountPropagation =
                 switch mount["mountPropagation"].stringValue {
                 case "HostToContainer": .hostToContainer
@@ -177,7 +186,9 @@ final class VolumeManager: Sendable {
 
     /// What the container wrote to its termination-message file (at most 4 KiB, as kubelet), or nil.
     func terminationMessage(uid: String, container: String, restartCount: Int) -> String? {
-        guard let data = FileManager.default.contents(atPath: terminationMessageFile(uid: uid, container: container, restartCount: restartCount)),
+        guard
+            let data = FileManager.default.contents(
+                atPath: terminationMessageFile(uid: uid, container: container, restartCount: restartCount)),
             !data.isEmpty
         else { return nil }
         return String(decoding: data.prefix(4096), as: UTF8.self)
@@ -200,7 +211,8 @@ final class VolumeManager: Sendable {
             if let ip = alias["ip"].stringValue { text += "\n# Entries added by HostAliases.\n\(ip)\t\(names)\n" }
         }
         try? makeDirectory(podDirectory(uid), mode: 0o750)
-        _ = FileManager.default.createFile(atPath: "\(podDirectory(uid))/etc-hosts", contents: Data(text.utf8), attributes: [.posixPermissions: 0o644])
+        _ = FileManager.default.createFile(
+            atPath: "\(podDirectory(uid))/etc-hosts", contents: Data(text.utf8), attributes: [.posixPermissions: 0o644])
     }
 
     /// Unmounts tmpfs volumes and removes the pod's directory.
@@ -223,7 +235,8 @@ final class VolumeManager: Sendable {
 
     private func makeDirectory(_ path: String, mode: Int) throws(VolumeError) {
         do {
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: mode])
+            try FileManager.default.createDirectory(
+                atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: mode])
         } catch {
             throw VolumeError(message: "cannot create \(path): \(error)")
         }
@@ -232,7 +245,9 @@ final class VolumeManager: Sendable {
     private func mountTmpfs(_ path: String, sizeLimit: JSON) throws(VolumeError) {
         guard !Self.mountPoints(under: path).contains(path) else { return }
         var options = "mode=0777"
-        if !sizeLimit.isNull, let size = try? Quantity(json: sizeLimit), size.value > 0 { options += ",size=\(size.value)" }
+        if !sizeLimit.isNull, let size = try? Quantity(json: sizeLimit), size.value > 0 {
+            options += ",size=\(size.value)"
+        }
         guard run("/bin/mount", ["-t", "tmpfs", "-o", options, "tmpfs", path]) else {
             throw VolumeError(message: "mount tmpfs at \(path) failed")
         }

@@ -52,7 +52,9 @@ struct VolumePayload {
     }
 
     /// `items` select and rename keys (a missing key fails unless optional); `mode`/`defaultMode` set permissions.
-    private func files(_ data: [String: [UInt8]], source: JSON, kind: String, name: String) throws(VolumeError) -> [VolumeFile] {
+    private func files(_ data: [String: [UInt8]], source: JSON, kind: String, name: String) throws(VolumeError)
+        -> [VolumeFile]
+    {
         let mode = source["defaultMode"].int64Value.map { UInt16($0 & 0o777) } ?? Self.defaultMode
         guard let items = source["items"].arrayValue, !items.isEmpty else {
             return data.keys.sorted().map { VolumeFile(path: $0, data: data[$0]!, mode: mode) }
@@ -62,7 +64,9 @@ struct VolumePayload {
             let key = item["key"].stringValue ?? ""
             guard let bytes = data[key] else {
                 if source["optional"].boolValue == true { continue }
-                throw VolumeError(message: "configmap references non-existent config key: \(key)".replacingOccurrences(of: "configmap", with: kind == "secret" ? "secret" : "configmap"))
+                throw VolumeError(
+                    message: "configmap references non-existent config key: \(key)".replacingOccurrences(
+                        of: "configmap", with: kind == "secret" ? "secret" : "configmap"))
             }
             let itemMode = item["mode"].int64Value.map { UInt16($0 & 0o777) } ?? mode
             files.append(VolumeFile(path: item["path"].stringValue ?? key, data: bytes, mode: itemMode))
@@ -80,10 +84,15 @@ struct VolumePayload {
                 do { value = try environment.fieldValue(field) } catch { throw VolumeError(message: error.message) }
             } else if !item["resourceFieldRef"].isNull {
                 let containerName = item["resourceFieldRef"]["containerName"].stringValue ?? ""
-                let container = (pod["spec"]["containers"].arrayValue ?? []).first { $0["name"].stringValue == containerName } ?? .null
+                let container =
+                    (pod["spec"]["containers"].arrayValue ?? []).first { $0["name"].stringValue == containerName }
+                    ?? .null
                 value = environment.resourceValue(item["resourceFieldRef"], container: container)
             }
-            files.append(VolumeFile(path: path, data: Array(value.utf8), mode: item["mode"].int64Value.map { UInt16($0 & 0o777) } ?? mode))
+            files.append(
+                VolumeFile(
+                    path: path, data: Array(value.utf8),
+                    mode: item["mode"].int64Value.map { UInt16($0 & 0o777) } ?? mode))
         }
         return files
     }
@@ -110,7 +119,8 @@ struct VolumePayload {
                 guard let token = tokens["\(volumeName)/\(path)"] else {
                     throw VolumeError(message: "failed to fetch token for volume \(volumeName)")
                 }
-                files.append(VolumeFile(path: path, data: Array(token.utf8), mode: mode.map { UInt16($0 & 0o777) } ?? 0o600))
+                files.append(
+                    VolumeFile(path: path, data: Array(token.utf8), mode: mode.map { UInt16($0 & 0o777) } ?? 0o600))
             }
         }
         return files
