@@ -69,6 +69,9 @@ public struct SchedulerService: Service {
             }
             for _ in 0..<workers {
                 group.addTask {
+                    // Judged against a node cache still filling, a pod would be reported unschedulable for nothing.
+                    await nodes.waitUntilSynced()
+                    await pods.waitUntilSynced()
                     while let key = await state.queue.next() {
                         await schedule(key, pods: pods, state: state, events: events)
                         state.queue.done(key)

@@ -1,0 +1,100 @@
+import Foundation
+import Logging
+import SkiffAPIServer
+import SkiffClient
+import SkiffControllers
+import SkiffModel
+import SkiffStore
+import Testing
+
+@testable import SkiffAgent
+
+/// The scheduler judges pods only once it knows the nodes: a pod waiting when it starts is not reported
+/// unschedulable because the node list had not arrived yet.
+@Suite(.timeLimit(.minutes(1))) struct SchedulerStartTests {
+    /// The in-process API, with the node list held back until `nodesArrive` opens.
+    struct SlowNodeList: ClusterAPI {
+        let base: InProcessClusterAPI
+        let nodesArrive = Latch()
+        var resources: ResourceRegistry { base.resources }
+
+        func get(_ type: ResourceType, namespace: String?, name: String) async throws(APIError) -> JSON {
+            try await base.get(type, namespace: namespace, name: name)
+        }
+        func list(_ type: ResourceType, namespace: String?, options: ListOptions) async throws(APIError) -> ObjectList {
+            if type.resource == "nodes" { await nodesArrive.wait() }
+            return try await base.list(type, namespace: namespace, options: options)
+        }
+        func watch(_ type: ResourceType, namespace: String?, resourceVersion: String, options: ListOptions)
+            async throws(APIError) -> AsyncThrowingStream<ClusterEvent, any Error>
+        {
+            try await base.watch(type, namespace: namespace, resourceVersion: resourceVersion, options: options)
+        }
+        func create(_ type: ResourceType, namespace: String?, object: JSON, fieldManager: String) async throws(APIError)
+            -> JSON
+        {
+            try await base.create(type, namespace: namespace, object: object, fieldManager: fieldManager)
+        }
+        func update(_ type: ResourceType, namespace: String?, object: JSON, subresource: String?, fieldManager: String)
+            async throws(APIError) -> JSON
+        {
+            try await base.update(
+                type, namespace: namespace, object: object, subresource: subresource, fieldManager: fieldManager)
+        }
+        func patch(
+            _ type: ResourceType, namespace: String?, name: String, patch: JSON, patchType: PatchType,
+            subresource: String?, fieldManager: String
+        ) async throws(APIError) -> JSON {
+            try await base.patch(
+                type, namespace: namespace, name: name, patch: patch, patchType: patchType, subresource: subresource,
+                fieldManager: fieldManager)
+        }
+        func delete(_ type: ResourceType, namespace: String?, name: String, options: JSON) async throws(APIError) {
+            try await base.delete(type, namespace: namespace, name: name, options: options)
+        }
+        func post(_ type: ResourceType, namespace: String?, name: String, subresource: String, body: JSON)
+            async throws(APIError)
+        {
+            try await base.post(type, namespace: namespace, name: name, subresource: subresource, body: body)
+        }
+    }
+
+    @Test func aWaitingPodIsNotReportedUnschedulableBeforeTheNodesAreKnown() async throws {
+        let logger = Logger(label: "scheduler-start")
+        let registry = ObjectRegistry(store: MemoryStore(), logger: logger)
+        try await registry.seed()
+        let admin = InProcessClusterAPI(registry: registry)
+        let pods = admin.type("", "v1", "pods")
+        let events = admin.type("", "v1", "events")
+        _ = try await admin.create(
+            admin.type("", "v1", "nodes"), namespace: nil, object: SimulatedNodes.node("edge-0", index: 0),
+            fieldManager: "test")
+        let pod: JSON = ["metadata": ["name": "web"], "spec": ["containers": [["name": "c", "image": "busybox"]]]]
+        _ = try await admin.create(pods, namespace: "default", object: pod, fieldManager: "test")
+        let api = SlowNodeList(base: admin)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await SchedulerService(api: api, workers: 1, logger: logger).run() }
+            // The pod informer has the pod long before this; a scheduler that judged it now would say so in an event.
+            try await Task.sleep(for: .milliseconds(500))
+            api.nodesArrive.open()
+            var node = ""
+            for _ in 0..<200 where node.isEmpty {
+                try await Task.sleep(for: .milliseconds(20))
+                node =
+                    try await admin.get(pods, namespace: "default", name: "web")["spec"]["nodeName"].stringValue ?? ""
+            }
+            #expect(node == "edge-0")
+            // The scheduler's own Scheduled event, once written, proves its earlier events would be there too.
+            var reasons: [String] = []
+            for _ in 0..<200 where !reasons.contains("Scheduled") {
+                reasons = try await admin.list(events, namespace: "default", options: ListOptions()).items.compactMap {
+                    $0["reason"].stringValue
+                }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(reasons.contains("Scheduled"))
+            #expect(!reasons.contains("FailedScheduling"), "\(reasons)")
+            group.cancelAll()
+        }
+    }
+}
