@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import SkiffClient
+import SkiffModel
 import SkiffPKI
 
 /// Renews the node's client certificate while the agent runs, as client-go's certificate manager does: at a random
@@ -16,6 +17,8 @@ struct NodeCertificateRenewal: Service {
     let caPEM: [UInt8]
     let tls: ClientTLS
     let logger: Logger
+    /// What it waits on (certificate dates are wall-clock; the waits between them are not).
+    var clock: ServiceClock = .continuous
 
     /// When to renew a certificate valid over `validity`, obtained at `obtained`: `fraction` (0.7–0.9) of the way
     /// from the later of the two starts to the end. The signer backdates `notValidBefore` for clock skew, so the
@@ -68,7 +71,7 @@ struct NodeCertificateRenewal: Service {
     private func sleep(until date: Date) async -> Bool {
         let seconds = max(date.timeIntervalSinceNow, 0)
         do {
-            try await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(Int64(seconds * 1000))) }
+            try await cancelWhenGracefulShutdown { try await clock.sleep(for: .milliseconds(Int64(seconds * 1000))) }
             return true
         } catch {
             return false

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import SkiffAPIServer
+import SkiffModel
 import SkiffPKI
 
 /// Renews the server's own leaf certificates while it runs — the serving certificate (presented from the next TLS
@@ -38,6 +39,8 @@ struct ServerCertificateRenewal: Service {
     let serving: ServingCertificate
     let loaded: ClusterPKI
     let logger: Logger
+    /// What it waits on (certificate dates are wall-clock; the waits between them are not).
+    var clock: ServiceClock = .continuous
 
     func run() async throws {
         var pki = loaded
@@ -45,7 +48,7 @@ struct ServerCertificateRenewal: Service {
             // Checked at least hourly: a clock that jumps (an edge box without RTC) is noticed soon.
             let wait = min(max(settings.nextRenewal(pki).timeIntervalSinceNow, 1), 3600)
             do {
-                try await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(Int64(wait * 1000))) }
+                try await cancelWhenGracefulShutdown { try await clock.sleep(for: .milliseconds(Int64(wait * 1000))) }
             } catch {
                 return
             }
@@ -53,7 +56,7 @@ struct ServerCertificateRenewal: Service {
                 pki = try renew()
             } catch {
                 logger.error("cannot renew the server's certificates; retrying", metadata: ["error": "\(error)"])
-                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(10)) }
+                try? await cancelWhenGracefulShutdown { try await clock.sleep(for: .seconds(10)) }
             }
         }
     }
