@@ -44,10 +44,14 @@ public final class PodNetwork: Service, Sendable {
     public let configured = Latch()
     private let applied = Mutex<PodNetworkPlan>(PodNetworkPlan(podCIDR: nil, routes: []))
 
+    /// What the route check waits on.
+    let clock: ServiceClock
+
     public init(
         api: any ClusterAPI, runtime: any ContainerRuntime, host: any HostNetwork, configuration: Configuration,
-        logger: Logger
+        clock: ServiceClock = .continuous, logger: Logger
     ) {
+        self.clock = clock
         self.api = api
         self.runtime = runtime
         self.host = host
@@ -113,8 +117,7 @@ public final class PodNetwork: Service, Sendable {
     /// Puts the applied peer routes back every `routeCheckInterval` (`ip route replace` is idempotent), as flannel's
     /// host-gw backend does: an interface that went down and up again lost them.
     func reassertRoutes() async {
-        while true {
-            do { try await Task.sleep(for: configuration.routeCheckInterval) } catch { return }
+        await clock.repeating(every: configuration.routeCheckInterval) {
             for route in applied.withLock({ $0.routes }) {
                 do { try await host.replaceRoute(route) } catch {
                     logger.debug("cannot put a peer route back", metadata: ["route": "\(route)", "error": "\(error)"])

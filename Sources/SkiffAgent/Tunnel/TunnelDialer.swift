@@ -67,8 +67,13 @@ public struct TunnelDialer: Service {
     let configuration: Configuration
     let endpoint: any KubeletEndpoint
     let logger: Logger
+    /// What the back-off between dials waits on.
+    let clock: ServiceClock
 
-    public init(configuration: Configuration, endpoint: any KubeletEndpoint, logger: Logger) {
+    public init(
+        configuration: Configuration, endpoint: any KubeletEndpoint, clock: ServiceClock = .continuous, logger: Logger
+    ) {
+        self.clock = clock
         self.configuration = configuration
         self.endpoint = endpoint
         self.logger = logger
@@ -88,7 +93,7 @@ public struct TunnelDialer: Service {
             if Task.isCancelled { return }
             failures = result == .connected ? 1 : failures + 1
             do {
-                try await Task.sleep(for: configuration.backoff.delay(attempt: failures))
+                try await clock.sleep(for: configuration.backoff.delay(attempt: failures))
             } catch {
                 return
             }
