@@ -13,6 +13,8 @@ public struct ClusterJoin: Sendable {
     public let server: String
     public let token: JoinToken
     public var backoff: Backoff
+    /// What the back-off between attempts waits on.
+    public var clock: ServiceClock = .continuous
     let logger: Logger
 
     public init(server: String, token: JoinToken, backoff: Backoff = Backoff(), logger: Logger) throws(ClientError) {
@@ -88,7 +90,7 @@ public struct ClusterJoin: Sendable {
                             "error": "\(cause)",
                         ])
                     do {
-                        try await Task.sleep(for: delay)
+                        try await clock.sleep(for: delay)
                     } catch {
                         throw ClientError(.cancelled, "cancelled before the join finished")
                     }
