@@ -358,7 +358,8 @@ import Testing
             let http = try HTTPClusterAPI(
                 server: server.url, trustedCAPEM: Array(server.pki.serverCA.certificatePEM.utf8),
                 credentials: Self.adminCredentials(server), watchTimeoutSeconds: 1...1, logger: Self.logger)
-            let api = CallRecorder(base: http)
+            let log = Mutex<[String]>([])
+            let api = InterceptedClusterAPI(base: http) { call, _ in log.withLock { $0.append(call) } }
             let configMaps = api.type("", "v1", "configmaps")
             _ = try await api.create(
                 configMaps, namespace: "default", object: ["metadata": ["name": "before"]], fieldManager: "test")
@@ -366,7 +367,7 @@ import Testing
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await informer.run { _ in } }
                 // Two server-side timeouts later the informer is on its third watch.
-                for _ in 0..<300 where api.calls.filter({ $0.hasPrefix("watch") }).count < 3 {
+                for _ in 0..<300 where log.withLock({ $0 }).filter({ $0.hasPrefix("watch") }).count < 3 {
                     try await Task.sleep(for: .milliseconds(20))
                 }
                 _ = try await api.create(
@@ -376,7 +377,7 @@ import Testing
                 }
                 #expect(informer.get("default/before") != nil)
                 #expect(informer.get("default/after") != nil)
-                let calls = api.calls
+                let calls = log.withLock { $0 }
                 #expect(calls.filter { $0 == "list" }.count == 1, "\(calls)")
                 #expect(calls.filter { $0.hasPrefix("watch") }.count >= 3, "\(calls)")
                 group.cancelAll()
@@ -398,58 +399,6 @@ import Testing
             await api.shutdown()
             #expect(namespaces.items.contains { $0.name == "kube-system" })
         }
-    }
-}
-
-/// Forwards to another `ClusterAPI`, recording list and watch calls ("list", "watch <resourceVersion>").
-private final class CallRecorder: ClusterAPI, Sendable {
-    let base: any ClusterAPI
-    private let log = Mutex<[String]>([])
-
-    init(base: any ClusterAPI) { self.base = base }
-
-    var calls: [String] { log.withLock { $0 } }
-    var resources: ResourceRegistry { base.resources }
-
-    func get(_ type: ResourceType, namespace: String?, name: String) async throws(APIError) -> JSON {
-        try await base.get(type, namespace: namespace, name: name)
-    }
-    func list(_ type: ResourceType, namespace: String?, options: ListOptions) async throws(APIError) -> ObjectList {
-        log.withLock { $0.append("list") }
-        return try await base.list(type, namespace: namespace, options: options)
-    }
-    func watch(_ type: ResourceType, namespace: String?, resourceVersion: String, options: ListOptions)
-        async throws(APIError) -> AsyncThrowingStream<ClusterEvent, any Error>
-    {
-        log.withLock { $0.append("watch \(resourceVersion)") }
-        return try await base.watch(type, namespace: namespace, resourceVersion: resourceVersion, options: options)
-    }
-    func create(_ type: ResourceType, namespace: String?, object: JSON, fieldManager: String) async throws(APIError)
-        -> JSON
-    {
-        try await base.create(type, namespace: namespace, object: object, fieldManager: fieldManager)
-    }
-    func update(_ type: ResourceType, namespace: String?, object: JSON, subresource: String?, fieldManager: String)
-        async throws(APIError) -> JSON
-    {
-        try await base.update(
-            type, namespace: namespace, object: object, subresource: subresource, fieldManager: fieldManager)
-    }
-    func patch(
-        _ type: ResourceType, namespace: String?, name: String, patch: JSON, patchType: PatchType, subresource: String?,
-        fieldManager: String
-    ) async throws(APIError) -> JSON {
-        try await base.patch(
-            type, namespace: namespace, name: name, patch: patch, patchType: patchType, subresource: subresource,
-            fieldManager: fieldManager)
-    }
-    func delete(_ type: ResourceType, namespace: String?, name: String, options: JSON) async throws(APIError) {
-        try await base.delete(type, namespace: namespace, name: name, options: options)
-    }
-    func post(_ type: ResourceType, namespace: String?, name: String, subresource: String, body: JSON)
-        async throws(APIError)
-    {
-        try await base.post(type, namespace: namespace, name: name, subresource: subresource, body: body)
     }
 }
 

@@ -12,53 +12,6 @@ import Testing
 /// The scheduler judges pods only once it knows the nodes: a pod waiting when it starts is not reported
 /// unschedulable because the node list had not arrived yet.
 @Suite(.timeLimit(.minutes(1))) struct SchedulerStartTests {
-    /// The in-process API, with the node list held back until `nodesArrive` opens.
-    struct SlowNodeList: ClusterAPI {
-        let base: InProcessClusterAPI
-        let nodesArrive = Latch()
-        var resources: ResourceRegistry { base.resources }
-
-        func get(_ type: ResourceType, namespace: String?, name: String) async throws(APIError) -> JSON {
-            try await base.get(type, namespace: namespace, name: name)
-        }
-        func list(_ type: ResourceType, namespace: String?, options: ListOptions) async throws(APIError) -> ObjectList {
-            if type.resource == "nodes" { await nodesArrive.wait() }
-            return try await base.list(type, namespace: namespace, options: options)
-        }
-        func watch(_ type: ResourceType, namespace: String?, resourceVersion: String, options: ListOptions)
-            async throws(APIError) -> AsyncThrowingStream<ClusterEvent, any Error>
-        {
-            try await base.watch(type, namespace: namespace, resourceVersion: resourceVersion, options: options)
-        }
-        func create(_ type: ResourceType, namespace: String?, object: JSON, fieldManager: String) async throws(APIError)
-            -> JSON
-        {
-            try await base.create(type, namespace: namespace, object: object, fieldManager: fieldManager)
-        }
-        func update(_ type: ResourceType, namespace: String?, object: JSON, subresource: String?, fieldManager: String)
-            async throws(APIError) -> JSON
-        {
-            try await base.update(
-                type, namespace: namespace, object: object, subresource: subresource, fieldManager: fieldManager)
-        }
-        func patch(
-            _ type: ResourceType, namespace: String?, name: String, patch: JSON, patchType: PatchType,
-            subresource: String?, fieldManager: String
-        ) async throws(APIError) -> JSON {
-            try await base.patch(
-                type, namespace: namespace, name: name, patch: patch, patchType: patchType, subresource: subresource,
-                fieldManager: fieldManager)
-        }
-        func delete(_ type: ResourceType, namespace: String?, name: String, options: JSON) async throws(APIError) {
-            try await base.delete(type, namespace: namespace, name: name, options: options)
-        }
-        func post(_ type: ResourceType, namespace: String?, name: String, subresource: String, body: JSON)
-            async throws(APIError)
-        {
-            try await base.post(type, namespace: namespace, name: name, subresource: subresource, body: body)
-        }
-    }
-
     @Test func aWaitingPodIsNotReportedUnschedulableBeforeTheNodesAreKnown() async throws {
         let logger = Logger(label: "scheduler-start")
         let registry = ObjectRegistry(store: MemoryStore(), logger: logger)
@@ -71,12 +24,16 @@ import Testing
             fieldManager: "test")
         let pod: JSON = ["metadata": ["name": "web"], "spec": ["containers": [["name": "c", "image": "busybox"]]]]
         _ = try await admin.create(pods, namespace: "default", object: pod, fieldManager: "test")
-        let api = SlowNodeList(base: admin)
+        // The node list is held back until `nodesArrive` opens.
+        let nodesArrive = Latch()
+        let api = InterceptedClusterAPI(base: admin) { call, type in
+            if call == "list", type.resource == "nodes" { await nodesArrive.wait() }
+        }
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await SchedulerService(api: api, workers: 1, logger: logger).run() }
             // The pod informer has the pod long before this; a scheduler that judged it now would say so in an event.
             try await Task.sleep(for: .milliseconds(500))
-            api.nodesArrive.open()
+            nodesArrive.open()
             var node = ""
             for _ in 0..<200 where node.isEmpty {
                 try await Task.sleep(for: .milliseconds(20))
