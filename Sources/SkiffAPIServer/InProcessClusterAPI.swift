@@ -21,7 +21,7 @@ public struct InProcessClusterAPI: ClusterAPI {
     init(registry: ObjectRegistry, user: UserInfo?) {
         self.registry = registry
         self.user = user
-        authorizer = RequestAuthorizer(graph: RegistryNodeGraph(registry: registry))
+        authorizer = RequestAuthorizer(registry: registry)
     }
 
     /// The API as node `name` (`system:node:<name>`, group `system:nodes`) sees it.

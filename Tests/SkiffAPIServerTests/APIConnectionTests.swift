@@ -4,6 +4,7 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 import ServiceLifecycle
+import SkiffModel
 import SkiffPKI
 import SkiffStore
 import SkiffTesting
@@ -27,14 +28,14 @@ import Testing
                 clients.append(try await RawWatchClient.open(port: port, caPEM: store.caPEM, group: group))
             }
             for client in clients { try await client.responseStarted() }
-            #expect(store.memory.watcherCount == 50)
+            #expect(store.clientWatchers == 50)
             #expect(Self.serverConnections(port: port) == 50)
 
             for client in clients { try await client.close(close) }
             // Nothing happens on the resource and the watches' timeout is 30–60 minutes: a watch that lingered until
             // its next event or timeout would still be there when the 20 s limit (a hang guard, not a figure) ends.
-            let watchers = await Self.poll(within: .seconds(20)) { store.memory.watcherCount == 0 }
-            #expect(watchers, "store watchers left: \(store.memory.watcherCount)")
+            let watchers = await Self.poll(within: .seconds(20)) { store.clientWatchers == 0 }
+            #expect(watchers, "store watchers left: \(store.clientWatchers)")
             let files = await Self.poll(within: .seconds(20)) { Self.serverConnections(port: port) == 0 }
             #expect(files, "server connections still open: \(Self.serverConnections(port: port))")
         }
@@ -45,10 +46,10 @@ import Testing
             let client = try await RawWatchClient.open(
                 port: port, caPEM: store.caPEM, group: MultiThreadedEventLoopGroup.singleton, timeoutSeconds: 1)
             try await client.responseStarted()
-            #expect(store.memory.watcherCount == 1)
+            #expect(store.clientWatchers == 1)
             let ended = await Self.poll(within: .seconds(20)) { client.received.contains("0\r\n\r\n") }
             #expect(ended, "the chunked body ended")
-            #expect(store.memory.watcherCount == 0)
+            #expect(store.clientWatchers == 0)
             #expect(client.channel.isActive, "the connection stays open for the next request")
             try await client.close(.tls)
         }
@@ -82,6 +83,11 @@ import Testing
         var caPEM: String
         /// The admin client certificate and key.
         var admin: (certificate: String, key: String)
+
+        /// The store watches clients hold: the server itself holds one per RBAC resource (its RBAC index).
+        var clientWatchers: Int { memory.watcherCount - Self.serverWatchers }
+
+        static let serverWatchers = RBACPolicy.Kind.allCases.count
     }
 
     static func withServer(_ body: (Int, Store) async throws -> Void) async throws {
@@ -107,6 +113,7 @@ import Testing
             tasks.addTask { try await group.run() }
             var iterator = ports.makeAsyncIterator()
             let port = try #require(await iterator.next())
+            _ = await poll(within: .seconds(20)) { store.watcherCount == Store.serverWatchers }
             do {
                 try await body(
                     port,

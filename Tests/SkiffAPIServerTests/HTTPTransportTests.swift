@@ -48,7 +48,7 @@ import Testing
             #expect(refused)
             #expect(Self.statusLines(client.received) == ["HTTP/1.1 413 Payload Too Large"])
             #expect(client.received.contains("\"reason\":\"RequestEntityTooLarge\""))
-            #expect(store.memory.watcherCount == 0)
+            #expect(store.clientWatchers == 0)
             let next = try await client.get("/api/v1/namespaces/default", authorization: "Bearer secret")
             #expect(next.status == "HTTP/1.1 200 OK")
             try await client.close(.tls)

@@ -23,13 +23,16 @@ import Testing
         let namespaces = registry.strategies[ObjectRegistry.namespaceType]
         #expect(namespaces.hooks is NamespaceLifecycle)
         #expect(namespaces.rest is NamespaceStrategy)
-        #expect(registry.admission.count == 1 && registry.admission.first is NamespaceLifecycle)
+        #expect(registry.admission.first is NamespaceLifecycle)
     }
 
-    @Test func selfSubjectReviewsAnswerWithoutStoring() throws {
+    @Test func selfSubjectReviewsAnswerWithoutStoring() async throws {
         let reviews = registry.strategies[type("authentication.k8s.io", "v1", "selfsubjectreviews")]
         let answer = try #require(reviews.answerCreate)
-        let review = answer(UserInfo(name: "alice", groups: ["devs"]))
+        let review = try await answer(
+            ReviewRequest(
+                user: UserInfo(name: "alice", groups: ["devs"]), namespace: nil, body: .emptyObject, registry: registry)
+        )
         #expect(review["status"]["userInfo"]["username"] == "alice")
         #expect(review["status"]["userInfo"]["groups"] == ["devs"])
     }

@@ -96,7 +96,8 @@ import Testing
             user
                 == UserInfo(
                     name: "system:serviceaccount:apps:builder",
-                    groups: ["system:serviceaccounts", "system:serviceaccounts:apps", "system:authenticated"]))
+                    groups: ["system:serviceaccounts", "system:serviceaccounts:apps", "system:authenticated"],
+                    uid: "uid-1"))
         #expect(await authenticator(nil).authenticate(peerCertificate: nil, authorization: "Bearer " + token) == nil)
         #expect(
             await authenticator("uid-2").authenticate(peerCertificate: nil, authorization: "Bearer " + token) == nil)

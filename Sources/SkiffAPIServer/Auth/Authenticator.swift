@@ -5,24 +5,6 @@ import SkiffModel
 import SkiffPKI
 import X509
 
-/// Who made a request.
-public struct UserInfo: Sendable, Equatable {
-    public var name: String
-    public var groups: [String]
-
-    public init(name: String, groups: [String]) {
-        self.name = name
-        self.groups = groups
-    }
-
-    public var isAdmin: Bool { groups.contains("system:masters") }
-
-    /// A cluster administrator (group `system:masters`).
-    public static func admin(_ name: String = "admin") -> UserInfo {
-        UserInfo(name: name, groups: ["system:masters", "system:authenticated"])
-    }
-}
-
 /// Authenticates requests by TLS client certificate (verified against the client CA during the handshake), by a
 /// service account token (a JWT signed with the service account key), by a bootstrap token (`<id>.<secret>`, valid
 /// while its Secret exists and has not expired), or by the cluster's join secret presented as a bearer token or

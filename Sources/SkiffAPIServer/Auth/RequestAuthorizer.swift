@@ -1,28 +1,41 @@
 import SkiffModel
 import SkiffStore
 
-/// Decides whether a user may do what a resource request asks, in order: cluster admins (`system:masters`) may do
-/// everything; a node's certificate what `NodeAuthorizer` allows; a join token (bootstrap or server token) nothing
-/// (it only joins, through `/v1-skiff/node-certificate`). Everyone else (service accounts, other certificate users)
-/// may do everything until role-based access control arrives.
+/// Decides whether a user may do what a request asks, as kube-apiserver's authorizer chain `Node,RBAC` does:
+/// - members of `system:masters` may do everything;
+/// - a join token (bootstrap or server token) may do nothing here (it only joins, through
+///   `/v1-skiff/node-certificate`);
+/// - a node's certificate may do what `NodeAuthorizer` allows, and what RBAC grants it besides;
+/// - everyone else what the RBAC bindings that name the user, or one of its groups, grant.
 struct RequestAuthorizer: Sendable {
     let nodes: NodeAuthorizer
+    let rbac: RBACIndex
 
-    init(graph: any NodeGraph) {
+    init(graph: any NodeGraph, rbac: RBACIndex) {
         nodes = NodeAuthorizer(graph: graph)
+        self.rbac = rbac
+    }
+
+    init(registry: ObjectRegistry) {
+        self.init(graph: RegistryNodeGraph(registry: registry), rbac: registry.rbac)
     }
 
     /// Throws the refusal (403 Forbidden, or 404 for a node deleting a pod that is gone).
     func authorize(_ request: RequestAttributes) async throws(APIError) {
+        if let refusal = try await decide(request) { throw refusal }
+    }
+
+    /// Nil when allowed, else the refusal the request gets.
+    func decide(_ request: RequestAttributes) async throws(APIError) -> APIError? {
         let user = request.user
-        if user.isAdmin { return }
-        if let node = user.nodeName {
-            if let refusal = try await nodes.authorize(request, node: node) { throw refusal }
-            return
+        if user.isAdmin { return nil }
+        if user.mayOnlyJoin { return request.forbidden("a join token can only request a node certificate") }
+        if let node = user.nodeName, request.isResourceRequest {
+            guard let refusal = try await nodes.authorize(request, node: node) else { return nil }
+            if refusal.code == 403, rbac.policy.allows(request) { return nil }
+            return refusal
         }
-        if user.mayOnlyJoin {
-            throw request.forbidden("a join token can only request a node certificate")
-        }
+        return rbac.policy.allows(request) ? nil : request.forbidden("")
     }
 
     /// NodeRestriction's check of a created object's name (it is in the body, which `authorize` does not see).

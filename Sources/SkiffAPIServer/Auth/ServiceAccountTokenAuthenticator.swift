@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import SkiffModel
 import SkiffPKI
 
 /// Authenticates bearer tokens signed with the service account key: signature, issuer, audience and lifetime are
@@ -45,7 +46,12 @@ public struct ServiceAccountTokenAuthenticator: Sendable {
     func authenticate(_ token: String) async -> UserInfo? {
         do {
             let claims = try await verify(token)
-            return UserInfo(name: claims.subject, groups: claims.groups)
+            var extra: [String: [String]] = [:]
+            if let pod = claims.kubernetes.pod {
+                extra["authentication.kubernetes.io/pod-name"] = [pod.name]
+                extra["authentication.kubernetes.io/pod-uid"] = [pod.uid]
+            }
+            return UserInfo(name: claims.subject, groups: claims.groups, uid: claims.serviceAccountUID, extra: extra)
         } catch {
             logger.debug(
                 "service account token refused",

@@ -33,16 +33,21 @@ public struct APIResponder: HTTPResponder {
     /// Issues node certificates at join; nil: this server issues none.
     let nodeRegistrar: NodeRegistrar?
     let authorizer: RequestAuthorizer
+    /// Whether requests without credentials may read the public paths (`/healthz`, `/livez`, `/readyz`, `/version`)
+    /// as `system:anonymous`; everything else answers them 401 either way.
+    let anonymousAuth: Bool
 
     public init(
         registry: ObjectRegistry, authenticator: Authenticator, serverAddress: String,
         caCertificatesPEM: [UInt8]? = nil,
         shutdown: ShutdownState = ShutdownState(), logger: Logger, serviceAccountKey: ServiceAccountKey? = nil,
-        kubelets: KubeletDirectory = KubeletDirectory(), nodeRegistrar: NodeRegistrar? = nil
+        kubelets: KubeletDirectory = KubeletDirectory(), nodeRegistrar: NodeRegistrar? = nil,
+        anonymousAuth: Bool = true
     ) {
+        self.anonymousAuth = anonymousAuth
         self.kubelets = kubelets
         self.nodeRegistrar = nodeRegistrar
-        authorizer = RequestAuthorizer(graph: RegistryNodeGraph(registry: registry))
+        authorizer = RequestAuthorizer(registry: registry)
         tunnels = TunnelListener(kubelets: kubelets, logger: logger)
         self.registry = registry
         self.authenticator = authenticator
@@ -55,12 +60,18 @@ public struct APIResponder: HTTPResponder {
 
     public func respond(to request: Request, context: Context) async throws -> Response {
         if shutdown.isShuttingDown { return Self.shuttingDown }
-        if request.method == .get, let response = unauthenticated(APIRoute.parse(request.uri.path)) { return response }
+        let route = APIRoute.parse(request.uri.path)
+        if request.method == .get, let response = unauthenticated(route) { return response }
         let connection = context.connection
         do {
-            let user = try await authenticate(request, context.channel, connection)
+            let authenticated = try await authenticate(request, context.channel, connection, route: route)
+            let user = try await Impersonation.actingUser(request.headers, user: authenticated, authorizer: authorizer)
+            if route.isNonResource {
+                try await authorizer.authorize(
+                    .nonResource(user: user, verb: request.method.rawValue.lowercased(), path: request.uri.path))
+            }
             var request = request
-            return try await route(&request, user: user, connection: connection)
+            return try await self.route(&request, user: user, connection: connection)
         } catch let error as APIError {
             return Self.error(error)
         } catch {
@@ -72,7 +83,7 @@ public struct APIResponder: HTTPResponder {
     /// The client certificate's user (derived once per connection: it cannot change on it), else the request's
     /// credentials (evaluated per request: they may differ from one request to the next).
     private func authenticate(
-        _ request: Request, _ channel: (any Channel)?, _ connection: APIConnection?
+        _ request: Request, _ channel: (any Channel)?, _ connection: APIConnection?, route: APIRoute
     ) async throws(APIError) -> UserInfo {
         let certificateUser: UserInfo?
         if let cached = connection?.certificateUser {
@@ -84,10 +95,9 @@ public struct APIResponder: HTTPResponder {
             connection?.setCertificateUser(certificateUser)
         }
         if let certificateUser { return certificateUser }
-        guard let user = await authenticator.authenticate(authorization: request.headers[.authorization]) else {
-            throw APIError.unauthorized
-        }
-        return user
+        if let user = await authenticator.authenticate(authorization: request.headers[.authorization]) { return user }
+        if anonymousAuth, request.headers[.authorization] == nil, route.isPublicInfo { return UserInfo.anonymous }
+        throw APIError.unauthorized
     }
 
     /// The join endpoints agents call before they can authenticate (they verify the CA against their token).

@@ -90,3 +90,22 @@ enum APIRoute: Equatable, Sendable {
         return .resource(route)
     }
 }
+
+extension APIRoute {
+    /// Paths outside the resource tree that the authorizer judges as non-resource requests. The join endpoints
+    /// and the tunnel check their callers themselves.
+    var isNonResource: Bool {
+        switch self {
+        case .resource, .tunnel, .nodeCertificate, .caCertificates, .ping: false
+        default: true
+        }
+    }
+
+    /// What upstream's `system:public-info-viewer` lets anyone read: health and version.
+    var isPublicInfo: Bool {
+        switch self {
+        case .version, .health: true
+        default: false
+        }
+    }
+}

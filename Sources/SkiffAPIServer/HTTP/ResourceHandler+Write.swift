@@ -6,8 +6,11 @@ import SkiffStore
 
 extension ResourceHandler {
     func create(_ request: inout Request) async throws -> Response {
-        if let answer = strategy.answerCreate { return APIResponder.json(.created, answer(user)) }
         let object = try await object(&request)
+        if let answer = strategy.answerCreate {
+            let review = ReviewRequest(user: user, namespace: namespace, body: object, registry: registry)
+            return APIResponder.json(.created, try await answer(review))
+        }
         try authorizer?.checkCreate(attributes(request), object: object)
         let kv = try await registry.create(type, namespace: namespace, object: object, options: try writeOptions)
         return try served(kv, status: .created, accept: request.headers[.accept])

@@ -25,8 +25,26 @@ struct ResourceHandler {
     var kubelets: KubeletDirectory? = nil
     /// Who may do what; nil lets everyone do everything (in-process tests of the generic paths).
     var authorizer: RequestAuthorizer? = nil
+    /// What admission has to tell the client about this request.
+    let warnings = AdmissionWarnings()
 
     func handle(_ request: inout Request) async throws -> Response {
+        var response = try await respond(&request)
+        for text in warnings.all {
+            response.headers.append(HTTPField(name: Self.warningHeader, value: Self.warningValue(text)))
+        }
+        return response
+    }
+
+    static let warningHeader = HTTPField.Name("Warning")!
+
+    /// RFC 7234's `299 - "text"`, the form kubectl prints as `Warning: text`.
+    static func warningValue(_ text: String) -> String {
+        let escaped = text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+        return "299 - \"\(escaped)\""
+    }
+
+    private func respond(_ request: inout Request) async throws -> Response {
         if let subresource, type.subresource(subresource) == nil { throw APIError.unknownPath }
         if type.namespaced, namespace == nil, request.method != .get || name != nil {
             throw APIError.unknownPath
@@ -71,7 +89,9 @@ struct ResourceHandler {
 
     var writeOptions: WriteOptions {
         get throws(APIError) {
-            WriteOptions(dryRun: query.all("dryRun").contains("All"), fieldManager: query["fieldManager"])
+            WriteOptions(
+                dryRun: query.all("dryRun").contains("All"), fieldManager: query["fieldManager"], user: user,
+                warnings: warnings)
         }
     }
 

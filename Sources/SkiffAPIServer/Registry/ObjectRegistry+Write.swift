@@ -8,10 +8,18 @@ public struct WriteOptions: Sendable {
     public var fieldManager: String?
     /// A server-side apply records its own managed fields; other writes record an `Update` entry for the manager.
     public var isApply = false
+    /// Who writes, for the admission steps that judge the writer (RBAC escalation); nil: the server itself.
+    public var user: UserInfo?
+    /// Where admission steps leave warnings for the client (`Warning:` headers); nil: nobody listens.
+    public var warnings: AdmissionWarnings?
 
-    public init(dryRun: Bool = false, fieldManager: String? = nil) {
+    public init(
+        dryRun: Bool = false, fieldManager: String? = nil, user: UserInfo? = nil, warnings: AdmissionWarnings? = nil
+    ) {
         self.dryRun = dryRun
         self.fieldManager = fieldManager
+        self.user = user
+        self.warnings = warnings
     }
 }
 
@@ -61,7 +69,7 @@ extension ObjectRegistry {
         try await admit(
             AdmissionRequest(
                 operation: .create, type: type, namespace: namespace, name: object.name ?? "", object: object,
-                dryRun: options.dryRun))
+                dryRun: options.dryRun, user: options.user, warnings: options.warnings))
         let completion = try strategy.hooks?.beginCreate(type, &object)
         var stored = false
         defer { if !stored { completion?.rollback() } }
@@ -153,7 +161,7 @@ extension ObjectRegistry {
             try await admit(
                 AdmissionRequest(
                     operation: .update, type: type, namespace: namespace, name: name, subresource: subresource,
-                    object: next, old: live, dryRun: options.dryRun))
+                    object: next, old: live, dryRun: options.dryRun, user: options.user, warnings: options.warnings))
             let completion = subresource == nil ? try strategy.hooks?.beginUpdate(type, &next, old: live) : nil
             var stored = false
             defer { if !stored { completion?.rollback() } }

@@ -24,6 +24,8 @@ public final class ObjectRegistry: Sendable {
     let strategies: RegistryStrategies
     /// The admission chain every write passes after its strategy, in order.
     let admission: [any AdmissionStep]
+    /// The RBAC objects, indexed for authorization (kept current by the API server, `RBACIndex.follow`).
+    public let rbac = RBACIndex()
 
     public init(
         store: any KeyValueStore, resources: ResourceRegistry = ResourceRegistry(), logger: Logger,
@@ -36,7 +38,7 @@ public final class ObjectRegistry: Sendable {
         let namespaces = NamespaceLifecycle(active: ActiveNamespaces())
         self.serviceAllocations = services
         self.strategies = .builtin(services: services, namespaces: namespaces)
-        self.admission = [namespaces]
+        self.admission = [namespaces, RBACEscalation()]
         self.logger = logger
         self.now = now
     }

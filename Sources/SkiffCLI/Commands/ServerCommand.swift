@@ -76,6 +76,7 @@ struct ServerCommand: AsyncParsableCommand {
                     clusterIP: registry.serviceAllocations.snapshot?.firstAddress, logger: logger)),
         ]
         services.append(.init(service: ServiceAccountController(api: api, logger: logger)))
+        services.append(.init(service: ClusterRoleAggregation(api: api, logger: logger)))
         if let caPEM = control.apiConfiguration.serverCAPEM {
             services.append(.init(service: RootCAPublisher(api: api, caPEM: caPEM, logger: logger)))
         }

@@ -80,6 +80,17 @@ public enum BuiltinResources {
         type(
             "authentication.k8s.io", "v1", "SelfSubjectReview", "selfsubjectreviews", namespaced: false,
             verbs: ["create"]),
+        // authorization.k8s.io/v1: create-only reviews, answered by the authorizer and never stored
+        type(
+            "authorization.k8s.io", "v1", "SelfSubjectAccessReview", "selfsubjectaccessreviews", namespaced: false,
+            verbs: ["create"]),
+        type(
+            "authorization.k8s.io", "v1", "SelfSubjectRulesReview", "selfsubjectrulesreviews", namespaced: false,
+            verbs: ["create"]),
+        type(
+            "authorization.k8s.io", "v1", "SubjectAccessReview", "subjectaccessreviews", namespaced: false,
+            verbs: ["create"]),
+        type("authorization.k8s.io", "v1", "LocalSubjectAccessReview", "localsubjectaccessreviews", verbs: ["create"]),
         // rbac.authorization.k8s.io/v1
         type("rbac.authorization.k8s.io", "v1", "Role", "roles"),
         type("rbac.authorization.k8s.io", "v1", "RoleBinding", "rolebindings"),

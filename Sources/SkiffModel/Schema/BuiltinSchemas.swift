@@ -12,6 +12,7 @@ public enum BuiltinSchemas {
         types += appsV1Types()
         types += authenticationV1Types()
         types += authorizationV1Types()
+        types += authorizationV1SubjectReviewTypes()
         types += autoscalingV1Types()
         types += batchV1Types()
         types += coordinationV1Types()

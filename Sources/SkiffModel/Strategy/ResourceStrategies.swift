@@ -32,5 +32,9 @@ public struct ResourceStrategies: Sendable {
         GroupResource(group: "apps", resource: "daemonsets"): WorkloadStrategy(.daemonSet),
         GroupResource(group: "batch", resource: "jobs"): JobStrategy(),
         GroupResource(group: "batch", resource: "cronjobs"): CronJobStrategy(),
+        GroupResource(group: RBACStrategy.group, resource: "roles"): RBACStrategy(.role),
+        GroupResource(group: RBACStrategy.group, resource: "clusterroles"): RBACStrategy(.clusterRole),
+        GroupResource(group: RBACStrategy.group, resource: "rolebindings"): RBACStrategy(.roleBinding),
+        GroupResource(group: RBACStrategy.group, resource: "clusterrolebindings"): RBACStrategy(.clusterRoleBinding),
     ])
 }

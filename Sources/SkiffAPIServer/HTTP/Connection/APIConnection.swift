@@ -1,5 +1,6 @@
 import NIOCore
 import NIOWebSocket
+import SkiffModel
 import Synchronization
 
 /// What runs a connection once it switched to WebSocket (the tunnel, exec, attach, port-forward): handed the channel's

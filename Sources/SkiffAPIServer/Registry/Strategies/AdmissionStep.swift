@@ -1,4 +1,5 @@
 import SkiffModel
+import Synchronization
 
 /// One write as the admission chain sees it, after the resource's strategy has prepared and validated it.
 struct AdmissionRequest {
@@ -15,6 +16,21 @@ struct AdmissionRequest {
     /// The live object of an update.
     var old: JSON?
     var dryRun: Bool
+    /// The writer; nil for the server's own writes (nothing to judge).
+    var user: UserInfo? = nil
+    var warnings: AdmissionWarnings? = nil
+}
+
+/// Warnings admission steps collect for one request; the handler sends them as `Warning: 299 - "…"` headers, which
+/// kubectl prints.
+public final class AdmissionWarnings: Sendable {
+    private let texts = Mutex<[String]>([])
+
+    public init() {}
+
+    public func add(_ text: String) { texts.withLock { if !$0.contains(text) { $0.append(text) } } }
+
+    public var all: [String] { texts.withLock { $0 } }
 }
 
 /// One validating step of the chain every write passes, in order, after its strategy (upstream's admission

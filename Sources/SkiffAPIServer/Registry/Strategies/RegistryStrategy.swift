@@ -5,8 +5,10 @@ import SkiffModel
 struct RegistryStrategy: Sendable {
     var rest: any ResourceStrategy
     var hooks: (any StorageHooks)?
-    /// The response to a create of a resource that stores nothing (reviews), from the caller's identity.
-    var answerCreate: (@Sendable (UserInfo) -> JSON)?
+    /// The response to a create of a resource that stores nothing (reviews), from the caller and the body.
+    var answerCreate: Answer?
+
+    typealias Answer = @Sendable (ReviewRequest) async throws(APIError) -> JSON
 }
 
 /// The registry's strategy table, keyed by group-resource: `ResourceStrategies` joined with the hooks and answers
@@ -17,7 +19,7 @@ struct RegistryStrategies: Sendable {
 
     init(
         _ strategies: ResourceStrategies, hooks: [GroupResource: any StorageHooks] = [:],
-        answers: [GroupResource: @Sendable (UserInfo) -> JSON] = [:]
+        answers: [GroupResource: RegistryStrategy.Answer] = [:]
     ) {
         var table: [GroupResource: RegistryStrategy] = [:]
         for resource in Set(strategies.resources).union(hooks.keys).union(answers.keys) {
@@ -40,8 +42,17 @@ struct RegistryStrategies: Sendable {
                 ObjectRegistry.namespaceType.groupResource: namespaces,
             ],
             answers: [
-                GroupResource(group: "authentication.k8s.io", resource: "selfsubjectreviews"): SelfSubjectReviews
-                    .response(for:)
+                GroupResource(group: "authentication.k8s.io", resource: "selfsubjectreviews"): {
+                    SelfSubjectReviews.response(for: $0.user)
+                },
+                GroupResource(group: AccessReviews.group, resource: "selfsubjectaccessreviews"):
+                    AccessReviews.selfSubjectAccess,
+                GroupResource(group: AccessReviews.group, resource: "selfsubjectrulesreviews"):
+                    AccessReviews.selfSubjectRules,
+                GroupResource(group: AccessReviews.group, resource: "subjectaccessreviews"): AccessReviews
+                    .subjectAccess,
+                GroupResource(group: AccessReviews.group, resource: "localsubjectaccessreviews"):
+                    AccessReviews.subjectAccess,
             ])
     }
 }

@@ -4,14 +4,13 @@ import SkiffModel
 /// answers the caller's identity as the authenticator saw it.
 enum SelfSubjectReviews {
     static func response(for user: UserInfo) -> JSON {
-        [
+        var info: JSON = ["username": .string(user.name)]
+        if !user.uid.isEmpty { info["uid"] = .string(user.uid) }
+        info["groups"] = .array(user.groups.map { .string($0) })
+        if !user.extra.isEmpty { info["extra"] = AccessReviews.extraJSON(user.extra) }
+        return [
             "kind": "SelfSubjectReview", "apiVersion": "authentication.k8s.io/v1",
-            "metadata": ["creationTimestamp": .null],
-            "status": [
-                "userInfo": [
-                    "username": .string(user.name), "groups": .array(user.groups.map { .string($0) }),
-                ]
-            ],
+            "metadata": ["creationTimestamp": .null], "status": ["userInfo": info],
         ]
     }
 }
