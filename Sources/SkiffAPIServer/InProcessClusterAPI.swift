@@ -104,7 +104,8 @@ public struct InProcessClusterAPI: ClusterAPI {
         try await authorize("create", type, namespace, nil, creating: object)
         return try registry.decode(
             try await registry.create(
-                type, namespace: namespace, object: object, options: WriteOptions(fieldManager: fieldManager)))
+                type, namespace: namespace, object: object,
+                options: WriteOptions(fieldManager: fieldManager, user: user)))
     }
 
     public func update(
@@ -114,7 +115,7 @@ public struct InProcessClusterAPI: ClusterAPI {
         try await authorize("update", type, namespace, name, subresource: subresource)
         let (kv, _) = try await registry.update(
             type, namespace: namespace, name: name, subresource: subresource,
-            options: WriteOptions(fieldManager: fieldManager)
+            options: WriteOptions(fieldManager: fieldManager, user: user)
         ) { _ throws(APIError) in object }
         return try registry.decode(kv)
     }
@@ -134,7 +135,7 @@ public struct InProcessClusterAPI: ClusterAPI {
         let patcher = Patcher(
             type: type, mediaType: mediaType, patch: patch, fieldManager: fieldManager, force: false,
             subresource: subresource, now: registry.now())
-        var options = WriteOptions(fieldManager: fieldManager)
+        var options = WriteOptions(fieldManager: fieldManager, user: user)
         options.isApply = patchType == .apply
         let (kv, _) = try await registry.update(
             type, namespace: namespace, name: name, subresource: subresource, options: options,

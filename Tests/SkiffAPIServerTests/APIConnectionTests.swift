@@ -90,7 +90,10 @@ import Testing
         static let serverWatchers = RBACPolicy.Kind.allCases.count
     }
 
-    static func withServer(_ body: (Int, Store) async throws -> Void) async throws {
+    static func withServer(
+        configure: (inout APIServerConfiguration) -> Void = { _ in }, services: [any Service] = [],
+        _ body: (Int, Store) async throws -> Void
+    ) async throws {
         let directory = try TemporaryDirectory("skiff-watch-release")
         defer { directory.remove() }
         let pki = try ClusterPKI.loadOrCreate(
@@ -106,9 +109,10 @@ import Testing
             joinSecret: "join-secret", advertiseAddress: "127.0.0.1")
         // The clients of these tests speak as an admin with a static bearer token.
         configuration.staticTokens = ["secret": .admin()]
+        configure(&configuration)
         let server = APIServer(
             configuration: configuration, registry: registry, logger: logger, onListening: { continuation.yield($0) })
-        let group = ServiceGroup(services: [server], logger: logger)
+        let group = ServiceGroup(services: [server] + services, logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
             var iterator = ports.makeAsyncIterator()

@@ -36,6 +36,13 @@ expect_error "a missing ServiceAccount is 404" 'serviceaccounts "ghost" not foun
 expect_output "audiences can be chosen" '"vault"' kubectl create token default --audience=vault -o json
 
 as_sa() { command kubectl --kubeconfig=/dev/null --server="$server" --certificate-authority="$work/ca.crt" "$@"; }
+# RBAC: the token authenticates, but the account holds nothing until a binding grants it something.
+expect_error "the ServiceAccount may list nothing before a binding" \
+  'namespaces is forbidden: User "system:serviceaccount:default:default" cannot list resource "namespaces" in API group "" at the cluster scope' \
+  as_sa --token="$token" get ns
+kubectl create clusterrolebinding default-sa-view --clusterrole=view --serviceaccount=default:default >/dev/null
+kubectl create rolebinding default-sa-edit --clusterrole=edit --serviceaccount=default:default -n default >/dev/null
+for _ in $(seq 50); do as_sa --token="$token" get ns >/dev/null 2>&1 && break; sleep 0.1; done
 expect_output "kubectl --token authenticates as the ServiceAccount" 'kube-system +Active' as_sa --token="$token" get ns
 expect_output "auth whoami names the ServiceAccount" 'Username +system:serviceaccount:default:default' as_sa --token="$token" auth whoami
 expect_output "with its groups" 'Groups +\[system:serviceaccounts system:serviceaccounts:default system:authenticated\]' as_sa --token="$token" auth whoami
@@ -61,7 +68,7 @@ configuration.host, configuration.ssl_ca_cert = sys.argv[1], sys.argv[2]
 configuration.api_key = {"authorization": "Bearer " + sys.argv[3]}
 names = [n.metadata.name for n in client.CoreV1Api(client.ApiClient(configuration)).list_namespace().items]
 assert "kube-system" in names, names
-# The client can also request tokens (here authenticated by the token itself: there is no RBAC yet).
+# The client can also request tokens (authenticated by the token itself, which `edit` allows).
 request = client.AuthenticationV1TokenRequest(spec=client.V1TokenRequestSpec(audiences=[], expiration_seconds=1200))
 answer = client.CoreV1Api(client.ApiClient(configuration)).create_namespaced_service_account_token("default", "default", request)
 assert answer.status.token.count(".") == 2 and answer.spec.audiences == ["https://kubernetes.default.svc.cluster.local", "k3s"], answer

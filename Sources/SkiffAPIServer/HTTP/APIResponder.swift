@@ -36,15 +36,18 @@ public struct APIResponder: HTTPResponder {
     /// Whether requests without credentials may read the public paths (`/healthz`, `/livez`, `/readyz`, `/version`)
     /// as `system:anonymous`; everything else answers them 401 either way.
     let anonymousAuth: Bool
+    /// Records every request; nil: no audit log.
+    let auditLog: AuditLog?
 
     public init(
         registry: ObjectRegistry, authenticator: Authenticator, serverAddress: String,
         caCertificatesPEM: [UInt8]? = nil,
         shutdown: ShutdownState = ShutdownState(), logger: Logger, serviceAccountKey: ServiceAccountKey? = nil,
         kubelets: KubeletDirectory = KubeletDirectory(), nodeRegistrar: NodeRegistrar? = nil,
-        anonymousAuth: Bool = true
+        anonymousAuth: Bool = true, auditLog: AuditLog? = nil
     ) {
         self.anonymousAuth = anonymousAuth
+        self.auditLog = auditLog
         self.kubelets = kubelets
         self.nodeRegistrar = nodeRegistrar
         authorizer = RequestAuthorizer(registry: registry)
@@ -62,10 +65,29 @@ public struct APIResponder: HTTPResponder {
         if shutdown.isShuttingDown { return Self.shuttingDown }
         let route = APIRoute.parse(request.uri.path)
         if request.method == .get, let response = unauthenticated(route) { return response }
+        guard let auditLog else {
+            var identity = AuditIdentity()
+            return await respond(request, context, route, &identity)
+        }
+        let received = registry.now()
+        var identity = AuditIdentity()
+        let response = await respond(request, context, route, &identity)
+        auditLog.record(
+            AuditTrail.event(
+                request: request, route: route, identity: identity, status: response.status.code,
+                sourceIP: context.channel?.remoteAddress?.ipAddress, received: received, completed: registry.now()))
+        return response
+    }
+
+    private func respond(
+        _ request: Request, _ context: Context, _ route: APIRoute, _ identity: inout AuditIdentity
+    ) async -> Response {
         let connection = context.connection
         do {
             let authenticated = try await authenticate(request, context.channel, connection, route: route)
+            identity.user = authenticated
             let user = try await Impersonation.actingUser(request.headers, user: authenticated, authorizer: authorizer)
+            if user != authenticated { identity.impersonated = user }
             if route.isNonResource {
                 try await authorizer.authorize(
                     .nonResource(user: user, verb: request.method.rawValue.lowercased(), path: request.uri.path))
@@ -73,6 +95,8 @@ public struct APIResponder: HTTPResponder {
             var request = request
             return try await self.route(&request, user: user, connection: connection)
         } catch let error as APIError {
+            // Authorization's refusals name the user (`… is forbidden: User "u" cannot …`); admission's do not.
+            if error.code == 403, error.message.contains(": User \"") { identity.forbidden = true }
             return Self.error(error)
         } catch {
             logger.error("request failed", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])

@@ -29,7 +29,8 @@ public final class ObjectRegistry: Sendable {
 
     public init(
         store: any KeyValueStore, resources: ResourceRegistry = ResourceRegistry(), logger: Logger,
-        garbageCollection: Bool = false, now: @escaping @Sendable () -> Date = Date.init
+        garbageCollection: Bool = false, podSecurityDefaults: PodSecurityPolicy = .privileged,
+        now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.store = store
         self.garbageCollection = garbageCollection
@@ -38,7 +39,7 @@ public final class ObjectRegistry: Sendable {
         let namespaces = NamespaceLifecycle(active: ActiveNamespaces())
         self.serviceAllocations = services
         self.strategies = .builtin(services: services, namespaces: namespaces)
-        self.admission = [namespaces, RBACEscalation()]
+        self.admission = [namespaces, PodSecurityStep(defaults: podSecurityDefaults), RBACEscalation()]
         self.logger = logger
         self.now = now
     }

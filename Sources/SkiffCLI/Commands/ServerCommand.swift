@@ -29,10 +29,15 @@ struct ServerCommand: AsyncParsableCommand {
         let logger = LogSetup.bootstrap(debug: config.debug)
         let started = ContinuousClock.now
         try DataDirectory.prepareServer(config)
-        let control = try ControlPlane.prepare(config, logger: logger)
+        var control = try ControlPlane.prepare(config, logger: logger)
+        control.apiConfiguration.anonymousAuth = config.anonymousAuth
+        let auditLog = config.auditLog.map { AuditLog(settings: $0, logger: logger) }
+        control.apiConfiguration.auditLog = auditLog
         let store = try SQLiteStore(path: config.databasePath, logger: logger)
         defer { store.close() }
-        let registry = ObjectRegistry(store: store, logger: logger, garbageCollection: true)
+        let registry = ObjectRegistry(
+            store: store, logger: logger, garbageCollection: true,
+            podSecurityDefaults: PodSecurityPolicy(all: PodSecurityLevelVersion(config.podSecurityDefaultLevel)))
         try await registry.seed()
         guard let serviceNetwork = IPv4Network(config.serviceCIDR), let clusterNetwork = IPv4Network(config.clusterCIDR)
         else {
@@ -75,6 +80,7 @@ struct ServerCommand: AsyncParsableCommand {
                     api: api, address: apiAddress, port: config.httpsListenPort,
                     clusterIP: registry.serviceAllocations.snapshot?.firstAddress, logger: logger)),
         ]
+        if let auditLog { services.append(.init(service: auditLog)) }
         services.append(.init(service: ServiceAccountController(api: api, logger: logger)))
         services.append(.init(service: ClusterRoleAggregation(api: api, logger: logger)))
         if let caPEM = control.apiConfiguration.serverCAPEM {

@@ -1,5 +1,7 @@
 import Foundation
+import SkiffAPIServer
 import SkiffAgent
+import SkiffModel
 
 /// Everything `skiff server` needs, resolved from flags, environment and config file, validated, and immutable from
 /// then on (k3s' normalize-before-start habit).
@@ -22,6 +24,12 @@ public struct ServerConfig: Sendable, Equatable {
     public var nodeCertificateLifetime: Duration? = nil
     /// How long the server's serving and admin certificates are valid (a hidden flag, for tests of renewal).
     public var serverCertificateLifetime: Duration? = nil
+    /// Whether anonymous requests may read the public health and version paths.
+    public var anonymousAuth = true
+    /// The Pod Security level of namespaces without labels.
+    public var podSecurityDefaultLevel = PodSecurityLevel.privileged
+    /// Where the audit log goes; nil writes none.
+    public var auditLog: AuditLogSettings? = nil
     public var debug: Bool
     public var agent: AgentConfig
     public var configFile: String?
@@ -64,7 +72,8 @@ extension ServerConfig {
     static let fileKeys = Set([
         "data-dir", "debug", "https-listen-port", "bind-address", "advertise-address", "tls-san", "write-kubeconfig",
         "write-kubeconfig-mode", "token", "token-file", "disable-agent", "cluster-cidr", "service-cidr", "cluster-dns",
-        "datastore-endpoint", "node-monitor-grace-period",
+        "datastore-endpoint", "node-monitor-grace-period", "anonymous-auth", "pod-security-default-level",
+        "audit-log-path", "audit-log-maxsize", "audit-log-maxbackup",
     ]).union(AgentConfig.fileKeys)
 
     init(
@@ -121,6 +130,24 @@ extension ServerConfig {
             agent: try AgentConfig(
                 layers: layers, dataDir: dataDir, agent: agent, token: token, debug: debug, requireServer: false),
             configFile: layers.filePath)
+        let anonymous = layers.string("anonymous-auth", flag: server.anonymousAuth.map { String($0) }) ?? "true"
+        guard let anonymousAuth = Bool(anonymous) else {
+            throw ConfigError("anonymous-auth must be true or false, not \"\(anonymous)\"")
+        }
+        self.anonymousAuth = anonymousAuth
+        let level = layers.string("pod-security-default-level", flag: server.podSecurityDefaultLevel) ?? "privileged"
+        do { podSecurityDefaultLevel = try PodSecurityLevel(parsing: level) } catch {
+            throw ConfigError(
+                "pod-security-default-level must be privileged, baseline or restricted, not \"\(level)\"")
+        }
+        if let path = layers.string("audit-log-path", flag: server.auditLogPath), !path.isEmpty {
+            let maxSize = try layers.int("audit-log-maxsize", flag: server.auditLogMaxsize) ?? 100
+            let maxBackups = try layers.int("audit-log-maxbackup", flag: server.auditLogMaxbackup) ?? 10
+            guard maxSize > 0, maxBackups >= 0 else {
+                throw ConfigError("audit-log-maxsize must be at least 1 (MB) and audit-log-maxbackup at least 0")
+            }
+            auditLog = AuditLogSettings(path: path, maxBytes: maxSize * 1024 * 1024, maxBackups: maxBackups)
+        }
         if let lifetime = server.nodeCertificateLifetime {
             guard let duration = GoDuration.parse(lifetime), duration >= .seconds(10) else {
                 throw ConfigError("node-certificate-lifetime must be a duration of 10s or more, not \"\(lifetime)\"")

@@ -44,6 +44,27 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "Time without heartbeat before a node is marked NotReady (default 40s).")
     var nodeMonitorGracePeriod: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Whether requests without credentials may read /healthz, /livez, /readyz and /version (default true).",
+            valueName: "true|false"))
+    var anonymousAuth: Bool?
+
+    @Option(
+        help: ArgumentHelp(
+            "Pod Security level for namespaces without pod-security.kubernetes.io labels (default privileged).",
+            valueName: "privileged|baseline|restricted"))
+    var podSecurityDefaultLevel: String?
+
+    @Option(help: "Write an audit log (audit.k8s.io/v1 Events, one JSON per line, Metadata level) to this file.")
+    var auditLogPath: String?
+
+    @Option(help: "Rotate the audit log when it reaches this many megabytes (default 100).")
+    var auditLogMaxsize: Int?
+
+    @Option(help: "How many rotated audit logs to keep (default 10).")
+    var auditLogMaxbackup: Int?
+
     /// For tests of renewal: how long the node certificates issued at join are valid (default one year).
     @Option(help: .hidden)
     var nodeCertificateLifetime: String?
