@@ -6,22 +6,48 @@ import SkiffStore
 /// `ClusterAPI` straight on the registry: controllers in the server process get the same admission, patch and watch
 /// semantics as HTTP clients, minus sockets and JSON round trips through the network.
 ///
-/// Controllers speak as the cluster admin. The embedded agent speaks as its node (`node(_:registry:)`): its requests
-/// pass the same authorizer as a remote node's, so the server's own node has a remote node's rights, no more.
+/// Who speaks decides what passes, through the same authorizer as HTTP requests: the API server's own loops speak
+/// as the cluster admin (`init(registry:)`); each controller as its ServiceAccount in kube-system, bound to its
+/// `system:controller:<name>` role, with its informers listing and watching as `system:kube-controller-manager`
+/// (`controller(_:registry:)`, as upstream's controller manager does with `--use-service-account-credentials`);
+/// the scheduler as `system:kube-scheduler`; the embedded agent as its node (`node(_:registry:)`), with a remote
+/// node's rights, no more.
 public struct InProcessClusterAPI: ClusterAPI {
     let registry: ObjectRegistry
     /// Who speaks; nil: the cluster admin (nothing is checked).
     let user: UserInfo?
+    /// Who lists and watches, when not `user` (a controller's informers).
+    let informerUser: UserInfo?
     let authorizer: RequestAuthorizer
 
     public init(registry: ObjectRegistry) {
         self.init(registry: registry, user: nil)
     }
 
-    init(registry: ObjectRegistry, user: UserInfo?) {
+    init(registry: ObjectRegistry, user: UserInfo?, informerUser: UserInfo? = nil) {
         self.registry = registry
         self.user = user
+        self.informerUser = informerUser
         authorizer = RequestAuthorizer(registry: registry)
+    }
+
+    /// The API as `user` sees it.
+    public static func `as`(_ user: UserInfo, registry: ObjectRegistry) -> InProcessClusterAPI {
+        InProcessClusterAPI(registry: registry, user: user)
+    }
+
+    /// The API as the controller `name` sees it: writes and reads of single objects as
+    /// `system:serviceaccount:kube-system:<name>`, lists and watches as `system:kube-controller-manager`.
+    public static func controller(_ name: String, registry: ObjectRegistry) -> InProcessClusterAPI {
+        InProcessClusterAPI(
+            registry: registry, user: .serviceAccount(namespace: "kube-system", name: name),
+            informerUser: UserInfo(name: "system:kube-controller-manager", groups: [UserInfo.authenticatedGroup]))
+    }
+
+    /// The scheduler's identity.
+    public static func scheduler(registry: ObjectRegistry) -> InProcessClusterAPI {
+        InProcessClusterAPI(
+            registry: registry, user: UserInfo(name: "system:kube-scheduler", groups: [UserInfo.authenticatedGroup]))
     }
 
     /// The API as node `name` (`system:node:<name>`, group `system:nodes`) sees it.
@@ -38,7 +64,9 @@ public struct InProcessClusterAPI: ClusterAPI {
         _ verb: String, _ type: ResourceType, _ namespace: String?, _ name: String?, subresource: String? = nil,
         creating object: JSON? = nil
     ) async throws(APIError) {
-        guard let user else { return }
+        guard var user else { return }
+        await registry.rbac.waitIfFollowed()
+        if verb == "list" || verb == "watch", let informerUser { user = informerUser }
         let request = RequestAttributes(
             user: user, verb: verb, group: type.group, resource: type.resource, subresource: subresource,
             namespace: type.namespaced ? namespace : nil, name: name)

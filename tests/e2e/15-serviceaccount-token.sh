@@ -78,7 +78,7 @@ pass "python client authenticates with the token and requests one"
 # Deleting the ServiceAccount revokes its tokens; a recreated one (new uid) does not bring them back.
 expect_output "create sa builder" 'serviceaccount/builder created' kubectl create sa builder
 builder=$(kubectl create token builder)
-expect_output "builder token works" 'default' as_sa --token="$builder" get ns default -o name
+expect_output "builder token works" 'system:serviceaccount:default:builder' as_sa --token="$builder" auth whoami
 expect_output "delete sa builder" 'deleted' kubectl delete sa builder
 expect_error "token of a deleted ServiceAccount is refused" 'Unauthorized|must be logged in' as_sa --token="$builder" get ns
 expect_output "recreate sa builder" 'serviceaccount/builder created' kubectl create sa builder

@@ -9,6 +9,8 @@ import Synchronization
 public final class RBACIndex: Sendable {
     private let state = Mutex(RBACPolicy())
     private let synced = Latch()
+    /// Whether someone follows (or is about to follow) the RBAC objects: only then is there a sync to wait for.
+    private let followed = Mutex(false)
 
     public init() {}
 
@@ -21,12 +23,24 @@ public final class RBACIndex: Sendable {
     /// Returns once the first full list is in.
     public func waitUntilSynced() async { await synced.wait() }
 
+    /// Says that `follow` is about to run, so that in-process callers starting at the same time wait for the first
+    /// list instead of being refused by an empty index (the server calls it before starting its services).
+    public func expectFollower() { followed.withLock { $0 = true } }
+
+    /// Waits for the first list if someone follows the objects; returns at once otherwise (a registry nobody
+    /// indexes, as in tests, authorizes from what it has).
+    func waitIfFollowed() async {
+        guard !synced.isOpen, followed.withLock({ $0 }) else { return }
+        await synced.wait()
+    }
+
     func apply(_ kind: RBACPolicy.Kind, _ event: ClusterEvent) {
         state.withLock { $0.apply(kind, object: event.object, deleted: event.kind == .deleted) }
     }
 
     /// Keeps the index current until cancelled. `api` must read every RBAC object (the server's own admin view).
     public func follow(api: any ClusterAPI, logger: Logger) async {
+        expectFollower()
         let informers = RBACPolicy.Kind.allCases.compactMap { kind -> (RBACPolicy.Kind, Informer)? in
             guard let type = api.resources.lookup(group: RBACStrategy.group, version: "v1", resource: kind.rawValue)
             else { return nil }
@@ -38,6 +52,11 @@ public final class RBACIndex: Sendable {
             }
             group.addTask {
                 for (_, informer) in informers { await informer.waitUntilSynced() }
+                // An informer opens before its list's events reach handlers: take the list from its cache (the
+                // events that follow apply the same objects again, which changes nothing).
+                for (kind, informer) in informers {
+                    for object in informer.objects { self.apply(kind, ClusterEvent(kind: .added, object: object)) }
+                }
                 self.synced.open()
                 let counts = self.policy.counts
                 logger.debug(

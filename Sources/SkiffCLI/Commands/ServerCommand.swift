@@ -39,6 +39,8 @@ struct ServerCommand: AsyncParsableCommand {
             store: store, logger: logger, garbageCollection: true,
             podSecurityDefaults: PodSecurityPolicy(all: PodSecurityLevelVersion(config.podSecurityDefaultLevel)))
         try await registry.seed()
+        // The API server follows the RBAC objects; in-process controllers starting alongside wait for its first list.
+        registry.rbac.expectFollower()
         guard let serviceNetwork = IPv4Network(config.serviceCIDR), let clusterNetwork = IPv4Network(config.clusterCIDR)
         else {
             throw ValidationError("service-cidr and cluster-cidr must be IPv4 CIDRs")
@@ -81,30 +83,51 @@ struct ServerCommand: AsyncParsableCommand {
                     clusterIP: registry.serviceAllocations.snapshot?.firstAddress, logger: logger)),
         ]
         if let auditLog { services.append(.init(service: auditLog)) }
-        services.append(.init(service: ServiceAccountController(api: api, logger: logger)))
-        services.append(.init(service: ClusterRoleAggregation(api: api, logger: logger)))
+        // Each controller speaks as its ServiceAccount (its `system:controller:<name>` role), the scheduler as
+        // system:kube-scheduler: the same authorizer judges them as any client.
+        func controller(_ name: String) -> InProcessClusterAPI { .controller(name, registry: registry) }
+        services.append(
+            .init(service: ServiceAccountController(api: controller("service-account-controller"), logger: logger)))
+        services.append(
+            .init(
+                service: ClusterRoleAggregation(api: controller("clusterrole-aggregation-controller"), logger: logger)))
         if let caPEM = control.apiConfiguration.serverCAPEM {
-            services.append(.init(service: RootCAPublisher(api: api, caPEM: caPEM, logger: logger)))
+            services.append(
+                .init(service: RootCAPublisher(api: controller("root-ca-cert-publisher"), caPEM: caPEM, logger: logger))
+            )
         }
-        services.append(.init(service: SchedulerService(api: api, logger: logger)))
-        services.append(.init(service: GarbageCollector(api: api, logger: logger)))
-        services.append(.init(service: EndpointsController(api: api, logger: logger)))
-        if let ipam = NodeIPAMController(api: api, clusterNetwork: clusterNetwork, logger: logger) {
+        services.append(
+            .init(service: SchedulerService(api: InProcessClusterAPI.scheduler(registry: registry), logger: logger)))
+        services.append(.init(service: GarbageCollector(api: controller("generic-garbage-collector"), logger: logger)))
+        services.append(
+            .init(
+                service: EndpointsController(
+                    api: controller("endpoint-controller"), sliceAPI: controller("endpointslice-controller"),
+                    logger: logger)))
+        if let ipam = NodeIPAMController(
+            api: controller("node-controller"), clusterNetwork: clusterNetwork, logger: logger)
+        {
             services.append(.init(service: ipam))
         } else {
             logger.warning(
                 "cluster-cidr is too small for /24 node subnets; node IPAM is off",
                 metadata: ["cluster-cidr": "\(clusterNetwork)"])
         }
-        services.append(.init(service: WorkloadController.deployments(api: api, logger: logger)))
-        services.append(.init(service: WorkloadController.replicaSets(api: api, logger: logger)))
-        services.append(.init(service: WorkloadController.daemonSets(api: api, logger: logger)))
-        services.append(.init(service: WorkloadController.statefulSets(api: api, logger: logger)))
-        services.append(.init(service: WorkloadController.jobs(api: api, logger: logger)))
-        services.append(.init(service: WorkloadController.cronJobs(api: api, logger: logger)))
+        services.append(
+            .init(service: WorkloadController.deployments(api: controller("deployment-controller"), logger: logger)))
+        services.append(
+            .init(service: WorkloadController.replicaSets(api: controller("replicaset-controller"), logger: logger)))
+        services.append(
+            .init(service: WorkloadController.daemonSets(api: controller("daemon-set-controller"), logger: logger)))
+        services.append(
+            .init(service: WorkloadController.statefulSets(api: controller("statefulset-controller"), logger: logger)))
+        services.append(.init(service: WorkloadController.jobs(api: controller("job-controller"), logger: logger)))
+        services.append(
+            .init(service: WorkloadController.cronJobs(api: controller("cronjob-controller"), logger: logger)))
         services.append(
             .init(
-                service: NodeLifecycleController(api: api, gracePeriod: config.nodeMonitorGracePeriod, logger: logger)))
+                service: NodeLifecycleController(
+                    api: controller("node-controller"), gracePeriod: config.nodeMonitorGracePeriod, logger: logger)))
         if let simulated = config.agent.simulate, simulated > 0 {
             let subnets = clusterNetwork.prefixLength <= 24 ? 1 << (24 - clusterNetwork.prefixLength) : 0
             if simulated > subnets {

@@ -8,14 +8,20 @@ import Synchronization
 /// endpointslice controllers in one): a work queue of Service keys, fed by Service, pod, Endpoints and slice events.
 public struct EndpointsController: Service {
     let api: any ClusterAPI
+    /// Writes the EndpointSlices (upstream's endpointslice controller has an identity of its own).
+    let sliceAPI: any ClusterAPI
     let workers: Int
     let logger: Logger
 
-    public init(api: any ClusterAPI, workers: Int = 2, logger: Logger) {
+    public init(api: any ClusterAPI, sliceAPI: (any ClusterAPI)? = nil, workers: Int = 2, logger: Logger) {
         self.api = api
+        self.sliceAPI = sliceAPI ?? api
         self.workers = workers
         self.logger = logger
     }
+
+    /// Who writes `resource`.
+    func writer(_ resource: EndpointsResource) -> any ClusterAPI { resource == .endpointSlices ? sliceAPI : api }
 
     public func run() async throws {
         let services = Informer(api: api, type: api.type("", "v1", "services"), logger: logger)
@@ -95,15 +101,16 @@ public struct EndpointsController: Service {
             do throws(APIError) {
                 switch action {
                 case .create(let resource, let object):
-                    _ = try await api.create(
+                    _ = try await writer(resource).create(
                         type(resource), namespace: object.namespace, object: object, fieldManager: manager(resource))
                 case .update(let resource, let object):
-                    _ = try await api.update(
+                    _ = try await writer(resource).update(
                         type(resource), namespace: object.namespace, object: object, subresource: nil,
                         fieldManager: manager(resource))
                 case .delete(let resource, let namespace, let name):
                     do {
-                        try await api.delete(type(resource), namespace: namespace, name: name, options: .emptyObject)
+                        try await writer(resource).delete(
+                            type(resource), namespace: namespace, name: name, options: .emptyObject)
                     } catch  where error.code == 404 {
                         if resource == .endpointSlices { expectations.observe(key, deleted: 1) }
                     }
