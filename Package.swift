@@ -159,7 +159,7 @@ let package = Package(
         .executableTarget(
             name: "skiff-bench",
             dependencies: [
-                "SkiffStore", "SkiffAPIServer", "SkiffControllers", "SkiffAgent", "SkiffClient",
+                "SkiffStore", "SkiffAPIServer", "SkiffControllers", "SkiffAgent", "SkiffClient", "SkiffModel",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),

@@ -4,6 +4,10 @@
 # anonymous access, the audit log, the Python client and helm with a non-admin kubeconfig, and --anonymous-auth=false.
 source "$(dirname "$0")/lib/common.sh"
 python_client
+expect_error "a bad --pod-security-default-level is one line naming the flag" \
+  'pod-security-default-level must be privileged, baseline or restricted, not "strict"' \
+  "$SKIFF_BIN" server --pod-security-default-level strict --data-dir "$work/unused"
+expect_error "so is a bad --anonymous-auth" 'anonymous-auth' "$SKIFF_BIN" server --anonymous-auth maybe --data-dir "$work/unused"
 start_server --audit-log-path "$work/audit/audit.log"
 server=$(kubectl config view --minify -o jsonpath='{.clusters[0].cluster.server}')
 kubectl config view --raw --minify -o jsonpath='{.clusters[0].cluster.certificate-authority-data}' | base64 -d >"$work/ca.crt"
@@ -48,7 +52,6 @@ expect_output "a binding to a missing role leaves the other grants working" 'No 
   kubectl --kubeconfig "$viewer" get pods
 
 # Aggregation: a ClusterRole labelled aggregate-to-view joins view at once.
-start=$(date +%s%N)
 kubectl create -f - >/dev/null <<'YAML'
 apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRole
@@ -58,6 +61,7 @@ metadata:
 rules:
 - {apiGroups: [""], resources: [secrets], verbs: [get, list]}
 YAML
+start=$(date +%s%N)   # the ClusterRole is stored: from here the aggregation controller has to react
 for _ in $(seq 100); do
   kubectl get clusterrole view -o jsonpath='{.rules[*].resources}' | grep -q secrets && break
   sleep 0.01
@@ -87,6 +91,27 @@ expect_output "with bind on admin she can" 'rolebinding.rbac.authorization.k8s.i
 expect_error "impersonating takes the impersonate verb" \
   'users "bob" is forbidden: User "system:serviceaccount:a:viewer" cannot impersonate resource "users" in API group "" at the cluster scope' \
   kubectl --kubeconfig "$viewer" --as bob get pods
+
+# kubectl auth reconcile: creates what is missing, then adds missing rules to what exists.
+cat >"$work/reconcile.yaml" <<'YAML'
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: reconciled, namespace: a}
+rules:
+- {apiGroups: [""], resources: [configmaps], verbs: [get]}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: reconciled, namespace: a}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: reconciled}
+subjects: [{kind: User, name: carol, apiGroup: rbac.authorization.k8s.io}]
+YAML
+expect_output "auth reconcile creates a Role and its binding" 'rolebinding.rbac.authorization.k8s.io/reconciled reconciled' \
+  kubectl auth reconcile -f "$work/reconcile.yaml"
+sed -i 's/verbs: \[get\]}/verbs: [get, list]}/' "$work/reconcile.yaml"
+expect_output "and adds the rules a second run brings" 'missing rules added' kubectl auth reconcile -f "$work/reconcile.yaml"
+until_ok bash -c '[ "$(kubectl auth can-i --as carol list configmaps -n a)" = yes ]'
+pass "carol may list configmaps in a after the reconcile"
 
 # Malformed RBAC objects: 422 with upstream's field paths.
 cat >"$work/bad.yaml" <<'YAML'
@@ -206,7 +231,11 @@ PY
 pass "the audit log records the viewer's refusal and alice's impersonated requests"
 
 stop_server
-start_server --anonymous-auth=false
+start_server --anonymous-auth=false --pod-security-default-level baseline
 [ "$(code /healthz)" = 401 ] || fail "/healthz without credentials under --anonymous-auth=false: $(code /healthz)"
 pass "--anonymous-auth=false: /healthz needs credentials too"
+kubectl create namespace unlabelled >/dev/null
+sed 's/namespace: locked/namespace: unlabelled/' "$work/privileged.yaml" >"$work/default-level.yaml"
+expect_error "--pod-security-default-level baseline applies to namespaces without labels" \
+  'violates PodSecurity "baseline:latest": privileged' kubectl create -f "$work/default-level.yaml"
 echo "35-rbac: all passed"

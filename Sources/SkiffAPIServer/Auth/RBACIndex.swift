@@ -35,7 +35,12 @@ public final class RBACIndex: Sendable {
     }
 
     func apply(_ kind: RBACPolicy.Kind, _ event: ClusterEvent) {
-        state.withLock { $0.apply(kind, object: event.object, deleted: event.kind == .deleted) }
+        apply(kind, object: event.object, deleted: event.kind == .deleted)
+    }
+
+    /// Records one object (what `follow` does for each event; benchmarks and tests feed it directly).
+    public func apply(_ kind: RBACPolicy.Kind, object: JSON, deleted: Bool) {
+        state.withLock { $0.apply(kind, object: object, deleted: deleted) }
     }
 
     /// Keeps the index current until cancelled. `api` must read every RBAC object (the server's own admin view).

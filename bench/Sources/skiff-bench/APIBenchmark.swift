@@ -32,7 +32,10 @@ struct APIBenchmark: AsyncParsableCommand {
     @Option(help: "PID of the server, to report its memory and CPU.") var serverPid: Int?
     @Option(help: "PID of etcd, to report its memory and CPU.") var etcdPid: Int?
     @Option(help: "Start → /readyz in ms, measured by run.sh, for the summary.") var readyMilliseconds: Double?
-    @Option(help: "Comma-separated phases to run: writes, paced, list, watch.") var phases = "writes,paced,list,watch"
+    @Option(help: "Comma-separated phases to run: writes, rbac, paced, list, watch.")
+    var phases = "writes,rbac,paced,list,watch"
+    @Option(help: "Clients of the rbac phase (admin certificate against a ServiceAccount token under RBAC).")
+    var rbacClients = 16
 
     func runs(_ phase: String) -> Bool { phases.split(separator: ",").contains(Substring(phase)) }
 
@@ -127,6 +130,9 @@ struct APIBenchmark: AsyncParsableCommand {
         }
 
         // 2. Open loop at a fixed rate.
+        if runs("rbac") {
+            try await rbac(api, data: data)
+        }
         if runs("paced") {
             try await paced(api, gateway: gateway, run: run, data: data, value: value, summary: &summary)
         }
@@ -173,6 +179,56 @@ struct APIBenchmark: AsyncParsableCommand {
         summary.readyMilliseconds = readyMilliseconds
         print()
         print(summary.report(pacedRate: pacedRate, watchers: watchers))
+    }
+
+    /// Creates as the admin (client certificate: `system:masters`, no RBAC evaluation) against creates as a
+    /// ServiceAccount bound to `edit` in its namespace (bearer token, then an RBAC decision per request), taking turns.
+    func rbac(_ api: APIClient, data: String) async throws {
+        let namespace = "bench-rbac"
+        try await api.createNamespace(namespace)
+        _ = try await api.send(
+            .POST, "/api/v1/namespaces/\(namespace)/serviceaccounts", body: #"{"metadata":{"name":"writer"}}"#)
+        _ = try await api.send(
+            .POST, "/apis/rbac.authorization.k8s.io/v1/namespaces/\(namespace)/rolebindings",
+            body:
+                #"{"metadata":{"name":"writer"},"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"ClusterRole","name":"edit"},"subjects":[{"kind":"ServiceAccount","name":"writer","namespace":"\#(namespace)"}]}"#
+        )
+        let answer = try await api.send(
+            .POST, "/api/v1/namespaces/\(namespace)/serviceaccounts/writer/token",
+            body: #"{"spec":{"expirationSeconds":3600}}"#)
+        guard let json = try JSONSerialization.jsonObject(with: Data(answer)) as? [String: Any],
+            let status = json["status"] as? [String: Any], let token = status["token"] as? String
+        else { throw APIClient.Failure(description: "no token in \(String(decoding: answer, as: UTF8.self))") }
+        try await Task.sleep(for: .milliseconds(200))  // the RBAC index follows the binding by watch
+        let admin = try HTTPLoad.Endpoint(url: server, tlsFolder: tls)
+        let account = try HTTPLoad.Endpoint(url: server, tlsFolder: tls, clientCertificate: false)
+        let path = "/api/v1/namespaces/\(namespace)/configmaps"
+        var admins: [Double] = []
+        var accounts: [Double] = []
+        for round in 1...max(1, rounds) {
+            for (who, endpoint, bearer) in [("admin", admin, nil), ("sa", account, "Bearer \(token)")] {
+                let result = try await HTTPLoad.run(endpoint, concurrency: rbacClients, total: operations) {
+                    worker, index in
+                    HTTPLoad.Request(
+                        method: .POST, path: path, contentType: "application/json",
+                        body: ByteBuffer(
+                            string: APIClient.configMap(name: "\(who)-\(round)-\(worker)-\(index)", data: data)),
+                        authorization: bearer)
+                }
+                if result.errors > 0 {
+                    print("rbac \(who) round \(round): \(result.errors) errors, first: \(result.firstError ?? "")")
+                }
+                if who == "admin" { admins.append(result.perSecond) } else { accounts.append(result.perSecond) }
+            }
+        }
+        func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+        print()
+        print("RBAC: creates/s with \(rbacClients) clients, median of \(admins.count) rounds taking turns")
+        print("  admin (client certificate, system:masters):        \(Int(median(admins)))  \(admins.map { Int($0) })")
+        print(
+            "  ServiceAccount with edit (bearer token, RBAC):     \(Int(median(accounts)))  \(accounts.map { Int($0) })"
+        )
+        print(String(format: "  ServiceAccount / admin: %.3f", median(accounts) / median(admins)))
     }
 
     func paced(

@@ -15,6 +15,8 @@ enum HTTPLoad {
         var path: String
         var contentType: String? = nil
         var body: ByteBuffer? = nil
+        /// An `Authorization` header (a bearer token on a connection without a client certificate).
+        var authorization: String? = nil
     }
 
     /// Where to connect: plain HTTP, or TLS with a client certificate.
@@ -25,7 +27,7 @@ enum HTTPLoad {
 
         /// `url` is `http://host:port` or `https://host:port`; `tlsFolder` holds client-admin.crt/.key and
         /// server-ca.crt for https.
-        init(url: String, tlsFolder: String?) throws {
+        init(url: String, tlsFolder: String?, clientCertificate: Bool = true) throws {
             guard let components = URLComponents(string: url), let host = components.host else {
                 throw Failure(description: "not a URL: \(url)")
             }
@@ -38,11 +40,12 @@ enum HTTPLoad {
             }
             guard let tlsFolder else { throw Failure(description: "https needs the TLS folder") }
             var configuration = TLSConfiguration.makeClientConfiguration()
-            configuration.certificateChain = try NIOSSLCertificate.fromPEMFile("\(tlsFolder)/client-admin.crt").map {
-                .certificate($0)
+            if clientCertificate {
+                configuration.certificateChain = try NIOSSLCertificate.fromPEMFile("\(tlsFolder)/client-admin.crt")
+                    .map { .certificate($0) }
+                configuration.privateKey = .privateKey(
+                    try NIOSSLPrivateKey(file: "\(tlsFolder)/client-admin.key", format: .pem))
             }
-            configuration.privateKey = .privateKey(
-                try NIOSSLPrivateKey(file: "\(tlsFolder)/client-admin.key", format: .pem))
             configuration.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile("\(tlsFolder)/server-ca.crt"))
             configuration.certificateVerification = .noHostnameVerification  // loopback address, our own CA
             tls = try NIOSSLContext(configuration: configuration)
@@ -144,6 +147,7 @@ final class ClosedLoopHandler: ChannelInboundHandler {
         let next = request(worker, index)
         var head = HTTPRequestHead(version: .http1_1, method: next.method, uri: next.path)
         head.headers.add(name: "Host", value: host)
+        if let authorization = next.authorization { head.headers.add(name: "Authorization", value: authorization) }
         if let body = next.body {
             if let contentType = next.contentType { head.headers.add(name: "Content-Type", value: contentType) }
             head.headers.add(name: "Content-Length", value: String(body.readableBytes))
