@@ -99,10 +99,12 @@ public struct APIServer: Service {
         if let current = configuration.servingCertificate { tls.sslContextCallback = current.contextCallback }
         let registry = self.registry
         let logger = self.logger
+        let live = LiveObjects(api: InProcessClusterAPI(registry: registry), logger: logger)
         let serviceAccounts = configuration.serviceAccountKey.map { key in
             ServiceAccountTokenAuthenticator(
                 key: key,
                 liveUID: { resource, namespace, name in
+                    if let uid = live.uid(resource, namespace: namespace, name: name) { return uid }
                     guard let type = registry.resources.lookup(group: "", version: "v1", resource: resource) else {
                         return nil
                     }
@@ -151,6 +153,8 @@ public struct APIServer: Service {
                 group.addTask {
                     await registry.rbac.follow(api: InProcessClusterAPI(registry: registry), logger: logger)
                 }
+                // Service account tokens are checked against live objects from memory.
+                if serviceAccounts != nil { group.addTask { await live.follow() } }
                 defer { group.cancelAll() }
                 await registry.rbac.waitUntilSynced()
                 try await server.run()

@@ -20,11 +20,14 @@ public final class Informer: Sendable {
     let clock: ServiceClock
     private let state = Mutex<Index>(Index())
     private let synced = Latch()
+    /// What the cache keeps of each object (client-go's transform); nil: the object without its managed fields.
+    let transform: (@Sendable (JSON) -> JSON)?
 
     public init(
         api: any ClusterAPI, type: ResourceType, namespace: String? = nil, options: ListOptions = ListOptions(),
-        clock: ServiceClock = .continuous, logger: Logger
+        clock: ServiceClock = .continuous, transform: (@Sendable (JSON) -> JSON)? = nil, logger: Logger
     ) {
+        self.transform = transform
         self.api = api
         self.clock = clock
         self.type = type
@@ -66,6 +69,12 @@ public final class Informer: Sendable {
     /// The object as cached: without `metadata.managedFields`, which no controller reads and which is often the
     /// largest part of an object (upstream's controllers strip it the same way). Only the top-level and metadata
     /// nodes are copied; everything else stays shared with the registry's parsed copy.
+    /// The object as the cache keeps it.
+    func kept(_ object: JSON) -> JSON {
+        let trimmed = Self.trimmed(object)
+        return transform?(trimmed) ?? trimmed
+    }
+
     static func trimmed(_ object: JSON) -> JSON {
         guard object["metadata"].contains(key: "managedFields") else { return object }
         var object = object
@@ -131,7 +140,7 @@ public final class Informer: Sendable {
     private func relist(onChange: Handler) async throws(APIError) -> String {
         let list = try await api.list(type, namespace: namespace, options: options)
         var fresh = Index()
-        let items = list.items.map(Self.trimmed)
+        let items = list.items.map(kept)
         for object in items { fresh.upsert(Self.key(object), object) }
         let vanished = state.withLock { state -> [JSON] in
             let gone = state.objects.filter { fresh.objects[$0.key] == nil }.map(\.value)
@@ -154,7 +163,7 @@ public final class Informer: Sendable {
         let stream = try await api.watch(type, namespace: namespace, resourceVersion: version, options: options)
         var events = 0
         for try await received in stream {
-            let event = ClusterEvent(kind: received.kind, object: Self.trimmed(received.object))
+            let event = ClusterEvent(kind: received.kind, object: kept(received.object))
             events += 1
             let key = Self.key(event.object)
             state.withLock { state in

@@ -39,7 +39,12 @@ public struct ServiceAccountTokenAuthenticator: Sendable {
 
     /// Whether `token` is shaped like a JWT (and so is ours to judge, not the join secret's).
     static func looksLikeJWT(_ token: String) -> Bool {
-        token.utf8.lazy.filter { $0 == UInt8(ascii: ".") }.count == 2
+        var dots = 0
+        for byte in token.utf8 where byte == UInt8(ascii: ".") {
+            dots += 1
+            if dots > 2 { return false }
+        }
+        return dots == 2
     }
 
     /// The service account's identity, or nil (logged at debug) when the token does not authenticate.

@@ -42,7 +42,7 @@ public struct ClusterRoleAggregation: Service {
 
     /// The rules of every other ClusterRole a selector matches, selector by selector and role by role in name
     /// order, each rule once.
-    static func aggregatedRules(of role: JSON, from all: [JSON]) -> [PolicyRule] {
+    public static func aggregatedRules(of role: JSON, from all: [JSON]) -> [PolicyRule] {
         let sorted = all.sorted { ($0.name ?? "") < ($1.name ?? "") }
         var rules: [PolicyRule] = []
         for selectorJSON in role["aggregationRule"]["clusterRoleSelectors"].arrayValue ?? [] {

@@ -205,8 +205,11 @@ struct APIBenchmark: AsyncParsableCommand {
         let path = "/api/v1/namespaces/\(namespace)/configmaps"
         var admins: [Double] = []
         var accounts: [Double] = []
+        var adminCPU: [Double] = []
+        var accountCPU: [Double] = []
         for round in 1...max(1, rounds) {
             for (who, endpoint, bearer) in [("admin", admin, nil), ("sa", account, "Bearer \(token)")] {
+                let cpuBefore = serverPid.flatMap(CPUSample.processSeconds)
                 let result = try await HTTPLoad.run(endpoint, concurrency: rbacClients, total: operations) {
                     worker, index in
                     HTTPLoad.Request(
@@ -219,6 +222,10 @@ struct APIBenchmark: AsyncParsableCommand {
                     print("rbac \(who) round \(round): \(result.errors) errors, first: \(result.firstError ?? "")")
                 }
                 if who == "admin" { admins.append(result.perSecond) } else { accounts.append(result.perSecond) }
+                if let pid = serverPid, let before = cpuBefore, let after = CPUSample.processSeconds(pid) {
+                    let perCreate = (after - before) * 1e6 / Double(max(1, result.operations - result.errors))
+                    if who == "admin" { adminCPU.append(perCreate) } else { accountCPU.append(perCreate) }
+                }
             }
         }
         func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
@@ -229,6 +236,12 @@ struct APIBenchmark: AsyncParsableCommand {
             "  ServiceAccount with edit (bearer token, RBAC):     \(Int(median(accounts)))  \(accounts.map { Int($0) })"
         )
         print(String(format: "  ServiceAccount / admin: %.3f", median(accounts) / median(admins)))
+        if !adminCPU.isEmpty, !accountCPU.isEmpty {
+            print(
+                String(
+                    format: "  server CPU per create: admin %.0f µs, ServiceAccount %.0f µs (ratio %.3f; medians)",
+                    median(adminCPU), median(accountCPU), median(accountCPU) / median(adminCPU)))
+        }
     }
 
     func paced(

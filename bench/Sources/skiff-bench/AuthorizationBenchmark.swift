@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import SkiffAPIServer
+import SkiffControllers
 import SkiffModel
 import SkiffStore
 
@@ -27,7 +28,16 @@ struct AuthorizationBenchmark: AsyncParsableCommand {
             (.clusterRoleBinding, BootstrapPolicy.clusterRoleBindings), (.role, BootstrapPolicy.roles),
             (.roleBinding, BootstrapPolicy.roleBindings),
         ] {
-            for object in objects { index.apply(kind, object: object, deleted: false) }
+            for object in objects {
+                var object = object
+                // What the aggregation controller does on a live server: admin, edit and view gather their parts.
+                if kind == .clusterRole, !object["aggregationRule"].isNull {
+                    object["rules"] = .array(
+                        ClusterRoleAggregation.aggregatedRules(of: object, from: BootstrapPolicy.clusterRoles).map(
+                            \.json))
+                }
+                index.apply(kind, object: object, deleted: false)
+            }
         }
         let resources = ["pods", "configmaps", "secrets", "services", "deployments", "jobs", "leases", "endpoints"]
         for number in 0..<roles {
@@ -63,7 +73,7 @@ struct AuthorizationBenchmark: AsyncParsableCommand {
                 ]
                 : [
                     "apiGroup": "rbac.authorization.k8s.io", "kind": "Role",
-                    "name": .string("role-\((number / 2) % roles)"),
+                    "name": .string("role-\(Self.role(number, roles, namespaces))"),
                 ]
             index.apply(
                 .roleBinding,
@@ -78,22 +88,26 @@ struct AuthorizationBenchmark: AsyncParsableCommand {
             "index: \(counts.roles) Roles, \(counts.clusterRoles) ClusterRoles, \(counts.bindings) bindings, built in \(buildTime)"
         )
 
-        // Requests: service accounts, users and group members, in and out of their namespaces, allowed and refused.
+        // Requests: half ask what one of the bindings grants (allowed), half the same in another namespace or with a
+        // verb no role grants (refused: every binding of the user and its groups is looked at).
         var requests: [RequestAttributes] = []
         for number in 0..<1_000 {
-            let namespace = "ns-\(number % namespaces)"
+            let binding = (number * 7) % bindings
+            let namespace = "ns-\(binding % namespaces)"
             let user: UserInfo =
-                switch number % 3 {
-                case 0: .serviceAccount(namespace: namespace, name: "app-\(number % 50)")
-                case 1: UserInfo(name: "user-\(number % 200)", groups: [UserInfo.authenticatedGroup])
+                switch binding % 3 {
+                case 0: .serviceAccount(namespace: namespace, name: "app-\(binding % 50)")
+                case 1: UserInfo(name: "user-\(binding % 200)", groups: [UserInfo.authenticatedGroup])
                 default:
-                    UserInfo(name: "member-\(number)", groups: ["team-\(number % 20)", UserInfo.authenticatedGroup])
+                    UserInfo(name: "member-\(number)", groups: ["team-\(binding % 20)", UserInfo.authenticatedGroup])
                 }
-            let verb = ["get", "list", "create", "delete", "watch"][number % 5]
+            let role = Self.role(binding, roles, namespaces)
+            let granted = binding % 4 == 0 ? "pods" : resources[role % resources.count]
+            let refused = number % 2 == 1
             requests.append(
                 RequestAttributes(
-                    user: user, verb: verb, group: "", resource: resources[number % resources.count],
-                    namespace: number % 7 == 0 ? "elsewhere" : namespace, name: verb == "get" ? "x" : nil))
+                    user: user, verb: refused && number % 4 == 3 ? "deletecollection" : "get", group: "",
+                    resource: granted, namespace: refused && number % 4 == 1 ? "elsewhere" : namespace, name: "x"))
         }
         var allowed = 0
         let started = clock.now
@@ -124,6 +138,11 @@ struct AuthorizationBenchmark: AsyncParsableCommand {
             String(
                 format: "decision / one store read: %.3f (target: a decision ≤ 2000 ns)",
                 Double(Self.nanoseconds(perDecision)) / Double(Self.nanoseconds(perRead))))
+    }
+
+    /// The Role binding `number` refers to: one in the binding's namespace (`role-k` lives in `ns-(k % namespaces)`).
+    static func role(_ number: Int, _ roles: Int, _ namespaces: Int) -> Int {
+        number % namespaces + namespaces * ((number / namespaces) % max(1, roles / namespaces))
     }
 
     static func nanoseconds(_ duration: Duration) -> Int64 {
