@@ -428,14 +428,23 @@ import Testing
             let client = try await ClientCompatibilityTests.connect(port, store)
             _ = try await Self.send(client, "GET", "/api/v1/namespaces/default/secrets/db?x=1", token: "alice")
             _ = try await Self.send(client, "GET", "/api/v1/namespaces/default/configmaps", token: "secret")
+            let audited: JSON = [
+                "metadata": ["name": "audited", "labels": ["pod-security.kubernetes.io/audit": "restricted"]]
+            ]
+            _ = try await Self.send(client, "POST", "/api/v1/namespaces", token: "secret", body: audited)
+            let pod: JSON = ["metadata": ["name": "p"], "spec": ["containers": [["name": "c", "image": "busybox"]]]]
+            let created = try await Self.send(
+                client, "POST", "/api/v1/namespaces/audited/pods", token: "secret", body: pod)
+            #expect(created.status == "HTTP/1.1 201 Created")
+            #expect(!created.head.contains("Warning:"), "audit mode warns nobody")
             try await client.close(.tls)
             var lines: [JSON] = []
-            for _ in 0..<200 where lines.count < 2 {
+            for _ in 0..<200 where lines.count < 4 {
                 try await Task.sleep(for: .milliseconds(10))
                 let text = (try? String(contentsOfFile: directory.file("audit.log"), encoding: .utf8)) ?? ""
                 lines = text.split(separator: "\n").compactMap { try? JSON(parsing: Array($0.utf8)) }
             }
-            try #require(lines.count == 2)
+            try #require(lines.count == 4)
             let refused = lines[0]
             #expect(refused["apiVersion"] == "audit.k8s.io/v1" && refused["kind"] == "Event")
             #expect(refused["level"] == "Metadata" && refused["stage"] == "ResponseComplete")
@@ -447,6 +456,10 @@ import Testing
             #expect(refused["sourceIPs"] == ["127.0.0.1"])
             #expect(lines[1]["verb"] == "list" && lines[1]["responseStatus"]["code"] == 200)
             #expect(lines[1]["annotations"]["authorization.k8s.io/decision"] == "allow")
+            // Pod Security's audit mode: the violation is in the audit event, not in the response.
+            let violations = lines[3]["annotations"]["pod-security.kubernetes.io/audit-violations"].stringValue ?? ""
+            #expect(lines[3]["objectRef"]["resource"] == "pods" && lines[3]["verb"] == "create")
+            #expect(violations.hasPrefix("would violate PodSecurity \"restricted:latest\": "), "\(lines[3])")
         }
     }
 

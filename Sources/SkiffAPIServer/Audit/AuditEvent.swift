@@ -32,6 +32,8 @@ struct AuditEvent: Sendable {
     var objectRef: ObjectRef?
     var code: Int
     var decision: String?
+    /// Admission's notes (Pod Security's audit violations).
+    var annotations: [String: String] = [:]
     var received: Date
     var completed: Date
 
@@ -66,7 +68,10 @@ struct AuditEvent: Sendable {
         event["responseStatus"] = ["metadata": .emptyObject, "code": .int(code)]
         event["requestReceivedTimestamp"] = .string(KubeTimestamp.microString(received))
         event["stageTimestamp"] = .string(KubeTimestamp.microString(completed))
-        if let decision { event["annotations"] = ["authorization.k8s.io/decision": .string(decision)] }
+        var notes = JSONObject()
+        if let decision { notes["authorization.k8s.io/decision"] = .string(decision) }
+        for key in annotations.keys.sorted() { notes[key] = .string(annotations[key] ?? "") }
+        if !notes.isEmpty { event["annotations"] = .object(notes) }
         return event
     }
 

@@ -9,6 +9,8 @@ struct AuditIdentity: Sendable {
     var impersonated: UserInfo?
     /// Refused by authorization (403).
     var forbidden = false
+    /// What admission noted for the audit log.
+    var admission = AdmissionWarnings()
 }
 
 /// Builds a request's audit event from its route, identity and response.
@@ -33,6 +35,7 @@ enum AuditTrail {
             auditID: UUID().uuidString.lowercased(), stage: watch ? "ResponseStarted" : "ResponseComplete",
             requestURI: request.uri.description, verb: verb, user: identity.user,
             impersonatedUser: identity.impersonated, sourceIP: sourceIP, userAgent: request.headers[.userAgent],
-            objectRef: objectRef, code: status, decision: decision, received: received, completed: completed)
+            objectRef: objectRef, code: status, decision: decision, annotations: identity.admission.annotations,
+            received: received, completed: completed)
     }
 }

@@ -93,7 +93,7 @@ public struct APIResponder: HTTPResponder {
                     .nonResource(user: user, verb: request.method.rawValue.lowercased(), path: request.uri.path))
             }
             var request = request
-            return try await self.route(&request, user: user, connection: connection)
+            return try await self.route(&request, user: user, connection: connection, admission: identity.admission)
         } catch let error as APIError {
             // Authorization's refusals name the user (`… is forbidden: User "u" cannot …`); admission's do not.
             if error.code == 403, error.message.contains(": User \"") { identity.forbidden = true }
@@ -137,7 +137,9 @@ public struct APIResponder: HTTPResponder {
         }
     }
 
-    private func route(_ request: inout Request, user: UserInfo, connection: APIConnection?) async throws -> Response {
+    private func route(
+        _ request: inout Request, user: UserInfo, connection: APIConnection?, admission: AdmissionWarnings
+    ) async throws -> Response {
         let query = QueryParameters(request.uri.query)
         switch APIRoute.parse(request.uri.path) {
         case .version:
@@ -200,7 +202,7 @@ public struct APIResponder: HTTPResponder {
                 registry: registry, type: type, namespace: route.namespace, name: route.name,
                 subresource: route.subresource, query: query, user: user, logger: logger,
                 serviceAccountKey: serviceAccountKey, connection: connection, kubelets: kubelets,
-                authorizer: authorizer)
+                authorizer: authorizer, warnings: admission)
             return try await handler.handle(&request)
         }
     }

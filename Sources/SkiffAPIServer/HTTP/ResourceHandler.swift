@@ -25,8 +25,8 @@ struct ResourceHandler {
     var kubelets: KubeletDirectory? = nil
     /// Who may do what; nil lets everyone do everything (in-process tests of the generic paths).
     var authorizer: RequestAuthorizer? = nil
-    /// What admission has to tell the client about this request.
-    let warnings = AdmissionWarnings()
+    /// What admission has to tell the client (and the audit log) about this request.
+    var warnings = AdmissionWarnings()
 
     func handle(_ request: inout Request) async throws -> Response {
         var response = try await respond(&request)

@@ -21,16 +21,22 @@ struct AdmissionRequest {
     var warnings: AdmissionWarnings? = nil
 }
 
-/// Warnings admission steps collect for one request; the handler sends them as `Warning: 299 - "…"` headers, which
-/// kubectl prints.
+/// What admission steps have to say about one request beyond yes or no: warnings, which the handler sends as
+/// `Warning: 299 - "…"` headers (kubectl prints them), and audit annotations, which go into the request's audit event
+/// (Pod Security's `pod-security.kubernetes.io/audit-violations`).
 public final class AdmissionWarnings: Sendable {
     private let texts = Mutex<[String]>([])
+    private let notes = Mutex<[String: String]>([:])
 
     public init() {}
 
     public func add(_ text: String) { texts.withLock { if !$0.contains(text) { $0.append(text) } } }
 
     public var all: [String] { texts.withLock { $0 } }
+
+    public func annotate(_ key: String, _ value: String) { notes.withLock { $0[key] = value } }
+
+    public var annotations: [String: String] { notes.withLock { $0 } }
 }
 
 /// One validating step of the chain every write passes, in order, after its strategy (upstream's admission

@@ -36,6 +36,7 @@ struct PodSecurityStep: AdmissionStep {
         let name = request.name.isEmpty ? object["metadata"]["generateName"].stringValue ?? "" : request.name
         if let refusal = decision.forbidden(podName: name) { throw refusal }
         for warning in decision.warnings { request.warnings?.add(warning) }
+        for (key, value) in decision.auditAnnotations { request.warnings?.annotate(key, value) }
     }
 
     private func policy(of namespace: String, registry: ObjectRegistry) async throws(APIError) -> (
