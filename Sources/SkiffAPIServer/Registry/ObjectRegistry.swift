@@ -36,10 +36,13 @@ public final class ObjectRegistry: Sendable {
         self.garbageCollection = garbageCollection
         self.resourceTypes = Mutex(resources)
         let services = ServiceAllocations()
-        let namespaces = NamespaceLifecycle(active: ActiveNamespaces())
+        let active = ActiveNamespaces()
+        let namespaces = NamespaceLifecycle(active: active)
         self.serviceAllocations = services
         self.strategies = .builtin(services: services, namespaces: namespaces)
-        self.admission = [namespaces, PodSecurityStep(defaults: podSecurityDefaults), RBACEscalation()]
+        self.admission = [
+            namespaces, PodSecurityStep(defaults: podSecurityDefaults, namespaces: active), RBACEscalation(),
+        ]
         self.logger = logger
         self.now = now
     }

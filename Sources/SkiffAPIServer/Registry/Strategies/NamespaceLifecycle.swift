@@ -44,7 +44,7 @@ struct NamespaceLifecycle: AdmissionStep, StorageHooks {
             throw APIError.forbidden(
                 "unable to create new content in namespace \(namespace) because it is being terminated")
         }
-        active.markActive(namespace)
+        active.markActive(namespace, labels: PodSecurityStep.labels(object))
     }
 
     /// A namespace being written is read afresh by content creation, during and after the write.

@@ -7,6 +7,8 @@ import SkiffModel
 /// namespace and its pods.
 struct PodSecurityStep: AdmissionStep {
     let defaults: PodSecurityPolicy
+    /// Namespaces the lifecycle step (which runs first) just saw active, with their labels: no store read per pod.
+    let namespaces: ActiveNamespaces
 
     func admit(_ request: AdmissionRequest, registry: ObjectRegistry) async throws(APIError) {
         guard request.operation != .delete, let object = request.object else { return }
@@ -43,11 +45,15 @@ struct PodSecurityStep: AdmissionStep {
         PodSecurityPolicy, [PodSecurityLabelError]
     ) {
         let labels: [String: String]
-        do {
-            labels = Self.labels(
-                try await registry.getObject(ObjectRegistry.namespaceType, namespace: nil, name: namespace))
-        } catch  where error.code == 404 {
-            labels = [:]  // the namespace lifecycle step answers for a missing namespace
+        if let cached = namespaces.labels(namespace) {
+            labels = cached
+        } else {
+            do {
+                labels = Self.labels(
+                    try await registry.getObject(ObjectRegistry.namespaceType, namespace: nil, name: namespace))
+            } catch  where error.code == 404 {
+                labels = [:]  // the namespace lifecycle step answers for a missing namespace
+            }
         }
         let evaluated = PodSecurityPolicy.evaluate(labels: labels, defaults: defaults)
         return (evaluated.policy, evaluated.errors)
