@@ -27,29 +27,12 @@ import Testing
         _ client: RawWatchClient, _ method: String, _ path: String, token: String?, headers: [String] = [],
         body: JSON? = nil
     ) async throws -> Answer {
-        client.collector.reset()
         var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n"
         if let token { head += "Authorization: Bearer \(token)\r\n" }
-        for header in headers { head += header + "\r\n" }
-        let bytes = body?.serialized() ?? []
-        if body != nil { head += "Content-Type: application/json\r\nContent-Length: \(bytes.count)\r\n" }
-        try await client.channel.writeAndFlush(ByteBuffer(bytes: Array((head + "\r\n").utf8) + bytes)).get()
-        for _ in 0..<1000 {
-            let text = client.received
-            if let split = text.range(of: "\r\n\r\n"),
-                let length = text[..<split.lowerBound].split(separator: "\r\n")
-                    .first(where: { $0.lowercased().hasPrefix("content-length:") })
-                    .flatMap({ Int($0.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) }),
-                text.utf8.count - text[..<split.upperBound].utf8.count >= length
-            {
-                let statusEnd = text.range(of: "\r\n")?.lowerBound ?? split.lowerBound
-                return Answer(
-                    status: String(text[..<statusEnd]), head: String(text[..<split.lowerBound]),
-                    body: String(text[split.upperBound...]))
-            }
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        throw CancellationError()
+        var headers = headers
+        if body != nil { headers.append("Content-Type: application/json") }
+        return try await ClientCompatibilityTests.exchange(
+            client, head, headers: headers, body: body?.serialized() ?? [])
     }
 
     /// Retries `request` until it answers `status` (the RBAC index follows a new binding within milliseconds).

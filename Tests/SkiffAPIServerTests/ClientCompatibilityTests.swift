@@ -26,8 +26,19 @@ import Testing
     static func request(
         _ client: RawWatchClient, _ method: String, _ path: String, headers: [String] = [], body: [UInt8] = []
     ) async throws -> Answer {
+        try await exchange(
+            client, "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer secret\r\n",
+            headers: headers,
+            body: body)
+    }
+
+    /// Sends the request line and headers in `head` (each ending in CRLF), then `headers` and `body`, and waits for
+    /// the whole (Content-Length) response.
+    static func exchange(
+        _ client: RawWatchClient, _ head: String, headers: [String] = [], body: [UInt8] = []
+    ) async throws -> Answer {
         client.collector.reset()
-        var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer secret\r\n"
+        var head = head
         for header in headers { head += header + "\r\n" }
         if !body.isEmpty { head += "Content-Length: \(body.count)\r\n" }
         try await client.channel.writeAndFlush(ByteBuffer(bytes: Array((head + "\r\n").utf8) + body)).get()
