@@ -14,6 +14,7 @@ public struct Kubelet: Service {
         /// nil: detected (the default route's interface).
         public var nodeIP: String?
         public var labels: [String: String]
+        public var annotations: [String: String]
         public var taints: [NodeTaint]
         public var dataDirectory: String
         public var clusterCIDR: String
@@ -25,13 +26,15 @@ public struct Kubelet: Service {
         public var requestToken: (@Sendable (String, String, JSON) async throws -> JSON)?
 
         public init(
-            nodeName: String, nodeIP: String?, labels: [String: String] = [:], taints: [NodeTaint] = [],
+            nodeName: String, nodeIP: String?, labels: [String: String] = [:], annotations: [String: String] = [:],
+            taints: [NodeTaint] = [],
             dataDirectory: String, clusterCIDR: String = "10.42.0.0/16", clusterDNS: [String] = [],
             clusterDomain: String = "cluster.local", kubeletVersion: String, clock: ServiceClock = .continuous
         ) {
             self.nodeName = nodeName
             self.nodeIP = nodeIP
             self.labels = labels
+            self.annotations = annotations
             self.taints = taints
             self.dataDirectory = dataDirectory
             self.clusterCIDR = clusterCIDR
@@ -75,7 +78,8 @@ public struct Kubelet: Service {
             (try? await runtime.version())
             ?? RuntimeVersion(runtimeName: "containerd", runtimeVersion: "unknown", runtimeAPIVersion: "v1")
         let description = NodeDescription(
-            name: configuration.nodeName, labels: configuration.labels, taints: configuration.taints,
+            name: configuration.nodeName, labels: configuration.labels, annotations: configuration.annotations,
+            taints: configuration.taints,
             internalIP: configuration.nodeIP ?? NodeAddress.detect(),
             machine: MachineInfo.current(dataDirectory: configuration.dataDirectory),
             containerRuntimeVersion: "\(version.runtimeName)://\(version.runtimeVersion)",

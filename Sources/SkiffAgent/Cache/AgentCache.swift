@@ -86,15 +86,63 @@ public final class AgentCache: Service, Sendable {
         state.withLock { $0.objects[key] }.flatMap { try? JSON(parsing: $0) }
     }
 
-    /// Records an object's current state (written at the next flush, unless it is unchanged).
+    /// Records an object's current state (written at the next flush, unless it is unchanged); its managed fields,
+    /// which nothing on the node reads, are left out.
     public func record(kind: String, _ object: JSON) {
-        let key = CacheKey(kind: kind, namespace: object.namespace ?? "", name: object.name ?? "")
-        let bytes = object.serialized()
+        record(CacheKey(kind: kind, namespace: object.namespace ?? "", name: object.name ?? ""), object)
+    }
+
+    /// Records `object` under `key` (for answers that are not stored objects, such as issued tokens).
+    public func record(_ key: CacheKey, _ object: JSON) {
+        let bytes = Self.kept(object).serialized()
         state.withLock { state in
             guard state.objects[key] != bytes else { return }
             state.objects[key] = bytes
             state.buffer.put(key, bytes)
         }
+    }
+
+    /// Makes the cache's objects of `kind` (in `namespace`, or all of them) exactly `items`: the answer of a full
+    /// list, so what vanished on the server while no watch was open goes too.
+    public func replace(kind: String, namespace: String?, with items: [JSON]) {
+        var fresh: [CacheKey: [UInt8]] = [:]
+        for item in items {
+            fresh[CacheKey(kind: kind, namespace: item.namespace ?? "", name: item.name ?? "")] =
+                Self.kept(item).serialized()
+        }
+        state.withLock { state in
+            let stale = state.objects.keys.filter {
+                $0.kind == kind && (namespace == nil || $0.namespace == namespace) && fresh[$0] == nil
+            }
+            for key in stale {
+                state.objects[key] = nil
+                state.buffer.delete(key)
+            }
+            for (key, bytes) in fresh where state.objects[key] != bytes {
+                state.objects[key] = bytes
+                state.buffer.put(key, bytes)
+            }
+        }
+    }
+
+    /// Removes every object whose key `drop` selects.
+    public func removeAll(where drop: (CacheKey) -> Bool) {
+        state.withLock { state in
+            for key in state.objects.keys where drop(key) {
+                state.objects[key] = nil
+                state.buffer.delete(key)
+            }
+        }
+    }
+
+    /// The keys held, of every kind.
+    public var keys: [CacheKey] { state.withLock { Array($0.objects.keys) } }
+
+    static func kept(_ object: JSON) -> JSON {
+        guard object["metadata"].contains(key: "managedFields") else { return object }
+        var object = object
+        object["metadata"].removeValue(forKey: "managedFields")
+        return object
     }
 
     public func remove(_ key: CacheKey) {

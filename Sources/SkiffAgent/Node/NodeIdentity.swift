@@ -13,6 +13,19 @@ struct NodeIdentity {
     let logger: Logger
 
     var passwordPath: String { "\(directory)/node-password" }
+    /// The server CA as fetched at the join and verified against the token, kept so a restart needs no server.
+    var caPath: String { "\(directory)/server-ca.crt" }
+
+    /// The CA kept at an earlier join, when the token pins it (a token for another cluster pins another CA).
+    func pinnedCA(token: JoinToken) -> [UInt8]? {
+        guard let pem = FileManager.default.contents(atPath: caPath), (try? token.verify(caPEM: Array(pem))) != nil
+        else { return nil }
+        return Array(pem)
+    }
+
+    func keepCA(_ pem: [UInt8]) throws {
+        try write(String(decoding: pem, as: UTF8.self), to: caPath, mode: 0o644)
+    }
 
     /// The node password, made on first use.
     func password() throws -> String {

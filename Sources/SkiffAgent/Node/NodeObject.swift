@@ -32,6 +32,8 @@ public struct NodeDescription: Sendable, Equatable {
     public var name: String
     /// `--node-label` values and the role label; the well-known labels are added by `NodeObject`.
     public var labels: [String: String]
+    /// Set at registration and kept at every start (`node.skiff.io/autonomy` from `--autonomous`).
+    public var annotations: [String: String]
     public var taints: [NodeTaint]
     public var internalIP: String
     public var machine: MachineInfo
@@ -43,12 +45,13 @@ public struct NodeDescription: Sendable, Equatable {
     public var maxPods: Int
 
     public init(
-        name: String, labels: [String: String] = [:], taints: [NodeTaint] = [], internalIP: String,
-        machine: MachineInfo,
+        name: String, labels: [String: String] = [:], annotations: [String: String] = [:], taints: [NodeTaint] = [],
+        internalIP: String, machine: MachineInfo,
         containerRuntimeVersion: String, kubeletVersion: String, kubeletPort: Int = 10250, maxPods: Int = 110
     ) {
         self.name = name
         self.labels = labels
+        self.annotations = annotations
         self.taints = taints
         self.internalIP = internalIP
         self.machine = machine
@@ -91,13 +94,23 @@ public enum NodeObject {
         for (key, value) in description.labels.sorted(by: { $0.key < $1.key }) { labels[key] = .string(value) }
         var spec = JSON.emptyObject
         if !description.taints.isEmpty { spec["taints"] = .array(description.taints.map(\.json)) }
-        return [
+        var node: JSON = [
             "apiVersion": "v1", "kind": "Node",
             "metadata": ["name": .string(description.name), "labels": .object(labels)],
             "spec": spec,
             "status": status(description, health: health, now: now, previous: nil),
         ]
+        if !description.annotations.isEmpty { node["metadata"]["annotations"] = ownedAnnotations(description) }
+        return node
     }
+
+    /// The annotations the agent sets at registration and puts back at every start.
+    public static func ownedAnnotations(_ description: NodeDescription) -> JSON {
+        .object(JSONObject(description.annotations.sorted { $0.key < $1.key }.map { ($0.key, JSON.string($0.value)) }))
+    }
+
+    /// What `--autonomous` sets (the node lifecycle controller also honours OpenYurt's annotation).
+    public static let autonomyAnnotation = "node.skiff.io/autonomy"
 
     /// The labels a kubelet keeps on its node at every start.
     public static func ownedLabels(_ description: NodeDescription) -> JSON {

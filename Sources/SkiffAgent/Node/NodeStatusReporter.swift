@@ -56,6 +56,11 @@ public struct NodeStatusReporter: Service {
                 try await register()
                 break
             } catch {
+                // Offline (the agent runs from its cache): the link's own log says so; try again soon, quietly.
+                if CachedClusterAPI.isOffline(error) {
+                    do { try await configuration.clock.sleep(for: .seconds(1)) } catch { return }
+                    continue
+                }
                 attempt += 1
                 let delay = Backoff().delay(attempt: attempt)
                 logger.warning(
@@ -94,6 +99,13 @@ public struct NodeStatusReporter: Service {
         }
     }
 
+    /// The labels and annotations the agent brings back at every start.
+    var ownedMetadata: JSON {
+        var metadata: JSON = ["labels": NodeObject.ownedLabels(description)]
+        if !description.annotations.isEmpty { metadata["annotations"] = NodeObject.ownedAnnotations(description) }
+        return metadata
+    }
+
     /// Creates the Node (or brings the labels the kubelet owns back onto an existing one) and its Lease.
     func register() async throws(APIError) {
         let node = NodeObject.node(description, health: await health(), now: now())
@@ -103,7 +115,7 @@ public struct NodeStatusReporter: Service {
             guard error.reason == "AlreadyExists" else { throw error }
             _ = try await api.patch(
                 nodes, namespace: nil, name: description.name,
-                patch: ["metadata": ["labels": NodeObject.ownedLabels(description)]], patchType: .merge,
+                patch: ["metadata": ownedMetadata], patchType: .merge,
                 subresource: nil,
                 fieldManager: "kubelet")
         }
@@ -145,7 +157,9 @@ public struct NodeStatusReporter: Service {
                 logger.warning("lease creation failed", metadata: ["error": "\(error)"])
             }
         } catch {
-            logger.warning("lease renewal failed", metadata: ["node": "\(description.name)", "error": "\(error)"])
+            logger.log(
+                level: CachedClusterAPI.isOffline(error) ? .debug : .warning, "lease renewal failed",
+                metadata: ["node": "\(description.name)", "error": "\(error)"])
         }
     }
 
@@ -168,7 +182,9 @@ public struct NodeStatusReporter: Service {
             }
             return true
         } catch {
-            logger.warning("node status update failed", metadata: ["node": "\(description.name)", "error": "\(error)"])
+            logger.log(
+                level: CachedClusterAPI.isOffline(error) ? .debug : .warning, "node status update failed",
+                metadata: ["node": "\(description.name)", "error": "\(error)"])
             return false
         }
     }

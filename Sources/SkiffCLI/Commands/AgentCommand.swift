@@ -48,9 +48,10 @@ struct AgentCommand: AsyncParsableCommand {
                 server: config.serverURL ?? "", token: token, nodeName: config.nodeName, simulate: config.simulate,
                 identityDirectory: "\(config.dataDir)/agent"),
             logger: logger,
-            node: { api in
+            node: { connection in
+                let api = connection.api
                 var kubelet = kubelet
-                // The server's cluster CIDR and DNS, not this binary's defaults.
+                // The server's cluster CIDR and DNS, not this binary's defaults (from the cache when offline).
                 if let settings = try? await api.clusterSettings() {
                     kubelet.clusterCIDR = settings.clusterCIDR
                     kubelet.clusterDNS = [settings.clusterDNS]
@@ -60,18 +61,12 @@ struct AgentCommand: AsyncParsableCommand {
                         "the server publishes no cluster settings (kube-system/skiff-config); assuming the defaults",
                         metadata: ["cluster-cidr": "\(kubelet.clusterCIDR)", "cluster-dns": "\(kubelet.clusterDNS)"])
                 }
-                var kubeletAPI = ContainerdNode.KubeletAPIRoute.none
-                if let http = api as? HTTPClusterAPI {
-                    kubeletAPI = .tunnel(
-                        TunnelDialer.Configuration(
-                            server: http.server, nodeName: config.nodeName, tls: http.tls,
-                            authorization: http.authorization))
-                    let accounts = api.type("", "v1", "serviceaccounts")
-                    kubelet.requestToken = { namespace, account, request in
-                        try await http.create(
-                            accounts, namespace: namespace, name: account, subresource: "token", body: request)
-                    }
-                }
+                let http = connection.server
+                let kubeletAPI = ContainerdNode.KubeletAPIRoute.tunnel(
+                    TunnelDialer.Configuration(
+                        server: http.server, nodeName: config.nodeName, tls: http.tls,
+                        authorization: http.authorization))
+                kubelet.requestToken = connection.requestToken
                 try await ContainerdNode(
                     api: api, agent: config, kubelet: kubelet, kubeletAPI: kubeletAPI, logger: logger
                 ).run()

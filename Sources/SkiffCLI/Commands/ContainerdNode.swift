@@ -108,8 +108,10 @@ struct ContainerdNode: Service {
             let parts = label.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             labels[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
         }
+        var annotations: [String: String] = [:]
+        if agent.autonomous { annotations[NodeObject.autonomyAnnotation] = "true" }
         return Kubelet.Configuration(
-            nodeName: agent.nodeName, nodeIP: agent.nodeIP, labels: labels,
+            nodeName: agent.nodeName, nodeIP: agent.nodeIP, labels: labels, annotations: annotations,
             taints: agent.nodeTaints.compactMap(NodeTaint.init(parsing:)), dataDirectory: agent.dataDir,
             clusterCIDR: clusterCIDR, clusterDNS: [clusterDNS], kubeletVersion: SkiffVersion.gitVersion)
     }

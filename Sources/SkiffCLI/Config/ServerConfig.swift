@@ -52,6 +52,8 @@ public struct AgentConfig: Sendable, Equatable {
     public var pauseImage: String
     public var simulate: Int?
     public var debug: Bool
+    /// Registers the node with `node.skiff.io/autonomy: "true"`: its pods stay bound while it is unreachable.
+    public var autonomous = false
 }
 
 enum Defaults {
@@ -177,7 +179,7 @@ extension ServerConfig {
 extension AgentConfig {
     static let fileKeys: Set<String> = [
         "data-dir", "debug", "server", "token", "token-file", "node-name", "node-ip", "node-label", "node-taint",
-        "container-runtime-endpoint", "pause-image", "simulate",
+        "container-runtime-endpoint", "pause-image", "simulate", "autonomous",
     ]
 
     init(
@@ -209,6 +211,7 @@ extension AgentConfig {
             containerRuntimeEndpoint: layers.string("container-runtime-endpoint", flag: agent.containerRuntimeEndpoint),
             pauseImage: layers.string("pause-image", flag: agent.pauseImage) ?? Defaults.pauseImage,
             simulate: simulate,
-            debug: debug)
+            debug: debug,
+            autonomous: try layers.bool("autonomous", flag: agent.autonomous))
     }
 }

@@ -23,6 +23,13 @@ struct AgentOptions: ParsableArguments {
     @Option(help: "Sandbox (pause) image.")
     var pauseImage: String?
 
+    @Flag(
+        help: """
+            Register the node as autonomous (node.skiff.io/autonomy=true): while the server cannot reach it, its pods \
+            are not evicted, and it runs them from its local cache.
+            """)
+    var autonomous = false
+
     @Option(help: "Register this many simulated nodes that run no containers (for tests and benchmarks).")
     var simulate: Int?
 }

@@ -99,11 +99,12 @@ public struct HTTPClusterAPI: ClusterAPI {
 
     /// Runs `body` with a client and shuts the client down afterwards, however `body` ends.
     public static func withAPI<Result: Sendable>(
-        server: String, trustedCAPEM: [UInt8], credentials: ClusterCredentials, logger: Logger,
-        _ body: (HTTPClusterAPI) async throws -> Result
+        server: String, trustedCAPEM: [UInt8], credentials: ClusterCredentials, requestTimeout: Duration = .seconds(30),
+        logger: Logger, _ body: (HTTPClusterAPI) async throws -> Result
     ) async throws -> Result {
         let api = try HTTPClusterAPI(
-            server: server, trustedCAPEM: trustedCAPEM, credentials: credentials, logger: logger)
+            server: server, trustedCAPEM: trustedCAPEM, credentials: credentials, requestTimeout: requestTimeout,
+            logger: logger)
         let result: Result
         do {
             result = try await body(api)
