@@ -44,11 +44,13 @@ import Testing
     @Test func staleLeaseMarksUnreachableAndTaints() {
         let actions = NodeHealth.evaluate(
             node: node(), lease: lease(renewed: start), pods: [pod("a")], now: start + 41, gracePeriod: 40)
-        #expect(actions == [.markUnreachable(node: "edge-1", addTaints: true)])
+        #expect(
+            actions == [.markUnreachable(node: "edge-1", addTaints: true), .recordLastHeard(node: "edge-1", at: start)])
     }
 
     @Test func podsAreEvictedAfterTheirTolerations() {
-        let unknownNode = node(ready: "Unknown", since: start + 41, tainted: true)
+        var unknownNode = node(ready: "Unknown", since: start + 41, tainted: true)
+        unknownNode["metadata"]["annotations"] = ["node.skiff.io/last-heard": .string(stamp(start))]
         let pods = [
             pod("default-300"),
             pod(
@@ -82,9 +84,10 @@ import Testing
         edge["metadata"]["annotations"] = [annotation: "true"]
         let first = NodeHealth.evaluate(
             node: edge, lease: lease(renewed: start), pods: [pod("a")], now: start + 41, gracePeriod: 40)
-        #expect(first == [.markUnreachable(node: "edge-1", addTaints: false)])
+        #expect(
+            first == [.markUnreachable(node: "edge-1", addTaints: false), .recordLastHeard(node: "edge-1", at: start)])
         var unknown = node(ready: "Unknown", since: start + 41)
-        unknown["metadata"]["annotations"] = [annotation: "true"]
+        unknown["metadata"]["annotations"] = [annotation: "true", "node.skiff.io/last-heard": .string(stamp(start))]
         let hourLater = NodeHealth.evaluate(
             node: unknown, lease: lease(renewed: start), pods: [pod("a")], now: start + 3600, gracePeriod: 40)
         #expect(hourLater.isEmpty, "no eviction and no repeated marking on an autonomous node")
@@ -95,6 +98,17 @@ import Testing
             node: node(ready: "True", tainted: true), lease: lease(renewed: start + 100), pods: [], now: start + 105,
             gracePeriod: 40)
         #expect(actions == [.clearUnreachableTaints(node: "edge-1")])
+    }
+
+    @Test func theLastHeardNoteGoesOnceTheNodeIsHeardAgain() {
+        var edge = node(ready: "Unknown", since: start + 41, autonomous: true)
+        edge["metadata"]["annotations"]["node.skiff.io/last-heard"] = .string(stamp(start))
+        let still = NodeHealth.evaluate(
+            node: edge, lease: lease(renewed: start), pods: [], now: start + 100, gracePeriod: 40)
+        #expect(still.isEmpty, "noted once, not again while nothing changes")
+        let back = NodeHealth.evaluate(
+            node: edge, lease: lease(renewed: start + 99), pods: [], now: start + 100, gracePeriod: 40)
+        #expect(back == [.forgetLastHeard(node: "edge-1")])
     }
 }
 

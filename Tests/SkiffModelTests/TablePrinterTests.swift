@@ -107,8 +107,8 @@ struct TablePrinterTests {
         let row = try cells("", "nodes", TableFixtures.cordonedControlPlane)
         #expect(
             row == [
-                "edge-1", "Ready,SchedulingDisabled", "control-plane,master", "11d", "v1.32.4+skiff", "192.168.1.10",
-                "<none>", "Debian GNU/Linux 12 (bookworm)", "6.1.0-18-amd64", "containerd://1.7.24",
+                "edge-1", "Ready,SchedulingDisabled", "control-plane,master", "11d", "v1.32.4+skiff", "false", "<none>",
+                "192.168.1.10", "<none>", "Debian GNU/Linux 12 (bookworm)", "6.1.0-18-amd64", "containerd://1.7.24",
             ])
     }
 
@@ -116,12 +116,25 @@ struct TablePrinterTests {
         let row = try cells("", "nodes", #"{"metadata":{"name":"new","labels":{"kubernetes.io/role":"edge"}}}"#)
         #expect(
             row == [
-                "new", "Unknown", "edge", "<unknown>", "", "<none>", "<none>", "<unknown>", "<unknown>", "<unknown>",
+                "new", "Unknown", "edge", "<unknown>", "", "false", "<none>", "<none>", "<none>", "<unknown>",
+                "<unknown>", "<unknown>",
             ])
         let notReady = try cells(
             "", "nodes", #"{"metadata":{"name":"n"},"status":{"conditions":[{"type":"Ready","status":"Unknown"}]}}"#)
         #expect(notReady[1] == "NotReady")
         #expect(notReady[2] == "<none>")
+    }
+
+    @Test func unreachableAutonomousNodeShowsWhenItWasLastHeard() throws {
+        let heard = KubeTimestamp.string(now.addingTimeInterval(-192))
+        let row = try cells(
+            "", "nodes",
+            #"{"metadata":{"name":"edge","annotations":{"node.beta.openyurt.io/autonomy":"true","#
+                + #""node.skiff.io/last-heard":"\#(heard)"}},"#
+                + #""status":{"conditions":[{"type":"Ready","status":"Unknown"}]}}"#)
+        #expect(row[1] == "NotReady")
+        #expect(row[5] == "true")
+        #expect(row[6] == "3m12s")
     }
 
     // MARK: Workloads

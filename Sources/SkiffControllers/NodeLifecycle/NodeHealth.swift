@@ -18,7 +18,14 @@ public enum NodeHealth {
         case clearUnreachableTaints(node: String)
         /// Evict a pod from an unreachable node.
         case evict(namespace: String, name: String, uid: String?)
+        /// Note on the node when it was last heard from (`node.skiff.io/last-heard`, shown by `kubectl get nodes`).
+        case recordLastHeard(node: String, at: Date)
+        /// The node is heard from again: the note goes.
+        case forgetLastHeard(node: String)
     }
+
+    /// When an unreachable node was last heard from (its Lease's last renewal).
+    public static let lastHeardAnnotation = "node.skiff.io/last-heard"
 
     public static func isAutonomous(_ node: JSON) -> Bool {
         autonomyAnnotations.contains { node.annotations[$0] == "true" }
@@ -41,12 +48,19 @@ public enum NodeHealth {
             .stringValue
         let tainted = (node["spec"]["taints"].arrayValue ?? []).contains { $0["key"] == .string(unreachableTaint) }
         let autonomous = isAutonomous(node)
+        let heard = lastHeartbeat(node: node, lease: lease)
+        let noted = node.annotations[lastHeardAnnotation]
         guard stale else {
-            return tainted ? [.clearUnreachableTaints(node: name)] : []
+            var actions: [Action] = tainted ? [.clearUnreachableTaints(node: name)] : []
+            if noted != nil { actions.append(.forgetLastHeard(node: name)) }
+            return actions
         }
         var actions: [Action] = []
         if readyStatus != "Unknown" || (!tainted && !autonomous) {
             actions.append(.markUnreachable(node: name, addTaints: !autonomous))
+        }
+        if let heard, noted != KubeTimestamp.string(heard) {
+            actions.append(.recordLastHeard(node: name, at: heard))
         }
         guard !autonomous, let since = unreachableSince(node) ?? (readyStatus == "Unknown" ? nil : now) else {
             return actions

@@ -102,6 +102,18 @@ public struct NodeLifecycleController: Service {
                     nodes, namespace: nil, name: name, patch: ["spec": ["taints": .array(taints)]], patchType: .merge,
                     subresource: nil, fieldManager: "node-controller")
                 await events.record(node, reason: "NodeReady", message: "Node \(name) status is now: NodeReady")
+            case .recordLastHeard(let name, let at):
+                _ = try await api.patch(
+                    nodes, namespace: nil, name: name,
+                    patch: [
+                        "metadata": ["annotations": [NodeHealth.lastHeardAnnotation: .string(KubeTimestamp.string(at))]]
+                    ],
+                    patchType: .merge, subresource: nil, fieldManager: "node-controller")
+            case .forgetLastHeard(let name):
+                _ = try await api.patch(
+                    nodes, namespace: nil, name: name,
+                    patch: ["metadata": ["annotations": [NodeHealth.lastHeardAnnotation: .null]]], patchType: .merge,
+                    subresource: nil, fieldManager: "node-controller")
             case .evict(let namespace, let name, let uid):
                 let pods = api.type("", "v1", "pods")
                 var options: JSON = .emptyObject

@@ -2,7 +2,8 @@ import Foundation
 
 // Printers for core/v1 kinds other than pods, with upstream's columns and placeholders.
 extension RowPrinter {
-    /// Nodes: `Name, Status, Roles, Age, Version`; wide addresses and node info.
+    /// Nodes: `Name, Status, Roles, Age, Version`, then skiff's `Autonomous, Last-Heard` (edge autonomy); wide
+    /// addresses and node info.
     static let node = RowPrinter(
         columns: [
             .name,
@@ -10,6 +11,12 @@ extension RowPrinter {
             TableColumn(name: "Roles", description: "The roles of the node"),
             .age,
             TableColumn(name: "Version", description: "Kubelet version reported by the node."),
+            TableColumn(
+                name: "Autonomous",
+                description: "Whether the node keeps its pods while unreachable (node.skiff.io/autonomy)."),
+            TableColumn(
+                name: "Last-Heard",
+                description: "How long ago an unreachable node was last heard from (node.skiff.io/last-heard)."),
             TableColumn(name: "Internal-IP", description: "The node's first InternalIP address.", priority: 1),
             TableColumn(name: "External-IP", description: "The node's first ExternalIP address.", priority: 1),
             TableColumn(name: "OS-Image", description: "OS image reported by the node.", priority: 1),
@@ -36,6 +43,11 @@ extension RowPrinter {
                 .string(nodeRoles(node["metadata"]["labels"])),
                 TableCells.age(node, now: now),
                 .string(TableCells.string(info["kubeletVersion"])),
+                .string(isAutonomous(node) ? "true" : "false"),
+                .string(
+                    node["metadata"]["annotations"]["node.skiff.io/last-heard"].isNull
+                        ? "<none>"
+                        : HumanDuration.since(node["metadata"]["annotations"]["node.skiff.io/last-heard"], now: now)),
                 .string(nodeAddress(status, type: "InternalIP")),
                 .string(nodeAddress(status, type: "ExternalIP")),
                 .string(TableCells.string(info["osImage"], or: "<unknown>")),
@@ -43,6 +55,13 @@ extension RowPrinter {
                 .string(TableCells.string(info["containerRuntimeVersion"], or: "<unknown>")),
             ]
         })
+
+    /// skiff's `node.skiff.io/autonomy` or OpenYurt's `node.beta.openyurt.io/autonomy`, "true".
+    static func isAutonomous(_ node: JSON) -> Bool {
+        let annotations = node["metadata"]["annotations"]
+        return annotations["node.skiff.io/autonomy"] == "true"
+            || annotations["node.beta.openyurt.io/autonomy"] == "true"
+    }
 
     /// Roles from `node-role.kubernetes.io/<role>` label keys and the legacy `kubernetes.io/role` value, sorted.
     static func nodeRoles(_ labels: JSON) -> String {
