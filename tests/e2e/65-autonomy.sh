@@ -17,7 +17,7 @@ bundle=$(realpath "$(dirname "$0")/../../airgap/dist/skiff-airgap-images-amd64.t
 declare -A host_ip=([auto]=198.18.81.1 [plain]=198.18.82.1) node_ip=([auto]=198.18.81.2 [plain]=198.18.82.2)
 declare -A agent_pid=([auto]="" [plain]="")
 netns() { echo "skiff-e2e-$1"; }
-hostif() { echo "skiff-e2e-$1"; }  # the host end of the veth (the namespace end is <name>-n)
+hostif() { echo "sk65-$1"; }  # the host end of the veth (the namespace end is <name>-n)
 for n in auto plain; do
   ip netns delete "$(netns $n)" 2>/dev/null || true; ip link del "$(hostif $n)" 2>/dev/null || true
   ip netns add "$(netns $n)"
@@ -36,11 +36,11 @@ ctr_() { local n=$1; shift; ctr -a "$(sock "$n")" -n k8s.io "$@"; }
 # kill_node NAME: SIGKILL the agent, its containerd and every container of it (a power cut).
 kill_node() {
   local n=$1
-  [ -n "${agent_pid[$n]}" ] && { kill -KILL "${agent_pid[$n]}" 2>/dev/null; wait "${agent_pid[$n]}" 2>/dev/null; }
+  if [ -n "${agent_pid[$n]}" ]; then kill -KILL "${agent_pid[$n]}" 2>/dev/null; wait "${agent_pid[$n]}" 2>/dev/null || true; fi
   agent_pid[$n]=""
-  pkill -KILL -f "containerd --config $work/$n/" 2>/dev/null
+  pkill -KILL -f "containerd --config $work/$n/" 2>/dev/null || true
   for shim in $(pgrep -f "containerd-shim-runc-v2 .*-address $work/$n/"); do pkill -KILL -P "$shim"; kill -KILL "$shim"; done
-  sleep 0.3
+  sleep 0.3; return 0
 }
 stop_all() {
   for n in auto plain; do

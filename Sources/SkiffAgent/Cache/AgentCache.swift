@@ -23,6 +23,7 @@ public final class AgentCache: Service, Sendable {
         var objects: [CacheKey: [UInt8]]
         var buffer = CacheWriteBuffer()
         var flushes = 0
+        var bytesWritten = 0
     }
 
     /// What opening found.
@@ -154,6 +155,8 @@ public final class AgentCache: Service, Sendable {
 
     /// How many flushes reached the disk (each one transaction).
     public var flushes: Int { state.withLock { $0.flushes } }
+    /// The objects' bytes those flushes wrote (SQLite's pages and journal come on top).
+    public var bytesWritten: Int { state.withLock { $0.bytesWritten } }
 
     // MARK: Writing
 
@@ -163,7 +166,21 @@ public final class AgentCache: Service, Sendable {
         guard !writes.isEmpty else { return }
         do {
             try file.apply(writes)
-            state.withLock { $0.flushes += 1 }
+            let bytes = writes.reduce(0) { total, write in
+                if case .put(let blob) = write.1 { return total + blob.count }
+                return total
+            }
+            let (flushes, total) = state.withLock { state in
+                state.flushes += 1
+                state.bytesWritten += bytes
+                return (state.flushes, state.bytesWritten)
+            }
+            logger.debug(
+                "agent cache flushed",
+                metadata: [
+                    "objects": "\(writes.count)", "bytes": "\(bytes)", "flushes": "\(flushes)",
+                    "bytes.total": "\(total)",
+                ])
         } catch {
             state.withLock { $0.buffer.restore(writes) }
             throw error
