@@ -220,4 +220,22 @@ start_agent auto --autonomous
 wait_for "a cache from another cluster is refused" 30 logged auto "agent cache refused: it belongs to another cluster"
 ls "$work/auto/agent/cache/" | grep -q '^cache.db.other-cluster-' || fail "and set aside"
 wait_for "the node is Ready on a fresh cache" 60 is node/auto '{.status.conditions[?(@.type=="Ready")].status}' True
+
+# An agent whose server is unreachable still stops cleanly on SIGTERM: one that ran online, and one started offline
+# that never reached the server.
+stop_within() {  # NAME SECONDS
+  local n=$1 pid=${agent_pid[$1]}
+  kill -TERM "$pid"
+  for _ in $(seq $(($2 * 10))); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -0 "$pid" 2>/dev/null && fail "agent $n still running $2 s after SIGTERM while offline"
+  wait "$pid" || fail "agent $n exits with status 0 after SIGTERM while offline"
+  agent_pid[$n]=""
+}
+cut auto
+wait_for "offline once more" 20 sh -c "[ \$(grep -c 'running from the local cache since' '$work/auto.log') -ge 4 ]"
+stop_within auto 15
+start_agent auto --autonomous
+wait_for "started offline again" 20 sh -c "[ \$(grep -c 'running from the local cache since' '$work/auto.log') -ge 5 ]"
+stop_within auto 15
+pass "an offline agent stops cleanly on SIGTERM, whether it ran online before or started offline"
 echo "65-autonomy: all passed"

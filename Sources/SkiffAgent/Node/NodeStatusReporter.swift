@@ -49,8 +49,15 @@ public struct NodeStatusReporter: Service {
     var leases: ResourceType { api.type("coordination.k8s.io", "v1", "leases") }
 
     public func run() async throws {
-        var attempt = 0
         // A remote server may be down: keep trying until it takes the node, or shutdown comes first.
+        guard (try? await cancelWhenGracefulShutdown({ try await registerRetrying() })) != nil else { return }
+        logger.info("node registered", metadata: ["node": "\(description.name)", "ip": "\(description.internalIP)"])
+        await cancelWhenGracefulShutdown { await heartbeats() }
+    }
+
+    /// Registers, retrying until the server takes the node; throws only when cancelled.
+    private func registerRetrying() async throws {
+        var attempt = 0
         while true {
             do throws(APIError) {
                 try await register()
@@ -58,7 +65,7 @@ public struct NodeStatusReporter: Service {
             } catch {
                 // Offline (the agent runs from its cache): the link's own log says so; try again soon, quietly.
                 if CachedClusterAPI.isOffline(error) {
-                    do { try await configuration.clock.sleep(for: .seconds(1)) } catch { return }
+                    try await configuration.clock.sleep(for: .seconds(1))
                     continue
                 }
                 attempt += 1
@@ -66,11 +73,9 @@ public struct NodeStatusReporter: Service {
                 logger.warning(
                     "cannot register node, retrying",
                     metadata: ["node": "\(description.name)", "retry.in": "\(delay)", "error": "\(error)"])
-                do { try await configuration.clock.sleep(for: delay) } catch { return }
+                try await configuration.clock.sleep(for: delay)
             }
         }
-        logger.info("node registered", metadata: ["node": "\(description.name)", "ip": "\(description.internalIP)"])
-        await cancelWhenGracefulShutdown { await heartbeats() }
     }
 
     /// Every second the node's health is checked (a local CRI `Status` call, no API traffic) and a change is posted at
