@@ -95,6 +95,7 @@ wait_for() {
 }
 jp() { kubectl get "$1" -o jsonpath="$2" 2>/dev/null; }
 is() { [ "$(jp "$1" "$2")" = "$3" ]; }
+ge() { local v; v=$(jp "$1" "$2"); [ -n "$v" ] && [ "$v" -ge "$3" ]; }
 ready() { jp "node/$1" '{.status.conditions[?(@.type=="Ready")].status}'; }
 # serves NAME POD: the pod's page answers inside the node's namespace (the host's own link is not needed).
 serves() { ip netns exec "$(netns $1)" curl -s --max-time 2 "http://$(jp "pod/$2" '{.status.podIP}'):8080/" | grep -q "hello from $2"; }
@@ -139,8 +140,35 @@ auto_uid=$(jp pod/web-auto '{.metadata.uid}')
   || fail "the cache (it holds Secrets) is root's alone: directory 0700, file 0600"
 pass "the agent's cache is root's alone (0700 directory, 0600 file)"
 
+# A container that keeps crashing, and one that fails its liveness probe: the node restarts them without the server.
+kubectl apply -f - >/dev/null <<'YAML'
+apiVersion: v1
+kind: Pod
+metadata: {name: crasher}
+spec:
+  nodeSelector: {kubernetes.io/hostname: auto}
+  containers: [{name: main, image: busybox, imagePullPolicy: IfNotPresent, command: [sh, -c, 'sleep 1; exit 1']}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: unhealthy}
+spec:
+  nodeSelector: {kubernetes.io/hostname: auto}
+  containers:
+  - name: main
+    image: busybox
+    imagePullPolicy: IfNotPresent
+    command: [sh, -c, 'touch /tmp/ok; sleep 2; rm /tmp/ok; sleep 600']
+    livenessProbe: {exec: {command: [cat, /tmp/ok]}, periodSeconds: 1, failureThreshold: 1}
+YAML
+wait_for "a crashing pod and an unhealthy pod run on the autonomous node" 60 sh -c \
+  "kubectl get pod crasher -o jsonpath='{.status.containerStatuses[0].containerID}' | grep -q . && kubectl get pod unhealthy -o jsonpath='{.status.containerStatuses[0].containerID}' | grep -q ."
+# Container runs of a pod, from the node's log files (one per run: 0.log, 1.log…; old ones may be collected).
+runs() { ls /var/log/pods/default_$1_*/main/ 2>/dev/null | sed -n 's/^\([0-9]*\)\.log$/\1/p' | sort -n | tail -1 | awk '{print $1 + 1}'; }
+
 # --- The link is cut on both nodes, past the grace period and the pods' toleration.
 cut auto; cut plain
+crasher_runs=$(runs crasher) unhealthy_runs=$(runs unhealthy)
 wait_for "the plain node goes NotReady" 60 sh -c "[ \"\$(kubectl get node plain -o jsonpath='{.status.conditions[?(@.type==\"Ready\")].status}')\" = Unknown ]"
 wait_for "the plain node's pod is evicted after its 5 s toleration" 60 sh -c "[ -n \"\$(kubectl get pod web-plain -o jsonpath='{.metadata.deletionTimestamp}' 2>/dev/null)\" ] || ! kubectl get pod web-plain >/dev/null 2>&1"
 [ "$(ready auto)" = Unknown ] || fail "the autonomous node is NotReady too (Ready=$(ready auto))"
@@ -153,6 +181,11 @@ pass "the pod still answers inside the cut-off namespace"
 wait_for "the agent logs that it runs from its local cache, and since when" 20 logged auto "running from the local cache since 20"
 expect_output "kubectl describe node shows the node's last heartbeat" "RenewTime: " kubectl describe node auto
 
+export -f runs
+wait_for "offline, the node restarts a crashing container by its restart policy" 60 bash -c "[ \$(runs crasher) -gt $crasher_runs ]"
+wait_for "and a container that fails its liveness probe" 60 bash -c "[ \$(runs unhealthy) -gt $unhealthy_runs ]"
+offline_crasher_runs=$(runs crasher)
+
 restore auto; restore plain
 wait_for "link back: the autonomous node is Ready" 60 is node/auto '{.status.conditions[?(@.type=="Ready")].status}' True
 wait_for "and its pod Running" 30 is pod/web-auto '{.status.phase}' Running
@@ -162,6 +195,8 @@ pass "the pod kept running through the cut: same uid, 0 restarts"
 wait_for "the node's Events record the link going down and coming back" 30 sh -c \
   "kubectl describe node auto | grep -q 'ServerUnreachable' && kubectl describe node auto | grep -q 'ServerReachable'"
 wait_for "the evicted pod of the plain node is gone once its node is back" 60 sh -c "! kubectl get pod web-plain"
+wait_for "the restarts made offline are reported" 30 ge pod/crasher '{.status.containerStatuses[0].restartCount}' "$((offline_crasher_runs - 1))"
+kubectl delete pod crasher unhealthy --wait=false >/dev/null
 
 # --- Power cut while offline: the agent and its containers die; it starts again with the link still cut.
 cut auto
