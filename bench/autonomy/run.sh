@@ -107,11 +107,13 @@ for count in 1 20; do
   pods 1 "$count"
   until running "$count"; do sleep 0.5; done
   sleep 3   # the cache's flush
-  online=$(restart_serving "$count")
+  restart_serving "$count" >"$logs/took"   # not $(…): the agent it starts must stay this shell's child
+  online=$(cat "$logs/took")
   until ready && running "$count"; do sleep 0.5; done
   sleep 3
   cut
-  offline=$(restart_serving "$count")
+  restart_serving "$count" >"$logs/took"
+  offline=$(cat "$logs/took")
   restore
   until ready && running "$count"; do sleep 0.5; done
   echo "power cut → $count pod(s) serving again: offline start (from the cache) $offline s, online start $online s" \

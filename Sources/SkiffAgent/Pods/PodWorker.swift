@@ -226,10 +226,18 @@ struct PodWorker: Sendable {
             nodeIP: configuration.nodeIP, now: KubeTimestamp.string(configuration.now()), podFailed: state.podFailed
         ).build()
         guard status != spec.json["status"], status != state.lastStatus else { return }
-        _ = try await api.patch(
-            api.type("", "v1", "pods"), namespace: spec.namespace, name: spec.name,
-            patch: ["status": status], patchType: .merge, subresource: "status",
-            fieldManager: "kubelet")
+        do {
+            _ = try await api.patch(
+                api.type("", "v1", "pods"), namespace: spec.namespace, name: spec.name,
+                patch: ["status": status], patchType: .merge, subresource: "status",
+                fieldManager: "kubelet")
+        } catch {
+            // Offline: nothing to retry now. When the server is back every pod is synced again (the informers
+            // relist) and only its status of that moment is written, not the states it went through meanwhile.
+            guard CachedClusterAPI.isOffline(error) else { throw error }
+            logger.debug("pod status not written: offline", metadata: ["pod": "\(spec.namespace)/\(spec.name)"])
+            return
+        }
         states.update(spec.uid) { $0.lastStatus = status }
     }
 

@@ -248,6 +248,43 @@ import Testing
         #expect(!ServerLink.isUnreachable(APIError(code: 404, reason: "NotFound", message: "pods \"x\" not found")))
     }
 
+    @Test func theMonitorStartsOfflineOnARefusedProbeAndSeesTheServerComeBack() async throws {
+        let clock = ManualClock()
+        let reachable = Mutex(false)
+        let monitor = ServerLinkMonitor(
+            server: "https://server:6443", configuration: .init(clock: ServiceClock(clock)), logger: Self.logger
+        ) { () async throws(APIError) in
+            guard reachable.withLock({ $0 }) else {
+                throw APIError.unreachable("https://server:6443", POSIXError(.ECONNREFUSED))
+            }
+        }
+        let actions = Mutex<[String]>([])
+        let back = Latch()
+        monitor.onChange { action in
+            switch action {
+            case .connected: actions.withLock { $0.append("connected") }
+            case .wentOffline: actions.withLock { $0.append("offline") }
+            case .cameBack:
+                actions.withLock { $0.append("back") }
+                back.open()
+            }
+        }
+        let task = Task { try await monitor.run() }
+        defer { task.cancel() }
+        await monitor.waitUntilDecided()
+        try #require(monitor.isOffline, "a refused first probe: the agent runs from its cache at once")
+        #expect(monitor.offlineError.message.contains("runs from its local cache"))
+
+        reachable.withLock { $0 = true }
+        // The probe loop and the offline reminder sleep; the next probe comes after the offline interval.
+        await clock.waitForSleepers(2)
+        clock.advance(by: .seconds(2))
+        await monitor.waitUntilOnline()
+        await back.wait()
+        #expect(actions.withLock { $0 } == ["offline", "back"])
+        #expect(!monitor.isOffline)
+    }
+
     @Test func theNodesEventsTellOfTheLossWhenTheServerIsBack() throws {
         let t0 = Date(timeIntervalSince1970: 1_800_000_000)
         let events = NodeLinkEvents.events(
