@@ -154,8 +154,11 @@ let package = Package(
         ),
         .executableTarget(
             name: "skiff",
-            dependencies: ["SkiffCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["SkiffCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            plugins: ["BuildInfo"]
         ),
+        // The git commit the binary is built from, for /version.
+        .plugin(name: "BuildInfo", capability: .buildTool()),
         // Benchmarks: one executable, one subcommand per benchmark (bench/*/run.sh call it on a release build).
         .executableTarget(
             name: "skiff-bench",

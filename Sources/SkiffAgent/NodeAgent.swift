@@ -47,6 +47,8 @@ public struct NodeAgent: Service {
         /// The server's API, direct (the tunnel's address and credentials).
         public var server: HTTPClusterAPI
         public var link: ServerLinkMonitor
+        /// The agent's cache; nil when it could not be opened.
+        public var cache: AgentCache?
         /// Issues ServiceAccount tokens for projected volumes (answers kept in the cache).
         public var requestToken: @Sendable (String, String, JSON) async throws -> JSON
     }
@@ -155,7 +157,7 @@ public struct NodeAgent: Service {
                 try await http.create(accounts, namespace: namespace, name: account, subresource: "token", body: body)
             }
             let connection = Connection(
-                api: api, server: http, link: link,
+                api: api, server: http, link: link, cache: cache,
                 requestToken: (api as? CachedClusterAPI)?.cachingTokens(request) ?? request)
             // The node runs; beside it, its certificate is renewed before it expires, the link is watched and the
             // cache written.

@@ -1,5 +1,11 @@
 import ArgumentParser
 import SkiffCLI
+import SkiffModel
 
 @main
-extension SkiffCommand {}
+enum Skiff {
+    static func main() async {
+        SkiffVersion.recordBuild(gitCommit: BuildInfo.gitCommit, gitTreeState: BuildInfo.gitTreeState)
+        await SkiffCommand.main()
+    }
+}

@@ -24,4 +24,13 @@ struct SkiffVersionTests {
         let built = try #require(KubeTimestamp.date(document["buildDate"].stringValue ?? ""))
         #expect(built <= Date() && built > Date(timeIntervalSince1970: 1_700_000_000))
     }
+
+    /// The commit the executable records at start (its build plugin's) is what `/version` and `skiff version` say.
+    @Test func theRecordedBuildIsReported() {
+        SkiffVersion.recordBuild(gitCommit: "0123456789abcdef0123456789abcdef01234567", gitTreeState: "dirty")
+        defer { SkiffVersion.recordBuild(gitCommit: "unknown", gitTreeState: "unknown") }
+        #expect(SkiffVersion.document["gitCommit"] == "0123456789abcdef0123456789abcdef01234567")
+        #expect(SkiffVersion.document["gitTreeState"] == "dirty")
+        #expect(SkiffVersion.description.hasSuffix("commit 0123456789ab-dirty)"))
+    }
 }

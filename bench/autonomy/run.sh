@@ -91,10 +91,12 @@ YAML
 # restart_serving COUNT: power cut, agent started again; seconds until COUNT pods serve in the namespace.
 restart_serving() {
   kill_node
-  rm -rf "$work/agent/agent/cni/ipam/skiff"   # only the new sandboxes' addresses are probed
+  # Only the new sandboxes' addresses are probed: the killed ones keep theirs until the agent cleans them up.
+  local before; before=$(ls "$work/agent/agent/cni/ipam/skiff" | grep -E '^[0-9.]+$' | paste -sd, -)
   local start; start=$(date +%s.%N)
   start_agent
-  ip netns exec $ns python3 bench/autonomy/serving.py --ipam-dir "$work/agent/agent/cni/ipam/skiff" --count "$1" --start "$start"
+  ip netns exec $ns python3 bench/autonomy/serving.py --ipam-dir "$work/agent/agent/cni/ipam/skiff" --count "$1" \
+    --start "$start" --exclude "$before"
 }
 written() { awk '/^write_bytes:/ {print $2}' "/proc/$1/io"; }
 flushed() { grep -c "agent cache flushed" "$logs/agent.log" || true; }

@@ -1,5 +1,6 @@
 """Run inside the agent's network namespace: waits until COUNT distinct pod IPs (host-local's allocations in
-IPAM_DIR) answer HTTP on :8080, probing them concurrently; prints the seconds since START (epoch seconds)."""
+IPAM_DIR, except the EXCLUDE ones: the sandboxes killed before the restart) answer HTTP on :8080, probing them
+concurrently; prints the seconds since START (epoch seconds)."""
 import argparse
 import concurrent.futures
 import os
@@ -22,11 +23,17 @@ def main():
     parser.add_argument("--count", type=int, required=True)
     parser.add_argument("--start", type=float, required=True)
     parser.add_argument("--limit", type=float, default=120)
+    parser.add_argument("--exclude", default="")
     args = parser.parse_args()
     with concurrent.futures.ThreadPoolExecutor(max_workers=32) as pool:
         while time.time() - args.start < args.limit:
             try:
-                ips = [name for name in os.listdir(args.ipam_dir) if re.fullmatch(r"[0-9.]+", name)]
+                excluded = set(args.exclude.split(","))
+                ips = [
+                    name
+                    for name in os.listdir(args.ipam_dir)
+                    if re.fullmatch(r"[0-9.]+", name) and name not in excluded
+                ]
             except FileNotFoundError:
                 ips = []
             serving = sum(pool.map(answers, ips))

@@ -4,6 +4,10 @@ source "$(dirname "$0")/lib/common.sh"
 start_server
 
 expect_output "version reports server 1.32" 'Server Version: v1\.32' kubectl version
+# Built from a git checkout (CI's fresh clone), /version names the commit the binary was built from.
+if commit=$(git -C "$(dirname "$0")" rev-parse HEAD 2>/dev/null); then
+  expect_output "version names the commit the server was built from" "\"gitCommit\": \"$commit\"" kubectl version -o json
+fi
 expect_output "api-resources lists deployments" 'deployments +deploy +apps/v1 +true +Deployment' kubectl api-resources
 expect_output "seeded namespaces" 'kube-system +Active' kubectl get ns
 expect_output "create namespace (protobuf body)" 'namespace/e2e created' kubectl create namespace e2e

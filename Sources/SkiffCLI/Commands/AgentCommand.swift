@@ -5,6 +5,7 @@ import ServiceLifecycle
 import SkiffAgent
 import SkiffClient
 import SkiffContainerd
+import SkiffModel
 
 struct AgentCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -51,8 +52,13 @@ struct AgentCommand: AsyncParsableCommand {
             node: { connection in
                 let api = connection.api
                 var kubelet = kubelet
-                // The server's cluster CIDR and DNS, not this binary's defaults (from the cache when offline).
-                if let settings = try? await api.clusterSettings() {
+                // The server's cluster CIDR and DNS, not this binary's defaults: as the cache has them (they do not
+                // change in a cluster's life, and an offline start must not wait for the server), else the server's.
+                let cached = connection.cache?.object(
+                    CacheKey(kind: "configmaps", namespace: ClusterSettings.namespace, name: ClusterSettings.name))
+                var settings = cached.flatMap(ClusterSettings.init(configMap:))
+                if settings == nil { settings = try? await api.clusterSettings() }
+                if let settings {
                     kubelet.clusterCIDR = settings.clusterCIDR
                     kubelet.clusterDNS = [settings.clusterDNS]
                     kubelet.clusterDomain = settings.clusterDomain

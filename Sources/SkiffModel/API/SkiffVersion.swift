@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Build and API version facts reported by `skiff version`, the API server's `/version` and the kubelet's
 /// `nodeInfo`.
@@ -9,7 +10,9 @@ public enum SkiffVersion {
     public static let kubernetesMinor = "32"
     public static let kubernetes = "v1.32.4"
     public static var gitVersion: String { "\(kubernetes)+skiff-\(skiff)" }
-    public static var description: String { "skiff version \(skiff) (Kubernetes \(kubernetes))" }
+    public static var description: String {
+        "skiff version \(skiff) (Kubernetes \(kubernetes), commit \(gitCommit.prefix(12))\(gitTreeState == "dirty" ? "-dirty" : ""))"
+    }
 
     /// `linux/<GOARCH>` of the machine this runs on (an edge box is often `linux/arm64`).
     public static let platform = "linux/\(goArch(machine: machine()))"
@@ -41,11 +44,23 @@ public enum SkiffVersion {
         return KubeTimestamp.string(date)
     }()
 
+    private static let build = Mutex<(gitCommit: String, gitTreeState: String)>(("unknown", "unknown"))
+
+    /// Records what the binary was built from (the `skiff` executable does, first thing, from its build plugin).
+    public static func recordBuild(gitCommit: String, gitTreeState: String) {
+        build.withLock { $0 = (gitCommit, gitTreeState) }
+    }
+
+    /// The git commit the binary was built from; `unknown` outside a git checkout (and in test binaries).
+    public static var gitCommit: String { build.withLock { $0.gitCommit } }
+    /// `clean`, `dirty` (uncommitted changes were built in) or `unknown`.
+    public static var gitTreeState: String { build.withLock { $0.gitTreeState } }
+
     /// The API server's `/version` document, as kube-apiserver writes it.
     public static var document: JSON {
         [
             "major": .string(kubernetesMajor), "minor": .string(kubernetesMinor), "gitVersion": .string(gitVersion),
-            "gitCommit": .string(skiff), "gitTreeState": "clean", "buildDate": .string(buildDate),
+            "gitCommit": .string(gitCommit), "gitTreeState": .string(gitTreeState), "buildDate": .string(buildDate),
             "goVersion": "swift6", "compiler": "swiftc", "platform": .string(platform),
         ]
     }
