@@ -174,7 +174,7 @@ let package = Package(
         ),
         .target(
             name: "SkiffTesting",
-            dependencies: ["SkiffStore", "SkiffCRI", "SkiffModel"]
+            dependencies: ["SkiffStore", "SkiffCRI", "SkiffModel", "SkiffClient"]
         ),
 
         .testTarget(name: "SkiffModelTests", dependencies: ["SkiffModel"]),
@@ -197,7 +197,7 @@ let package = Package(
         .testTarget(
             name: "SkiffClientTests",
             dependencies: [
-                "SkiffClient", "SkiffPKI",
+                "SkiffClient", "SkiffPKI", "SkiffTesting",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ]

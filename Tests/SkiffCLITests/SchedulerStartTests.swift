@@ -5,6 +5,7 @@ import SkiffClient
 import SkiffControllers
 import SkiffModel
 import SkiffStore
+import SkiffTesting
 import Testing
 
 @testable import SkiffAgent
@@ -26,8 +27,8 @@ import Testing
         _ = try await admin.create(pods, namespace: "default", object: pod, fieldManager: "test")
         // The node list is held back until `nodesArrive` opens.
         let nodesArrive = Latch()
-        let api = InterceptedClusterAPI(base: admin) { call, type in
-            if call == "list", type.resource == "nodes" { await nodesArrive.wait() }
+        let api = InterceptingClusterAPI(base: admin) { call in
+            if call.verb == .list, call.type.resource == "nodes" { await nodesArrive.wait() }
         }
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await SchedulerService(api: api, workers: 1, logger: logger).run() }

@@ -1,47 +1,9 @@
 import Logging
 import SkiffClient
 import SkiffModel
+import SkiffTesting
 import Synchronization
 import Testing
-
-/// A cluster with one listed state and a scripted watch, enough to drive an informer.
-private struct ScriptedCluster: ClusterAPI {
-    let initial: [JSON]
-    let events: [ClusterEvent]
-    let resources = ResourceRegistry()
-
-    func list(_ type: ResourceType, namespace: String?, options: ListOptions) async throws(APIError) -> ObjectList {
-        ObjectList(items: initial, resourceVersion: "1")
-    }
-
-    func watch(_ type: ResourceType, namespace: String?, resourceVersion: String, options: ListOptions)
-        async throws(APIError)
-        -> AsyncThrowingStream<ClusterEvent, any Error>
-    {
-        // The watch stays open after the script, as a real one would.
-        let (stream, continuation) = AsyncThrowingStream<ClusterEvent, any Error>.makeStream()
-        for event in events { continuation.yield(event) }
-        return stream
-    }
-
-    func get(_ type: ResourceType, namespace: String?, name: String) async throws(APIError) -> JSON {
-        throw .notFound(type, name)
-    }
-    func create(_ type: ResourceType, namespace: String?, object: JSON, fieldManager: String) async throws(APIError)
-        -> JSON
-    { object }
-    func update(_ type: ResourceType, namespace: String?, object: JSON, subresource: String?, fieldManager: String)
-        async throws(APIError) -> JSON
-    { object }
-    func patch(
-        _ type: ResourceType, namespace: String?, name: String, patch: JSON, patchType: PatchType, subresource: String?,
-        fieldManager: String
-    ) async throws(APIError) -> JSON { patch }
-    func delete(_ type: ResourceType, namespace: String?, name: String, options: JSON) async throws(APIError) {}
-    func post(_ type: ResourceType, namespace: String?, name: String, subresource: String, body: JSON)
-        async throws(APIError)
-    {}
-}
 
 @Suite struct InformerIndexTests {
     func pod(_ name: String, _ namespace: String, controller: String? = nil, other: String? = nil) -> JSON {
@@ -57,13 +19,23 @@ private struct ScriptedCluster: ClusterAPI {
 
     func names(_ objects: [JSON]) -> [String] { objects.compactMap(\.name).sorted() }
 
-    /// Runs an informer over the script until it has seen every event, then hands it to `check`.
+    /// Runs an informer over a cluster holding `initial`, applies `events` there once it has listed, waits until it
+    /// has seen every one, then hands it to `check`.
     func afterScript(initial: [JSON], events: [ClusterEvent], check: (Informer) -> Void) async {
-        let cluster = ScriptedCluster(initial: initial, events: events)
+        let cluster = FakeClusterAPI()
+        for object in initial { cluster.put("pods", object) }
         let pods = cluster.resources.lookup(group: "", version: "v1", resource: "pods")!
         let informer = Informer(api: cluster, type: pods, logger: Logger(label: "test"))
         let seen = Atomic<Int>(0)
         let task = Task { await informer.run { _ in seen.add(1, ordering: .relaxed) } }
+        while seen.load(ordering: .relaxed) < initial.count || cluster.openWatches == 0 { await Task.yield() }
+        for event in events {
+            if event.kind == .deleted {
+                cluster.remove("pods", Informer.key(event.object))
+            } else {
+                cluster.put("pods", event.object)
+            }
+        }
         while seen.load(ordering: .relaxed) < initial.count + events.count { await Task.yield() }
         check(informer)
         task.cancel()

@@ -26,7 +26,7 @@ public final class ServerLinkMonitor: Service, Sendable {
 
         public init(
             probeInterval: Duration = .seconds(5), offlineProbeInterval: Duration = .seconds(2),
-            probeTimeout: Duration = .seconds(3), startupGrace: Duration = .seconds(2),
+            probeTimeout: Duration = .seconds(3), startupGrace: Duration = .seconds(1),
             reminderInterval: Duration = .seconds(300), clock: ServiceClock = .continuous
         ) {
             self.probeInterval = probeInterval

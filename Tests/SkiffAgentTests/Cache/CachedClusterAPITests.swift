@@ -14,88 +14,37 @@ import Testing
 @Suite struct CachedClusterAPITests {
     static let logger = Logger(label: "cached-api-test")
 
-    /// The fake server behind a switch: while `down`, every request fails as an unreachable server's does.
-    final class Unplugged: ClusterAPI {
-        let server: FakeClusterAPI
+    /// The switch between the agent and the fake server: while `down`, every request fails as an unreachable
+    /// server's does.
+    final class Plug: Sendable {
         let down = Mutex(false)
         let requests = Mutex(0)
 
-        init(_ server: FakeClusterAPI) { self.server = server }
-
-        var resources: ResourceRegistry { server.resources }
-
-        private func pass() throws(APIError) {
+        func pass() throws(APIError) {
             requests.withLock { $0 += 1 }
-            if down.withLock({ $0 }) {
-                throw APIError.unreachable("https://server:6443", POSIXError(.ETIMEDOUT))
-            }
-        }
-
-        func get(_ type: ResourceType, namespace: String?, name: String) async throws(APIError) -> JSON {
-            try pass()
-            return try await server.get(type, namespace: namespace, name: name)
-        }
-        func list(_ type: ResourceType, namespace: String?, options: ListOptions) async throws(APIError) -> ObjectList {
-            try pass()
-            return try await server.list(type, namespace: namespace, options: options)
-        }
-        func watch(_ type: ResourceType, namespace: String?, resourceVersion: String, options: ListOptions)
-            async throws(APIError) -> AsyncThrowingStream<ClusterEvent, any Error>
-        {
-            try pass()
-            return try await server.watch(
-                type, namespace: namespace, resourceVersion: resourceVersion, options: options)
-        }
-        func create(_ type: ResourceType, namespace: String?, object: JSON, fieldManager: String)
-            async throws(APIError) -> JSON
-        {
-            try pass()
-            return try await server.create(type, namespace: namespace, object: object, fieldManager: fieldManager)
-        }
-        func update(_ type: ResourceType, namespace: String?, object: JSON, subresource: String?, fieldManager: String)
-            async throws(APIError) -> JSON
-        {
-            try pass()
-            return try await server.update(
-                type, namespace: namespace, object: object, subresource: subresource, fieldManager: fieldManager)
-        }
-        func patch(
-            _ type: ResourceType, namespace: String?, name: String, patch: JSON, patchType: PatchType,
-            subresource: String?, fieldManager: String
-        ) async throws(APIError) -> JSON {
-            try pass()
-            return try await server.patch(
-                type, namespace: namespace, name: name, patch: patch, patchType: patchType, subresource: subresource,
-                fieldManager: fieldManager)
-        }
-        func delete(_ type: ResourceType, namespace: String?, name: String, options: JSON) async throws(APIError) {
-            try pass()
-            try await server.delete(type, namespace: namespace, name: name, options: options)
-        }
-        func post(_ type: ResourceType, namespace: String?, name: String, subresource: String, body: JSON)
-            async throws(APIError)
-        {
-            try pass()
+            if down.withLock({ $0 }) { throw APIError.unreachable("https://server:6443", POSIXError(.ETIMEDOUT)) }
         }
     }
 
     struct Setup {
         let directory: TemporaryDirectory
         let server = FakeClusterAPI()
-        let plug: Unplugged
+        let plug = Plug()
+        let upstream: InterceptingClusterAPI
         let cache: AgentCache
         let link: ServerLinkMonitor
         let api: CachedClusterAPI
 
         init() throws {
             directory = try TemporaryDirectory("skiff-cached-api")
-            plug = Unplugged(server)
-            cache = try AgentCache(path: directory.file("cache/cache.db"), fingerprint: "ca", logger: logger)
             let plug = plug
+            let upstream = InterceptingClusterAPI(base: server) { _ throws(APIError) in try plug.pass() }
+            self.upstream = upstream
+            cache = try AgentCache(path: directory.file("cache/cache.db"), fingerprint: "ca", logger: logger)
             link = ServerLinkMonitor(server: "https://server:6443", logger: logger) { () async throws(APIError) in
-                _ = try await plug.get(plug.type("", "v1", "namespaces"), namespace: nil, name: "default")
+                _ = try await upstream.get(upstream.type("", "v1", "namespaces"), namespace: nil, name: "default")
             }
-            api = CachedClusterAPI(upstream: plug, cache: cache, link: link)
+            api = CachedClusterAPI(upstream: upstream, cache: cache, link: link)
         }
 
         var pods: ResourceType { server.type("", "v1", "pods") }

@@ -3,34 +3,42 @@ import SkiffClient
 import SkiffModel
 import Synchronization
 
-/// An in-memory `ClusterAPI` for the pod manager's tests: objects by resource and `namespace/name`, watches fed from
-/// every write, a field selector on `spec.nodeName` honoured, and a way to wait until the objects satisfy a condition.
-final class FakeClusterAPI: ClusterAPI {
-    struct State: Sendable {
-        var objects: [String: [String: JSON]] = [:]
-        var version = 100
-        var deletes: [(resource: String, key: String, options: JSON)] = []
-        var statusWrites = 0
+/// The in-memory `ClusterAPI` for tests of anything that talks to a cluster (controllers, the kubelet, informers):
+/// objects by resource and `namespace/name`, stored as a server would (uid, namespace, resourceVersion), watches fed
+/// from every write, a field selector on `spec.nodeName` honoured, and a way to wait until the objects satisfy a
+/// condition. Wrap it in `InterceptingClusterAPI` to record, hold back or fail calls.
+public final class FakeClusterAPI: ClusterAPI {
+    public struct State: Sendable {
+        public var objects: [String: [String: JSON]] = [:]
+        public var version = 100
+        public var deletes: [(resource: String, key: String, options: JSON)] = []
+        public var statusWrites = 0
     }
 
-    let resources = ResourceRegistry()
-    let state = Mutex(State())
+    public let resources = ResourceRegistry()
+    public let state = Mutex(State())
     private let watchers = Mutex<
         [(
             id: Int, resource: String, selector: String?,
             continuation: AsyncThrowingStream<ClusterEvent, any Error>.Continuation
         )]
     >([])
+    public init() {}
+
     private let waiters = Mutex<
         [(id: Int, check: @Sendable (State) -> Bool, continuation: CheckedContinuation<Void, Never>)]
     >([])
 
-    func objects(_ resource: String) -> [JSON] { state.withLock { Array(($0.objects[resource] ?? [:]).values) } }
-    func object(_ resource: String, _ key: String) -> JSON? { state.withLock { $0.objects[resource]?[key] } }
+    /// Watches open now (a test that writes after an informer listed waits for its watch first: writes before it
+    /// are not replayed).
+    public var openWatches: Int { watchers.withLock { $0.count } }
+
+    public func objects(_ resource: String) -> [JSON] { state.withLock { Array(($0.objects[resource] ?? [:]).values) } }
+    public func object(_ resource: String, _ key: String) -> JSON? { state.withLock { $0.objects[resource]?[key] } }
 
     /// Puts an object as the server would store it (uid, resourceVersion), announcing it to watches.
     @discardableResult
-    func put(_ resource: String, _ object: JSON) -> JSON {
+    public func put(_ resource: String, _ object: JSON) -> JSON {
         var object = object
         let (stored, kind) = state.withLock { state -> (JSON, ClusterEvent.Kind) in
             state.version += 1
@@ -50,7 +58,7 @@ final class FakeClusterAPI: ClusterAPI {
         return stored
     }
 
-    func remove(_ resource: String, _ key: String) {
+    public func remove(_ resource: String, _ key: String) {
         let removed = state.withLock { state -> JSON? in
             state.version += 1
             return state.objects[resource]?.removeValue(forKey: key)
@@ -72,7 +80,7 @@ final class FakeClusterAPI: ClusterAPI {
         for continuation in ready { continuation.resume() }
     }
 
-    static func matches(_ selector: String, _ object: JSON) -> Bool {
+    public static func matches(_ selector: String, _ object: JSON) -> Bool {
         for requirement in selector.split(separator: ",") {
             let parts = requirement.split(separator: "=", maxSplits: 1).map(String.init)
             guard parts.count == 2 else { continue }
@@ -83,7 +91,7 @@ final class FakeClusterAPI: ClusterAPI {
     }
 
     /// Returns once `condition` holds (checked after every write), or when the task is cancelled.
-    func wait(until condition: @escaping @Sendable (State) -> Bool) async {
+    public func wait(until condition: @escaping @Sendable (State) -> Bool) async {
         let id = Int.random(in: 0..<Int.max)
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
@@ -113,14 +121,16 @@ final class FakeClusterAPI: ClusterAPI {
 
     // MARK: ClusterAPI
 
-    func get(_ type: ResourceType, namespace: String?, name: String) async throws(APIError) -> JSON {
+    public func get(_ type: ResourceType, namespace: String?, name: String) async throws(APIError) -> JSON {
         guard let object = object(type.resource, namespace.map { "\($0)/\(name)" } ?? name) else {
             throw APIError.notFound(type, name)
         }
         return object
     }
 
-    func list(_ type: ResourceType, namespace: String?, options: ListOptions) async throws(APIError) -> ObjectList {
+    public func list(_ type: ResourceType, namespace: String?, options: ListOptions) async throws(APIError)
+        -> ObjectList
+    {
         let (items, version) = state.withLock { state in
             (Array((state.objects[type.resource] ?? [:]).values), "\(state.version)")
         }
@@ -129,7 +139,7 @@ final class FakeClusterAPI: ClusterAPI {
             resourceVersion: version)
     }
 
-    func watch(_ type: ResourceType, namespace: String?, resourceVersion: String, options: ListOptions)
+    public func watch(_ type: ResourceType, namespace: String?, resourceVersion: String, options: ListOptions)
         async throws(APIError)
         -> AsyncThrowingStream<ClusterEvent, any Error>
     {
@@ -140,7 +150,8 @@ final class FakeClusterAPI: ClusterAPI {
         return stream
     }
 
-    func create(_ type: ResourceType, namespace: String?, object: JSON, fieldManager: String) async throws(APIError)
+    public func create(_ type: ResourceType, namespace: String?, object: JSON, fieldManager: String)
+        async throws(APIError)
         -> JSON
     {
         var object = object
@@ -152,13 +163,15 @@ final class FakeClusterAPI: ClusterAPI {
         return put(type.resource, object)
     }
 
-    func update(_ type: ResourceType, namespace: String?, object: JSON, subresource: String?, fieldManager: String)
+    public func update(
+        _ type: ResourceType, namespace: String?, object: JSON, subresource: String?, fieldManager: String
+    )
         async throws(APIError) -> JSON
     {
         put(type.resource, object)
     }
 
-    func patch(
+    public func patch(
         _ type: ResourceType, namespace: String?, name: String, patch: JSON, patchType: PatchType, subresource: String?,
         fieldManager: String
     ) async throws(APIError) -> JSON {
@@ -168,7 +181,7 @@ final class FakeClusterAPI: ClusterAPI {
         return put(type.resource, JSONMergePatch.merge(patch, into: current))
     }
 
-    func delete(_ type: ResourceType, namespace: String?, name: String, options: JSON) async throws(APIError) {
+    public func delete(_ type: ResourceType, namespace: String?, name: String, options: JSON) async throws(APIError) {
         let key = namespace.map { "\($0)/\(name)" } ?? name
         guard let current = object(type.resource, key) else { throw APIError.notFound(type, name) }
         if let uid = options["preconditions"]["uid"].stringValue, uid != current.uid {
@@ -178,7 +191,7 @@ final class FakeClusterAPI: ClusterAPI {
         remove(type.resource, key)
     }
 
-    func post(_ type: ResourceType, namespace: String?, name: String, subresource: String, body: JSON)
+    public func post(_ type: ResourceType, namespace: String?, name: String, subresource: String, body: JSON)
         async throws(APIError)
     {}
 }
