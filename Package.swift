@@ -174,7 +174,11 @@ let package = Package(
         ),
         .target(
             name: "SkiffTesting",
-            dependencies: ["SkiffStore", "SkiffCRI", "SkiffModel", "SkiffClient"]
+            dependencies: [
+                "SkiffStore", "SkiffCRI", "SkiffModel", "SkiffClient", "SkiffAPIServer", "SkiffPKI",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
         ),
 
         .testTarget(name: "SkiffModelTests", dependencies: ["SkiffModel"]),

@@ -94,42 +94,20 @@ import Testing
         configure: (inout APIServerConfiguration) -> Void = { _ in }, services: [any Service] = [],
         _ body: (Int, Store) async throws -> Void
     ) async throws {
-        let directory = try TemporaryDirectory("skiff-watch-release")
-        defer { directory.remove() }
-        let pki = try ClusterPKI.loadOrCreate(
-            directory: directory.file("tls"), sans: try ServingNames(ServingNames.kubernetesAPIDefaults))
-        let store = MemoryStore()
-        let registry = ObjectRegistry(store: store, logger: logger)
-        try await registry.seed()
-        let (ports, continuation) = AsyncStream<Int>.makeStream()
-        var configuration = APIServerConfiguration(
-            host: "127.0.0.1", port: 0,
-            servingCertificatePEM: pki.serving.certificatePEM + pki.serverCA.certificatePEM,
-            servingKeyPEM: pki.serving.privateKeyPEM, clientCAPEM: pki.clientCA.certificatePEM,
-            joinSecret: "join-secret", advertiseAddress: "127.0.0.1")
-        // The clients of these tests speak as an admin with a static bearer token.
-        configuration.staticTokens = ["secret": .admin()]
-        configure(&configuration)
-        let server = APIServer(
-            configuration: configuration, registry: registry, logger: logger, onListening: { continuation.yield($0) })
-        let group = ServiceGroup(services: [server] + services, logger: logger)
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
-            var iterator = ports.makeAsyncIterator()
-            let port = try #require(await iterator.next())
-            _ = await poll(within: .seconds(20)) { store.watcherCount == Store.serverWatchers }
-            do {
-                try await body(
-                    port,
-                    Store(
-                        memory: store, caPEM: pki.serverCA.certificatePEM,
-                        admin: (pki.admin.certificatePEM, pki.admin.privateKeyPEM)))
-            } catch {
-                await group.triggerGracefulShutdown()
-                throw error
-            }
-            await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
+        try await TestAPIServer.run(
+            logger: logger,
+            configure: { configuration, _ in
+                // The clients of these tests speak as an admin with a static bearer token.
+                configuration.staticTokens = ["secret": .admin()]
+                configure(&configuration)
+            }, services: services
+        ) { server in
+            _ = await poll(within: .seconds(20)) { server.store.watcherCount == Store.serverWatchers }
+            try await body(
+                server.port,
+                Store(
+                    memory: server.store, caPEM: server.pki.serverCA.certificatePEM,
+                    admin: (server.pki.admin.certificatePEM, server.pki.admin.privateKeyPEM)))
         }
     }
 

@@ -32,47 +32,21 @@ import Testing
     static func withServer(
         nodeCertificateValidity: TimeInterval = SkiffPKI.leafValidity, _ body: (Server) async throws -> Void
     ) async throws {
-        let directory = try TemporaryDirectory("skiff-http-client")
-        defer { directory.remove() }
-        let pki = try ClusterPKI.loadOrCreate(
-            directory: directory.file("tls"), sans: try ServingNames(ServingNames.kubernetesAPIDefaults))
-        let token = try NodeToken(caPEM: Array(pki.serverCA.certificatePEM.utf8))
-        let store = MemoryStore()
-        let registry = ObjectRegistry(store: store, logger: logger)
-        try await registry.seed()
-        let (ports, continuation) = AsyncStream<Int>.makeStream()
-        var configuration = APIServerConfiguration(
-            host: "127.0.0.1", port: 0,
-            servingCertificatePEM: pki.serving.certificatePEM + pki.serverCA.certificatePEM,
-            servingKeyPEM: pki.serving.privateKeyPEM, clientCAPEM: pki.clientCA.certificatePEM,
-            joinSecret: token.password, advertiseAddress: "127.0.0.1", serverCAPEM: pki.serverCA.certificatePEM,
-            tlsShutdownTimeout: .seconds(60))
+        var token: NodeToken?
         let kubelets = KubeletDirectory()
-        configuration.kubelets = kubelets
-        configuration.nodeRegistrar = NodeRegistrar(clientCA: pki.clientCA, validity: nodeCertificateValidity)
-        let server = APIServer(
-            configuration: configuration, registry: registry, logger: logger, onListening: { continuation.yield($0) })
-        let group = ServiceGroup(services: [server], logger: logger)
-        let (stopped, stoppedContinuation) = AsyncStream<Void>.makeStream()
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask {
-                defer { stoppedContinuation.finish() }
-                try await group.run()
-            }
-            var iterator = ports.makeAsyncIterator()
-            let port = try #require(await iterator.next())
-            do {
-                try await body(
-                    Server(
-                        url: "https://127.0.0.1:\(port)", token: token, pki: pki, store: store, kubelets: kubelets,
-                        group: group,
-                        stopped: stopped))
-            } catch {
-                await group.triggerGracefulShutdown()
-                throw error
-            }
-            await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
+        try await TestAPIServer.run(logger: logger) { configuration, pki in
+            let nodeToken = try NodeToken(caPEM: Array(pki.serverCA.certificatePEM.utf8))
+            token = nodeToken
+            configuration.joinSecret = nodeToken.password
+            configuration.serverCAPEM = pki.serverCA.certificatePEM
+            configuration.tlsShutdownTimeout = .seconds(60)
+            configuration.kubelets = kubelets
+            configuration.nodeRegistrar = NodeRegistrar(clientCA: pki.clientCA, validity: nodeCertificateValidity)
+        } _: { server in
+            try await body(
+                Server(
+                    url: server.url, token: try #require(token), pki: server.pki, store: server.store,
+                    kubelets: kubelets, group: server.group, stopped: server.stopped))
         }
     }
 
