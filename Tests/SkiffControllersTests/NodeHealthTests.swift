@@ -45,7 +45,7 @@ import Testing
         let actions = NodeHealth.evaluate(
             node: node(), lease: lease(renewed: start), pods: [pod("a")], now: start + 41, gracePeriod: 40)
         #expect(
-            actions == [.markUnreachable(node: "edge-1", addTaints: true), .recordLastHeard(node: "edge-1", at: start)])
+            actions == [.markUnreachable(node: "edge-1", evicting: true), .recordLastHeard(node: "edge-1", at: start)])
     }
 
     @Test func podsAreEvictedAfterTheirTolerations() {
@@ -85,8 +85,8 @@ import Testing
         let first = NodeHealth.evaluate(
             node: edge, lease: lease(renewed: start), pods: [pod("a")], now: start + 41, gracePeriod: 40)
         #expect(
-            first == [.markUnreachable(node: "edge-1", addTaints: false), .recordLastHeard(node: "edge-1", at: start)])
-        var unknown = node(ready: "Unknown", since: start + 41)
+            first == [.markUnreachable(node: "edge-1", evicting: false), .recordLastHeard(node: "edge-1", at: start)])
+        var unknown = node(ready: "Unknown", since: start + 41, tainted: true)
         unknown["metadata"]["annotations"] = [annotation: "true", "node.skiff.io/last-heard": .string(stamp(start))]
         let hourLater = NodeHealth.evaluate(
             node: unknown, lease: lease(renewed: start), pods: [pod("a")], now: start + 3600, gracePeriod: 40)
@@ -101,14 +101,14 @@ import Testing
     }
 
     @Test func theLastHeardNoteGoesOnceTheNodeIsHeardAgain() {
-        var edge = node(ready: "Unknown", since: start + 41, autonomous: true)
+        var edge = node(ready: "Unknown", since: start + 41, autonomous: true, tainted: true)
         edge["metadata"]["annotations"]["node.skiff.io/last-heard"] = .string(stamp(start))
         let still = NodeHealth.evaluate(
             node: edge, lease: lease(renewed: start), pods: [], now: start + 100, gracePeriod: 40)
         #expect(still.isEmpty, "noted once, not again while nothing changes")
         let back = NodeHealth.evaluate(
             node: edge, lease: lease(renewed: start + 99), pods: [], now: start + 100, gracePeriod: 40)
-        #expect(back == [.forgetLastHeard(node: "edge-1")])
+        #expect(back == [.clearUnreachableTaints(node: "edge-1"), .forgetLastHeard(node: "edge-1")])
     }
 }
 

@@ -175,6 +175,9 @@ wait_for "the plain node's pod is evicted after its 5 s toleration" 60 sh -c "[ 
 [ -z "$(jp pod/web-auto '{.metadata.deletionTimestamp}')" ] || fail "the autonomous node's pod is not evicted"
 is pod/web-auto '{.spec.nodeName}' auto || fail "the autonomous node's pod stays bound to it"
 pass "past the toleration, the autonomous node is NotReady but its pod stays bound, not evicted"
+is node/auto '{.spec.taints[*].effect}' NoSchedule || fail "the autonomous node takes no new pods (NoSchedule), and no NoExecute: $(jp node/auto '{.spec.taints}')"
+is node/plain '{.spec.taints[*].effect}' "NoSchedule NoExecute" || fail "the plain node has both unreachable taints: $(jp node/plain '{.spec.taints}')"
+pass "unreachable: the autonomous node is tainted NoSchedule only, the plain node NoSchedule and NoExecute"
 expect_output "kubectl get pods still shows it on its node" "^web-auto +1/1 +Running +0 .* auto " kubectl get pods -o wide
 serves auto web-auto || fail "the pod still answers inside the cut-off namespace"
 pass "the pod still answers inside the cut-off namespace"

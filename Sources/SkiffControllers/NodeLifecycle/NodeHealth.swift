@@ -3,7 +3,8 @@ import SkiffModel
 
 /// Pure node-lifecycle decisions (upstream `nodelifecycle` controller, plus edge autonomy): a node whose Lease is
 /// older than the grace period becomes `Ready=Unknown` and gets the `unreachable` taints; its pods are evicted once
-/// their toleration of that taint runs out — unless the node is autonomous, in which case its pods stay bound.
+/// their toleration of that taint runs out — unless the node is autonomous: it gets the NoSchedule taint only, and
+/// its pods stay bound.
 public enum NodeHealth {
     public static let unreachableTaint = "node.kubernetes.io/unreachable"
     public static let autonomyAnnotations = ["node.skiff.io/autonomy", "node.beta.openyurt.io/autonomy"]
@@ -12,8 +13,10 @@ public enum NodeHealth {
 
     /// What to do about one node.
     public enum Action: Equatable, Sendable {
-        /// Set Ready (and the other kubelet-owned conditions) to Unknown and add the unreachable taints.
-        case markUnreachable(node: String, addTaints: Bool)
+        /// Set Ready (and the other kubelet-owned conditions) to Unknown and add the unreachable taints: NoSchedule
+        /// always (no new pod goes to a node nobody hears from), NoExecute only when `evicting` (not on an autonomous
+        /// node, whose pods stay bound).
+        case markUnreachable(node: String, evicting: Bool)
         /// The node is back: its Lease is fresh again; remove the unreachable taints (kubelet sets Ready itself).
         case clearUnreachableTaints(node: String)
         /// Evict a pod from an unreachable node.
@@ -56,8 +59,8 @@ public enum NodeHealth {
             return actions
         }
         var actions: [Action] = []
-        if readyStatus != "Unknown" || (!tainted && !autonomous) {
-            actions.append(.markUnreachable(node: name, addTaints: !autonomous))
+        if readyStatus != "Unknown" || !tainted {
+            actions.append(.markUnreachable(node: name, evicting: !autonomous))
         }
         if let heard, noted != KubeTimestamp.string(heard) {
             actions.append(.recordLastHeard(node: name, at: heard))

@@ -66,7 +66,7 @@ public struct NodeLifecycleController: Service {
         let now = KubeTimestamp.string(Date())
         do {
             switch action {
-            case .markUnreachable(let name, let addTaints):
+            case .markUnreachable(let name, let evicting):
                 var conditions = node["status"]["conditions"].arrayValue ?? []
                 for index in conditions.indices where conditions[index]["status"] != "Unknown" {
                     conditions[index]["status"] = "Unknown"
@@ -77,21 +77,21 @@ public struct NodeLifecycleController: Service {
                 _ = try await api.patch(
                     nodes, namespace: nil, name: name, patch: ["status": ["conditions": .array(conditions)]],
                     patchType: .merge, subresource: "status", fieldManager: "node-controller")
-                if addTaints {
-                    var taints = (node["spec"]["taints"].arrayValue ?? []).filter {
-                        $0["key"] != .string(NodeHealth.unreachableTaint)
-                    }
-                    taints.append(["key": .string(NodeHealth.unreachableTaint), "effect": "NoSchedule"])
+                var taints = (node["spec"]["taints"].arrayValue ?? []).filter {
+                    $0["key"] != .string(NodeHealth.unreachableTaint)
+                }
+                taints.append(["key": .string(NodeHealth.unreachableTaint), "effect": "NoSchedule"])
+                if evicting {
                     taints.append([
                         "key": .string(NodeHealth.unreachableTaint), "effect": "NoExecute", "timeAdded": .string(now),
                     ])
-                    _ = try await api.patch(
-                        nodes, namespace: nil, name: name, patch: ["spec": ["taints": .array(taints)]],
-                        patchType: .merge,
-                        subresource: nil, fieldManager: "node-controller")
                 }
-                let autonomy = addTaints ? "" : " (autonomous: its pods stay bound)"
-                logger.info("node unreachable", metadata: ["node": "\(name)", "autonomous": "\(!addTaints)"])
+                _ = try await api.patch(
+                    nodes, namespace: nil, name: name, patch: ["spec": ["taints": .array(taints)]],
+                    patchType: .merge,
+                    subresource: nil, fieldManager: "node-controller")
+                let autonomy = evicting ? "" : " (autonomous: its pods stay bound)"
+                logger.info("node unreachable", metadata: ["node": "\(name)", "autonomous": "\(!evicting)"])
                 await events.record(
                     node, reason: "NodeNotReady", message: "Node \(name) status is now: NodeNotReady\(autonomy)")
             case .clearUnreachableTaints(let name):
