@@ -163,10 +163,10 @@ public struct NodeAgent: Service {
             // cache written.
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
-                    try await NodeCertificateRenewal(
-                        identity: identity, join: join, caPEM: ca, tls: http.tls, logger: logger
-                    )
-                    .run()
+                    var renewal = NodeCertificateRenewal(
+                        identity: identity, join: join, caPEM: ca, tls: http.tls, logger: logger)
+                    if kept != nil { renewal.obtained = identity.certificateObtained() }
+                    try await renewal.run()
                 }
                 group.addTask { try await link.run() }
                 if let cache { group.addTask { try await cache.run() } }

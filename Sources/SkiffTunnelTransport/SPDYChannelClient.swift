@@ -200,11 +200,18 @@ public enum SPDYChannelClient {
                 for frame in try framer.feed(buffer.readableBytesView) {
                     switch frame {
                     case .synReply(let id, _, _):
-                        let held = shared.state.withLock { state -> [SPDYFrame] in
-                            state.replied.insert(id)
-                            return state.held.removeValue(forKey: id) ?? []
+                        // The held frames go first, in order: the stream counts as accepted only once none is left,
+                        // so a frame the input side sends meanwhile queues behind them. (Marking it accepted before
+                        // they were sent let stdin's FIN overtake its data: `kubectl cp` then saw a short tar.)
+                        while true {
+                            let held = shared.state.withLock { state -> [SPDYFrame] in
+                                let frames = state.held.removeValue(forKey: id) ?? []
+                                if frames.isEmpty { state.replied.insert(id) }
+                                return frames
+                            }
+                            if held.isEmpty { break }
+                            for frame in held { try await send(frame) }
                         }
-                        for frame in held { try await send(frame) }
                     case .data(let id, let fin, let bytes):
                         if let channel = channelOf[id], !bytes.isEmpty {
                             if channel == plan.wholeChannel {

@@ -19,6 +19,9 @@ struct NodeCertificateRenewal: Service {
     let logger: Logger
     /// What it waits on (certificate dates are wall-clock; the waits between them are not).
     var clock: ServiceClock = .continuous
+    /// When the agent got the certificate it starts with: now for one just issued, the file's time for one kept from
+    /// an earlier run (a kept certificate well into its life is renewed at once, not a full lifetime later).
+    var obtained: Date? = nil
 
     /// When to renew a certificate valid over `validity`, obtained at `obtained`: `fraction` (0.7–0.9) of the way
     /// from the later of the two starts to the end. The signer backdates `notValidBefore` for clock skew, so the
@@ -31,7 +34,7 @@ struct NodeCertificateRenewal: Service {
     }
 
     func run() async throws {
-        var obtained = Date()
+        var obtained = self.obtained ?? Date()
         while !Task.isCancelled {
             guard let pem = try? String(contentsOfFile: identity.certificatePath, encoding: .utf8),
                 let validity = CertificateValidity.window(pem: pem)

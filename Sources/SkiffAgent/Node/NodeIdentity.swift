@@ -92,6 +92,11 @@ struct NodeIdentity {
             caPEM: caPEM, node: nodeName, password: password, requestPEM: requestPEM)
     }
 
+    /// When the kept certificate was written (when the agent got it).
+    func certificateObtained() -> Date? {
+        (try? FileManager.default.attributesOfItem(atPath: certificatePath))?[.modificationDate] as? Date
+    }
+
     /// The node certificate and key on disk while the certificate is valid for another second; nil otherwise.
     func currentCertificate(now: Date = Date()) -> (certificatePEM: [UInt8], keyPEM: [UInt8])? {
         guard let certificate = FileManager.default.contents(atPath: certificatePath),
