@@ -164,7 +164,8 @@ YAML
 wait_for "a crashing pod and an unhealthy pod run on the autonomous node" 60 sh -c \
   "kubectl get pod crasher -o jsonpath='{.status.containerStatuses[0].containerID}' | grep -q . && kubectl get pod unhealthy -o jsonpath='{.status.containerStatuses[0].containerID}' | grep -q ."
 # Container runs of a pod, from the node's log files (one per run: 0.log, 1.log…; old ones may be collected).
-runs() { ls /var/log/pods/default_$1_*/main/ 2>/dev/null | sed -n 's/^\([0-9]*\)\.log$/\1/p' | sort -n | tail -1 | awk '{print $1 + 1}'; }
+# The directory is named by the pod's uid: pods of the same name from earlier runs have theirs.
+runs() { ls "/var/log/pods/default_$1_$(kubectl get pod "$1" -o jsonpath='{.metadata.uid}')/main/" 2>/dev/null | sed -n 's/^\([0-9]*\)\.log$/\1/p' | sort -n | tail -1 | awk '{print $1 + 1}'; }
 
 # --- The link is cut on both nodes, past the grace period and the pods' toleration.
 cut auto; cut plain
