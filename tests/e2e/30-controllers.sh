@@ -200,5 +200,6 @@ on_node probe-2 edge-1 0
 gone probe-2
 pass "two later eviction passes on edge-1 have run"
 expect_output "but the autonomous node keeps its pod" '^on-edge-0 $' kubectl get pod on-edge-0 -o jsonpath='{.metadata.name} {.metadata.deletionTimestamp}'
-expect_output "and is not tainted" '^$' kubectl get node edge-0 -o jsonpath='{.spec.taints}'
+expect_output "and is tainted NoSchedule only (no new pods), not NoExecute" '^NoSchedule$' \
+  kubectl get node edge-0 -o jsonpath='{.spec.taints[*].effect}'
 echo "30-controllers: all passed"
