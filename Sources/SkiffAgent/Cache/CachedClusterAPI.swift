@@ -52,7 +52,7 @@ public struct CachedClusterAPI: ClusterAPI {
             do {
                 let object = try await upstream.get(type, namespace: namespace, name: name)
                 link.answered()
-                cache.record(kind: kind, object)
+                cache.record(kind: kind, Self.kept(kind, object))
                 return object
             } catch {
                 link.report(error)
@@ -77,11 +77,12 @@ public struct CachedClusterAPI: ClusterAPI {
             do {
                 let list = try await upstream.list(type, namespace: namespace, options: options)
                 link.answered()
+                let items = list.items.map { Self.kept(kind, $0) }
                 if options.labelSelector == nil, Self.isOwnScope(options.fieldSelector) {
-                    cache.replace(kind: kind, namespace: namespace, with: list.items)
+                    cache.replace(kind: kind, namespace: namespace, with: items)
                     if kind == "pods" { Self.pruneReferences(cache) }
                 } else {
-                    for item in list.items { cache.record(kind: kind, item) }
+                    for item in items { cache.record(kind: kind, item) }
                 }
                 return list
             } catch {
@@ -90,6 +91,29 @@ public struct CachedClusterAPI: ClusterAPI {
             }
         }
         return try Self.select(cache.objects(kind: kind), resource: kind, namespace: namespace, options: options)
+    }
+
+    /// What the cache keeps of an object. Nodes are kept as the pod network reads them offline (name, pod CIDR,
+    /// addresses, labels, taints): every node's status heartbeat would otherwise rewrite the cache every few
+    /// seconds in a large cluster, wearing an edge box's flash for nothing.
+    static func kept(_ kind: String, _ object: JSON) -> JSON {
+        guard kind == "nodes" else { return object }
+        var metadata: JSON = ["name": object["metadata"]["name"]]
+        for field in ["uid", "labels", "annotations"] where !object["metadata"][field].isNull {
+            metadata[field] = object["metadata"][field]
+        }
+        if !metadata["annotations"].isNull {
+            // The lifecycle controller's note changes while the node is unreachable; nothing offline reads it.
+            _ = metadata["annotations"].removeValue(forKey: "node.skiff.io/last-heard")
+        }
+        var spec = JSON.emptyObject
+        for field in ["podCIDR", "podCIDRs", "taints", "unschedulable"] where !object["spec"][field].isNull {
+            spec[field] = object["spec"][field]
+        }
+        return [
+            "apiVersion": "v1", "kind": "Node", "metadata": metadata, "spec": spec,
+            "status": ["addresses": object["status"]["addresses"]],
+        ]
     }
 
     /// Whether a list with this field selector covers every object of its kind the cache keeps: none, or this node's
@@ -147,7 +171,7 @@ public struct CachedClusterAPI: ClusterAPI {
                     CacheKey(kind: kind, namespace: event.object.namespace ?? "", name: event.object.name ?? ""))
                 if kind == "pods" { Self.pruneReferences(cache) }
             } else {
-                cache.record(kind: kind, event.object)
+                cache.record(kind: kind, Self.kept(kind, event.object))
             }
         }
     }

@@ -179,6 +179,35 @@ import Testing
         #expect(!setup.cache.keys.contains { $0.kind == "serviceaccounttokens" }, "the pod's tokens went with it")
     }
 
+    @Test func nodesAreKeptAsThePodNetworkReadsThemSoHeartbeatsWriteNothing() async throws {
+        let setup = try Setup()
+        defer { setup.directory.remove() }
+        setup.plugIn()
+        let nodes = setup.server.type("", "v1", "nodes")
+        func node(heartbeat: String) -> JSON {
+            [
+                "metadata": ["name": "edge-2", "labels": ["zone": "a"]],
+                "spec": ["podCIDR": "10.42.2.0/24"],
+                "status": [
+                    "addresses": [["type": "InternalIP", "address": "192.168.1.12"]],
+                    "conditions": [["type": "Ready", "status": "True", "lastHeartbeatTime": .string(heartbeat)]],
+                ],
+            ]
+        }
+        setup.server.put("nodes", node(heartbeat: "2026-12-07T00:00:00Z"))
+        _ = try await setup.api.list(nodes, namespace: nil, options: ListOptions())
+        try setup.cache.flush()
+        let flushes = setup.cache.flushes
+        setup.server.put("nodes", node(heartbeat: "2026-12-07T00:05:00Z"))
+        _ = try await setup.api.list(nodes, namespace: nil, options: ListOptions())
+        try setup.cache.flush()
+        #expect(setup.cache.flushes == flushes, "a heartbeat changes nothing the cache keeps")
+        let kept = try #require(setup.cache.object(CacheKey(kind: "nodes", namespace: "", name: "edge-2")))
+        #expect(kept["spec"]["podCIDR"] == "10.42.2.0/24")
+        #expect(kept["status"]["addresses"][0]["address"] == "192.168.1.12")
+        #expect(kept["metadata"]["labels"]["zone"] == "a")
+    }
+
     // MARK: The link
 
     @Test func theLinkGoesOfflineOnAnUnreachableServerAndComesBackOnAnAnswer() {
