@@ -82,17 +82,6 @@ start_agent_server() {
   wait_ready
 }
 
-# wait_for DESCRIPTION SECONDS COMMAND…: polls COMMAND until it succeeds (the limit only stops a hang).
-wait_for() {
-  local description=$1 seconds=$2; shift 2
-  for _ in $(seq $((seconds * 5))); do
-    if "$@" >/dev/null 2>&1; then pass "$description"; return 0; fi
-    kill -0 "$server_pid" 2>/dev/null || fail "$description: the server exited"
-    sleep 0.2
-  done
-  fail "$description (not within ${seconds}s)"
-}
-jp() { kubectl get "$1" -o jsonpath="$2" 2>/dev/null; }
 # run_on NODE NAME COMMAND…: a one-shot busybox pod pinned to NODE; its phase (Succeeded/Failed) is the verdict.
 # RESTART=Always keeps it running instead (a server, a talker).
 run_on() {
@@ -100,8 +89,6 @@ run_on() {
   kubectl run "$name" --image=busybox --image-pull-policy=IfNotPresent --restart="${RESTART:-Never}" \
     --overrides="{\"spec\":{\"nodeSelector\":{\"kubernetes.io/hostname\":\"$on\"}}}" --command -- "$@" >/dev/null
 }
-is() { [ "$(jp "$1" "$2")" = "$3" ]; }
-ge() { local v; v=$(jp "$1" "$2"); [ -n "$v" ] && [ "$v" -ge "$3" ]; }
 
 started=$(date +%s.%N)
 start_agent_server

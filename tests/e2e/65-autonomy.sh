@@ -84,18 +84,6 @@ start_agent() {
 cut() { ip netns exec "$(netns $1)" iptables -I OUTPUT -d "${host_ip[$1]}" -j DROP; ip netns exec "$(netns $1)" iptables -I INPUT -s "${host_ip[$1]}" -j DROP; }
 restore() { ip netns exec "$(netns $1)" iptables -D OUTPUT -d "${host_ip[$1]}" -j DROP; ip netns exec "$(netns $1)" iptables -D INPUT -s "${host_ip[$1]}" -j DROP; }
 
-wait_for() {
-  local description=$1 seconds=$2; shift 2
-  for _ in $(seq $((seconds * 5))); do
-    if "$@" >/dev/null 2>&1; then pass "$description"; return 0; fi
-    kill -0 "$server_pid" 2>/dev/null || fail "$description: the server exited"
-    sleep 0.2
-  done
-  fail "$description (not within ${seconds}s)"
-}
-jp() { kubectl get "$1" -o jsonpath="$2" 2>/dev/null; }
-is() { [ "$(jp "$1" "$2")" = "$3" ]; }
-ge() { local v; v=$(jp "$1" "$2"); [ -n "$v" ] && [ "$v" -ge "$3" ]; }
 ready() { jp "node/$1" '{.status.conditions[?(@.type=="Ready")].status}'; }
 # serves NAME POD: the pod's page answers inside the node's namespace (the host's own link is not needed).
 serves() { ip netns exec "$(netns $1)" curl -s --max-time 2 "http://$(jp "pod/$2" '{.status.podIP}'):8080/" | grep -q "hello from $2"; }

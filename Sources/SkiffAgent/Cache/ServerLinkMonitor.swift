@@ -137,6 +137,8 @@ public final class ServerLinkMonitor: Service, Sendable {
     }
 
     func wait(until condition: @escaping @Sendable (ServerLink) -> Bool) async {
+        // Every request of the agent waits for a decided link: once it is, no continuation is made.
+        if state.withLock({ condition($0.link) }) { return }
         let id = state.withLock { state in
             defer { state.nextID += 1 }
             return state.nextID

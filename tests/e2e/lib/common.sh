@@ -69,6 +69,22 @@ kubectl() { command kubectl --cache-dir "$work/kube-cache" "$@"; }
 fail() { echo "FAIL: $*" >&2; exit 1; }
 pass() { echo "ok - $*"; }
 
+# wait_for DESCRIPTION SECONDS COMMAND…: polls COMMAND until it succeeds (the limit only stops a hang); fails if the
+# server exits meanwhile.
+wait_for() {
+  local description=$1 seconds=$2; shift 2
+  for _ in $(seq $((seconds * 5))); do
+    if "$@" >/dev/null 2>&1; then pass "$description"; return 0; fi
+    kill -0 "$server_pid" 2>/dev/null || fail "$description: the server exited"
+    sleep 0.2
+  done
+  fail "$description (not within ${seconds}s)"
+}
+# jp OBJECT JSONPATH: the field, or nothing; is OBJECT JSONPATH VALUE / ge OBJECT JSONPATH N: its comparisons.
+jp() { kubectl get "$1" -o jsonpath="$2" 2>/dev/null; }
+is() { [ "$(jp "$1" "$2")" = "$3" ]; }
+ge() { local v; v=$(jp "$1" "$2"); [ -n "$v" ] && [ "$v" -ge "$3" ]; }
+
 # expect_output DESCRIPTION PATTERN COMMAND…: runs COMMAND, requires success and PATTERN (grep -E) in its output.
 expect_output() {
   local description=$1 pattern=$2; shift 2
