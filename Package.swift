@@ -54,6 +54,9 @@ let package = Package(
             ]
         ),
         .target(name: "SkiffTunnel", dependencies: ["SkiffModel"]),
+        // Cluster DNS, pure: the DNS message codec and the answers for the cluster domain from a snapshot of
+        // Services and EndpointSlices. The agent serves it over UDP and TCP.
+        .target(name: "SkiffDNS", dependencies: ["SkiffModel"]),
         // zlib (Debian: zlib1g-dev), for SPDY's header compression.
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         // SPDY/3.1 framing, pure but for zlib: kubelet's streaming protocols toward containerd and inside kubectl's
@@ -132,6 +135,7 @@ let package = Package(
             name: "SkiffAgent",
             dependencies: [
                 "SkiffModel", "SkiffClient", "SkiffCRI", "SkiffControllers", "SkiffTunnel", "SkiffTunnelTransport", "SkiffPKI",
+                "SkiffDNS",
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -185,6 +189,7 @@ let package = Package(
         .testTarget(name: "SkiffStoreTests", dependencies: ["SkiffStore", "SkiffTesting"]),
         .testTarget(name: "SkiffPKITests", dependencies: ["SkiffPKI"]),
         .testTarget(name: "SkiffTunnelTests", dependencies: ["SkiffTunnel"]),
+        .testTarget(name: "SkiffDNSTests", dependencies: ["SkiffDNS", "SkiffModel"]),
         .testTarget(name: "SkiffSPDYTests", dependencies: ["SkiffSPDY", "CZlib"]),
         .testTarget(
             name: "SkiffAPIServerTests",

@@ -18,12 +18,18 @@ public struct Kubelet: Service {
         public var taints: [NodeTaint]
         public var dataDirectory: String
         public var clusterCIDR: String
+        /// The Services' range: the service proxy refuses connections to its unused addresses (nil: not known).
+        public var serviceCIDR: String?
         public var clusterDNS: [String]
         public var clusterDomain: String
         public var kubeletVersion: String
         public var clock: ServiceClock
         /// Issues ServiceAccount tokens for projected volumes: (namespace, service account, TokenRequest) → answer.
         public var requestToken: (@Sendable (String, String, JSON) async throws -> JSON)?
+        /// The node's resolvers: the cluster DNS forwards other names to them; dnsPolicy Default pods get the file.
+        public var resolvConf = "/etc/resolv.conf"
+        /// Run the service proxy and the cluster DNS server (k3s: kube-proxy and CoreDNS).
+        public var servesServices = true
 
         public init(
             nodeName: String, nodeIP: String?, labels: [String: String] = [:], annotations: [String: String] = [:],
@@ -98,6 +104,9 @@ public struct Kubelet: Service {
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { try await node.run() }
             group.addTask { try await network.run() }
+            if configuration.servesServices {
+                for service in serviceNetwork() { group.addTask { try await service.run() } }
+            }
             try await runPods(description: description, network: network)
         }
     }
@@ -127,6 +136,35 @@ public struct Kubelet: Service {
 }
 
 extension Kubelet {
+    /// The service proxy and the cluster DNS server, over one watch of Services and EndpointSlices.
+    func serviceNetwork() -> [any Service] {
+        let watch = ServiceWatch(api: api, logger: logger)
+        var services: [any Service] = [ClosureService { await watch.run() }]
+        let dns = configuration.clusterDNS.first
+        if let cluster = IPv4Network(configuration.clusterCIDR) {
+            services.append(
+                ServiceProxy(
+                    watch: watch, nft: NFTCommand(logger: logger),
+                    configuration: .init(
+                        nodeName: configuration.nodeName, clusterCIDR: cluster,
+                        serviceCIDR: configuration.serviceCIDR.flatMap(IPv4Network.init), clusterDNS: dns ?? ""),
+                    logger: logger))
+        } else {
+            logger.error(
+                "no service proxy: the cluster CIDR is not an IPv4 network",
+                metadata: ["cluster-cidr": "\(configuration.clusterCIDR)"])
+        }
+        if let dns {
+            services.append(
+                ClusterDNSServer(
+                    watch: watch, host: IPCommandHostNetwork(logger: logger),
+                    configuration: .init(
+                        address: dns, clusterDomain: configuration.clusterDomain, resolvConf: configuration.resolvConf),
+                    logger: logger))
+        }
+        return services
+    }
+
     /// Pods start once the node's pod network is configured (hostNetwork pods would not need it, but every sandbox
     /// would fail and back off until then).
     func runPods(description: NodeDescription, network: PodNetwork) async throws {
@@ -138,7 +176,7 @@ extension Kubelet {
                 nodeName: configuration.nodeName, nodeIP: description.internalIP,
                 podLogDirectory: configuration.podLogDirectory, podsDirectory: configuration.podsDirectory,
                 clusterDNS: configuration.clusterDNS, clusterDomain: configuration.clusterDomain,
-                clock: configuration.clock,
+                clock: configuration.clock, resolvConf: configuration.resolvConf,
                 requestToken: configuration.requestToken),
             logger: logger)
         try await pods.run()

@@ -10,6 +10,8 @@ public protocol HostNetwork: Sendable {
     /// Masquerades traffic from the cluster CIDR that leaves it, lets pod traffic through FORWARD, and turns IPv4
     /// forwarding on (off by default in a fresh network namespace; k3s turns it on too).
     func ensureMasquerade(clusterCIDR: String) async throws(HostNetworkError)
+    /// Puts `address` (/32) on the loopback interface, where the node's own services answer on it (the cluster DNS).
+    func ensureLocalAddress(_ address: String) async throws(HostNetworkError)
 }
 
 public struct HostNetworkError: Error, Sendable, CustomStringConvertible {
@@ -63,6 +65,10 @@ public struct IPCommandHostNetwork: HostNetwork {
         ])
         try await run(["iptables", "-w", "-t", "filter", "-A", "SKIFF-FORWARD", "-s", clusterCIDR, "-j", "ACCEPT"])
         try await run(["iptables", "-w", "-t", "filter", "-A", "SKIFF-FORWARD", "-d", clusterCIDR, "-j", "ACCEPT"])
+    }
+
+    public func ensureLocalAddress(_ address: String) async throws(HostNetworkError) {
+        try await run(["ip", "address", "replace", "\(address)/32", "dev", "lo"])
     }
 
     private func run(_ command: [String], quiet: Bool = false) async throws(HostNetworkError) {

@@ -42,7 +42,7 @@ struct AgentCommand: AsyncParsableCommand {
                 "skiff agent needs root to run containerd (or --container-runtime-endpoint, or --simulate N)")
         }
         let kubelet = ContainerdNode.kubeletConfiguration(
-            config, server: false, clusterCIDR: Defaults.clusterCIDR,
+            config, server: false, clusterCIDR: Defaults.clusterCIDR, serviceCIDR: Defaults.serviceCIDR,
             clusterDNS: Defaults.clusterDNS)
         let nodeAgent = NodeAgent(
             configuration: .init(
@@ -60,6 +60,7 @@ struct AgentCommand: AsyncParsableCommand {
                 if settings == nil { settings = try? await api.clusterSettings() }
                 if let settings {
                     kubelet.clusterCIDR = settings.clusterCIDR
+                    kubelet.serviceCIDR = settings.serviceCIDR
                     kubelet.clusterDNS = [settings.clusterDNS]
                     kubelet.clusterDomain = settings.clusterDomain
                 } else {

@@ -97,7 +97,7 @@ struct ContainerdNode: Service {
 
     /// The kubelet's settings from the agent's: labels and taints from the flags, the server's roles.
     static func kubeletConfiguration(
-        _ agent: AgentConfig, server: Bool, clusterCIDR: String, clusterDNS: String
+        _ agent: AgentConfig, server: Bool, clusterCIDR: String, serviceCIDR: String?, clusterDNS: String
     ) -> Kubelet.Configuration {
         var labels: [String: String] = [:]
         if server {
@@ -110,9 +110,12 @@ struct ContainerdNode: Service {
         }
         var annotations: [String: String] = [:]
         if agent.autonomous { annotations[NodeObject.autonomyAnnotation] = "true" }
-        return Kubelet.Configuration(
+        var kubelet = Kubelet.Configuration(
             nodeName: agent.nodeName, nodeIP: agent.nodeIP, labels: labels, annotations: annotations,
             taints: agent.nodeTaints.compactMap(NodeTaint.init(parsing:)), dataDirectory: agent.dataDir,
             clusterCIDR: clusterCIDR, clusterDNS: [clusterDNS], kubeletVersion: SkiffVersion.gitVersion)
+        kubelet.serviceCIDR = serviceCIDR
+        kubelet.resolvConf = agent.resolvConf
+        return kubelet
     }
 }

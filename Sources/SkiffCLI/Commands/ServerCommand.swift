@@ -81,6 +81,7 @@ struct ServerCommand: AsyncParsableCommand {
                 service: KubernetesServiceReconciler(
                     api: api, address: apiAddress, port: config.httpsListenPort,
                     clusterIP: registry.serviceAllocations.snapshot?.firstAddress, logger: logger)),
+            .init(service: ClusterDNSServiceReconciler(api: api, clusterIP: config.clusterDNS, logger: logger)),
         ]
         if let auditLog { services.append(.init(service: auditLog)) }
         // Each controller speaks as its ServiceAccount (its `system:controller:<name>` role), the scheduler as
@@ -104,6 +105,8 @@ struct ServerCommand: AsyncParsableCommand {
                 service: EndpointsController(
                     api: controller("endpoint-controller"), sliceAPI: controller("endpointslice-controller"),
                     logger: logger)))
+        services.append(
+            .init(service: ServiceLoadBalancerController(api: controller("service-controller"), logger: logger)))
         if let ipam = NodeIPAMController(
             api: controller("node-controller"), clusterNetwork: clusterNetwork, logger: logger)
         {
@@ -148,7 +151,8 @@ struct ServerCommand: AsyncParsableCommand {
                 )
             } else {
                 var kubelet = ContainerdNode.kubeletConfiguration(
-                    config.agent, server: true, clusterCIDR: config.clusterCIDR, clusterDNS: config.clusterDNS)
+                    config.agent, server: true, clusterCIDR: config.clusterCIDR, serviceCIDR: config.serviceCIDR,
+                    clusterDNS: config.clusterDNS)
                 if let key = control.apiConfiguration.serviceAccountKey {
                     let accounts = api.type("", "v1", "serviceaccounts")
                     kubelet.requestToken = { namespace, account, request in

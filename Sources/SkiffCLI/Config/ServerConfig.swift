@@ -54,6 +54,8 @@ public struct AgentConfig: Sendable, Equatable {
     public var debug: Bool
     /// Registers the node with `node.skiff.io/autonomy: "true"`: its pods stay bound while it is unreachable.
     public var autonomous = false
+    /// Where the node's cluster DNS finds its upstream resolvers, and dnsPolicy Default pods their resolv.conf.
+    public var resolvConf = "/etc/resolv.conf"
 }
 
 enum Defaults {
@@ -180,6 +182,7 @@ extension AgentConfig {
     static let fileKeys: Set<String> = [
         "data-dir", "debug", "server", "token", "token-file", "node-name", "node-ip", "node-label", "node-taint",
         "container-runtime-endpoint", "pause-image", "simulate", "autonomous",
+        "resolv-conf",
     ]
 
     init(
@@ -212,6 +215,7 @@ extension AgentConfig {
             pauseImage: layers.string("pause-image", flag: agent.pauseImage) ?? Defaults.pauseImage,
             simulate: simulate,
             debug: debug,
-            autonomous: try layers.bool("autonomous", flag: agent.autonomous))
+            autonomous: try layers.bool("autonomous", flag: agent.autonomous),
+            resolvConf: layers.string("resolv-conf", flag: agent.resolvConf) ?? "/etc/resolv.conf")
     }
 }

@@ -30,6 +30,12 @@ struct AgentOptions: ParsableArguments {
             """)
     var autonomous = false
 
+    @Option(
+        help: """
+            Resolver file whose nameservers the node's cluster DNS forwards other names to (default /etc/resolv.conf);             pods with dnsPolicy Default get it too.
+            """)
+    var resolvConf: String?
+
     @Option(help: "Register this many simulated nodes that run no containers (for tests and benchmarks).")
     var simulate: Int?
 }
