@@ -139,7 +139,8 @@ extension Kubelet {
     /// The service proxy and the cluster DNS server, over one watch of Services and EndpointSlices.
     func serviceNetwork() -> [any Service] {
         let watch = ServiceWatch(api: api, logger: logger)
-        var services: [any Service] = [ClosureService { await watch.run() }]
+        // The watch runs until cancelled: graceful shutdown cancels it (the Kubelet's group waits for its children).
+        var services: [any Service] = [ClosureService { try? await cancelWhenGracefulShutdown { await watch.run() } }]
         let dns = configuration.clusterDNS.first
         if let cluster = IPv4Network(configuration.clusterCIDR) {
             services.append(
