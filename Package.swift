@@ -4,7 +4,8 @@ import PackageDescription
 // Dependency direction is fixed (docs/architecture.md): Model ← Store ← APIServer ← CLI; Model ← Client ←
 // Controllers ← Agent ← CLI; PKI ← Client (join tokens); CRI (the runtime protocol) ← Agent and ← Containerd (its
 // gRPC implementation) ← CLI; Tunnel (Model only, no I/O) ← TunnelTransport (WebSocket) ← APIServer (the tunnel's
-// listening end) and ← Agent (its dialing end). A target may only import what sits below it.
+// listening end) and ← Agent (its dialing end); DNS (Model only, no I/O) ← Agent. A target may only import what
+// sits below it.
 let package = Package(
     name: "skiff",
     platforms: [.macOS(.v15)],
@@ -168,6 +169,8 @@ let package = Package(
             name: "skiff-bench",
             dependencies: [
                 "SkiffStore", "SkiffAPIServer", "SkiffControllers", "SkiffAgent", "SkiffClient", "SkiffModel",
+                // The fake ClusterAPI feeds the service-network benchmarks their synthetic Services.
+                "SkiffTesting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),

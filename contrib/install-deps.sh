@@ -2,7 +2,7 @@
 # Installs the Debian packages skiff needs to build, test and run, if any are missing. Idempotent.
 set -euo pipefail
 packages=(libsqlite3-dev sqlite3 zlib1g-dev kubectl curl openssl gcc python3-venv
-  containerd runc containernetworking-plugins iptables iproute2 umoci busybox-static zstd)
+  containerd runc containernetworking-plugins iptables nftables iproute2 umoci busybox-static zstd dnsmasq-base)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -59,6 +59,8 @@ stop_node() {
     [ -z "$(ip netns pids "$pod_ns" 2>/dev/null)" ] && ip netns delete "$pod_ns"
   done
   for m in $(awk -v w="$work" 'index($2, w) == 1 {print $2}' /proc/mounts | sort -r); do umount -l "$m" 2>/dev/null; done
+  # The embedded agent keeps its service rules and DNS address when it stops (traffic keeps flowing).
+  nft delete table ip skiff-proxy 2>/dev/null; ip addr del 10.43.0.53/32 dev lo 2>/dev/null
   ip link del skiff0 2>/dev/null
   ip netns delete $ns 2>/dev/null; ip link del skiff-e2e-h 2>/dev/null
   ip netns delete $ns2 2>/dev/null; ip link del skiff-e2e-h2 2>/dev/null

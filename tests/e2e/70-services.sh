@@ -303,11 +303,14 @@ for s in range(5):
                   "addressType": "IPv4", "ports": [{"name": "http", "port": 8080, "protocol": "TCP"}],
                   "endpoints": [{"addresses": [f"10.42.{100 + s * 4 + i // 250}.{i % 250 + 1}"],
                                  "conditions": {"ready": True}} for i in range(1000)]})
-print("\n---\n".join(json.dumps(item) for item in items))
+print("---\n" + "\n---\n".join(json.dumps(item) for item in items))
 PY
 wide_ip=$(jp svc/wide '{.spec.clusterIP}')
-programmed() { [ "$(nft list map ip skiff-proxy service-ips 2>/dev/null | grep -o "$wide_ip . tcp . 1[0-9]*" | wc -l)" = 1000 ]; }
+# wide has no endpoints: its 1 000 ports are all refused, each through the no-endpoint map.
+programmed() { [ "$(nft list map ip skiff-proxy no-endpoint-services 2>/dev/null | grep -o "$wide_ip . tcp . 1[0-9]*" | wc -l)" = 1000 ]; }
 wait_for "the 1 000 ports of one Service are programmed" 30 programmed
+code=0; curl -s --max-time 3 "http://$wide_ip:10999/" >/dev/null || code=$?
+[ "$code" = 7 ] || fail "the last of the 1 000 ports refuses at once (curl exit $code)"
 # (Addresses no node routes: nothing is sent to them, the rules are only listed.)
 many_rules() { [ "$(nft list ruleset 2>/dev/null | grep -c "dnat to 10\.42\.1[01][0-9]\.[0-9]*:8080")" -ge 5000 ]; }
 wait_for "the 5 000 endpoints of one Service are programmed" 30 many_rules

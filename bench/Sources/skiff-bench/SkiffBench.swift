@@ -5,5 +5,8 @@ import ArgumentParser
 struct SkiffBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "skiff-bench", abstract: "skiff benchmarks",
-        subcommands: [StoreBenchmark.self, APIBenchmark.self, SchedulerBenchmark.self, AuthorizationBenchmark.self])
+        subcommands: [
+            StoreBenchmark.self, APIBenchmark.self, SchedulerBenchmark.self, AuthorizationBenchmark.self,
+            DNSServerBenchmark.self, ProxyBenchmark.self,
+        ])
 }
