@@ -28,8 +28,6 @@ public struct Kubelet: Service {
         public var requestToken: (@Sendable (String, String, JSON) async throws -> JSON)?
         /// The node's resolvers: the cluster DNS forwards other names to them; dnsPolicy Default pods get the file.
         public var resolvConf = "/etc/resolv.conf"
-        /// Run the service proxy and the cluster DNS server (k3s: kube-proxy and CoreDNS).
-        public var servesServices = true
 
         public init(
             nodeName: String, nodeIP: String?, labels: [String: String] = [:], annotations: [String: String] = [:],
@@ -104,9 +102,6 @@ public struct Kubelet: Service {
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { try await node.run() }
             group.addTask { try await network.run() }
-            if configuration.servesServices {
-                for service in serviceNetwork() { group.addTask { try await service.run() } }
-            }
             try await runPods(description: description, network: network)
         }
     }
@@ -136,8 +131,9 @@ public struct Kubelet: Service {
 }
 
 extension Kubelet {
-    /// The service proxy and the cluster DNS server, over one watch of Services and EndpointSlices.
-    func serviceNetwork() -> [any Service] {
+    /// The service proxy and the cluster DNS server (k3s: kube-proxy and CoreDNS), over one watch of Services and
+    /// EndpointSlices, for the node's ServiceGroup. None of them ends before graceful shutdown, whatever fails.
+    public func serviceNetwork() -> [any Service] {
         let watch = ServiceWatch(api: api, logger: logger)
         // The watch runs until cancelled: graceful shutdown cancels it (the Kubelet's group waits for its children).
         var services: [any Service] = [ClosureService { try? await cancelWhenGracefulShutdown { await watch.run() } }]

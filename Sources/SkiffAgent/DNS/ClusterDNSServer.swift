@@ -73,28 +73,48 @@ public final class ClusterDNSServer: Service, Sendable {
                 logger.error(
                     "cannot put the cluster DNS address on the node: pods get no cluster DNS",
                     metadata: ["address": "\(configuration.address)", "error": "\(error)"])
+                try? await gracefulShutdown()
                 return
             }
         }
         let upstreams = Self.upstreams(configuration, logger: logger)
         let group = MultiThreadedEventLoopGroup.singleton
-        let forwarder = try await UpstreamForwarder.start(
-            group: group, upstreams: upstreams, timeout: TimeAmount(configuration.upstreamTimeout),
-            logger: logger)
+        let forwarder: UpstreamForwarder
+        do {
+            forwarder = try await UpstreamForwarder.start(
+                group: group, upstreams: upstreams, timeout: TimeAmount(configuration.upstreamTimeout),
+                logger: logger)
+        } catch {
+            logger.error(
+                "cluster DNS cannot open its upstream socket: pods get no cluster DNS", metadata: ["error": "\(error)"])
+            try? await gracefulShutdown()
+            return
+        }
         answering.forwarder.withLock { $0 = forwarder }
         let answering = answering
-        let udp: any Channel
+        var udp: [any Channel] = []
         let tcp: any Channel
         do {
-            udp = try await DatagramBootstrap(group: group)
-                .channelOption(.socketOption(.so_reuseaddr), value: 1)
-                .channelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(DNSDatagramHandler(answering: answering))
+            // One UDP socket per event loop on the same address (SO_REUSEPORT: the kernel spreads the queries), each
+            // reading up to 32 datagrams per system call (recvmmsg); the replies of a read burst leave together.
+            var port = configuration.port
+            for loop in group.makeIterator() {
+                let channel = try await DatagramBootstrap(group: loop)
+                    .channelOption(.socketOption(.so_reuseaddr), value: 1)
+                    .channelOption(
+                        ChannelOptions.socket(SocketOptionLevel(SOL_SOCKET), SocketOptionName(SO_REUSEPORT)), value: 1
+                    )
+                    .channelOption(.datagramVectorReadMessageCount, value: 32)
+                    .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 32 * 2048))
+                    .channelInitializer { channel in
+                        channel.eventLoop.makeCompletedFuture {
+                            try channel.pipeline.syncOperations.addHandler(DNSDatagramHandler(answering: answering))
+                        }
                     }
-                }
-                .bind(host: configuration.address, port: configuration.port).get()
-            let port = udp.localAddress?.port ?? configuration.port
+                    .bind(host: configuration.address, port: port).get()
+                udp.append(channel)
+                port = channel.localAddress?.port ?? port
+            }
             tcp = try await ServerBootstrap(group: group)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .childChannelInitializer { channel in
@@ -106,10 +126,12 @@ public final class ClusterDNSServer: Service, Sendable {
                 .bind(host: configuration.address, port: port).get()
             bound.withLock { $0 = port }
         } catch {
+            for channel in udp { try? await channel.close() }
             await forwarder.close()
             logger.error(
                 "cluster DNS cannot listen: pods get no cluster DNS",
                 metadata: ["address": "\(configuration.address):\(configuration.port)", "error": "\(error)"])
+            try? await gracefulShutdown()
             return
         }
         logger.info(
@@ -126,7 +148,7 @@ public final class ClusterDNSServer: Service, Sendable {
             try? await gracefulShutdown()
             group.cancelAll()
         }
-        try? await udp.close()
+        for channel in udp { try? await channel.close() }
         try? await tcp.close()
         await forwarder.close()
     }

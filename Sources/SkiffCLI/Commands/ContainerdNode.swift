@@ -60,7 +60,10 @@ struct ContainerdNode: Service {
         }
         // A graceful shutdown goes in reverse: the kubelet's pod workers finish their calls first, then the CRI
         // client closes, then containerd stops. Stopping them at once failed the calls in flight.
-        let services: [any Service] = (supervisor.map { [$0] } ?? []) + [runtime, kubeletService]
+        // The service proxy and the cluster DNS need neither containerd nor the pods: they start at once, and stop
+        // after the pods' workers (their rules and address stay, so traffic keeps flowing across a restart).
+        let services: [any Service] =
+            (supervisor.map { [$0] } ?? []) + [runtime] + node.serviceNetwork() + [kubeletService]
         try await ServiceGroup(configuration: ServiceGroupConfiguration(services: services, logger: logger)).run()
     }
 

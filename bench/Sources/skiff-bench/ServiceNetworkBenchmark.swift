@@ -218,3 +218,34 @@ struct ProxyBenchmark: AsyncParsableCommand {
         }
     }
 }
+
+/// `skiff-bench proxy-apply`: programs one ClusterIP Service with one endpoint into nftables and exits (the rules
+/// stay): bench/proxy/run.sh measures throughput through it against the endpoint's own address.
+struct ProxyApplyBenchmark: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "proxy-apply", abstract: "Program one Service into nftables (for bench/proxy)")
+
+    @Option(help: "The Service's cluster IP.") var clusterIP = "10.43.0.100"
+    @Option(help: "The Service's port (the endpoint listens on the same one).") var port = 5201
+    @Option(help: "The endpoint's address.") var endpoint = "10.42.0.2"
+
+    func run() async throws {
+        var service = JSON.emptyObject
+        service["metadata"] = ["name": "throughput", "namespace": "default"]
+        service["spec"] = [
+            "clusterIP": .string(clusterIP), "ports": [["name": "data", "port": .int(port), "protocol": "TCP"]],
+        ]
+        var slice = JSON.emptyObject
+        slice["metadata"] = [
+            "name": "throughput-x", "namespace": "default", "labels": ["kubernetes.io/service-name": "throughput"],
+        ]
+        slice["addressType"] = "IPv4"
+        slice["ports"] = [["name": "data", "port": .int(port), "protocol": "TCP"]]
+        slice["endpoints"] = [["addresses": [.string(endpoint)], "conditions": ["ready": true]]]
+        let state = ServiceProxyState(
+            services: [service], endpointSlices: [slice], node: "bench", clusterCIDR: IPv4Network("10.42.0.0/16")!,
+            clusterDNS: "10.43.0.10")
+        try await NFTCommand(logger: Logger(label: "proxy-apply")).apply(
+            NFTRuleset.fullScript(NFTRuleset(state: state)))
+    }
+}

@@ -7,6 +7,6 @@ struct SkiffBench: AsyncParsableCommand {
         commandName: "skiff-bench", abstract: "skiff benchmarks",
         subcommands: [
             StoreBenchmark.self, APIBenchmark.self, SchedulerBenchmark.self, AuthorizationBenchmark.self,
-            DNSServerBenchmark.self, ProxyBenchmark.self,
+            DNSServerBenchmark.self, ProxyBenchmark.self, ProxyApplyBenchmark.self,
         ])
 }
