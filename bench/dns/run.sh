@@ -23,23 +23,19 @@ dnsmasq --keep-in-foreground --conf-file=/dev/null --no-resolv --no-hosts --addn
   --bind-interfaces --listen-address=127.0.0.82 --port=53 --cache-size=10000 --pid-file= >"$work/dnsmasq.log" 2>&1 &
 dnsmasq_pid=$!
 sleep 1
-# Queries as a pod's resolver sends them: A for Service names (a few of them asked with search-path suffixes that
-# do not exist, which both answer NXDOMAIN).
+# Queries for the Services' names, in random order (names both servers know, so both do the same work).
 python3 - >"$work/queries" <<'PY'
 import random
 rng = random.Random(53)
 for _ in range(20000):
-    i = rng.randrange(1000)
-    if rng.random() < 0.1:
-        print(f"svc-{i}.default.svc.cluster.local.default.svc.cluster.local A")
-    else:
-        print(f"svc-{i}.default.svc.cluster.local A")
+    print(f"svc-{rng.randrange(1000)}.default.svc.cluster.local A")
 PY
 run() {  # NAME ADDRESS
   dnsperf -s "$2" -d "$work/queries" -l "$SECONDS_" -c "$CLIENTS" -T 2 -q 200 -v >"$work/$1.out" 2>&1 || true
   local qps p50 p99
   qps=$(awk '/Queries per second:/ {print $4}' "$work/$1.out")
-  read -r p50 p99 < <(awk '$1 == ">" && $2 ~ /NOERROR|NXDOMAIN/ {print $NF}' "$work/$1.out" | sort -n | awk '{v[NR]=$1} END {printf "%.3f %.3f\n", v[int(NR*0.5)]*1000, v[int(NR*0.99)]*1000}')
+  # Every answered query's latency (dnsperf -v: "> NOERROR name type seconds"), whatever its response code.
+  read -r p50 p99 < <(awk '$1 == ">" {print $NF}' "$work/$1.out" | sort -n | awk '{v[NR]=$1} END {printf "%.3f %.3f\n", v[int(NR*0.5)]*1000, v[int(NR*0.99)]*1000}')
   local lost; lost=$(awk '/Queries lost:/ {print $3}' "$work/$1.out")
   echo "$1 $qps $p50 $p99 $lost"
 }
