@@ -317,8 +317,48 @@ wait_for "the 5 000 endpoints of one Service are programmed" 30 many_rules
 grep -q "cannot program the service rules" "$work/server.log" && fail "no transaction failed: $(grep "cannot program" "$work/server.log" | tail -1)"
 pass "no service-rule transaction failed"
 
-# The agent's own shutdown keeps its rules (traffic keeps flowing while it restarts): the far agent stops within
-# 10 s of SIGTERM, and its node still reaches the ClusterIP through the rules it left.
+# The agent's own shutdown keeps its rules (traffic keeps flowing while it restarts), and its restart replaces the
+# table without breaking established connections: a connection from the far node through a ClusterIP to a pod that
+# sends a tick every 0.2 s lives through the far agent's stop and start.
+kubectl apply -f - >/dev/null <<YAML
+apiVersion: v1
+kind: Pod
+metadata: {name: ticker, labels: {app: ticker}}
+spec:
+  nodeSelector: $(on $node)
+  containers:
+  - name: main
+    image: busybox
+    imagePullPolicy: IfNotPresent
+    command: [sh, -c, 'while true; do (while true; do echo tick; sleep 0.2; done) | nc -l -p 9000; done']
+---
+apiVersion: v1
+kind: Service
+metadata: {name: ticker}
+spec: {selector: {app: ticker}, ports: [{port: 9000}]}
+YAML
+wait_for "the ticker pod runs" 60 is pod/ticker '{.status.phase}' Running
+ticker_ip=$(jp svc/ticker '{.spec.clusterIP}')
+ticker_ready() { kubectl get endpointslices -l kubernetes.io/service-name=ticker -o jsonpath='{.items[*].endpoints[*].addresses[*]}' | grep -q .; }
+wait_for "the ticker Service has its endpoint" 30 ticker_ready
+sleep 1   # the far node's proxy follows the slice (a rule-less ClusterIP would refuse the connection below)
+ip netns exec $ns python3 -u - "$ticker_ip" >"$work/ticks" 2>&1 <<'PY' &
+import socket, sys
+s = socket.create_connection((sys.argv[1], 9000), timeout=5)
+s.settimeout(30)
+count = 0
+while True:
+    data = s.recv(4096)
+    if not data:
+        print("closed", flush=True)
+        break
+    count += data.count(b"tick")
+    print(count, flush=True)
+PY
+ticks_pid=$!
+ticks() { tail -n 1 "$work/ticks"; }
+grows() { local before; before=$(ticks); sleep 1; [ "$(ticks)" != closed ] && [ "$(ticks)" -gt "${before:-0}" ]; }
+wait_for "a connection from the far node through a ClusterIP receives ticks" 10 grows
 kill -TERM "$agent_pid"
 for _ in $(seq 100); do kill -0 "$agent_pid" 2>/dev/null || break; sleep 0.1; done
 kill -0 "$agent_pid" 2>/dev/null && fail "the agent still runs 10 s after SIGTERM"
@@ -327,3 +367,14 @@ agent_pid=""
 pass "the agent stops within 10 s of SIGTERM"
 expect_output "its node still reaches a ClusterIP through the rules it kept" "hello from web-" \
   ip netns exec $ns curl -s --max-time 3 "http://$cluster_ip:8080/"
+grows || fail "the established connection keeps flowing while the agent is down ($(ticks))"
+pass "the established connection keeps flowing while the agent is down"
+programmed=$(grep -c "service rules programmed" "$work/far.log")
+nsenter --net=/var/run/netns/$ns "$SKIFF_BIN" agent --server "https://$host_ip:$port" --token "$token" --node-name $far \
+  --node-ip $far_ip --data-dir "$work/far" --resolv-conf "$work/far-resolv.conf" >>"$work/far.log" 2>&1 &
+agent_pid=$!
+reprogrammed() { [ "$(grep -c "service rules programmed" "$work/far.log")" -gt "$programmed" ]; }
+wait_for "the restarted agent replaces its table" 60 reprogrammed
+grows || fail "the established connection survives the table's replacement ($(ticks))"
+pass "the established connection survives the agent's restart and the table's replacement"
+kill "$ticks_pid" 2>/dev/null; wait "$ticks_pid" 2>/dev/null || true

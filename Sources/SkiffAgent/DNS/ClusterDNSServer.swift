@@ -216,13 +216,24 @@ public final class ClusterDNSServer: Service, Sendable {
                     reply(resolver.reply(relaying: cached, to: query, over: transport))
                     return
                 }
-                forward(query) { answer in
+                let relay: @Sendable (DNSMessage?) -> Void = { answer in
                     guard let answer else {
                         reply(resolver.serverFailure(for: query))
                         return
                     }
                     self.cache.withLock { $0.insert(answer, at: .now) }
                     reply(resolver.reply(relaying: answer, to: query, over: transport))
+                }
+                forward(query) { answer in
+                    // Too large for UDP upstream, and the client asked over TCP: ask upstream over TCP too. (A UDP
+                    // client gets the truncated answer and asks again over TCP, as resolvers do.)
+                    if let answer, answer.isTruncated, transport == .tcp,
+                        let forwarder = self.forwarder.withLock({ $0 })
+                    {
+                        forwarder.resolveOverTCP(query) { full in relay(full ?? answer) }
+                    } else {
+                        relay(answer)
+                    }
                 }
             case .chase(let partial, let query, let limit):
                 forward(query) { answer in

@@ -78,6 +78,75 @@ final class UpstreamForwarder: Sendable {
         send(Pending(query: query, upstream: 0, attempt: 0, timeout: nil, completion: completion))
     }
 
+    /// Resolves `query` over TCP with the first upstream resolver (for answers too large for UDP: a TCP client's
+    /// query whose UDP answer came back truncated); `completion` gets the answer or nil.
+    func resolveOverTCP(_ query: DNSMessage, completion: @escaping @Sendable (DNSMessage?) -> Void) {
+        guard let upstream = upstreams.first else {
+            completion(nil)
+            return
+        }
+        let once = OnceCompletion(completion)
+        let timeout = TimeAmount.nanoseconds(self.timeout.nanoseconds * 2)
+        ClientBootstrap(group: channel.eventLoop)
+            .connectTimeout(timeout)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(DNSStreamFrameDecoder()))
+                    try channel.pipeline.syncOperations.addHandler(StreamAnswerHandler(once: once))
+                }
+            }
+            .connect(to: upstream)
+            .whenComplete { result in
+                guard case .success(let connection) = result else {
+                    once.complete(nil)
+                    return
+                }
+                let bytes = query.serialized()
+                var framed = connection.allocator.buffer(capacity: bytes.count + 2)
+                framed.writeInteger(UInt16(bytes.count))
+                framed.writeBytes(bytes)
+                connection.writeAndFlush(framed, promise: nil)
+                connection.eventLoop.scheduleTask(in: timeout) {
+                    once.complete(nil)
+                    connection.close(promise: nil)
+                }
+            }
+    }
+
+    /// Calls its completion once, whichever of answer, close or timeout comes first.
+    final class OnceCompletion: Sendable {
+        private let completion: Mutex<(@Sendable (DNSMessage?) -> Void)?>
+
+        init(_ completion: @escaping @Sendable (DNSMessage?) -> Void) { self.completion = Mutex(completion) }
+
+        func complete(_ answer: DNSMessage?) {
+            let completion = self.completion.withLock { stored in
+                defer { stored = nil }
+                return stored
+            }
+            completion?(answer)
+        }
+    }
+
+    /// Takes the first framed answer of an upstream TCP connection, then closes it.
+    final class StreamAnswerHandler: ChannelInboundHandler {
+        typealias InboundIn = ByteBuffer
+
+        let once: OnceCompletion
+
+        init(once: OnceCompletion) { self.once = once }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            let bytes = Array(Self.unwrapInboundIn(data).readableBytesView)
+            once.complete(try? DNSMessage(parsing: bytes))
+            context.close(promise: nil)
+        }
+
+        func channelInactive(context: ChannelHandlerContext) { once.complete(nil) }
+
+        func errorCaught(context: ChannelHandlerContext, error: any Error) { context.close(promise: nil) }
+    }
+
     private func send(_ pending: Pending) {
         var pending = pending
         let id = inFlight.table.withLock { table -> UInt16 in

@@ -206,6 +206,84 @@ import Testing
         try await upstream.channel.close()
     }
 
+    /// An upstream whose UDP answers are truncated (TC, no records) and whose TCP answers are whole.
+    final class TruncatingUpstream: Sendable {
+        let udp: any Channel
+        let tcp: any Channel
+
+        init() async throws {
+            udp = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(UDPHandler())
+                    }
+                }
+                .bind(host: "127.0.0.1", port: 0).get()
+            tcp = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .childChannelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(DNSStreamFrameDecoder()))
+                        try channel.pipeline.syncOperations.addHandler(TCPHandler())
+                    }
+                }
+                .bind(host: "127.0.0.1", port: udp.localAddress?.port ?? 0).get()
+        }
+
+        var address: String { "127.0.0.1:\(udp.localAddress?.port ?? 0)" }
+
+        final class UDPHandler: ChannelInboundHandler {
+            typealias InboundIn = AddressedEnvelope<ByteBuffer>
+            typealias OutboundOut = AddressedEnvelope<ByteBuffer>
+
+            func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+                let envelope = Self.unwrapInboundIn(data)
+                guard let query = try? DNSMessage(parsing: Array(envelope.data.readableBytesView)) else { return }
+                var reply = query.reply()
+                reply.isTruncated = true
+                context.writeAndFlush(
+                    Self.wrapOutboundOut(
+                        AddressedEnvelope(
+                            remoteAddress: envelope.remoteAddress, data: ByteBuffer(bytes: reply.serialized()))),
+                    promise: nil)
+            }
+        }
+
+        final class TCPHandler: ChannelInboundHandler {
+            typealias InboundIn = ByteBuffer
+            typealias OutboundOut = ByteBuffer
+
+            func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+                guard let query = try? DNSMessage(parsing: Array(Self.unwrapInboundIn(data).readableBytesView)) else {
+                    return
+                }
+                var reply = query.reply()
+                reply.answers = [
+                    DNSResourceRecord(
+                        name: query.questions[0].name, ttl: 60, data: .a(IPv4Address("203.0.113.8")!))
+                ]
+                let bytes = reply.serialized()
+                var framed = ByteBuffer()
+                framed.writeInteger(UInt16(bytes.count))
+                framed.writeBytes(bytes)
+                context.writeAndFlush(Self.wrapOutboundOut(framed), promise: nil)
+            }
+        }
+    }
+
+    @Test func asksUpstreamOverTCPWhenItsUDPAnswerIsTruncated() async throws {
+        let upstream = try await TruncatingUpstream()
+        try await Self.withServer(upstreams: [upstream.address]) { _, port in
+            let overTCP = try await Self.ask("big.example.test", port: port, tcp: true)
+            #expect(overTCP.answers.map(\.data) == [.a(IPv4Address("203.0.113.8")!)])
+            #expect(!overTCP.isTruncated)
+            let overUDP = try await Self.ask("big2.example.test", port: port)
+            #expect(overUDP.isTruncated)
+            #expect(overUDP.answers.isEmpty)
+        }
+        try await upstream.udp.close()
+        try await upstream.tcp.close()
+    }
+
     @Test func answersServerFailureWhenUpstreamIsSilent() async throws {
         // A bound socket that never answers.
         let silent = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
