@@ -122,6 +122,28 @@ struct ControllerRuntimeTests {
         }
     }
 
+    @Test func keysAlignedToAWindowAreDueTogetherAtItsEnd() async throws {
+        let controller = controller { _, _ in .done }
+        source.synced.open()
+        try await withRunning(controller) {
+            let time = controller.queue.delayed.clock
+            let start = time.now
+            clock.advance(by: .milliseconds(30))
+            controller.queue.add("a", alignedTo: .milliseconds(100))
+            clock.advance(by: .milliseconds(50))
+            controller.queue.add("b", alignedTo: .milliseconds(100))
+            // Both are due at the same grid instant, at least a window after each was added.
+            let due = ControllerQueue.aligned(start + .milliseconds(180), to: .milliseconds(100))
+            #expect(due == ControllerQueue.aligned(start + .milliseconds(130), to: .milliseconds(100)))
+            clock.advance(by: due - time.now - .milliseconds(1))
+            await settle(controller)
+            #expect(journal.snapshot.started["a"] == nil)
+            #expect(journal.snapshot.started["b"] == nil)
+            clock.advance(by: .milliseconds(1))
+            await journal.wait { $0.finished["a"] == 1 && $0.finished["b"] == 1 }
+        }
+    }
+
     @Test func keysWaitForTheSourcesFirstList() async throws {
         let source = source
         let journal = journal

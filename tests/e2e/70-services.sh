@@ -6,7 +6,8 @@
 # node addresses; ClientIP affinity; headless Services; NXDOMAIN; other names forwarded to an upstream resolver the
 # test runs on loopback (dnsmasq); scale to 0 refuses at once, scale back answers within 1 s of the endpoint; a pod
 # on one node reaches a Service whose only endpoint is on the other; 10 000 bad DNS packets; a Service with 1 000
-# ports and one with 5 000 endpoints.
+# ports and one with 5 000 endpoints; an established connection through a ClusterIP across the agent's restart; a
+# node restarted without its server keeps resolving and routing from its cache.
 source "$(dirname "$0")/lib/common.sh"
 if [ "$(id -u)" != 0 ]; then echo "SKIP 70-services: needs root (containers run as root here)"; exit 0; fi
 command -v containerd >/dev/null || fail "containerd is not installed (make deps installs it)"
@@ -369,12 +370,33 @@ expect_output "its node still reaches a ClusterIP through the rules it kept" "he
   ip netns exec $ns curl -s --max-time 3 "http://$cluster_ip:8080/"
 grows || fail "the established connection keeps flowing while the agent is down ($(ticks))"
 pass "the established connection keeps flowing while the agent is down"
+# It starts again with the server unreachable (the link cut): proxy and DNS come from the agent's cache.
 programmed=$(grep -c "service rules programmed" "$work/far.log")
+ip netns exec $ns iptables -I OUTPUT -d $host_ip -j DROP
+ip netns exec $ns iptables -I INPUT -s $host_ip -j DROP
 nsenter --net=/var/run/netns/$ns "$SKIFF_BIN" agent --server "https://$host_ip:$port" --token "$token" --node-name $far \
   --node-ip $far_ip --data-dir "$work/far" --resolv-conf "$work/far-resolv.conf" >>"$work/far.log" 2>&1 &
 agent_pid=$!
 reprogrammed() { [ "$(grep -c "service rules programmed" "$work/far.log")" -gt "$programmed" ]; }
-wait_for "the restarted agent replaces its table" 60 reprogrammed
+wait_for "the agent, restarted without its server, replaces its table from its cache" 60 reprogrammed
+grep -q "running from the local cache" "$work/far.log" || fail "the far agent says it runs from its cache"
 grows || fail "the established connection survives the table's replacement ($(ticks))"
 pass "the established connection survives the agent's restart and the table's replacement"
+resolves_offline() {
+  ip netns exec $ns python3 - "$dns_ip" <<'PY' | grep -qx "$cluster_ip"
+import socket, struct, sys
+name = "web.default.svc.cluster.local"
+query = struct.pack(">HHHHHH", 99, 0x0100, 1, 0, 0, 0) + b"".join(bytes([len(p)]) + p.encode() for p in name.split(".")) + b"\0" + struct.pack(">HH", 1, 1)
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(2)
+s.sendto(query, (sys.argv[1], 53))
+data = s.recv(4096)
+print(".".join(str(b) for b in data[-4:]))
+PY
+}
+wait_for "offline, the far node's DNS still answers cluster names from its cache" 20 resolves_offline
+expect_output "offline, the far node still reaches a ClusterIP" "hello from web-" \
+  ip netns exec $ns curl -s --max-time 3 "http://$cluster_ip:8080/"
+ip netns exec $ns iptables -D OUTPUT -d $host_ip -j DROP
+ip netns exec $ns iptables -D INPUT -s $host_ip -j DROP
 kill "$ticks_pid" 2>/dev/null; wait "$ticks_pid" 2>/dev/null || true

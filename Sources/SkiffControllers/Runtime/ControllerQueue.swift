@@ -27,6 +27,21 @@ public final class ControllerQueue: Sendable {
         delayed.add(key, at: delayed.clock.now + delay)
     }
 
+    /// Reconciles `key` at the end of the next whole `window` on the controller's clock (at least one `window` from
+    /// now): every key added this way within one window is due at the same instant, so their reconciles — and the
+    /// writes they make — go out together and share the store's group commits, where per-key deadlines would spread
+    /// them over the window (the batching of dependents' events: a thousand pods binding, then starting).
+    public func add(_ key: String, alignedTo window: Duration) {
+        delayed.add(key, at: Self.aligned(delayed.clock.now + window, to: window))
+    }
+
+    /// The first multiple of `window` at or after `instant`.
+    static func aligned(_ instant: Duration, to window: Duration) -> Duration {
+        guard window > .zero else { return instant }
+        let ticks = (instant / window).rounded(.up)
+        return window * ticks
+    }
+
     /// Records the newest status of `key` and queues it; the status is written once, after that reconcile.
     public func report(status: JSON, for key: String) {
         statuses.report(key, status)

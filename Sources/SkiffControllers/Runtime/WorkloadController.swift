@@ -167,8 +167,8 @@ public struct WorkloadController: Service {
                         ownerKey, added: event.kind == .added ? 1 : 0, deleted: event.kind == .deleted ? 1 : 0)
                 }
                 // Dependents change in bursts (a thousand pods binding, then starting): their owner is
-                // reconciled once per 100 ms window rather than once per event.
-                queue.add(ownerKey, after: Self.dependentBatchWindow)
+                // reconciled once per 100 ms window rather than once per event, all owners of a window together.
+                queue.add(ownerKey, alignedTo: Self.dependentBatchWindow)
             }
         }
         if let nodeInformer, let primaries = informers[primary] {
