@@ -72,23 +72,43 @@ public struct IPCommandHostNetwork: HostNetwork {
     }
 
     private func run(_ command: [String], quiet: Bool = false) async throws(HostNetworkError) {
+        do {
+            try await HostCommand.run(command)
+        } catch {
+            if !quiet {
+                logger.debug(
+                    "host network command failed", metadata: ["command": "\(command)", "error": "\(error.message)"])
+            }
+            throw error
+        }
+    }
+}
+
+/// A host command (iproute2, iptables, nft) as a child process, its standard input given or empty; a failure
+/// carries the command and its standard error (or its exit status when it said nothing).
+enum HostCommand {
+    static func run(_ command: [String], input: String? = nil) async throws(HostNetworkError) {
+        let arguments = Arguments(Array(command.dropFirst()))
         let status: TerminationStatus
         let standardError: String
         do {
-            let result = try await Subprocess.run(
-                .name(command[0]), arguments: Arguments(Array(command.dropFirst())), output: .discarded,
-                error: .string(limit: 64 * 1024))
-            status = result.terminationStatus
-            standardError = result.standardError
+            if let input {
+                let result = try await Subprocess.run(
+                    .name(command[0]), arguments: arguments, input: .string(input), output: .discarded,
+                    error: .string(limit: 256 * 1024))
+                (status, standardError) = (result.terminationStatus, result.standardError)
+            } else {
+                let result = try await Subprocess.run(
+                    .name(command[0]), arguments: arguments, output: .discarded, error: .string(limit: 256 * 1024))
+                (status, standardError) = (result.terminationStatus, result.standardError)
+            }
         } catch {
             throw HostNetworkError(command: command, message: "\(error)")
         }
         guard status.isSuccess else {
             let message = standardError.trimmingCharacters(in: .whitespacesAndNewlines)
-            if !quiet {
-                logger.debug("host network command failed", metadata: ["command": "\(command)", "error": "\(message)"])
-            }
-            throw HostNetworkError(command: command, message: message.isEmpty ? "\(status)" : message)
+            throw HostNetworkError(
+                command: command, message: message.isEmpty ? "\(status)" : String(message.prefix(2000)))
         }
     }
 }

@@ -1,6 +1,4 @@
-import Foundation
 import Logging
-import Subprocess
 
 /// Loads nftables scripts into the kernel, behind a protocol so the service proxy can be tested without root.
 public protocol NFTables: Sendable {
@@ -17,22 +15,6 @@ public struct NFTCommand: NFTables {
     public init(logger: Logger) { self.logger = logger }
 
     public func apply(_ script: String) async throws(HostNetworkError) {
-        let command = ["nft", "-f", "-"]
-        let status: TerminationStatus
-        let standardError: String
-        do {
-            let result = try await Subprocess.run(
-                .name("nft"), arguments: ["-f", "-"], input: .string(script), output: .discarded,
-                error: .string(limit: 256 * 1024))
-            status = result.terminationStatus
-            standardError = result.standardError
-        } catch {
-            throw HostNetworkError(command: command, message: "\(error)")
-        }
-        guard status.isSuccess else {
-            let message = standardError.trimmingCharacters(in: .whitespacesAndNewlines)
-            throw HostNetworkError(
-                command: command, message: message.isEmpty ? "\(status)" : String(message.prefix(2000)))
-        }
+        try await HostCommand.run(["nft", "-f", "-"], input: script)
     }
 }
