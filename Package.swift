@@ -83,7 +83,6 @@ let package = Package(
                 "SkiffModel", "SkiffStore", "SkiffPKI", "SkiffTunnel", "SkiffTunnelTransport", "SkiffClient",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "Yams", package: "Yams"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -103,6 +102,7 @@ let package = Package(
             dependencies: [
                 "SkiffModel", "SkiffPKI",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -113,6 +113,7 @@ let package = Package(
             name: "SkiffControllers",
             dependencies: [
                 "SkiffModel", "SkiffClient",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -135,7 +136,8 @@ let package = Package(
         .target(
             name: "SkiffAgent",
             dependencies: [
-                "SkiffModel", "SkiffClient", "SkiffCRI", "SkiffControllers", "SkiffTunnel", "SkiffTunnelTransport", "SkiffPKI",
+                "SkiffModel", "SkiffClient", "SkiffCRI", "SkiffControllers", "SkiffTunnel", "SkiffTunnelTransport",
+                "SkiffPKI",
                 "SkiffDNS",
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),

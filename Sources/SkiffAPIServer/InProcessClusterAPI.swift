@@ -152,6 +152,23 @@ public struct InProcessClusterAPI: ClusterAPI {
         _ type: ResourceType, namespace: String?, name: String, patch: JSON, patchType: PatchType, subresource: String?,
         fieldManager: String
     ) async throws(APIError) -> JSON {
+        try await self.patch(
+            type, namespace: namespace, name: name, patch: patch, patchType: patchType, subresource: subresource,
+            fieldManager: fieldManager, force: false)
+    }
+
+    public func apply(_ type: ResourceType, namespace: String?, object: JSON, fieldManager: String, force: Bool)
+        async throws(APIError) -> JSON
+    {
+        try await patch(
+            type, namespace: namespace, name: object.name ?? "", patch: object, patchType: .apply, subresource: nil,
+            fieldManager: fieldManager, force: force)
+    }
+
+    private func patch(
+        _ type: ResourceType, namespace: String?, name: String, patch: JSON, patchType: PatchType, subresource: String?,
+        fieldManager: String, force: Bool
+    ) async throws(APIError) -> JSON {
         try await authorize("patch", type, namespace, name, subresource: subresource)
         let mediaType: RequestBody.MediaType =
             switch patchType {
@@ -161,7 +178,7 @@ public struct InProcessClusterAPI: ClusterAPI {
             case .apply: .applyPatch
             }
         let patcher = Patcher(
-            type: type, mediaType: mediaType, patch: patch, fieldManager: fieldManager, force: false,
+            type: type, mediaType: mediaType, patch: patch, fieldManager: fieldManager, force: force,
             subresource: subresource, now: registry.now())
         var options = WriteOptions(fieldManager: fieldManager, user: user)
         options.isApply = patchType == .apply

@@ -18,6 +18,10 @@ public protocol ClusterAPI: Sendable {
         _ type: ResourceType, namespace: String?, name: String, patch: JSON, patchType: PatchType, subresource: String?,
         fieldManager: String
     ) async throws(APIError) -> JSON
+    /// Server-side apply of `object` (named by its own metadata) under `fieldManager`; `force` takes over the fields
+    /// other managers own instead of failing with a conflict, as `kubectl apply --server-side --force-conflicts`.
+    func apply(_ type: ResourceType, namespace: String?, object: JSON, fieldManager: String, force: Bool)
+        async throws(APIError) -> JSON
     func delete(_ type: ResourceType, namespace: String?, name: String, options: JSON) async throws(APIError)
     /// POST on an object's subresource (`pods/binding`, `pods/eviction`).
     func post(_ type: ResourceType, namespace: String?, name: String, subresource: String, body: JSON)
@@ -75,6 +79,15 @@ public enum PatchType: String, Sendable {
 }
 
 extension ClusterAPI {
+    /// For implementations without their own: an apply patch, which conflicts rather than forcing.
+    public func apply(_ type: ResourceType, namespace: String?, object: JSON, fieldManager: String, force: Bool)
+        async throws(APIError) -> JSON
+    {
+        try await patch(
+            type, namespace: namespace, name: object.name ?? "", patch: object, patchType: .apply, subresource: nil,
+            fieldManager: fieldManager)
+    }
+
     /// The built-in type for a group, version and resource; traps only on a programming error (unknown built-in).
     public func type(_ group: String, _ version: String, _ resource: String) -> ResourceType {
         guard let type = resources.lookup(group: group, version: version, resource: resource) else {

@@ -84,6 +84,15 @@ public struct InterceptingClusterAPI: ClusterAPI {
             fieldManager: fieldManager)
     }
 
+    public func apply(_ type: ResourceType, namespace: String?, object: JSON, fieldManager: String, force: Bool)
+        async throws(APIError) -> JSON
+    {
+        try await before(
+            Call(verb: .patch, type: type, namespace: namespace, name: object.name ?? "", subresource: nil))
+        return try await base.apply(
+            type, namespace: namespace, object: object, fieldManager: fieldManager, force: force)
+    }
+
     public func delete(_ type: ResourceType, namespace: String?, name: String, options: JSON) async throws(APIError) {
         try await before(Call(verb: .delete, type: type, namespace: namespace, name: name))
         try await base.delete(type, namespace: namespace, name: name, options: options)

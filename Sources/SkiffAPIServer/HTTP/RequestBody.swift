@@ -1,5 +1,5 @@
+import SkiffClient
 import SkiffModel
-import Yams
 
 /// Turns a request body into a `JSON` object according to its media type: JSON, YAML, or Kubernetes protobuf.
 enum RequestBody {
@@ -70,46 +70,15 @@ enum RequestBody {
         }
     }
 
-    /// YAML to JSON, keeping mapping order and resolving scalars with the YAML 1.1 core tags as Kubernetes' yaml
-    /// library does (so `replicas: 3` is a number and `"3"` a string).
+    /// YAML to JSON (one document), as Kubernetes' yaml library reads it.
     static func yaml(_ bytes: [UInt8]) throws(APIError) -> JSON {
-        let text = String(decoding: bytes, as: UTF8.self)
-        let node: Node?
+        let decoded: JSON?
         do {
-            node = try Yams.compose(yaml: text)
+            decoded = try YAMLDocuments.decode(String(decoding: bytes, as: UTF8.self))
         } catch {
-            throw APIError.badRequest("error decoding YAML body: \(error)")
+            throw APIError.badRequest("error decoding YAML body: \(error.message)")
         }
-        guard let node else { throw APIError.badRequest("the request body is empty") }
-        return try convert(node, depth: 0)
-    }
-
-    private static func convert(_ node: Node, depth: Int) throws(APIError) -> JSON {
-        guard depth < 256 else { throw APIError.badRequest("error decoding YAML body: nesting too deep") }
-        switch node {
-        case .scalar(let scalar):
-            switch scalar.tag.description {
-            case "tag:yaml.org,2002:null": return .null
-            case "tag:yaml.org,2002:bool": return node.bool.map(JSON.bool) ?? .string(scalar.string)
-            case "tag:yaml.org,2002:int": return node.int.map { .int(Int64($0)) } ?? .string(scalar.string)
-            case "tag:yaml.org,2002:float": return node.float.map(JSON.double) ?? .string(scalar.string)
-            default: return .string(scalar.string)
-            }
-        case .mapping(let mapping):
-            var object = JSONObject(minimumCapacity: mapping.count)
-            for (key, value) in mapping {
-                guard let name = key.string else {
-                    throw APIError.badRequest("error decoding YAML body: map keys must be strings")
-                }
-                _ = object.updateValue(try convert(value, depth: depth + 1), forKey: name)
-            }
-            return .object(object)
-        case .sequence(let sequence):
-            var array: [JSON] = []
-            for element in sequence { array.append(try convert(element, depth: depth + 1)) }
-            return .array(array)
-        case .alias:
-            throw APIError.badRequest("error decoding YAML body: aliases are not supported")
-        }
+        guard let decoded else { throw APIError.badRequest("the request body is empty") }
+        return decoded
     }
 }

@@ -286,6 +286,15 @@ public struct CachedClusterAPI: ClusterAPI {
         }
     }
 
+    public func apply(_ type: ResourceType, namespace: String?, object: JSON, fieldManager: String, force: Bool)
+        async throws(APIError) -> JSON
+    {
+        try await direct { () async throws(APIError) in
+            try await upstream.apply(
+                type, namespace: namespace, object: object, fieldManager: fieldManager, force: force)
+        }
+    }
+
     public func delete(_ type: ResourceType, namespace: String?, name: String, options: JSON) async throws(APIError) {
         try await direct { () async throws(APIError) in
             try await upstream.delete(type, namespace: namespace, name: name, options: options)

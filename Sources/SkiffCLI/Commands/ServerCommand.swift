@@ -82,6 +82,9 @@ struct ServerCommand: AsyncParsableCommand {
                     api: api, address: apiAddress, port: config.httpsListenPort,
                     clusterIP: registry.serviceAllocations.snapshot?.firstAddress, logger: logger)),
             .init(service: ClusterDNSServiceReconciler(api: api, clusterIP: config.clusterDNS, logger: logger)),
+            .init(
+                service: AddonDeployer(
+                    api: api, configuration: .init(directory: "\(config.serverDirectory)/manifests"), logger: logger)),
         ]
         if let auditLog { services.append(.init(service: auditLog)) }
         // Each controller speaks as its ServiceAccount (its `system:controller:<name>` role), the scheduler as

@@ -193,6 +193,16 @@ public struct HTTPClusterAPI: ClusterAPI {
             body: patch.serialized(), contentType: patchType.rawValue)
     }
 
+    public func apply(_ type: ResourceType, namespace: String?, object: JSON, fieldManager: String, force: Bool)
+        async throws(APIError) -> JSON
+    {
+        try await self.object(
+            .PATCH,
+            APIPath.resource(type, namespace: namespace, name: object.name ?? "")
+                + APIPath.query([("fieldManager", fieldManager)] + (force ? [("force", "true")] : [])),
+            body: object.serialized(), contentType: PatchType.apply.rawValue)
+    }
+
     public func delete(_ type: ResourceType, namespace: String?, name: String, options: JSON) async throws(APIError) {
         var body: [UInt8]?
         if let fields = options.objectValue, !fields.isEmpty { body = options.serialized() }
