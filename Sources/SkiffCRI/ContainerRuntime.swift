@@ -38,12 +38,21 @@ public protocol ContainerRuntime: Sendable {
 
     /// The image as the runtime knows it, or nil when it is not present.
     func imageStatus(_ image: String) async throws(RuntimeError) -> ImageSummary?
-    /// Pulls from a registry; returns the image reference (`sha256:` id).
-    func pullImage(_ image: String, sandboxConfig: PodSandboxConfig?) async throws(RuntimeError) -> String
+    /// Pulls from a registry with `auth` (an image pull secret's credentials; nil pulls with what the runtime's own
+    /// configuration holds for the registry, or anonymously); returns the image reference (`sha256:` id).
+    func pullImage(_ image: String, auth: AuthConfig?, sandboxConfig: PodSandboxConfig?) async throws(RuntimeError)
+        -> String
     func listImages() async throws(RuntimeError) -> [ImageSummary]
 
     /// Tells the runtime the node's pod CIDR (CRI `UpdateRuntimeConfig`).
     func updatePodCIDR(_ cidr: String) async throws(RuntimeError)
+}
+
+extension ContainerRuntime {
+    /// Pulls without credentials of its own.
+    public func pullImage(_ image: String, sandboxConfig: PodSandboxConfig?) async throws(RuntimeError) -> String {
+        try await pullImage(image, auth: nil, sandboxConfig: sandboxConfig)
+    }
 }
 
 /// Which standard streams an exec or attach session carries, and whether it runs in a terminal (then stderr is
@@ -509,6 +518,31 @@ public struct ExecResult: Sendable, Equatable {
 }
 
 // MARK: - Images
+
+/// Registry credentials for one pull (CRI `AuthConfig`): a user name and password, or docker's base64
+/// `user:password` in `auth`, or an identity token. Its description never shows a secret.
+public struct AuthConfig: Sendable, Equatable, Hashable, CustomStringConvertible {
+    public var username: String
+    public var password: String
+    public var auth: String
+    public var identityToken: String
+    public var registryToken: String
+
+    public init(
+        username: String = "", password: String = "", auth: String = "", identityToken: String = "",
+        registryToken: String = ""
+    ) {
+        self.username = username
+        self.password = password
+        self.auth = auth
+        self.identityToken = identityToken
+        self.registryToken = registryToken
+    }
+
+    public var description: String {
+        username.isEmpty ? (auth.isEmpty ? "token" : "auth") : "user \(username)"
+    }
+}
 
 public struct ImageSummary: Sendable, Equatable {
     /// The `sha256:` config digest, which CRI uses as the image id.

@@ -23,10 +23,13 @@ public final class FakeContainerRuntime: ContainerRuntime {
         public var images: [String: ImageSummary] = [:]
         /// Images a pull fails for, with the error message.
         public var pullFailures: [String: String] = [:]
+        /// Images only these credentials may pull (a registry that wants a login); others fail "unauthorized".
+        public var pullCredentials: [String: AuthConfig] = [:]
         /// execSync results by container name (falls back to exit 0).
         public var execResults: [String: ExecResult] = [:]
         /// Every call in order: `runPodSandbox <name>`, `createContainer <name>`, `startContainer <name>`,
-        /// `stopContainer <name> <timeout>`, `execSync <name> <command…>`, `pullImage <image>`, …
+        /// `stopContainer <name> <timeout>`, `execSync <name> <command…>`, `pullImage <image>`
+        /// (`pullImage <image> as <user>` with credentials), …
         public var calls: [String] = []
         /// Read calls by method name (`listPodSandboxes`, `podSandboxStatus`, `listContainers`, `containerStatus`),
         /// counted apart from `calls` so that the order of the changes stays easy to assert.
@@ -358,9 +361,14 @@ public final class FakeContainerRuntime: ContainerRuntime {
         }
     }
 
-    public func pullImage(_ image: String, sandboxConfig: PodSandboxConfig?) async throws(RuntimeError) -> String {
-        let failure = modify { state in
-            state.calls.append("pullImage \(image)")
+    public func pullImage(
+        _ image: String, auth: AuthConfig?, sandboxConfig: PodSandboxConfig?
+    ) async throws(RuntimeError) -> String {
+        let failure = modify { state -> String? in
+            state.calls.append("pullImage \(image)" + (auth.map { " as \($0.username)" } ?? ""))
+            if let required = state.pullCredentials[image], required != auth {
+                return "failed to resolve reference \"\(image)\": pulling from host: 401 Unauthorized"
+            }
             return state.pullFailures[image]
         }
         if let failure { throw RuntimeError(.failed, failure) }

@@ -70,7 +70,7 @@ extension PodWorker {
             }
             await recorder.record(pod, reason: "Pulling", message: "Pulling image \"\(image)\"")
             do {
-                _ = try await runtime.pullImage(image, sandboxConfig: sandboxConfig)
+                _ = try await pull(image, pod: pod, sandboxConfig: sandboxConfig, logger: logger)
                 await recorder.record(pod, reason: "Pulled", message: "Successfully pulled image \"\(image)\"")
             } catch {
                 states.withState { $0.imageBackOff.next(backOffKey, eventTime: now) }

@@ -33,7 +33,8 @@ struct ContainerdNode: Service {
         let supervisor =
             agent.containerRuntimeEndpoint == nil
             ? ContainerdSupervisor(
-                config: ContainerdConfig(paths: paths, sandboxImage: agent.pauseImage), logger: logger)
+                config: ContainerdConfig(paths: paths, sandboxImage: agent.pauseImage, registries: agent.registries),
+                logger: logger)
             : nil
         let socket = agent.containerRuntimeEndpoint.map(Self.socketPath) ?? paths.socket
         let runtime = try CRIRuntime(socket: socket, logger: logger)

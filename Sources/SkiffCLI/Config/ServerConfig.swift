@@ -1,6 +1,7 @@
 import Foundation
 import SkiffAPIServer
 import SkiffAgent
+import SkiffContainerd
 import SkiffModel
 
 /// Everything `skiff server` needs, resolved from flags, environment and config file, validated, and immutable from
@@ -56,6 +57,8 @@ public struct AgentConfig: Sendable, Equatable {
     public var autonomous = false
     /// Where the node's cluster DNS finds its upstream resolvers, and dnsPolicy Default pods their resolv.conf.
     public var resolvConf = "/etc/resolv.conf"
+    /// Mirrors and registry settings for the node's containerd (`--private-registry`); empty for simulated nodes.
+    public var registries = RegistriesConfig()
 }
 
 enum Defaults {
@@ -115,6 +118,7 @@ extension ServerConfig {
         }
         let token = try Self.token(
             layers.string("token", flag: server.token), file: layers.string("token-file", flag: server.tokenFile))
+        let disableAgent = try layers.bool("disable-agent", flag: server.disableAgent)
         self.init(
             dataDir: dataDir,
             httpsListenPort: port,
@@ -124,7 +128,7 @@ extension ServerConfig {
             kubeconfigPath: layers.string("write-kubeconfig", flag: server.writeKubeconfig) ?? Defaults.kubeconfig,
             kubeconfigMode: mode,
             token: token,
-            disableAgent: try layers.bool("disable-agent", flag: server.disableAgent),
+            disableAgent: disableAgent,
             clusterCIDR: clusterCIDR,
             serviceCIDR: serviceCIDR,
             clusterDNS: clusterDNS,
@@ -132,7 +136,8 @@ extension ServerConfig {
             nodeMonitorGracePeriod: gracePeriod,
             debug: debug,
             agent: try AgentConfig(
-                layers: layers, dataDir: dataDir, agent: agent, token: token, debug: debug, requireServer: false),
+                layers: layers, dataDir: dataDir, agent: agent, token: token, debug: debug, requireServer: false,
+                runsContainers: !disableAgent),
             configFile: layers.filePath)
         let anonymous = layers.string("anonymous-auth", flag: server.anonymousAuth.map { String($0) }) ?? "true"
         guard let anonymousAuth = Bool(anonymous) else {
@@ -182,11 +187,12 @@ extension AgentConfig {
     static let fileKeys: Set<String> = [
         "data-dir", "debug", "server", "token", "token-file", "node-name", "node-ip", "node-label", "node-taint",
         "container-runtime-endpoint", "pause-image", "simulate", "autonomous",
-        "resolv-conf",
+        "resolv-conf", "private-registry",
     ]
 
     init(
-        layers: ConfigLayers, dataDir: String, agent: AgentOptions, token: String?, debug: Bool, requireServer: Bool
+        layers: ConfigLayers, dataDir: String, agent: AgentOptions, token: String?, debug: Bool, requireServer: Bool,
+        runsContainers: Bool = true
     ) throws(ConfigError) {
         let server = layers.string("server", flag: agent.server, aliases: ["SKIFF_URL"])
         if requireServer {
@@ -217,5 +223,10 @@ extension AgentConfig {
             debug: debug,
             autonomous: try layers.bool("autonomous", flag: agent.autonomous),
             resolvConf: layers.string("resolv-conf", flag: agent.resolvConf) ?? "/etc/resolv.conf")
+        // Only a node that runs containers reads it; a broken file stops it here, before anything starts.
+        if runsContainers && (simulate ?? 0) == 0 {
+            registries = try RegistriesFile.load(
+                explicitPath: layers.string("private-registry", flag: agent.privateRegistry))
+        }
     }
 }

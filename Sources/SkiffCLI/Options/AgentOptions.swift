@@ -36,6 +36,13 @@ struct AgentOptions: ParsableArguments {
             """)
     var resolvConf: String?
 
+    @Option(
+        help: """
+            Registry mirrors, credentials and TLS in k3s' registries.yaml shape (default /etc/skiff/registries.yaml \
+            when it exists).
+            """)
+    var privateRegistry: String?
+
     @Option(help: "Register this many simulated nodes that run no containers (for tests and benchmarks).")
     var simulate: Int?
 }

@@ -35,6 +35,18 @@ enum CRIMapping {
         }
     }
 
+    /// No `server_address`: containerd 1.6 then withholds the credentials from every host but that one, and a
+    /// mirror endpoint is another host (kubelet leaves it empty for pull secrets too).
+    static func message(_ auth: AuthConfig) -> Runtime_V1_AuthConfig {
+        .with {
+            $0.username = auth.username
+            $0.password = auth.password
+            $0.auth = auth.auth
+            $0.identityToken = auth.identityToken
+            $0.registryToken = auth.registryToken
+        }
+    }
+
     static func message(_ metadata: PodSandboxMetadata) -> Runtime_V1_PodSandboxMetadata {
         .with {
             $0.name = metadata.name

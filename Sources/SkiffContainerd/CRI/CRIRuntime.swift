@@ -274,14 +274,15 @@ public final class CRIRuntime: ContainerRuntime, Service {
         }
     }
 
-    public func pullImage(_ image: String, sandboxConfig: PodSandboxConfig?) async throws(SkiffCRI.RuntimeError)
-        -> String
-    {
+    public func pullImage(
+        _ image: String, auth: SkiffCRI.AuthConfig?, sandboxConfig: PodSandboxConfig?
+    ) async throws(SkiffCRI.RuntimeError) -> String {
         // Pulls take as long as the registry needs; the agent bounds them with its own back-off.
         try await call("PullImage") {
             try await imageService.pullImage(
                 .with {
                     $0.image = .with { $0.image = image }
+                    if let auth { $0.auth = CRIMapping.message(auth) }
                     if let sandboxConfig { $0.sandboxConfig = CRIMapping.message(sandboxConfig) }
                 }, options: options(.seconds(600))
             ).imageRef

@@ -9,16 +9,20 @@ public struct ContainerdConfig: Sendable, Equatable {
     public var cniBinDir: String
     /// containerd's log level (`info`, `debug`, …).
     public var logLevel: String
+    /// Mirrors and registry settings (registries.yaml): the hosts files go into `paths.certsDir`, the credentials
+    /// into this file.
+    public var registries: RegistriesConfig
 
     public init(
         paths: ContainerdPaths, sandboxImage: String = "registry.k8s.io/pause:3.10", streamServerPort: Int = 0,
-        cniBinDir: String = "/usr/lib/cni", logLevel: String = "info"
+        cniBinDir: String = "/usr/lib/cni", logLevel: String = "info", registries: RegistriesConfig = RegistriesConfig()
     ) {
         self.paths = paths
         self.sandboxImage = sandboxImage
         self.streamServerPort = streamServerPort
         self.cniBinDir = cniBinDir
         self.logLevel = logLevel
+        self.registries = registries
     }
 
     /// Plugins containerd 1.6 would otherwise try (and log failures for) on every start. The v1 linux runtime must
@@ -73,29 +77,37 @@ public struct ContainerdConfig: Sendable, Equatable {
                   bin_dir = \(quoted(cniBinDir))
                   conf_dir = \(quoted(paths.cniConfDir))
                   max_conf_num = 1
-
+                [\(cri).registry]
+                  config_path = \(quoted(paths.certsDir))
+            \(registryAuth(cri))
             """
     }
 
-    /// A TOML basic string.
-    func quoted(_ value: String) -> String {
-        var out = "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7F {
-                    out +=
-                        "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count)
-                        + String(scalar.value, radix: 16, uppercase: true)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
+    /// `registry.configs."<host>".auth` tables: containerd 1.6's hosts files cannot hold credentials, and it reads
+    /// these by the host it talks to even with `config_path` set (only `configs.tls` and `mirrors` conflict with
+    /// it). Docker Hub's credentials are filed under its API host too, which is the host containerd asks for.
+    func registryAuth(_ cri: String) -> String {
+        var tables: [(host: String, auth: RegistriesConfig.Auth)] = []
+        for (host, config) in registries.configs.sorted(by: { $0.key < $1.key }) {
+            guard let auth = config.auth else { continue }
+            tables.append((host, auth))
+            if host == "docker.io" && registries.configs["registry-1.docker.io"]?.auth == nil {
+                tables.append(("registry-1.docker.io", auth))
             }
         }
-        return out + "\""
+        var lines: [String] = []
+        for (host, auth) in tables {
+            lines.append("    [\(cri).registry.configs.\(quoted(host)).auth]")
+            for (key, value) in [
+                ("username", auth.username), ("password", auth.password), ("auth", auth.auth),
+                ("identitytoken", auth.identityToken),
+            ] where !value.isEmpty {
+                lines.append("      \(key) = \(quoted(value))")
+            }
+        }
+        return lines.map { $0 + "\n" }.joined()
     }
+
+    /// A TOML basic string.
+    func quoted(_ value: String) -> String { TOMLString.quoted(value) }
 }

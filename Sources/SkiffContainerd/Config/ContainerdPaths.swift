@@ -21,6 +21,8 @@ public struct ContainerdPaths: Sendable, Equatable {
     public var configDir: String { "\(agentDir)/etc/containerd" }
     public var configFile: String { "\(configDir)/config.toml" }
     public var cniConfDir: String { "\(agentDir)/etc/cni/net.d" }
+    /// The CRI registry plugin's `config_path`: one `<registry>/hosts.toml` per registry (from registries.yaml).
+    public var certsDir: String { "\(configDir)/certs.d" }
     /// Image archives imported at start and whenever they change (airgap).
     public var imagesDir: String { "\(agentDir)/images" }
     public var logFile: String { "\(containerdDir)/containerd.log" }

@@ -165,7 +165,22 @@ public final class ContainerdSupervisor: Service {
             for dir in [paths.containerdDir, paths.configDir, paths.cniConfDir, paths.imagesDir, paths.state] {
                 try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             }
-            try config.render().write(toFile: paths.configFile, atomically: true, encoding: .utf8)
+            // 0700 and 0600: the file holds the registries' credentials.
+            try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: paths.configDir)
+            try Data(config.render().utf8).write(to: URL(fileURLWithPath: paths.configFile), options: .atomic)
+            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: paths.configFile)
+            let removed = try RegistryHostsDirectory(path: paths.certsDir).write(RegistryHosts.files(config.registries))
+            let rewritten = config.registries.mirrors.filter { !$0.value.rewrites.isEmpty }.keys.sorted()
+            if !rewritten.isEmpty {
+                // Upstream containerd parses the rewrite tables and ignores them (verified on 1.6.20); k3s ships a
+                // fork that applies them.
+                logger.warning(
+                    "registries.yaml rewrites are written to hosts.toml, but only a containerd with k3s' rewrite support applies them",
+                    metadata: ["registries": "\(rewritten)"])
+            }
+            if !removed.isEmpty {
+                logger.info("registry hosts no longer configured removed", metadata: ["registries": "\(removed)"])
+            }
             if !FileManager.default.fileExists(atPath: paths.logFile) {
                 _ = FileManager.default.createFile(atPath: paths.logFile, contents: nil)
             }
