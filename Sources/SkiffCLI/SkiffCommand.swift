@@ -11,6 +11,7 @@ public struct SkiffCommand: AsyncParsableCommand {
             ServerCommand.self, AgentCommand.self, TokenCommand.self, KubectlCommand.self, SnapshotCommand.self,
             VersionCommand.self,
             DebugCommand.self,
+            CrictlCommand.self, CtrCommand.self, CheckConfigCommand.self, CompletionCommand.self,
         ]
     )
 

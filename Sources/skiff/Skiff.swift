@@ -6,6 +6,7 @@ import SkiffModel
 enum Skiff {
     static func main() async {
         SkiffVersion.recordBuild(gitCommit: BuildInfo.gitCommit, gitTreeState: BuildInfo.gitTreeState)
-        await SkiffCommand.main()
+        // Multicall: run as `kubectl`, `crictl` or `ctr` through a link, skiff is that subcommand.
+        await SkiffCommand.main(SkiffCommand.arguments(forInvocation: CommandLine.arguments))
     }
 }

@@ -15,23 +15,14 @@ struct KubectlCommand: ParsableCommand {
 
     func run() throws {
         let environment = ProcessInfo.processInfo.environment
-        guard let kubectl = Self.find("kubectl", path: environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin") else {
+        guard let kubectl = Passthrough.find("kubectl", path: environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin")
+        else {
             throw ValidationError("kubectl was not found in PATH; install it (apt-get install kubectl) first")
         }
         if environment["KUBECONFIG"] == nil {
             let config = environment["SKIFF_KUBECONFIG"] ?? Defaults.kubeconfig
             setenv("KUBECONFIG", config, 1)
         }
-        let argv = ([kubectl] + arguments).map { strdup($0) } + [nil]
-        execv(kubectl, argv)
-        throw ValidationError("cannot run \(kubectl): \(String(cString: strerror(errno)))")
-    }
-
-    static func find(_ name: String, path: String) -> String? {
-        for folder in path.split(separator: ":") {
-            let candidate = "\(folder)/\(name)"
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        return nil
+        try Passthrough.exec([kubectl] + arguments)
     }
 }
