@@ -28,6 +28,10 @@ cleanup_75() {
   for pid in "${helper_pids[@]+"${helper_pids[@]}"}"; do
     mapfile -t -O "${#doomed[@]}" doomed < <(echo "$pid"; descendants "$pid")
   done
+  # and whatever runs from $work/fakebin (pod processes a broken killall left behind, re-parented out of reach)
+  for path in /proc/[0-9]*; do
+    case "$(tr '\0' ' ' 2>/dev/null <"$path/cmdline")" in *"$work/fakebin/"*) doomed+=("${path#/proc/}") ;; esac
+  done
   for pid in "${doomed[@]+"${doomed[@]}"}"; do kill -KILL "$pid" 2>/dev/null; done
   for pid in "${helper_pids[@]+"${helper_pids[@]}"}"; do wait "$pid" 2>/dev/null; done
   # Everything mounted under $work, deepest first (killall may have left some if it failed).
@@ -288,21 +292,24 @@ touch "$server_root/var/lib/cni/results/skiff-e2e75pod-eth0" "$server_root/var/l
 # Processes: a shim of this data dir's containerd with pod processes two levels down, the containerd, and the same
 # for another data dir (decoys); and the installed skiff itself, running.
 sock="$data/agent/containerd/containerd.sock"
-printf '#!/bin/bash\nsleep 600 & bash -c "sleep 600 & wait" & wait\n' >"$work/fakebin/containerd-shim-runc-v2"
-printf '#!/bin/bash\nsleep 600 & trap "kill $!; exit 0" TERM; wait\n' >"$work/fakebin/containerd"
+cp "$(command -v sleep)" "$work/fakebin/pod-process"
+printf '#!/bin/bash\n%q 600 & bash -c "%q 600 & wait" & wait\n' "$work/fakebin/pod-process" \
+  "$work/fakebin/pod-process" >"$work/fakebin/containerd-shim-runc-v2"
+printf '#!/bin/bash\n%q 600 & trap "kill $!; exit 0" TERM; wait\n' "$work/fakebin/pod-process" >"$work/fakebin/containerd"
 chmod +x "$work/fakebin/containerd-shim-runc-v2" "$work/fakebin/containerd"
 # (started from a subshell that reaps it quietly: bash would report the SIGKILL of its own job)
-("$work/fakebin/containerd-shim-runc-v2" -namespace k8s.io -id e2e75pod -address "$sock" &
+("$work/fakebin/containerd-shim-runc-v2" -namespace k8s.io -id e2e75pod -address "$sock" >/dev/null 2>&1 &
   echo $! >"$work/shim.pid"
   wait) 2>/dev/null &
 helper_pids+=($!)
 for _ in $(seq 50); do [ -s "$work/shim.pid" ] && break; sleep 0.1; done
 shim_pid=$(cat "$work/shim.pid")
-"$work/fakebin/containerd-shim-runc-v2" -namespace k8s.io -id e2e75pod -address "$work/other/containerd.sock" &
+"$work/fakebin/containerd-shim-runc-v2" -namespace k8s.io -id e2e75pod -address "$work/other/containerd.sock" \
+  >/dev/null 2>&1 &
 decoy_shim_pid=$!
-"$work/fakebin/containerd" --config "$data/agent/etc/containerd/config.toml" &
+"$work/fakebin/containerd" --config "$data/agent/etc/containerd/config.toml" >/dev/null 2>&1 &
 containerd_pid=$!
-"$work/fakebin/containerd" --config "$work/other/config.toml" &
+"$work/fakebin/containerd" --config "$work/other/config.toml" >/dev/null 2>&1 &
 decoy_containerd_pid=$!
 port=$(free_port)
 nsenter --net="/run/netns/$ns" "$bin/skiff" server --disable-agent --data-dir "$work/skiff-data" --https-listen-port "$port" \
