@@ -37,6 +37,8 @@ struct AgentCommand: AsyncParsableCommand {
             throw ValidationError(error.description)
         }
         let logger = LogSetup.bootstrap(debug: config.debug)
+        // Taken before any child starts (containerd would answer systemd for us).
+        let notifier = SystemdNotifier.takeFromEnvironment()
         if (config.simulate ?? 0) == 0, getuid() != 0, config.containerRuntimeEndpoint == nil {
             throw ValidationError(
                 "skiff agent needs root to run containerd (or --container-runtime-endpoint, or --simulate N)")
@@ -74,9 +76,19 @@ struct AgentCommand: AsyncParsableCommand {
                         server: http.server, nodeName: config.nodeName, tls: http.tls,
                         authorization: http.authorization))
                 kubelet.requestToken = connection.requestToken
-                try await ContainerdNode(
-                    api: api, agent: config, kubelet: kubelet, kubeletAPI: kubeletAPI, logger: logger
-                ).run()
+                try await withThrowingDiscardingTaskGroup { group in
+                    if let notifier {
+                        group.addTask {
+                            try await ReadinessNotification(
+                                notifier: notifier, listening: nil, node: config.nodeName, api: api, logger: logger
+                            ).run()
+                        }
+                    }
+                    try await ContainerdNode(
+                        api: api, agent: config, kubelet: kubelet, kubeletAPI: kubeletAPI, logger: logger
+                    ).run()
+                    group.cancelAll()
+                }
             })
         let group = ServiceGroup(
             configuration: .init(

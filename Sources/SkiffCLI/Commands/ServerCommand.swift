@@ -27,6 +27,9 @@ struct ServerCommand: AsyncParsableCommand {
             throw ValidationError(error.description)
         }
         let logger = LogSetup.bootstrap(debug: config.debug)
+        // Taken before any child starts (containerd would answer systemd for us).
+        let notifier = SystemdNotifier.takeFromEnvironment()
+        let listening = Latch()
         let started = ContinuousClock.now
         try DataDirectory.prepareServer(config)
         var control = try ControlPlane.prepare(config, logger: logger)
@@ -52,6 +55,7 @@ struct ServerCommand: AsyncParsableCommand {
         let apiServer = APIServer(
             configuration: control.apiConfiguration, registry: registry, logger: logger,
             onListening: { port in
+                listening.open()
                 logger.info(
                     "skiff server is ready",
                     metadata: [
@@ -134,6 +138,7 @@ struct ServerCommand: AsyncParsableCommand {
             .init(
                 service: NodeLifecycleController(
                     api: controller("node-controller"), gracePeriod: config.nodeMonitorGracePeriod, logger: logger)))
+        var readyNode: String?
         if let simulated = config.agent.simulate, simulated > 0 {
             let subnets = clusterNetwork.prefixLength <= 24 ? 1 << (24 - clusterNetwork.prefixLength) : 0
             if simulated > subnets {
@@ -164,6 +169,7 @@ struct ServerCommand: AsyncParsableCommand {
                             request: request)
                     }
                 }
+                readyNode = config.agent.nodeName
                 // The embedded agent speaks as its node, with a remote node's rights (the node authorizer).
                 let nodeAPI = InProcessClusterAPI.node(config.agent.nodeName, registry: registry)
                 services.append(
@@ -172,6 +178,12 @@ struct ServerCommand: AsyncParsableCommand {
                             api: nodeAPI, agent: config.agent, kubelet: kubelet,
                             kubeletAPI: .inProcess(control.apiConfiguration.kubelets), logger: logger)))
             }
+        }
+        if let notifier {
+            services.append(
+                .init(
+                    service: ReadinessNotification(
+                        notifier: notifier, listening: listening, node: readyNode, api: api, logger: logger)))
         }
         let group = ServiceGroup(
             configuration: .init(
