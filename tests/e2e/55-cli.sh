@@ -85,4 +85,53 @@ def latest(name):  # the newest stored version of default/<name>, unless deleted
     return json.loads(row[0])["data"]["v"] if row and not row[1] else None
 print(latest("kept"), latest("later"))
 PY
+
+# Operator commands that need no server. Completion scripts the shells accept and that complete skiff's commands.
+"$SKIFF_BIN" completion bash >"$work/skiff.bash"
+expect_output "skiff completion bash: a script bash accepts" '^$' bash -n "$work/skiff.bash"
+# complete_bash WORD…: what bash offers for the last word after `skiff WORD…` (as readline calls the function).
+complete_bash() {
+  bash -c 'source "$1"; shift; COMP_WORDS=(skiff "$@"); COMP_CWORD=$#; COMP_LINE="${COMP_WORDS[*]}"; COMP_POINT=${#COMP_LINE}
+    _skiff skiff "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"; echo "${COMPREPLY[@]}"' _ "$work/skiff.bash" "$@"
+}
+expect_output "skiff completion bash: skiff cri<TAB> completes to crictl" '^crictl$' complete_bash cri
+expect_output "skiff completion bash: skiff crictl insp<TAB> offers the inspect commands" '^inspect inspectp inspecti$' \
+  complete_bash crictl insp
+if command -v zsh >/dev/null; then
+  "$SKIFF_BIN" completion zsh >"$work/_skiff"
+  expect_output "skiff completion zsh: a script zsh accepts" '^$' zsh -n "$work/_skiff"
+else
+  echo "SKIPPED: zsh is not installed; the zsh completion script is not checked" >&2
+fi
+expect_error "skiff completion of an unknown shell" "tcsh" "$SKIFF_BIN" completion tcsh
+
+# check-config on a fake host (--root): a good one passes; each broken fact fails with its fix and exit status 1.
+fake=$work/fake-host
+mkdir -p "$fake/proc/sys/kernel" "$fake/proc/sys/net/bridge" "$fake/proc/sys/net/ipv4" "$fake/sys/fs/cgroup" \
+  "$fake/usr/sbin" "$fake/usr/lib/cni"
+echo 6.1.0-31-amd64 >"$fake/proc/sys/kernel/osrelease"
+echo "cpuset cpu io memory pids" >"$fake/sys/fs/cgroup/cgroup.controllers"
+printf 'nodev\tsysfs\n\text4\nnodev\toverlay\n' >"$fake/proc/filesystems"
+echo "nf_tables 311296 1 - Live 0x0" >"$fake/proc/modules"
+echo 1 >"$fake/proc/sys/net/bridge/bridge-nf-call-iptables"
+echo 1 >"$fake/proc/sys/net/ipv4/ip_forward"
+for tool in iptables nft containerd containerd-shim-runc-v2 runc; do install -m 755 /dev/null "$fake/usr/sbin/$tool"; done
+for plugin in bridge host-local portmap loopback; do install -m 755 /dev/null "$fake/usr/lib/cni/$plugin"; done
+expect_output "check-config on a good host: every check ok" '^all required checks passed$' "$SKIFF_BIN" check-config --root "$fake"
+[ "$("$SKIFF_BIN" check-config --root "$fake" | grep -c '^ok  ')" = 9 ] || fail "check-config: nine ok lines on a good host"
+rm "$fake/proc/sys/net/bridge/bridge-nf-call-iptables"
+expect_error "check-config without br_netfilter fails and says to load it" 'FAIL  bridge netfilter.*' "$SKIFF_BIN" check-config --root "$fake"
+expect_error "… with the fix" 'fix: modprobe br_netfilter' "$SKIFF_BIN" check-config --root "$fake"
+echo 0 >"$fake/proc/sys/net/bridge/bridge-nf-call-iptables"
+echo "cpuset cpu io pids" >"$fake/sys/fs/cgroup/cgroup.controllers"
+echo 0 >"$fake/proc/sys/net/ipv4/ip_forward"
+rm "$fake/usr/sbin/nft"
+output=$("$SKIFF_BIN" check-config --root "$fake") && fail "check-config exits 1 when a check fails: $output"
+for line in 'FAIL  cgroups: v2 without memory' 'fix: sysctl -w net.bridge.bridge-nf-call-iptables=1' \
+  'FAIL  nftables: no nft command' 'fix: apt-get install nftables' 'warn  ip_forward' 'fix: sysctl -w net.ipv4.ip_forward=1' \
+  '^3 required checks failed$'; do
+  grep -qE -- "$line" <<<"$output" || fail "check-config on a broken host: no /$line/ in: $output"
+done
+pass "check-config on a broken host: a line and a fix for each problem, exit status 1"
+expect_output "check-config on this machine: a line for each check" '^(ok  |warn|FAIL)  CNI plugins: ' sh -c "\"$SKIFF_BIN\" check-config || true"
 echo "55-cli: all passed"
