@@ -91,6 +91,14 @@ struct ServerCommand: AsyncParsableCommand {
                     api: api, configuration: .init(directory: "\(config.serverDirectory)/manifests"), logger: logger)),
         ]
         if let auditLog { services.append(.init(service: auditLog)) }
+        if let snapshots = config.snapshots {
+            services.append(
+                .init(
+                    service: SnapshotScheduler(
+                        schedule: snapshots.schedule, retention: snapshots.retention, database: config.databasePath,
+                        folder: SnapshotFolder(directory: snapshots.directory), node: config.agent.nodeName,
+                        logger: logger)))
+        }
         // Each controller speaks as its ServiceAccount (its `system:controller:<name>` role), the scheduler as
         // system:kube-scheduler: the same authorizer judges them as any client.
         func controller(_ name: String) -> InProcessClusterAPI { .controller(name, registry: registry) }

@@ -34,10 +34,24 @@ public struct ServerConfig: Sendable, Equatable {
     public var debug: Bool
     public var agent: AgentConfig
     public var configFile: String?
+    /// Scheduled snapshots; nil with `--disable-snapshots`.
+    public var snapshots: SnapshotSettings? = nil
 
     /// `<data-dir>/server/db/state.db`, where k3s users look for it.
     public var databasePath: String { "\(dataDir)/server/db/state.db" }
     public var serverDirectory: String { "\(dataDir)/server" }
+}
+
+/// When and where scheduled snapshots go, and how many are kept.
+public struct SnapshotSettings: Sendable, Equatable {
+    public var schedule: CronSchedule
+    public var retention: Int
+    public var directory: String
+
+    static let defaultSchedule = "0 */12 * * *"
+    static let defaultRetention = 5
+
+    static func directory(dataDir: String) -> String { "\(dataDir)/server/db/snapshots" }
 }
 
 /// Settings of a (standalone or embedded) agent.
@@ -80,7 +94,8 @@ extension ServerConfig {
         "data-dir", "debug", "https-listen-port", "bind-address", "advertise-address", "tls-san", "write-kubeconfig",
         "write-kubeconfig-mode", "token", "token-file", "disable-agent", "cluster-cidr", "service-cidr", "cluster-dns",
         "datastore-endpoint", "node-monitor-grace-period", "anonymous-auth", "pod-security-default-level",
-        "audit-log-path", "audit-log-maxsize", "audit-log-maxbackup",
+        "audit-log-path", "audit-log-maxsize", "audit-log-maxbackup", "snapshot-schedule-cron", "snapshot-retention",
+        "snapshot-dir", "disable-snapshots",
     ]).union(AgentConfig.fileKeys)
 
     init(
@@ -156,6 +171,23 @@ extension ServerConfig {
                 throw ConfigError("audit-log-maxsize must be at least 1 (MB) and audit-log-maxbackup at least 0")
             }
             auditLog = AuditLogSettings(path: path, maxBytes: maxSize * 1024 * 1024, maxBackups: maxBackups)
+        }
+        if !(try layers.bool("disable-snapshots", flag: server.disableSnapshots)) {
+            let cron =
+                layers.string("snapshot-schedule-cron", flag: server.snapshotScheduleCron)
+                ?? SnapshotSettings.defaultSchedule
+            let schedule: CronSchedule
+            do { schedule = try CronSchedule(parsing: cron) } catch {
+                throw ConfigError("snapshot-schedule-cron: \(error.description)")
+            }
+            let retention =
+                try layers.int("snapshot-retention", flag: server.snapshotRetention)
+                ?? SnapshotSettings.defaultRetention
+            guard retention >= 1 else { throw ConfigError("snapshot-retention must be at least 1, not \(retention)") }
+            snapshots = SnapshotSettings(
+                schedule: schedule, retention: retention,
+                directory: layers.string("snapshot-dir", flag: server.snapshotDir)
+                    ?? SnapshotSettings.directory(dataDir: dataDir))
         }
         if let lifetime = server.nodeCertificateLifetime {
             guard let duration = GoDuration.parse(lifetime), duration >= .seconds(10) else {

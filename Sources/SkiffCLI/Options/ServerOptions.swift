@@ -65,6 +65,18 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "How many rotated audit logs to keep (default 10).")
     var auditLogMaxbackup: Int?
 
+    @Option(help: "When to take scheduled snapshots of the datastore, in cron format (default \"0 */12 * * *\").")
+    var snapshotScheduleCron: String?
+
+    @Option(help: "How many scheduled snapshots to keep (default 5).")
+    var snapshotRetention: Int?
+
+    @Option(help: "Folder of the snapshots (default <data-dir>/server/db/snapshots).")
+    var snapshotDir: String?
+
+    @Flag(help: "Take no scheduled snapshots.")
+    var disableSnapshots = false
+
     /// For tests of renewal: how long the node certificates issued at join are valid (default one year).
     @Option(help: .hidden)
     var nodeCertificateLifetime: String?
