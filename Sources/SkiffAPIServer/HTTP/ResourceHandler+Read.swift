@@ -44,7 +44,7 @@ extension ResourceHandler {
                 TablePrinter.table(
                     for: type, objects: objects, include: Negotiation.includeObject(query["includeObject"]),
                     resourceVersion: String(page.revision), continueToken: continueToken, columnDefinitions: true,
-                    version: version, now: registry.now()))
+                    version: version, printerColumns: type.printerColumns, now: registry.now()))
         case .partialObjectMetadataList(let version):
             var objects: [JSON] = []
             for item in page.items { objects.append(try StoredBytes.decode(item)) }

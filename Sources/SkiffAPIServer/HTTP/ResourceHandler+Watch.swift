@@ -164,7 +164,8 @@ struct WatchEncoder: Sendable {
             let object = try StoredBytes.decode(kv)
             let rendered = TablePrinter.table(
                 for: type, objects: [object], include: include, resourceVersion: String(kv.modRevision),
-                continueToken: nil, columnDefinitions: !sentColumns, version: version, now: now())
+                continueToken: nil, columnDefinitions: !sentColumns, version: version,
+                printerColumns: type.printerColumns, now: now())
             sentColumns = true
             rendered.serialize(into: &out)
         case .partialObjectMetadata(let version):

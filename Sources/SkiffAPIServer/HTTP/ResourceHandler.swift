@@ -156,7 +156,7 @@ struct ResourceHandler {
                 TablePrinter.table(
                     for: type, objects: [object], include: Negotiation.includeObject(query["includeObject"]),
                     resourceVersion: nil, continueToken: nil, columnDefinitions: true, version: version,
-                    now: registry.now()))
+                    printerColumns: type.printerColumns, now: registry.now()))
         case .partialObjectMetadata(let version):
             return APIResponder.json(
                 status, Representation.partialObjectMetadata(of: try StoredBytes.decode(kv), version: version))

@@ -25,12 +25,14 @@ extension ObjectRegistry {
                 subresources.append(.status(of: GroupVersionKind(group: group, version: name, kind: kind)))
             }
             if case .object = version["subresources"]["scale"] { subresources.append(.scale) }
-            return ResourceType(
+            var type = ResourceType(
                 group: group, version: name, kind: kind, resource: plural,
                 singular: spec["names"]["singular"].stringValue ?? kind.lowercased(),
                 namespaced: spec["scope"].stringValue != "Cluster", shortNames: shortNames, categories: categories,
                 subresources: subresources,
                 customSchema: version["schema"]["openAPIV3Schema"].objectValue.map(JSON.object))
+            type.printerColumns = PrinterColumn.columns(ofCRD: definition, version: name)
+            return type
         }
     }
 

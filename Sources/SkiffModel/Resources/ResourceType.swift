@@ -16,6 +16,9 @@ public struct ResourceType: Sendable, Hashable {
     /// A custom resource version's `schema.openAPIV3Schema` (nil for built-in types, whose schemas are in the
     /// schema registry): published in its group-version's OpenAPI document.
     public var customSchema: JSON?
+    /// A custom resource version's `additionalPrinterColumns` (nil for built-in types, whose columns are upstream's):
+    /// the columns of its `kubectl get` Tables.
+    public var printerColumns: [PrinterColumn]? = nil
 
     public init(
         group: String, version: String, kind: String, resource: String, singular: String? = nil,
