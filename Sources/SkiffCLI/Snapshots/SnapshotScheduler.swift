@@ -14,7 +14,8 @@ struct SnapshotScheduler: Service {
     let logger: Logger
 
     func run() async throws {
-        try await cancelWhenGracefulShutdown {
+        // A graceful shutdown cancels the wait; the service then ends without an error.
+        try? await cancelWhenGracefulShutdown {
             var previous = Date()
             while true {
                 guard let next = schedule.next(after: previous) else {

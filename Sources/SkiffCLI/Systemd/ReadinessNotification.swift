@@ -16,16 +16,16 @@ struct ReadinessNotification: Service {
     let logger: Logger
 
     func run() async throws {
-        try await cancelWhenGracefulShutdown {
+        // A graceful shutdown cancels the waits; the service then says so and ends without an error.
+        try? await cancelWhenGracefulShutdown {
             await listening?.wait()
             if let node, let api { try await Self.waitUntilReady(node: node, api: api) }
             try Task.checkCancellation()
             let status = node.map { "node \($0) is Ready" } ?? "the API server is ready"
             send(["READY=1", "STATUS=\(status)"])
             logger.debug("told systemd: ready", metadata: ["status": "\(status)"])
-            // Until the shutdown starts.
-            try await Task.sleep(for: .seconds(Int64.max / 2))
         }
+        try? await gracefulShutdown()
         send(["STOPPING=1"])
     }
 
