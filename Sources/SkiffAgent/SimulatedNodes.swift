@@ -134,15 +134,30 @@ public struct SimulatedNodes: Service {
                 for (index, name) in nodeNames.enumerated() {
                     if Task.isCancelled { return }
                     if index >= Self.concurrentRegistrations { await group.next() }
-                    let stale = nodes.get(name).map(Self.conditionsDiffer) ?? false
+                    let known = nodes.get(name)
+                    let stale = known.map(Self.conditionsDiffer) ?? false
                     let api = writer(name)
                     group.addTask {
+                        // The server lost the node or its Lease (deleted, or a restored snapshot from before it
+                        // joined): register again, as kubelets do when their Node is gone.
+                        var lost = known == nil
                         // A missed heartbeat is retried by the next one; say why it was missed.
                         await logFailure(of: "lease renewal", node: name) { () throws(APIError) in
-                            _ = try await api.patch(
-                                leases, namespace: "kube-node-lease", name: name,
-                                patch: ["spec": ["renewTime": .string(now)]], patchType: .merge, subresource: nil,
-                                fieldManager: "skiff-sim")
+                            do throws(APIError) {
+                                _ = try await api.patch(
+                                    leases, namespace: "kube-node-lease", name: name,
+                                    patch: ["spec": ["renewTime": .string(now)]], patchType: .merge, subresource: nil,
+                                    fieldManager: "skiff-sim")
+                            } catch {
+                                lost = lost || error.code == 404
+                                throw error
+                            }
+                        }
+                        if lost {
+                            await logFailure(of: "registration", node: name) { () throws(APIError) in
+                                try await register(name, index: index)
+                            }
+                            return
                         }
                         guard stale else { return }
                         await logFailure(of: "node status sync", node: name) { () throws(APIError) in

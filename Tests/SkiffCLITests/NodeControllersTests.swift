@@ -111,6 +111,16 @@ import Testing
             let after = try await api.get(nodes, namespace: nil, name: "sim-0")
             let statuses = (after["status"]["conditions"].arrayValue ?? []).compactMap { $0["status"].stringValue }
             #expect(!statuses.contains("Unknown"), "every condition is re-posted: \(statuses)")
+
+            // The server lost the node and its Lease (deleted, or a restored snapshot): it registers again.
+            let leases = api.type("coordination.k8s.io", "v1", "leases")
+            try await api.delete(nodes, namespace: nil, name: "sim-0", options: .emptyObject)
+            try await api.delete(leases, namespace: "kube-node-lease", name: "sim-0", options: .emptyObject)
+            #expect(try await Self.eventually { await ready() == "True" }, "the node registers again")
+            #expect(
+                try await Self.eventually {
+                    (try? await api.get(leases, namespace: "kube-node-lease", name: "sim-0")) != nil
+                })
             group.cancelAll()
         }
     }

@@ -96,6 +96,8 @@ wait "$down_pid" && code=0 || code=$?
 [ "$code" = 0 ] || fail "waiting agent exited $code after SIGTERM"
 pass "SIGTERM while waiting for the server exits 0"
 
+# A snapshot from before the next agent joins: restored later, the agent's nodes and password are not in it.
+"$SKIFF_BIN" snapshot save --data-dir "$work/data" "$work/before-edge-c.db" >/dev/null
 # The server stops promptly while an agent is connected: watches end, late requests on open keep-alive connections get
 # 503 with Connection: close, and closing TLS connections does not wait for the agent's close_notify.
 "$SKIFF_BIN" agent --server "$server" --token "$token" --simulate 3 --data-dir "$work/agent-edge-c" --node-name edge-c >"$work/agent-c.log" 2>&1 &
@@ -112,6 +114,13 @@ sleep 1 # let the agent settle into its watches
 # How fast it stops is a figure for a benchmark; here a hang (e.g. waiting out the agent's TLS close_notify) fails.
 stop_server
 pass "SIGTERM stops the server with an agent connected: exit 0"
+# Restored to the snapshot, the server keeps the agent: it reconnects with its certificate and registers its nodes again.
+expect_output "restore the snapshot from before the agent joined" "restored $work/before-edge-c.db" \
+  "$SKIFF_BIN" snapshot restore --data-dir "$work/data" "$work/before-edge-c.db"
+start_server
+wait_for "the restored server's agent reconnects and its nodes are Ready again" 30 \
+  bash -c "[ \$(kubectl --cache-dir '$work/kube-cache' get nodes --no-headers 2>/dev/null | grep -cE '^edge-c-[0-2] +Ready ') = 3 ]"
+stop_server
 kill -TERM "$c_pid"
 for _ in $(seq 50); do kill -0 "$c_pid" 2>/dev/null || break; sleep 0.1; done
 kill -0 "$c_pid" 2>/dev/null && fail "agent still running 5 s after SIGTERM once its server is gone"
