@@ -5,6 +5,8 @@ packages=(libsqlite3-dev sqlite3 zlib1g-dev kubectl curl openssl gcc python3-ven
   containerd runc containernetworking-plugins iptables nftables iproute2 umoci busybox-static zstd dnsmasq-base)
 # The registries end-to-end test: Debian's distribution registry, run as a plain process, and htpasswd for its auth.
 packages+=(docker-registry apache2-utils)
+# The Dockerfile test (e2e 76: podman builds the runtime stage on a debootstrapped base) and the install script lint.
+packages+=(podman debootstrap shellcheck)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
