@@ -5,7 +5,8 @@
 # image, missing configMap, a truncated archive, an archive dropped in while running), cleanup in containerd, pods
 # that survive a restart of the server or of the agent without a restart counted, and the second node behind "NAT"
 # (the host cannot open a connection to it) serving `kubectl logs` through its reverse tunnel, also after the link
-# died silently and came back.
+# died silently and came back. The operator commands run on the node too: `skiff crictl` (ps, pods, images, logs,
+# exec, inspect), `skiff ctr`, and the kubectl/crictl/ctr links to skiff (multicall).
 source "$(dirname "$0")/lib/common.sh"
 if [ "$(id -u)" != 0 ]; then echo "SKIP 60-containerd-agent: needs root (containers run as root here)"; exit 0; fi
 command -v containerd >/dev/null || fail "containerd is not installed (make deps installs it)"
@@ -233,6 +234,8 @@ spec:
   volumes: [{name: gate, hostPath: {path: $work/gate, type: Directory}}]
 YAML
 
+# For `skiff crictl logs` later: a container that writes to both streams.
+kubectl run streams --image=busybox --image-pull-policy=IfNotPresent --command -- sh -c 'echo to-out; echo to-err >&2; sleep 600' >/dev/null
 wait_for "deployment web 2/2 available" 90 is deploy/web '{.status.availableReplicas}' 2
 for pod in $(kubectl get pods -l app=web -o name); do
   ip=$(jp "$pod" '{.status.podIP}')
@@ -246,6 +249,55 @@ kubectl run probe --image=busybox --image-pull-policy=IfNotPresent --restart=Nev
 wait_for "a pod runs to completion" 60 is pod/probe '{.status.phase}' Succeeded
 expect_output "a pod reaches another pod by its IP" "hello from" kubectl logs probe
 expect_output "kubectl logs --tail and --timestamps" "^[0-9T:.-]+Z serving on 8080$" kubectl logs deploy/web --tail=1 --timestamps
+
+# Operator commands on the node: `skiff crictl` and `skiff ctr` on the embedded agent's containerd (found under
+# --data-dir: no crictl binary, no crictl.yaml), then the links an install script makes (multicall).
+crictl_() { "$SKIFF_BIN" crictl --data-dir "$work/data" "$@"; }
+web_pod=$(kubectl get pods -l app=web -o jsonpath='{.items[0].metadata.name}')
+web_cid=$(jp "pod/$web_pod" '{.status.containerStatuses[0].containerID}'); web_cid=${web_cid#containerd://}
+[[ "$web_cid" =~ ^[0-9a-f]{64}$ ]] || fail "the web pod's container ID, not [$web_cid]"
+expect_output "skiff crictl ps: crictl's columns" '^CONTAINER +IMAGE +CREATED +STATE +NAME +ATTEMPT +POD ID +POD$' crictl_ ps
+expect_output "skiff crictl ps: the web container is listed Running, with its pod" \
+  "^${web_cid:0:13} +docker\.io/library/busybox:latest +[0-9A-Za-z ]+ ago +Running +httpd +0 +[0-9a-f]{13} +$web_pod$" crictl_ ps
+expect_output "skiff crictl ps -q --name: full IDs" "^$web_cid$" crictl_ ps -q --name '^httpd$'
+expect_output "skiff crictl pods: the web pod, Ready, in default" \
+  "^[0-9a-f]{13} +[0-9A-Za-z ]+ ago +Ready +$web_pod +default +0 +\(default\)$" crictl_ pods
+web_sandbox=$(crictl_ pods -q --name "^$web_pod\$" --namespace '^default$')
+[[ "$web_sandbox" =~ ^[0-9a-f]{64}$ ]] || fail "skiff crictl pods -q --name --namespace: one sandbox ID, not [$web_sandbox]"
+expect_output "skiff crictl ps --pod (an ID prefix): that pod's container" "^$web_cid$" crictl_ ps -q --pod "${web_sandbox:0:10}"
+expect_output "skiff crictl images: busybox, its tag, ID and size" '^docker\.io/library/busybox +latest +[0-9a-f]{13} +[0-9.]+(kB|MB)$' crictl_ images
+expect_output "skiff crictl logs (by an ID prefix): the container's output" '^serving on 8080$' crictl_ logs "${web_cid:0:10}"
+streams_split() {
+  local id; id=$(crictl_ ps -q --name '^streams$') && [ -n "$id" ] || return 1
+  [ "$(crictl_ logs "$id" 2>/dev/null)" = to-out ] && [ "$(crictl_ logs "$id" 2>&1 >/dev/null)" = to-err ]
+}
+wait_for "skiff crictl logs: standard output to stdout, standard error to stderr" 60 streams_split
+code=0; out=$(crictl_ exec "${web_cid:0:12}" sh -c 'echo out-$((6*7)); echo err >&2; exit 7' 2>"$work/exec.err") || code=$?
+[ "$out" = out-42 ] && [ "$(cat "$work/exec.err")" = err ] && [ $code = 7 ] \
+  || fail "skiff crictl exec: stdout [$out] stderr [$(cat "$work/exec.err")] status $code (want out-42, err, 7)"
+pass "skiff crictl exec: output, standard error and the exit status (7) come back"
+expect_output "skiff crictl exec -- CMD: the separator is not the command" '^/www$' crictl_ exec "$web_cid" -- ls -d /www
+expect_error "skiff crictl exec -it points to kubectl exec -it" 'kubectl exec -it' crictl_ exec -it "$web_cid" sh
+expect_error "skiff crictl logs of an unknown ID" 'no container with ID fffff' crictl_ logs fffff
+web_ip=$(jp "pod/$web_pod" '{.status.podIP}')
+json_fields() { python3 -c 'import json, sys; d = json.load(sys.stdin); print(*[eval(e, {"d": d}) for e in sys.argv[1:]])' "$@"; }
+inspect_web() { crictl_ inspect "${web_cid:0:12}" | json_fields 'd["status"]["state"]' 'd["info"]["pid"]' 'd["status"]["metadata"]["name"]'; }
+expect_output "skiff crictl inspect: the container's state, pid and name as JSON" '^CONTAINER_RUNNING [1-9][0-9]* httpd$' inspect_web
+inspect_pod() { crictl_ inspectp "${web_sandbox:0:12}" | json_fields 'd["status"]["state"]' 'd["status"]["network"]["ip"]' 'd["status"]["metadata"]["name"]'; }
+expect_output "skiff crictl inspectp: the sandbox's state, IP and name as JSON" "^SANDBOX_READY $web_ip $web_pod$" inspect_pod
+inspect_image() { crictl_ inspecti busybox | json_fields '" ".join(d["status"]["repoTags"])'; }
+expect_output "skiff crictl inspecti busybox: the image as JSON" 'docker\.io/library/busybox:latest' inspect_image
+expect_output "skiff ctr images ls: containerd's view, namespace k8s.io" '^docker\.io/library/busybox:latest$' \
+  "$SKIFF_BIN" ctr --data-dir "$work/data" images ls -q
+expect_output "skiff ctr with SKIFF_DATA_DIR: the web container" "^$web_cid$" env SKIFF_DATA_DIR="$work/data" "$SKIFF_BIN" ctr containers ls -q
+mkdir -p "$work/links"
+for tool in kubectl crictl ctr; do ln -s "$SKIFF_BIN" "$work/links/$tool"; done
+expect_output "a link named crictl runs skiff crictl" "^${web_cid:0:13} " "$work/links/crictl" --data-dir "$work/data" ps
+expect_output "a link named ctr runs skiff ctr" "^$web_cid$" env SKIFF_DATA_DIR="$work/data" "$work/links/ctr" containers ls -q
+# First in PATH, the kubectl link must still find the real kubectl (not itself, forever).
+expect_output "a link named kubectl, first in PATH, runs the real kubectl" "^$web_pod " \
+  timeout 20 env PATH="$work/links:$PATH" "$work/links/kubectl" --cache-dir "$work/kube-cache" get pods -l app=web --no-headers
+expect_output "kubectl version --client through the link" '^Client Version: v1\.' timeout 20 env PATH="$work/links:$PATH" kubectl version --client
 
 wait_for "volumes pod Running" 60 is pod/volumes '{.status.phase}' Running
 wait_for "init container ran first, emptyDir shared" 20 sh -c "kubectl --cache-dir $work/kube-cache logs volumes -c reader | grep -q 'init: init-ran'"
