@@ -44,6 +44,7 @@ ip netns exec $ns iptables -A INPUT -i skiff-e2e-n -m conntrack --ctstate NEW -j
 
 # The agent's containerd and its shims outlive the server by design: stop them and the pods when the test ends.
 stop_node() {
+  [ -n "${notify_pid:-}" ] && kill $notify_pid 2>/dev/null
   [ -n "$agent_pid" ] && kill "$agent_pid" 2>/dev/null; [ -n "$agent_pid" ] && wait "$agent_pid" 2>/dev/null; agent_pid=""
   [ -n "$agent2_pid" ] && kill "$agent2_pid" 2>/dev/null; [ -n "$agent2_pid" ] && wait "$agent2_pid" 2>/dev/null; agent2_pid=""
   kubectl delete pods --all --grace-period=0 --force >/dev/null 2>&1
@@ -78,6 +79,7 @@ trap 'status=$?; set +e
 start_agent_server() {
   [ -n "${port:-}" ] || port=$(free_port)
   export KUBECONFIG="$work/kubeconfig"
+  NOTIFY_SOCKET="$work/notify.sock" \
   "$SKIFF_BIN" server --node-name $node --data-dir "$work/data" --https-listen-port "$port" --bind-address 0.0.0.0 \
     --tls-san $host_ip --node-ip $host_ip --cluster-dns 10.43.0.53 --write-kubeconfig "$KUBECONFIG" \
     --node-certificate-lifetime 30s --server-certificate-lifetime 60s >>"$work/server.log" 2>&1 &
@@ -93,9 +95,23 @@ run_on() {
     --overrides="{\"spec\":{\"nodeSelector\":{\"kubernetes.io/hostname\":\"$on\"}}}" --command -- "$@" >/dev/null
 }
 
+# systemd's notify socket, as a Type=notify unit has it: what was true when skiff said READY=1 is written down.
+python3 "$(dirname "$0")/lib/notify-listener.py" "$work/notify.sock" "$work/notify.log" $node "$work/kubeconfig" &
+notify_pid=$!
+for _ in $(seq 50); do [ -S "$work/notify.sock" ] && break; sleep 0.1; done
 started=$(date +%s.%N)
 start_agent_server
 wait_for "node $node Ready" 60 is node/$node '{.status.conditions[?(@.type=="Ready")].status}' True
+wait_for "the server sends READY=1 through NOTIFY_SOCKET" 10 grep -q "^READY " "$work/notify.log"
+grep -qx "READY readyz=ok node=True" <(grep -m1 "^READY " "$work/notify.log") ||
+  fail "READY=1 came before /readyz answered and the node was Ready: $(grep -m1 "^READY " "$work/notify.log")"
+pass "READY=1 only once /readyz answers and the node is Ready"
+grep -q "^READY=1 STATUS=node $node is Ready$" "$work/notify.log" || fail "no STATUS with READY=1: $(cat "$work/notify.log")"
+containerd_pid=$(pgrep -f "containerd --config $work/data" | head -1)
+if tr '\0' '\n' <"/proc/$containerd_pid/environ" | grep -q '^NOTIFY_SOCKET='; then
+  fail "containerd inherited NOTIFY_SOCKET (it would answer systemd for skiff)"
+fi
+pass "containerd does not inherit NOTIFY_SOCKET"
 echo "   node Ready $(python3 -c "print(round($(date +%s.%N) - $started, 2))") s after start (airgap import included)"
 grep -q "skiff-airgap-images-amd64.tar" "$work/server.log" || fail "the airgap import is logged with the file's name"
 expect_output "kubectl get nodes -o wide shows the kernel and runtime" "$(uname -r) +containerd://1\.6" kubectl get nodes -o wide
@@ -384,12 +400,20 @@ expect_error "skiff token create names a bad --ttl" "--ttl must be a duration" s
 start_agent() {
   # nsenter, not `ip netns exec`: that one remounts /sys in a mount namespace of its own, which hides the cgroup
   # mount from runc ("no cgroup mount found in mountinfo").
+  NOTIFY_SOCKET="$work/agent-notify.sock" \
   nsenter --net=/var/run/netns/$ns "$SKIFF_BIN" agent --server "https://$host_ip:$port" --token "$token" --node-name e2e-agent \
     --node-ip $agent_ip --data-dir "$work/agent1" >>"$work/agent.log" 2>&1 &
   agent_pid=$!
 }
+python3 "$(dirname "$0")/lib/notify-listener.py" "$work/agent-notify.sock" "$work/agent-notify.log" e2e-agent "$work/kubeconfig" &
+notify_pid="$notify_pid $!"
+for _ in $(seq 50); do [ -S "$work/agent-notify.sock" ] && break; sleep 0.1; done
 start_agent
 wait_for "a second node joins from its network namespace and is Ready" 90 is node/e2e-agent '{.status.conditions[?(@.type=="Ready")].status}' True
+wait_for "the agent sends READY=1 through NOTIFY_SOCKET" 10 grep -q "^READY " "$work/agent-notify.log"
+grep -qx "READY readyz=ok node=True" <(grep -m1 "^READY " "$work/agent-notify.log") ||
+  fail "the agent's READY=1 came before its node was Ready: $(grep -m1 "^READY " "$work/agent-notify.log")"
+pass "the agent's READY=1 only once its node is Ready"
 # Node identity: the agent speaks with its own certificate (system:node:e2e-agent); its password and key are 0600;
 # the server keeps the password's salted hash; another machine with the token but not the password is refused.
 [ "$(stat -c %a "$work/agent1/agent/node-password")" = 600 ] || fail "the node password file is 0600"
