@@ -32,6 +32,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
         .package(url: "https://github.com/hummingbird-project/swift-websocket", from: "1.6.2"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // Pure core: JSON, schema registry, selectors, patches. Foundation only.
@@ -42,6 +43,20 @@ let package = Package(
                 "SkiffModel",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // The same revision log on a shared PostgreSQL database (several servers, one cluster). A target of its own so
+        // that nothing on the SQLite path links PostgresNIO.
+        .target(
+            name: "SkiffPostgresStore",
+            dependencies: [
+                "SkiffStore", "SkiffModel",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
@@ -191,7 +206,13 @@ let package = Package(
         ),
 
         .testTarget(name: "SkiffModelTests", dependencies: ["SkiffModel"]),
-        .testTarget(name: "SkiffStoreTests", dependencies: ["SkiffStore", "SkiffTesting"]),
+        .testTarget(name: "SkiffStoreTests", dependencies: ["SkiffStore", "SkiffPostgresStore", "SkiffTesting"]),
+        .testTarget(
+            name: "SkiffPostgresStoreTests",
+            dependencies: [
+                "SkiffPostgresStore", "SkiffStore", "SkiffTesting", .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(name: "SkiffPKITests", dependencies: ["SkiffPKI"]),
         .testTarget(name: "SkiffTunnelTests", dependencies: ["SkiffTunnel"]),
         .testTarget(name: "SkiffDNSTests", dependencies: ["SkiffDNS", "SkiffModel"]),

@@ -27,6 +27,9 @@ final class FileLock: Sendable {
     func release() {
         descriptor.withLock { fd in
             if fd >= 0 {
+                // Unlock before closing: a child forked by another thread at this moment holds a copy of the
+                // descriptor until it execs (O_CLOEXEC), and closing ours alone would leave the lock held by it.
+                flock(fd, LOCK_UN)
                 close(fd)
                 fd = -1
             }

@@ -1,8 +1,9 @@
 import Synchronization
 
 /// Fans committed events out to watchers. Publishing is push-based and the same `WatchEvent` (whose byte arrays are
-/// shared, copy-on-write) reaches every watcher; no per-watcher copy or re-encoding happens here.
-final class WatchHub: Sendable {
+/// shared, copy-on-write) reaches every watcher; no per-watcher copy or re-encoding happens here. Shared with the
+/// PostgreSQL store (`@_spi(StoreImplementation)`), whose follower publishes what it reads back from the database.
+@_spi(StoreImplementation) public final class WatchHub: Sendable {
     private struct State {
         var nextID = 0
         var lastPublished: Revision
@@ -12,6 +13,9 @@ final class WatchHub: Sendable {
 
     private struct Subscriber {
         var prefix: String
+        /// The revision the watch started after: later publishes never deliver anything at or below it (a store whose
+        /// hub lags the database can hand out newer revisions than it has published).
+        var after: Revision
         var queue: WatchQueue
         /// Events published while the subscriber replays history; nil once live.
         var held: [WatchEvent]?
@@ -21,24 +25,26 @@ final class WatchHub: Sendable {
     /// How many undelivered events a watcher may accumulate before it is cut off with `.expired`.
     let maxBacklog: Int
 
-    init(lastPublished: Revision, maxBacklog: Int) {
+    public init(lastPublished: Revision, maxBacklog: Int) {
         self.state = Mutex(State(lastPublished: lastPublished))
         self.maxBacklog = maxBacklog
     }
 
-    var lastPublished: Revision { state.withLock { $0.lastPublished } }
+    public var lastPublished: Revision { state.withLock { $0.lastPublished } }
 
-    var subscriberCount: Int { state.withLock { $0.subscribers.count } }
+    public var subscriberCount: Int { state.withLock { $0.subscribers.count } }
 
     /// Delivers one committed batch, in revision order. Called by the single committer.
-    func publish(_ events: [WatchEvent]) {
+    public func publish(_ events: [WatchEvent]) {
         guard let last = events.last else { return }
         state.withLock { state in
             state.lastPublished = last.revision
             for (id, subscriber) in state.subscribers {
                 // Byte comparison: keys are ASCII paths, and `hasPrefix` compares by Unicode rules (measurably
                 // slower, run for every subscriber on every commit).
-                let matching = events.filter { $0.current.key.utf8.starts(with: subscriber.prefix.utf8) }
+                let matching = events.filter {
+                    $0.revision > subscriber.after && $0.current.key.utf8.starts(with: subscriber.prefix.utf8)
+                }
                 if matching.isEmpty { continue }
                 if subscriber.held != nil {
                     state.subscribers[id]?.held?.append(contentsOf: matching)
@@ -51,7 +57,7 @@ final class WatchHub: Sendable {
 
     /// Subscribes to `prefix`: replays history after `revision` with `history`, then switches to live events.
     /// `history(from, through)` must return the committed events in (from, through] under the prefix.
-    func subscribe(
+    public func subscribe(
         prefix: String,
         after revision: Revision,
         history: (Revision, Revision) async throws(StoreError) -> [WatchEvent]
@@ -61,7 +67,7 @@ final class WatchHub: Sendable {
             if state.closed { return nil }
             let id = state.nextID
             state.nextID += 1
-            state.subscribers[id] = Subscriber(prefix: prefix, queue: queue, held: [])
+            state.subscribers[id] = Subscriber(prefix: prefix, after: revision, queue: queue, held: [])
             return (id, state.lastPublished)
         }
         guard let (id, through) = registered else { throw StoreError(.closed, "store is closed") }
@@ -86,8 +92,19 @@ final class WatchHub: Sendable {
         state.withLock { _ = $0.subscribers.removeValue(forKey: id) }
     }
 
+    /// Ends every current watch with `error` and stays open for new ones; `revision`, when given, becomes the last
+    /// published one (events up to it were never delivered: the watches ended so their clients relist).
+    public func cutOff(_ error: StoreError, advancingTo revision: Revision? = nil) {
+        let queues = state.withLock { state in
+            if let revision { state.lastPublished = max(state.lastPublished, revision) }
+            defer { state.subscribers.removeAll() }
+            return state.subscribers.values.map(\.queue)
+        }
+        for queue in queues { queue.finish(error) }
+    }
+
     /// Ends every watch with `.closed`; later subscriptions fail.
-    func close() {
+    public func close() {
         let queues = state.withLock { state in
             state.closed = true
             defer { state.subscribers.removeAll() }

@@ -1,36 +1,43 @@
 /// One mutation waiting to be committed. Both store implementations apply it through `plan(latest:)`, so
 /// compare-and-swap semantics live in one place.
-enum WriteOperation: Sendable {
+@_spi(StoreImplementation) public enum WriteOperation: Sendable {
     case create(key: String, value: [UInt8])
     case update(key: String, value: [UInt8], expectedRevision: Revision)
     case delete(key: String, expectedRevision: Revision?)
 
-    var key: String {
+    public var key: String {
         switch self {
         case .create(let key, _), .update(let key, _, _), .delete(let key, _): key
         }
     }
 
     /// The row a key's log currently ends with.
-    struct Latest: Sendable {
-        var revision: Revision
-        var createRevision: Revision
-        var deleted: Bool
-        var value: [UInt8]
+    public struct Latest: Sendable {
+        public var revision: Revision
+        public var createRevision: Revision
+        public var deleted: Bool
+        public var value: [UInt8]
+
+        public init(revision: Revision, createRevision: Revision, deleted: Bool, value: [UInt8]) {
+            self.revision = revision
+            self.createRevision = createRevision
+            self.deleted = deleted
+            self.value = value
+        }
     }
 
     /// The row to append, with its revision still to be assigned by the log.
-    struct Append: Sendable {
-        var key: String
+    public struct Append: Sendable {
+        public var key: String
         /// nil: the new row's own revision (a create).
-        var createRevision: Revision?
-        var prevRevision: Revision
-        var deleted: Bool
-        var value: [UInt8]
-        var previous: Latest?
+        public var createRevision: Revision?
+        public var prevRevision: Revision
+        public var deleted: Bool
+        public var value: [UInt8]
+        public var previous: Latest?
 
         /// The committed version and the event announcing it, once the log assigned `revision`.
-        func committed(at revision: Revision) -> (KeyValue, WatchEvent) {
+        public func committed(at revision: Revision) -> (KeyValue, WatchEvent) {
             let current = KeyValue(
                 key: key, value: value, createRevision: createRevision ?? revision, modRevision: revision)
             let before = previous.flatMap { prior -> KeyValue? in
@@ -46,7 +53,7 @@ enum WriteOperation: Sendable {
     }
 
     /// Decides, from the key's latest row, whether this operation applies and what to append.
-    func plan(latest: Latest?) -> Result<Append, StoreError> {
+    public func plan(latest: Latest?) -> Result<Append, StoreError> {
         let live = latest.flatMap { $0.deleted ? nil : $0 }
         switch self {
         case .create(let key, let value):
@@ -87,22 +94,22 @@ enum WriteOperation: Sendable {
 
 /// Key validation and prefix ranges. Keys are printable ASCII so byte order, SQL `BINARY` order and Swift `String`
 /// order agree.
-enum Keys {
-    static func validate(_ key: String) throws(StoreError) {
+@_spi(StoreImplementation) public enum Keys {
+    public static func validate(_ key: String) throws(StoreError) {
         guard !key.isEmpty, key.utf8.count <= 4096, key.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) else {
             throw StoreError(
                 .invalidRequest, "invalid key \(key.debugDescription): keys are 1-4096 printable ASCII bytes")
         }
     }
 
-    static func validatePrefix(_ prefix: String) throws(StoreError) {
+    public static func validatePrefix(_ prefix: String) throws(StoreError) {
         guard prefix.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) else {
             throw StoreError(.invalidRequest, "invalid prefix \(prefix.debugDescription)")
         }
     }
 
     /// The smallest key greater than every key starting with `prefix`; nil when unbounded.
-    static func rangeEnd(of prefix: String) -> String? {
+    public static func rangeEnd(of prefix: String) -> String? {
         var bytes = Array(prefix.utf8)
         while let last = bytes.last {
             if last < 0x7F {

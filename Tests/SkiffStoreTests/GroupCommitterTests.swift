@@ -2,7 +2,7 @@ import Dispatch
 import Synchronization
 import Testing
 
-@testable import SkiffStore
+@_spi(StoreImplementation) @testable import SkiffStore
 
 @Suite struct GroupCommitterTests {
     /// A writer on its own serial queue whose first batch waits until the test opens the gate, and which records

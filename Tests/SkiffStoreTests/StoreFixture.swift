@@ -1,4 +1,6 @@
+import Foundation
 import Logging
+import SkiffPostgresStore
 import SkiffStore
 import SkiffTesting
 import Testing
@@ -7,11 +9,22 @@ import Testing
 enum Backend: String, CaseIterable, CustomTestStringConvertible, Sendable {
     case memory
     case sqlite
+    /// A new database on the test process's own PostgreSQL server (`TemporaryPostgres.shared()`).
+    case postgres
+
+    /// Every backend this machine can run; without PostgreSQL its cases are left out, and said so on standard error.
+    static let allCases: [Backend] = {
+        if let reason = TemporaryPostgres.unavailableReason {
+            FileHandle.standardError.write(Data("WARNING: skipping the PostgreSQL store tests: \(reason)\n".utf8))
+            return [.memory, .sqlite]
+        }
+        return [.memory, .sqlite, .postgres]
+    }()
 
     var testDescription: String { rawValue }
 
     /// Opens a fresh store, runs `body`, and cleans up.
-    func with<T>(backlog: Int = 100_000, _ body: (any KeyValueStore) async throws -> T) async throws -> T {
+    func with<T: Sendable>(backlog: Int = 100_000, _ body: (any KeyValueStore) async throws -> T) async throws -> T {
         switch self {
         case .memory:
             return try await body(MemoryStore(maxWatchBacklog: backlog))
@@ -24,6 +37,16 @@ enum Backend: String, CaseIterable, CustomTestStringConvertible, Sendable {
                 path: directory.file("state.db"), options: options, logger: Logger(label: "test"))
             defer { store.close() }
             return try await body(store)
+        case .postgres:
+            let server = try await TemporaryPostgres.shared()
+            var options = PostgresStore.Options()
+            options.maxWatchBacklog = backlog
+            let endpoint = try PostgresEndpoint(url: try await server.createDatabase("store"))
+            return try await PostgresStore.withStore(
+                endpoint: endpoint, options: options, logger: Logger(label: "test")
+            ) {
+                store in try await body(store)
+            }
         }
     }
 }
