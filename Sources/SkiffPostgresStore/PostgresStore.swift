@@ -31,6 +31,9 @@ public final class PostgresStore: KeyValueStore, Service {
         public var followerPage = 500
         /// Time allowed to establish a connection.
         public var connectTimeout: Duration = .seconds(10)
+        /// How long an operation may wait for a connection before it fails with `.unavailable`. While the database
+        /// is unreachable the pool keeps retrying with growing back-off and would hold requests for a minute or more.
+        public var operationTimeout: Duration = .seconds(5)
 
         public init() {}
     }
@@ -152,67 +155,69 @@ public final class PostgresStore: KeyValueStore, Service {
     private func commit(_ batch: [WriteOperation]) async -> Result<[Result<KeyValue, StoreError>], StoreError> {
         let logger = self.logger
         do {
-            let results = try await client.withTransaction(logger: logger) {
-                connection -> [Result<KeyValue, StoreError>] in
-                // The counter's row lock is the log's order: every writer on every server takes it first and holds
-                // it until COMMIT, so revisions commit in order, and a rollback leaves the counter where it was.
-                let base = try await connection.query(
-                    "SELECT value FROM skiff_revision WHERE id = 1 FOR UPDATE", logger: logger
-                ).decode(Int64.self).first { _ in true }
-                guard let base else { throw StoreError(.corrupt, "the revision counter row is missing") }
-                let keys = Array(Set(batch.map(\.key)))
-                var latest: [String: WriteOperation.Latest] = [:]
-                let rows = try await connection.query(
-                    """
-                    SELECT DISTINCT ON (key) key, revision, create_revision, deleted, value FROM skiff_log
-                    WHERE key = ANY(\(keys)) ORDER BY key, revision DESC
-                    """, logger: logger)
-                for try await (key, revision, createRevision, deleted, value) in rows.decode(
-                    (String, Int64, Int64, Bool, ByteBuffer).self)
-                {
-                    latest[key] = WriteOperation.Latest(
-                        revision: revision, createRevision: createRevision, deleted: deleted,
-                        value: Array(value.readableBytesView))
-                }
-                var revision = base
-                var results: [Result<KeyValue, StoreError>] = []
-                var columns = (
-                    revisions: [Int64](), keys: [String](), creates: [Int64](), prevs: [Int64](), deleted: [Bool](),
-                    values: [ByteBuffer]()
-                )
-                for operation in batch {
-                    switch operation.plan(latest: latest[operation.key]) {
-                    case .failure(let error):
-                        results.append(.failure(error))
-                    case .success(let append):
-                        revision += 1
-                        let (committed, _) = append.committed(at: revision)
-                        columns.revisions.append(revision)
-                        columns.keys.append(append.key)
-                        columns.creates.append(committed.createRevision)
-                        columns.prevs.append(append.prevRevision)
-                        columns.deleted.append(append.deleted)
-                        columns.values.append(ByteBuffer(bytes: append.value))
-                        latest[append.key] = WriteOperation.Latest(
-                            revision: revision, createRevision: committed.createRevision, deleted: append.deleted,
-                            value: append.value)
-                        results.append(.success(committed))
+            let results = try await withDeadline("write") {
+                try await self.client.withTransaction(logger: logger) {
+                    connection -> [Result<KeyValue, StoreError>] in
+                    // The counter's row lock is the log's order: every writer on every server takes it first and holds
+                    // it until COMMIT, so revisions commit in order, and a rollback leaves the counter where it was.
+                    let base = try await connection.query(
+                        "SELECT value FROM skiff_revision WHERE id = 1 FOR UPDATE", logger: logger
+                    ).decode(Int64.self).first { _ in true }
+                    guard let base else { throw StoreError(.corrupt, "the revision counter row is missing") }
+                    let keys = Array(Set(batch.map(\.key)))
+                    var latest: [String: WriteOperation.Latest] = [:]
+                    let rows = try await connection.query(
+                        """
+                        SELECT DISTINCT ON (key) key, revision, create_revision, deleted, value FROM skiff_log
+                        WHERE key = ANY(\(keys)) ORDER BY key, revision DESC
+                        """, logger: logger)
+                    for try await (key, revision, createRevision, deleted, value) in rows.decode(
+                        (String, Int64, Int64, Bool, ByteBuffer).self)
+                    {
+                        latest[key] = WriteOperation.Latest(
+                            revision: revision, createRevision: createRevision, deleted: deleted,
+                            value: Array(value.readableBytesView))
                     }
+                    var revision = base
+                    var results: [Result<KeyValue, StoreError>] = []
+                    var columns = (
+                        revisions: [Int64](), keys: [String](), creates: [Int64](), prevs: [Int64](), deleted: [Bool](),
+                        values: [ByteBuffer]()
+                    )
+                    for operation in batch {
+                        switch operation.plan(latest: latest[operation.key]) {
+                        case .failure(let error):
+                            results.append(.failure(error))
+                        case .success(let append):
+                            revision += 1
+                            let (committed, _) = append.committed(at: revision)
+                            columns.revisions.append(revision)
+                            columns.keys.append(append.key)
+                            columns.creates.append(committed.createRevision)
+                            columns.prevs.append(append.prevRevision)
+                            columns.deleted.append(append.deleted)
+                            columns.values.append(ByteBuffer(bytes: append.value))
+                            latest[append.key] = WriteOperation.Latest(
+                                revision: revision, createRevision: committed.createRevision, deleted: append.deleted,
+                                value: append.value)
+                            results.append(.success(committed))
+                        }
+                    }
+                    guard revision > base else { return results }
+                    try await connection.query(
+                        """
+                        INSERT INTO skiff_log (revision, key, create_revision, prev_revision, deleted, value)
+                        SELECT * FROM unnest(\(columns.revisions)::bigint[], \(columns.keys)::text[],
+                            \(columns.creates)::bigint[], \(columns.prevs)::bigint[], \(columns.deleted)::boolean[],
+                            \(columns.values)::bytea[])
+                        """, logger: logger)
+                    try await connection.query(
+                        "UPDATE skiff_revision SET value = \(revision) WHERE id = 1", logger: logger)
+                    // Delivered to every listening server when (and only if) this transaction commits.
+                    try await connection.query(
+                        "SELECT pg_notify(\(Self.channel), \(String(revision)))", logger: logger)
+                    return results
                 }
-                guard revision > base else { return results }
-                try await connection.query(
-                    """
-                    INSERT INTO skiff_log (revision, key, create_revision, prev_revision, deleted, value)
-                    SELECT * FROM unnest(\(columns.revisions)::bigint[], \(columns.keys)::text[],
-                        \(columns.creates)::bigint[], \(columns.prevs)::bigint[], \(columns.deleted)::boolean[],
-                        \(columns.values)::bytea[])
-                    """, logger: logger)
-                try await connection.query(
-                    "UPDATE skiff_revision SET value = \(revision) WHERE id = 1", logger: logger)
-                // Delivered to every listening server when (and only if) this transaction commits.
-                try await connection.query(
-                    "SELECT pg_notify(\(Self.channel), \(String(revision)))", logger: logger)
-                return results
             }
             wakeFollowerNow()
             return .success(results)
@@ -325,13 +330,43 @@ public final class PostgresStore: KeyValueStore, Service {
         _ query: PostgresQuery, _ what: String, as types: (repeat each Column).Type
     ) async throws(StoreError) -> [(repeat each Column)] {
         do {
-            var rows: [(repeat each Column)] = []
-            for try await row in try await client.query(query, logger: logger).decode((repeat each Column).self) {
-                rows.append(row)
+            return try await withDeadline(what) {
+                var rows: [(repeat each Column)] = []
+                for try await row in try await self.client.query(query, logger: self.logger).decode(
+                    (repeat each Column).self)
+                {
+                    rows.append(row)
+                }
+                return rows
             }
-            return rows
         } catch {
             throw storeError(error, what)
+        }
+    }
+
+    /// Runs `body`, cancelling it after `operationTimeout`. Cancellation withdraws a request still waiting for a
+    /// connection; one already running finishes, and its own outcome is reported (a write that committed is never
+    /// answered as failed).
+    func withDeadline<T: Sendable>(_ what: String, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        let timeout = options.operationTimeout
+        return try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return nil
+            }
+            defer { group.cancelAll() }
+            if let value = try await group.next() ?? nil { return value }
+            group.cancelAll()
+            do {
+                if let value = try await group.next() ?? nil { return value }
+            } catch  where !Task.isCancelled {
+                throw StoreError(
+                    .unavailable,
+                    "\(what) on PostgreSQL \(endpoint.displayName) failed: no connection within \(timeout)",
+                    cause: error)
+            }
+            throw CancellationError()
         }
     }
 
@@ -366,35 +401,37 @@ public final class PostgresStore: KeyValueStore, Service {
     public func compact(upTo revision: Revision) async throws(StoreError) -> Int {
         let logger = self.logger
         do {
-            return try await client.withTransaction(logger: logger) { connection -> Int in
-                // Under the counter's lock: no write interleaves with the delete.
-                let head =
-                    try await connection.query(
-                        "SELECT value FROM skiff_revision WHERE id = 1 FOR UPDATE", logger: logger
-                    ).decode(Int64.self).first { _ in true } ?? 0
-                let compacted =
-                    try await connection.query(
-                        "SELECT value FROM skiff_meta WHERE name = 'compact_revision'", logger: logger
-                    ).decode(Int64.self).first { _ in true } ?? 0
-                let target = min(revision, head)
-                guard target > compacted else { return 0 }
-                // A row at or below the target is dead if it is a tombstone or a newer row at or below the target
-                // exists for its key: no read at a revision >= target can reach it.
-                let removed =
+            return try await withDeadline("compaction") {
+                try await self.client.withTransaction(logger: logger) { connection -> Int in
+                    // Under the counter's lock: no write interleaves with the delete.
+                    let head =
+                        try await connection.query(
+                            "SELECT value FROM skiff_revision WHERE id = 1 FOR UPDATE", logger: logger
+                        ).decode(Int64.self).first { _ in true } ?? 0
+                    let compacted =
+                        try await connection.query(
+                            "SELECT value FROM skiff_meta WHERE name = 'compact_revision'", logger: logger
+                        ).decode(Int64.self).first { _ in true } ?? 0
+                    let target = min(revision, head)
+                    guard target > compacted else { return 0 }
+                    // A row at or below the target is dead if it is a tombstone or a newer row at or below the target
+                    // exists for its key: no read at a revision >= target can reach it.
+                    let removed =
+                        try await connection.query(
+                            """
+                            WITH gone AS (DELETE FROM skiff_log AS l WHERE l.revision <= \(target) AND (l.deleted OR EXISTS (
+                                SELECT 1 FROM skiff_log AS n WHERE n.key = l.key AND n.revision > l.revision
+                                  AND n.revision <= \(target))) RETURNING 1)
+                            SELECT count(*) FROM gone
+                            """, logger: logger
+                        ).decode(Int64.self).first { _ in true } ?? 0
                     try await connection.query(
                         """
-                        WITH gone AS (DELETE FROM skiff_log AS l WHERE l.revision <= \(target) AND (l.deleted OR EXISTS (
-                            SELECT 1 FROM skiff_log AS n WHERE n.key = l.key AND n.revision > l.revision
-                              AND n.revision <= \(target))) RETURNING 1)
-                        SELECT count(*) FROM gone
-                        """, logger: logger
-                    ).decode(Int64.self).first { _ in true } ?? 0
-                try await connection.query(
-                    """
-                    INSERT INTO skiff_meta (name, value) VALUES ('compact_revision', \(target))
-                    ON CONFLICT (name) DO UPDATE SET value = excluded.value
-                    """, logger: logger)
-                return Int(removed)
+                        INSERT INTO skiff_meta (name, value) VALUES ('compact_revision', \(target))
+                        ON CONFLICT (name) DO UPDATE SET value = excluded.value
+                        """, logger: logger)
+                    return Int(removed)
+                }
             }
         } catch {
             throw storeError(error, "compaction")

@@ -145,6 +145,7 @@ struct PostgresStoreTests {
         let endpoint = try PostgresEndpoint(url: try await server.createDatabase("restart"))
         var options = PostgresStore.Options()
         options.connectTimeout = .seconds(2)
+        options.operationTimeout = .seconds(2)
         try await PostgresStore.withStore(endpoint: endpoint, options: options, logger: logger) { store in
             var acknowledged: [String: [UInt8]] = [:]
             for index in 0..<20 {
