@@ -7,6 +7,8 @@ packages=(libsqlite3-dev sqlite3 zlib1g-dev kubectl curl openssl gcc python3-ven
 packages+=(docker-registry apache2-utils)
 # The Dockerfile test (e2e 76: podman builds the runtime stage on a debootstrapped base) and the install script lint.
 packages+=(podman debootstrap shellcheck)
+# The PostgreSQL store's tests start a server of their own from Debian's binaries (initdb, postgres).
+packages+=(postgresql)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
