@@ -167,7 +167,7 @@ let package = Package(
             name: "SkiffCLI",
             dependencies: [
                 "SkiffModel", "SkiffStore", "SkiffPKI", "SkiffAPIServer", "SkiffClient",
-                "SkiffControllers", "SkiffAgent", "SkiffContainerd", "SkiffTunnel",
+                "SkiffControllers", "SkiffAgent", "SkiffContainerd", "SkiffTunnel", "SkiffPostgresStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -176,7 +176,13 @@ public final class ObjectRegistry: Sendable {
                 // The caller has gone (shutdown, client left): nothing failed.
                 logger.debug("store call cancelled", metadata: ["error": "\(error)"])
                 throw APIError(code: 503, reason: "ServiceUnavailable", message: error.message, retryAfterSeconds: 1)
-            case .corrupt, .unavailable, .closed:
+            case .unavailable, .closed:
+                // The datastore is out of reach (PostgreSQL restarting, a locked file) or shutting down: the client
+                // may retry, as for an unreachable etcd.
+                logger.error("store unavailable", metadata: ["error": "\(error)"])
+                throw APIError(
+                    code: 503, reason: "ServiceUnavailable", message: error.description, retryAfterSeconds: 1)
+            case .corrupt:
                 logger.error("store failure", metadata: ["error": "\(error)"])
                 throw APIError.internal(error.description)
             }

@@ -8,6 +8,7 @@ import SkiffClient
 import SkiffControllers
 import SkiffModel
 import SkiffPKI
+import SkiffPostgresStore
 import SkiffStore
 
 struct ServerCommand: AsyncParsableCommand {
@@ -36,8 +37,50 @@ struct ServerCommand: AsyncParsableCommand {
         control.apiConfiguration.anonymousAuth = config.anonymousAuth
         let auditLog = config.auditLog.map { AuditLog(settings: $0, logger: logger) }
         control.apiConfiguration.auditLog = auditLog
-        let store = try SQLiteStore(path: config.databasePath, logger: logger)
-        defer { store.close() }
+        let setup = Setup(
+            config: config, logger: logger, notifier: notifier, listening: listening, started: started,
+            control: control,
+            auditLog: auditLog)
+        switch config.datastore {
+        case .sqlite:
+            let store = try SQLiteStore(path: config.databasePath, logger: logger)
+            defer { store.close() }
+            try await serve(setup, store: store, storeServices: [StoreIntegrityCheck(store: store, logger: logger)])
+        case .postgres(let endpoint):
+            // A wrong password or an unreachable database is a one-line error and exit status 1, never SQLite.
+            let store: PostgresStore
+            do {
+                store = try await PostgresStore.connect(endpoint: endpoint, logger: logger)
+            } catch {
+                logger.error("skiff server failed: \(error.message)")
+                throw ExitCode(1)
+            }
+            logger.info("datastore: PostgreSQL", metadata: ["endpoint": "\(endpoint.displayName)"])
+            // The store runs under everything else: it stops once the services have.
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await store.run() }
+                defer { group.cancelAll() }
+                try await serve(setup, store: store, storeServices: [])
+            }
+        }
+    }
+
+    /// What `run` prepared before the datastore opened.
+    struct Setup {
+        var config: ServerConfig
+        var logger: Logger
+        var notifier: SystemdNotifier?
+        var listening: Latch
+        var started: ContinuousClock.Instant
+        var control: ControlPlane
+        var auditLog: AuditLog?
+    }
+
+    /// The server on an open datastore: the registry, the API server, the controllers and the embedded agent.
+    func serve(_ setup: Setup, store: any KeyValueStore, storeServices: [any Service]) async throws {
+        let (config, logger, notifier, listening, started, control, auditLog) = (
+            setup.config, setup.logger, setup.notifier, setup.listening, setup.started, setup.control, setup.auditLog
+        )
         let registry = ObjectRegistry(
             store: store, logger: logger, garbageCollection: true,
             podSecurityDefaults: PodSecurityPolicy(all: PodSecurityLevelVersion(config.podSecurityDefaultLevel)))
@@ -80,7 +123,6 @@ struct ServerCommand: AsyncParsableCommand {
                     api: api, logger: logger, serve: { registry.serveCustomResources($0) },
                     removeInstances: { await registry.removeCustomResources(of: $0) })),
             .init(service: StoreCompactor(store: store, logger: logger)),
-            .init(service: StoreIntegrityCheck(store: store, logger: logger)),
             .init(
                 service: KubernetesServiceReconciler(
                     api: api, address: apiAddress, port: config.httpsListenPort,
@@ -90,8 +132,10 @@ struct ServerCommand: AsyncParsableCommand {
                 service: AddonDeployer(
                     api: api, configuration: .init(directory: "\(config.serverDirectory)/manifests"), logger: logger)),
         ]
+        services += storeServices.map { .init(service: $0) }
         if let auditLog { services.append(.init(service: auditLog)) }
-        if let snapshots = config.snapshots {
+        // Snapshots copy the SQLite file; PostgreSQL has its own backups (pg_dump, its replication).
+        if let snapshots = config.snapshots, config.datastore == .sqlite {
             services.append(
                 .init(
                     service: SnapshotScheduler(

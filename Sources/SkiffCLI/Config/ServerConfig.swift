@@ -3,6 +3,7 @@ import SkiffAPIServer
 import SkiffAgent
 import SkiffContainerd
 import SkiffModel
+import SkiffPostgresStore
 
 /// Everything `skiff server` needs, resolved from flags, environment and config file, validated, and immutable from
 /// then on (k3s' normalize-before-start habit).
@@ -20,6 +21,8 @@ public struct ServerConfig: Sendable, Equatable {
     public var serviceCIDR: String
     public var clusterDNS: String
     public var datastoreEndpoint: String?
+    /// Where the objects are kept: the embedded SQLite file (default) or PostgreSQL.
+    public var datastore = Datastore.sqlite
     public var nodeMonitorGracePeriod: Duration
     /// How long issued node certificates are valid (a hidden flag, for tests of renewal).
     public var nodeCertificateLifetime: Duration? = nil
@@ -40,6 +43,14 @@ public struct ServerConfig: Sendable, Equatable {
     /// `<data-dir>/server/db/state.db`, where k3s users look for it.
     public var databasePath: String { "\(dataDir)/server/db/state.db" }
     public var serverDirectory: String { "\(dataDir)/server" }
+}
+
+/// The datastore `--datastore-endpoint` selects.
+public enum Datastore: Sendable, Equatable {
+    /// `<data-dir>/server/db/state.db` (empty endpoint, or `sqlite://`).
+    case sqlite
+    /// `postgres://user:password@host:port/database?sslmode=…` (or a unix socket: `?host=/run/postgresql`).
+    case postgres(PostgresEndpoint)
 }
 
 /// When and where scheduled snapshots go, and how many are kept.
@@ -93,7 +104,8 @@ extension ServerConfig {
     static let fileKeys = Set([
         "data-dir", "debug", "https-listen-port", "bind-address", "advertise-address", "tls-san", "write-kubeconfig",
         "write-kubeconfig-mode", "token", "token-file", "disable-agent", "cluster-cidr", "service-cidr", "cluster-dns",
-        "datastore-endpoint", "node-monitor-grace-period", "anonymous-auth", "pod-security-default-level",
+        "datastore-endpoint", "datastore-cafile", "datastore-certfile", "datastore-keyfile",
+        "node-monitor-grace-period", "anonymous-auth", "pod-security-default-level",
         "audit-log-path", "audit-log-maxsize", "audit-log-maxbackup", "snapshot-schedule-cron", "snapshot-retention",
         "snapshot-dir", "disable-snapshots",
     ]).union(AgentConfig.fileKeys)
@@ -127,10 +139,10 @@ extension ServerConfig {
             throw ConfigError("cluster-dns must be an IPv4 address, not \"\(clusterDNS)\"")
         }
         let datastore = layers.string("datastore-endpoint", flag: server.datastoreEndpoint)
-        if let datastore, !datastore.isEmpty, !datastore.hasPrefix("sqlite://") {
-            throw ConfigError(
-                "datastore-endpoint \"\(datastore)\" is not supported yet: only the embedded SQLite datastore exists")
-        }
+        let store = try Self.datastore(
+            datastore, caFile: layers.string("datastore-cafile", flag: server.datastoreCafile),
+            certFile: layers.string("datastore-certfile", flag: server.datastoreCertfile),
+            keyFile: layers.string("datastore-keyfile", flag: server.datastoreKeyfile))
         let token = try Self.token(
             layers.string("token", flag: server.token), file: layers.string("token-file", flag: server.tokenFile))
         let disableAgent = try layers.bool("disable-agent", flag: server.disableAgent)
@@ -154,6 +166,7 @@ extension ServerConfig {
                 layers: layers, dataDir: dataDir, agent: agent, token: token, debug: debug, requireServer: false,
                 runsContainers: !disableAgent),
             configFile: layers.filePath)
+        self.datastore = store
         let anonymous = layers.string("anonymous-auth", flag: server.anonymousAuth.map { String($0) }) ?? "true"
         guard let anonymousAuth = Bool(anonymous) else {
             throw ConfigError("anonymous-auth must be true or false, not \"\(anonymous)\"")
@@ -200,6 +213,25 @@ extension ServerConfig {
                 throw ConfigError("server-certificate-lifetime must be a duration of 10s or more, not \"\(lifetime)\"")
             }
             serverCertificateLifetime = duration
+        }
+    }
+
+    /// The datastore an endpoint names: SQLite when empty or `sqlite://`, PostgreSQL for `postgres://` and
+    /// `postgresql://`; anything else is an error naming the flag (never a silent fallback to SQLite).
+    static func datastore(_ endpoint: String?, caFile: String?, certFile: String?, keyFile: String?)
+        throws(ConfigError) -> Datastore
+    {
+        guard let endpoint, !endpoint.isEmpty, !endpoint.hasPrefix("sqlite://") else { return .sqlite }
+        guard endpoint.hasPrefix("postgres://") || endpoint.hasPrefix("postgresql://") else {
+            throw ConfigError(
+                "datastore-endpoint \"\(PostgresEndpoint.redacted(endpoint))\" is not supported: use postgres://… or "
+                    + "leave it empty for the embedded SQLite")
+        }
+        do {
+            return .postgres(
+                try PostgresEndpoint(url: endpoint, caFile: caFile, certFile: certFile, keyFile: keyFile))
+        } catch {
+            throw ConfigError(error.message)
         }
     }
 

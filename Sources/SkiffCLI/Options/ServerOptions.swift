@@ -38,8 +38,20 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "Cluster DNS service IP (default 10.43.0.10).")
     var clusterDns: String?
 
-    @Option(help: "Datastore: empty for the embedded SQLite (default); PostgreSQL endpoints are planned.")
+    @Option(
+        help:
+            "Datastore: empty for the embedded SQLite (default), or postgres://user:password@host:port/database?sslmode=…."
+    )
     var datastoreEndpoint: String?
+
+    @Option(help: "CA file to verify the PostgreSQL server's certificate (sslmode=verify-ca or verify-full).")
+    var datastoreCafile: String?
+
+    @Option(help: "Client certificate file for PostgreSQL.")
+    var datastoreCertfile: String?
+
+    @Option(help: "Client key file for PostgreSQL.")
+    var datastoreKeyfile: String?
 
     @Option(help: "Time without heartbeat before a node is marked NotReady (default 40s).")
     var nodeMonitorGracePeriod: String?
