@@ -78,10 +78,13 @@ stop_pg
 # client-go retries a 503 with Retry-After until its timeout; -v=6 shows each answer.
 expect_error "a write while PostgreSQL is down is answered 503 (retried by kubectl)" "POST .*/configmaps.* 503 Service Unavailable" \
   kubectl -v=6 --request-timeout=12s create configmap during-outage --from-literal=n=1
+expect_error "/readyz reports the datastore outage" '\[-\]datastore failed' kubectl get --raw '/readyz?verbose'
+expect_output "/livez stays ok (nothing to restart)" '^ok$' kubectl get --raw /livez
 kill -0 "$server_pid" 2>/dev/null || fail "the server exited while PostgreSQL was down"
 pass "the server keeps running while PostgreSQL is down"
 start_pg
 wait_for "the server recovers by itself once PostgreSQL is back" 30 kubectl create configmap after-outage --from-literal=n=1
+expect_output "/readyz is ok again" '\[\+\]datastore ok' kubectl get --raw '/readyz?verbose'
 for i in 1 2 3 4; do is "configmap/cm-$i" '{.metadata.name}' "cm-$i" || fail "cm-$i lost across the outage"; done
 pass "no acknowledged write is lost across the outage"
 stop_server

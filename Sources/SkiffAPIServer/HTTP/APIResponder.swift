@@ -146,12 +146,25 @@ public struct APIResponder: HTTPResponder {
             // Upstream writes /version with json.MarshalIndent: two-space indentation, no final newline.
             return Self.bytes(.ok, Self.versionDocument.serialized(.pretty))
         case .health(let name):
+            // /readyz and /healthz need the datastore (as upstream's etcd check); /livez only this process, so a
+            // supervisor does not restart a server that waits for its database.
+            if name != "livez" {
+                do {
+                    _ = try await registry.store.currentRevision()
+                } catch {
+                    return Response(
+                        status: .internalServerError, headers: [.contentType: "text/plain; charset=utf-8"],
+                        body: .init(
+                            byteBuffer: ByteBuffer(
+                                string: "[+]ping ok\n[-]datastore failed: reason withheld\n\(name) check failed\n")))
+                }
+            }
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; charset=utf-8"],
                 body: .init(
                     byteBuffer: ByteBuffer(
                         string: name == "healthz" || query["verbose"] == nil
-                            ? "ok" : "[+]ping ok\n\(name) check passed\n")))
+                            ? "ok" : "[+]ping ok\n[+]datastore ok\n\(name) check passed\n")))
         case .coreVersions:
             let format = DiscoveryFormat.negotiate(accept: request.headers[.accept])
             guard case .aggregated(let version) = format else {
