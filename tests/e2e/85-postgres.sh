@@ -25,7 +25,8 @@ start_pg() {
 }
 stop_pg() { pg_ctl_ -m fast stop || true; }
 trap 'status=$?; set +e; [ $status -ne 0 ] && [ -f "$pg/log" ] && { echo "--- postgres log"; tail -n 15 "$pg/log"; }
-  if [ -n "$server_pid" ]; then kill "$server_pid"; wait "$server_pid"; server_pid=""; fi; stop_pg; (exit $status); cleanup' EXIT
+  if [ -n "$server_pid" ]; then kill "$server_pid"; wait "$server_pid"; server_pid=""; fi
+  [ -n "${b_pid:-}" ] && kill "$b_pid" 2>/dev/null; stop_pg; (exit $status); cleanup' EXIT
 start_pg
 as_postgres env PGPASSWORD=secret-pw "$bin/createdb" -h "$pg/run" -U postgres skiff
 endpoint="postgres://postgres:secret-pw@/skiff?host=$pg/run&sslmode=disable"
@@ -87,4 +88,42 @@ wait_for "the server recovers by itself once PostgreSQL is back" 30 kubectl crea
 expect_output "/readyz is ok again" '\[\+\]datastore ok' kubectl get --raw '/readyz?verbose'
 for i in 1 2 3 4; do is "configmap/cm-$i" '{.metadata.name}' "cm-$i" || fail "cm-$i lost across the outage"; done
 pass "no acknowledged write is lost across the outage"
+
+# --- A second server on the same database: the same CA, the same objects, one watch order ---------------------------
+b_port=$(free_port)
+kb() { command kubectl --cache-dir "$work/kube-cache-b" --kubeconfig "$work/kubeconfig-b" "$@"; }
+"$SKIFF_BIN" server --disable-agent --data-dir "$work/data-b" --https-listen-port "$b_port" --bind-address 127.0.0.1 \
+  --write-kubeconfig "$work/kubeconfig-b" --datastore-endpoint "$endpoint" --token "$(cat "$work/data/server/node-token")" \
+  >>"$work/server-b.log" 2>&1 &
+b_pid=$!
+for _ in $(seq 300); do
+  if [ -f "$work/kubeconfig-b" ] && kb --request-timeout=2s get --raw /readyz >/dev/null 2>&1; then break; fi
+  kill -0 "$b_pid" 2>/dev/null || fail "the second server exited: $(tail -5 "$work/server-b.log")"
+  sleep 0.1
+done
+cmp -s "$work/data/server/tls/server-ca.crt" "$work/data-b/server/tls/server-ca.crt" ||
+  fail "the second server made a CA of its own"
+cmp -s "$work/data/server/tls/service.key" "$work/data-b/server/tls/service.key" ||
+  fail "the second server has another service-account key"
+pass "the second server took the cluster's CA and service-account key from the datastore"
+cmp -s <(kubectl get configmaps -o name) <(kb get configmaps -o name) || fail "the servers list different configmaps"
+pass "kubectl through either server sees the same objects"
+command kubectl --cache-dir "$work/kube-cache-x" --kubeconfig "$work/kubeconfig-b" --server "https://127.0.0.1:$port" \
+  get namespace default >/dev/null || fail "the second server's admin certificate is refused by the first"
+pass "a client certificate from one server is accepted by the other (one client CA)"
+kubectl get configmaps -w --output-watch-events -o jsonpath='{.type} {.object.metadata.name}{"\n"}' \
+  >"$work/watch-a.log" 2>&1 &
+watch_pid=$!
+sleep 1
+for i in 1 2 3 4 5 6; do kb create configmap "via-b-$i" >/dev/null; done
+kb delete configmap via-b-2 >/dev/null
+wait_for "a watch on the first server sees writes made through the second" 10 grep -q "DELETED via-b-2" "$work/watch-a.log"
+kill $watch_pid 2>/dev/null || true
+[ "$(grep via-b "$work/watch-a.log")" = "$(printf 'ADDED via-b-%s\n' 1 2 3 4 5 6; echo 'DELETED via-b-2')" ] ||
+  fail "the first server's watch saw the second's writes out of order: $(cat "$work/watch-a.log")"
+pass "in order"
+kill "$b_pid" && wait "$b_pid" || true
+expect_error "a server with another cluster's token is refused" "holds another cluster" \
+  timeout 30 "$SKIFF_BIN" server --disable-agent --data-dir "$work/data-c" --https-listen-port "$(free_port)" \
+  --bind-address 127.0.0.1 --write-kubeconfig "$work/kubeconfig-c" --datastore-endpoint "$endpoint" --token other-secret
 stop_server

@@ -33,19 +33,21 @@ struct ServerCommand: AsyncParsableCommand {
         let listening = Latch()
         let started = ContinuousClock.now
         try DataDirectory.prepareServer(config)
-        var control = try ControlPlane.prepare(config, logger: logger)
-        control.apiConfiguration.anonymousAuth = config.anonymousAuth
         let auditLog = config.auditLog.map { AuditLog(settings: $0, logger: logger) }
-        control.apiConfiguration.auditLog = auditLog
-        let setup = Setup(
-            config: config, logger: logger, notifier: notifier, listening: listening, started: started,
-            control: control,
-            auditLog: auditLog)
+        func setup() throws -> Setup {
+            var control = try ControlPlane.prepare(config, logger: logger)
+            control.apiConfiguration.anonymousAuth = config.anonymousAuth
+            control.apiConfiguration.auditLog = auditLog
+            return Setup(
+                config: config, logger: logger, notifier: notifier, listening: listening, started: started,
+                control: control, auditLog: auditLog)
+        }
         switch config.datastore {
         case .sqlite:
+            let prepared = try setup()
             let store = try SQLiteStore(path: config.databasePath, logger: logger)
             defer { store.close() }
-            try await serve(setup, store: store, storeServices: [StoreIntegrityCheck(store: store, logger: logger)])
+            try await serve(prepared, store: store, storeServices: [StoreIntegrityCheck(store: store, logger: logger)])
         case .postgres(let endpoint):
             // A wrong password or an unreachable database is a one-line error and exit status 1, never SQLite.
             let store: PostgresStore
@@ -60,9 +62,32 @@ struct ServerCommand: AsyncParsableCommand {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await store.run() }
                 defer { group.cancelAll() }
-                try await serve(setup, store: store, storeServices: [])
+                // Servers on one database share the CAs: taken from it, or put there by the first server.
+                let tls = "\(config.serverDirectory)/tls"
+                let prepared: Setup
+                do {
+                    let secret = try Self.tokenSecret(config)
+                    let first = try await ClusterBootstrap.adopt(
+                        store: store, tlsDirectory: tls, secret: secret, logger: logger)
+                    prepared = try setup()
+                    if first {
+                        try await ClusterBootstrap.publish(
+                            store: store, tlsDirectory: tls, secret: prepared.control.token.password, logger: logger)
+                    }
+                } catch let error as ClusterBootstrap.Failure {
+                    logger.error("skiff server failed: \(error.description)")
+                    throw ExitCode(1)
+                }
+                try await serve(prepared, store: store, storeServices: [])
             }
         }
+    }
+
+    /// The token secret this server starts with: `--token` (a full `K10…` token or the bare secret), else the one
+    /// kept in `server/token` from an earlier start; nil on a first start without a token.
+    static func tokenSecret(_ config: ServerConfig) throws -> String? {
+        if let token = config.token { return (try? NodeToken(parsing: token))?.password ?? token }
+        return try NodeTokenFile(dataDirectory: config.dataDir).read()?.password
     }
 
     /// What `run` prepared before the datastore opened.
