@@ -9,6 +9,7 @@ public struct SkiffCommand: AsyncParsableCommand {
         version: SkiffVersion.description,
         subcommands: [
             ServerCommand.self, AgentCommand.self, TokenCommand.self, KubectlCommand.self, SnapshotCommand.self,
+            DatastoreCommand.self,
             VersionCommand.self,
             DebugCommand.self,
             CrictlCommand.self, CtrCommand.self, CheckConfigCommand.self, CompletionCommand.self,

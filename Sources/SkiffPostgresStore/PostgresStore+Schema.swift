@@ -39,21 +39,7 @@ extension PostgresStore {
     static func prepareDatabase(
         endpoint: PostgresEndpoint, connectTimeout: Duration, logger: Logger
     ) async throws(StoreError) -> Revision {
-        var configuration: PostgresConnection.Configuration
-        do {
-            configuration = try endpoint.connectionConfiguration()
-        } catch {
-            throw StoreError(.invalidRequest, error.message)
-        }
-        configuration.options.connectTimeout = .nanoseconds(
-            connectTimeout.components.seconds * 1_000_000_000 + connectTimeout.components.attoseconds / 1_000_000_000)
-        let connection: PostgresConnection
-        do {
-            connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
-        } catch {
-            throw StoreError(
-                .unavailable, "cannot connect to PostgreSQL at \(endpoint.displayName): \(reason(error))", cause: error)
-        }
+        let connection = try await connectOnce(endpoint: endpoint, connectTimeout: connectTimeout, logger: logger)
         do {
             let head = try await prepareSchema(connection, endpoint: endpoint, logger: logger)
             try? await connection.close()
@@ -65,25 +51,55 @@ extension PostgresStore {
         }
     }
 
+    /// One plain connection (not the pool), so a failure carries the server's reason. The caller closes it.
+    static func connectOnce(
+        endpoint: PostgresEndpoint, connectTimeout: Duration, logger: Logger
+    ) async throws(StoreError) -> PostgresConnection {
+        var configuration: PostgresConnection.Configuration
+        do {
+            configuration = try endpoint.connectionConfiguration()
+        } catch {
+            throw StoreError(.invalidRequest, error.message)
+        }
+        configuration.options.connectTimeout = .nanoseconds(
+            connectTimeout.components.seconds * 1_000_000_000 + connectTimeout.components.attoseconds / 1_000_000_000)
+        do {
+            return try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
+        } catch {
+            throw StoreError(
+                .unavailable, "cannot connect to PostgreSQL at \(endpoint.displayName): \(reason(error))", cause: error)
+        }
+    }
+
+    /// Creates the schema if missing and checks its version, inside the caller's transaction (under the schema lock).
+    static func createSchema(
+        _ connection: PostgresConnection, endpoint: PostgresEndpoint, logger: Logger
+    ) async throws {
+        try await connection.query("SELECT pg_advisory_xact_lock(\(schemaLock))", logger: logger)
+        for statement in schema {
+            try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+        }
+        let version =
+            try await connection.query(
+                "SELECT value FROM skiff_meta WHERE name = 'schema_version'", logger: logger
+            ).decode(Int64.self).first { _ in true } ?? 0
+        guard version == schemaVersion else {
+            throw StoreError(
+                .corrupt,
+                "PostgreSQL database \(endpoint.displayName) has skiff schema version \(version); "
+                    + "this skiff knows \(schemaVersion)")
+        }
+    }
+
+    /// The advisory lock schema creation (and a migration into the database) runs under.
+    static let schemaLock = Int64(0x534B_4946)
+
     private static func prepareSchema(
         _ connection: PostgresConnection, endpoint: PostgresEndpoint, logger: Logger
     ) async throws(StoreError) -> Revision {
         do {
             return try await connection.withTransaction(logger: logger) { connection in
-                try await connection.query("SELECT pg_advisory_xact_lock(\(Int64(0x534B_4946)))", logger: logger)
-                for statement in schema {
-                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
-                }
-                let version =
-                    try await connection.query(
-                        "SELECT value FROM skiff_meta WHERE name = 'schema_version'", logger: logger
-                    ).decode(Int64.self).first { _ in true } ?? 0
-                guard version == schemaVersion else {
-                    throw StoreError(
-                        .corrupt,
-                        "PostgreSQL database \(endpoint.displayName) has skiff schema version \(version); "
-                            + "this skiff knows \(schemaVersion)")
-                }
+                try await createSchema(connection, endpoint: endpoint, logger: logger)
                 return try await connection.query("SELECT value FROM skiff_revision WHERE id = 1", logger: logger)
                     .decode(Int64.self).first { _ in true } ?? 0
             }

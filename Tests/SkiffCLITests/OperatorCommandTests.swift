@@ -81,3 +81,25 @@ import Testing
         }
     }
 }
+
+/// `skiff datastore migrate --from`.
+@Suite struct DatastoreMigrateArgumentTests {
+    @Test(
+        arguments: [
+            (nil, "/d/server/db/state.db"),
+            ("sqlite:/x/state.db", "/x/state.db"),
+            ("sqlite:///x/state.db", "/x/state.db"),
+            ("sqlite:rel/state.db", "rel/state.db"),
+            ("/x/state.db", "/x/state.db"),
+        ] as [(String?, String)])
+    func fromNamesTheSQLiteFile(from: String?, path: String) throws {
+        #expect(try DatastoreCommand.Migrate.sourcePath(from, dataDir: "/d") == path)
+    }
+
+    @Test func fromRefusesOtherDatastores() {
+        #expect(throws: ConfigError.self) {
+            try DatastoreCommand.Migrate.sourcePath("postgres://u:p@h/db", dataDir: "/d")
+        }
+        #expect(throws: ConfigError.self) { try DatastoreCommand.Migrate.sourcePath("sqlite:", dataDir: "/d") }
+    }
+}
