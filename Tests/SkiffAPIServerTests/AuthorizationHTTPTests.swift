@@ -36,11 +36,17 @@ import Testing
     }
 
     /// Retries `request` until it answers `status` (the RBAC index follows a new binding within milliseconds).
+    /// Repeats `request` (2 s at most) until its status ends with `status` and, if given, its message contains
+    /// `message`: the authorizer follows RBAC objects by watch, so a binding just made counts a moment later.
     static func eventually(
-        _ status: String, _ request: () async throws -> Answer
+        _ status: String, message: String? = nil, _ request: () async throws -> Answer
     ) async throws -> Answer {
+        func done(_ answer: Answer) -> Bool {
+            answer.status.hasSuffix(status)
+                && (message.map { (answer.json["message"].stringValue ?? "").contains($0) } ?? true)
+        }
         var answer = try await request()
-        for _ in 0..<200 where !answer.status.hasSuffix(status) {
+        for _ in 0..<200 where !done(answer) {
             try await Task.sleep(for: .milliseconds(10))
             answer = try await request()
         }
@@ -269,7 +275,8 @@ import Testing
                 "subjects": [["kind": "User", "name": "bob", "apiGroup": "rbac.authorization.k8s.io"]],
             ]
             let path = "/apis/rbac.authorization.k8s.io/v1/namespaces/default/rolebindings"
-            let refused = try await Self.eventually("403 Forbidden") {
+            // Until alice's binding-manager role counts, the 403 is the plain RBAC one; then it is the escalation's.
+            let refused = try await Self.eventually("403 Forbidden", message: "is attempting to grant") {
                 try await Self.send(client, "POST", path, token: "alice", body: toAdmin)
             }
             #expect(refused.status == "HTTP/1.1 403 Forbidden")

@@ -83,6 +83,55 @@ struct ServerCommand: AsyncParsableCommand {
         }
     }
 
+    /// The controllers, the scheduler and the other cluster-wide loops, made anew for each term of leadership.
+    static func controllers(
+        config: ServerConfig, registry: ObjectRegistry, api: InProcessClusterAPI, store: any KeyValueStore,
+        clusterNetwork: IPv4Network, caPEM: String?, logger: Logger
+    ) -> @Sendable () -> [any Service] {
+        {
+            // Each controller speaks as its ServiceAccount (its `system:controller:<name>` role), the scheduler as
+            // system:kube-scheduler: the same authorizer judges them as any client.
+            func controller(_ name: String) -> InProcessClusterAPI { .controller(name, registry: registry) }
+            var services: [any Service] = [
+                NamespaceFinalizer(api: api, logger: logger),
+                StoreCompactor(store: store, logger: logger),
+                ClusterDNSServiceReconciler(api: api, clusterIP: config.clusterDNS, logger: logger),
+                AddonDeployer(
+                    api: api, configuration: .init(directory: "\(config.serverDirectory)/manifests"), logger: logger),
+                ServiceAccountController(api: controller("service-account-controller"), logger: logger),
+                ClusterRoleAggregation(api: controller("clusterrole-aggregation-controller"), logger: logger),
+            ]
+            if let caPEM {
+                services.append(
+                    RootCAPublisher(api: controller("root-ca-cert-publisher"), caPEM: caPEM, logger: logger))
+            }
+            services += [
+                SchedulerService(api: InProcessClusterAPI.scheduler(registry: registry), logger: logger),
+                GarbageCollector(api: controller("generic-garbage-collector"), logger: logger),
+                EndpointsController(
+                    api: controller("endpoint-controller"), sliceAPI: controller("endpointslice-controller"),
+                    logger: logger),
+                ServiceLoadBalancerController(api: controller("service-controller"), logger: logger),
+            ]
+            if let ipam = NodeIPAMController(
+                api: controller("node-controller"), clusterNetwork: clusterNetwork, logger: logger)
+            {
+                services.append(ipam)
+            }
+            services += [
+                WorkloadController.deployments(api: controller("deployment-controller"), logger: logger),
+                WorkloadController.replicaSets(api: controller("replicaset-controller"), logger: logger),
+                WorkloadController.daemonSets(api: controller("daemon-set-controller"), logger: logger),
+                WorkloadController.statefulSets(api: controller("statefulset-controller"), logger: logger),
+                WorkloadController.jobs(api: controller("job-controller"), logger: logger),
+                WorkloadController.cronJobs(api: controller("cronjob-controller"), logger: logger),
+                NodeLifecycleController(
+                    api: controller("node-controller"), gracePeriod: config.nodeMonitorGracePeriod, logger: logger),
+            ]
+            return services
+        }
+    }
+
     /// The token secret this server starts with: `--token` (a full `K10…` token or the bare secret), else the one
     /// kept in `server/token` from an earlier start; nil on a first start without a token.
     static func tokenSecret(_ config: ServerConfig) throws -> String? {
@@ -142,20 +191,14 @@ struct ServerCommand: AsyncParsableCommand {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: apiServer),
             .init(service: control.renewal),
-            .init(service: NamespaceFinalizer(api: api, logger: logger)),
             .init(
                 service: CustomResourceController(
                     api: api, logger: logger, serve: { registry.serveCustomResources($0) },
                     removeInstances: { await registry.removeCustomResources(of: $0) })),
-            .init(service: StoreCompactor(store: store, logger: logger)),
             .init(
                 service: KubernetesServiceReconciler(
                     api: api, address: apiAddress, port: config.httpsListenPort,
                     clusterIP: registry.serviceAllocations.snapshot?.firstAddress, logger: logger)),
-            .init(service: ClusterDNSServiceReconciler(api: api, clusterIP: config.clusterDNS, logger: logger)),
-            .init(
-                service: AddonDeployer(
-                    api: api, configuration: .init(directory: "\(config.serverDirectory)/manifests"), logger: logger)),
         ]
         services += storeServices.map { .init(service: $0) }
         if let auditLog { services.append(.init(service: auditLog)) }
@@ -168,53 +211,27 @@ struct ServerCommand: AsyncParsableCommand {
                         folder: SnapshotFolder(directory: snapshots.directory), node: config.agent.nodeName,
                         logger: logger)))
         }
-        // Each controller speaks as its ServiceAccount (its `system:controller:<name>` role), the scheduler as
-        // system:kube-scheduler: the same authorizer judges them as any client.
-        func controller(_ name: String) -> InProcessClusterAPI { .controller(name, registry: registry) }
-        services.append(
-            .init(service: ServiceAccountController(api: controller("service-account-controller"), logger: logger)))
-        services.append(
-            .init(
-                service: ClusterRoleAggregation(api: controller("clusterrole-aggregation-controller"), logger: logger)))
-        if let caPEM = control.apiConfiguration.serverCAPEM {
-            services.append(
-                .init(service: RootCAPublisher(api: controller("root-ca-cert-publisher"), caPEM: caPEM, logger: logger))
-            )
-        }
-        services.append(
-            .init(service: SchedulerService(api: InProcessClusterAPI.scheduler(registry: registry), logger: logger)))
-        services.append(.init(service: GarbageCollector(api: controller("generic-garbage-collector"), logger: logger)))
-        services.append(
-            .init(
-                service: EndpointsController(
-                    api: controller("endpoint-controller"), sliceAPI: controller("endpointslice-controller"),
-                    logger: logger)))
-        services.append(
-            .init(service: ServiceLoadBalancerController(api: controller("service-controller"), logger: logger)))
-        if let ipam = NodeIPAMController(
-            api: controller("node-controller"), clusterNetwork: clusterNetwork, logger: logger)
-        {
-            services.append(.init(service: ipam))
-        } else {
+        if NodeIPAMController(api: api, clusterNetwork: clusterNetwork, logger: logger) == nil {
             logger.warning(
                 "cluster-cidr is too small for /24 node subnets; node IPAM is off",
                 metadata: ["cluster-cidr": "\(clusterNetwork)"])
         }
-        services.append(
-            .init(service: WorkloadController.deployments(api: controller("deployment-controller"), logger: logger)))
-        services.append(
-            .init(service: WorkloadController.replicaSets(api: controller("replicaset-controller"), logger: logger)))
-        services.append(
-            .init(service: WorkloadController.daemonSets(api: controller("daemon-set-controller"), logger: logger)))
-        services.append(
-            .init(service: WorkloadController.statefulSets(api: controller("statefulset-controller"), logger: logger)))
-        services.append(.init(service: WorkloadController.jobs(api: controller("job-controller"), logger: logger)))
-        services.append(
-            .init(service: WorkloadController.cronJobs(api: controller("cronjob-controller"), logger: logger)))
-        services.append(
-            .init(
-                service: NodeLifecycleController(
-                    api: controller("node-controller"), gracePeriod: config.nodeMonitorGracePeriod, logger: logger)))
+        let makeControllers = Self.controllers(
+            config: config, registry: registry, api: api, store: store, clusterNetwork: clusterNetwork,
+            caPEM: control.apiConfiguration.serverCAPEM, logger: logger)
+        if config.datastore == .sqlite {
+            // One server: its controllers simply run.
+            services += makeControllers().map { .init(service: $0) }
+        } else {
+            // Several servers on one database: the controllers and the scheduler run on the Lease's holder only.
+            let identity = "\(ProcessInfo.processInfo.hostName.lowercased())_\(UUID().uuidString.lowercased())"
+            services.append(
+                .init(
+                    service: LeaderElectedServices(
+                        api: api,
+                        lease: .init(namespace: "kube-system", name: "skiff-controllers"), identity: identity,
+                        logger: logger, makeServices: makeControllers)))
+        }
         var readyNode: String?
         if let simulated = config.agent.simulate, simulated > 0 {
             let subnets = clusterNetwork.prefixLength <= 24 ? 1 << (24 - clusterNetwork.prefixLength) : 0
