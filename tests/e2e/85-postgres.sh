@@ -127,3 +127,61 @@ expect_error "a server with another cluster's token is refused" "holds another c
   timeout 30 "$SKIFF_BIN" server --disable-agent --data-dir "$work/data-c" --https-listen-port "$(free_port)" \
   --bind-address 127.0.0.1 --write-kubeconfig "$work/kubeconfig-c" --datastore-endpoint "$endpoint" --token other-secret
 stop_server
+
+# --- skiff datastore migrate: a server's SQLite datastore moves to PostgreSQL, every resourceVersion intact ------------
+# A fresh server on SQLite (the PostgreSQL one's data dir moves aside), a few writes, stopped, its log copied into a new
+# database, then the same data dir (CA and certificates) started on that database.
+mv "$work/data" "$work/data-postgres"
+start_server
+kubectl create namespace mig >/dev/null
+for i in 1 2 3 4; do kubectl -n mig create configmap "m-$i" --from-literal=n=$i >/dev/null; done
+kubectl -n mig patch configmap m-2 -p '{"data":{"n":"22"}}' >/dev/null
+kubectl -n mig delete configmap m-4 >/dev/null
+old_rv=$(kubectl -n mig get configmap m-1 -o jsonpath='{.metadata.resourceVersion}')
+objects() {
+  kubectl get namespaces,configmaps -A \
+    -o jsonpath='{range .items[*]}{.kind} {.metadata.namespace}/{.metadata.name} {.metadata.resourceVersion} {.data.n}{"\n"}{end}'
+}
+# A watch from an old resourceVersion replays history: the creates after m-1, the update and the delete.
+history() { kubectl get --raw "/api/v1/namespaces/mig/configmaps?watch=1&resourceVersion=$old_rv&timeoutSeconds=1" 2>&1; }
+before=$(objects)
+history_before=$(history)
+events() {  # the watch's event types and names, in order
+  python3 -c 'import json, sys
+text, decoder, at = sys.stdin.read(), json.JSONDecoder(), 0
+while text[at:].strip():
+    event, end = decoder.raw_decode(text, at + len(text[at:]) - len(text[at:].lstrip()))
+    at = end
+    print(event["type"], event["object"]["metadata"]["name"])'
+}
+[ "$(events <<<"$history_before" | grep ' m-' | tr '\n' ' ')" = "ADDED m-2 ADDED m-3 ADDED m-4 MODIFIED m-2 DELETED m-4 " ] ||
+  fail "the SQLite server's watch from $old_rv is not the history: $history_before"
+as_postgres env PGPASSWORD=secret-pw "$bin/createdb" -h "$pg/run" -U postgres migrated
+migrated="postgres://postgres:secret-pw@/migrated?host=$pg/run&sslmode=disable"
+expect_error "migrating a running server's datastore is refused" "skiff datastore migrate: database is in use by another process" \
+  "$SKIFF_BIN" datastore migrate --data-dir "$work/data" --to "$migrated"
+stop_server
+expect_error "migrating into a database that is not PostgreSQL is refused" "to must be a postgres:// endpoint" \
+  "$SKIFF_BIN" datastore migrate --data-dir "$work/data" --to "sqlite:///tmp/x.db"
+expect_error "migrating a file that is not a skiff database is refused" "is not an SQLite database" \
+  "$SKIFF_BIN" datastore migrate --from "sqlite:$work/pg/pwfile" --to "$migrated"
+expect_output "skiff datastore migrate copies the log" \
+  "^migrated $work/data/server/db/state.db to postgres@.*: [0-9]+ log rows, [0-9]+ keys, revision [0-9]+$" \
+  "$SKIFF_BIN" datastore migrate --from "sqlite:$work/data/server/db/state.db" --to "$migrated"
+start_server --datastore-endpoint "$migrated"
+grep -q "datastore: PostgreSQL" "$work/server.log" || fail "the migrated server does not run on PostgreSQL"
+after=$(objects)
+[ "$after" = "$before" ] || fail "objects or resourceVersions changed in the migration: $(diff <(echo "$before") <(echo "$after"))"
+grep -q "ConfigMap mig/m-2 [0-9]* 22" <<<"$after" || fail "m-2's update is missing after the migration: $after"
+! grep -q "mig/m-4" <<<"$after" || fail "m-4 came back from the dead"
+pass "every object and its resourceVersion survive the migration ($(wc -l <<<"$after") objects)"
+[ "$(history)" = "$history_before" ] || fail "a watch from $old_rv differs after the migration: $(history)"
+pass "a watch from an old resourceVersion replays the same history on PostgreSQL"
+newest_before=$(awk '{print $3}' <<<"$before" | sort -n | tail -1)
+new_rv=$(kubectl -n mig patch configmap m-1 -p '{"data":{"n":"11"}}' -o jsonpath='{.metadata.resourceVersion}')
+[ "$new_rv" -gt "$newest_before" ] || fail "a write after the migration got resourceVersion $new_rv (≤ $newest_before)"
+pass "writes go on after the migration with newer resourceVersions"
+stop_server
+expect_error "a second migration into the now non-empty database is refused" \
+  "skiff datastore migrate: PostgreSQL database .* already holds skiff data" \
+  "$SKIFF_BIN" datastore migrate --data-dir "$work/data" --to "$migrated"
