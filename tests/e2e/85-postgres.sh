@@ -122,11 +122,32 @@ kill $watch_pid 2>/dev/null || true
 [ "$(grep via-b "$work/watch-a.log")" = "$(printf 'ADDED via-b-%s\n' 1 2 3 4 5 6; echo 'DELETED via-b-2')" ] ||
   fail "the first server's watch saw the second's writes out of order: $(cat "$work/watch-a.log")"
 pass "in order"
+
+# --- Leader election: the controllers run on the first server (it held the Lease when the second came); kill -9 it and
+# the second takes over within the lease duration (15 s); a Deployment scaled then converges.
+wait_for "the first server leads the controllers" 20 grep -q "became leader" "$work/server.log"
+grep -q "became leader" "$work/server-b.log" && fail "both servers lead"
+wait_for "the second server follows" 20 grep -q "leader is " "$work/server-b.log"
+leader=$(kb get lease -n kube-system skiff-controllers -o jsonpath='{.spec.holderIdentity}')
+kb create deployment web --image=busybox --replicas=2 -- sleep 3600 >/dev/null
+pods() { [ "$(kb get pods -l app=web --no-headers 2>/dev/null | wc -l)" = "$1" ]; }
+wait_for "the leader's controllers create the Deployment's pods" 15 pods 2
+kill -9 "$server_pid"; wait "$server_pid" 2>/dev/null || true
+server_pid=$b_pid  # the survivor is the server whose exit wait_for watches
+killed=$(date +%s.%N)
+kb scale deployment web --replicas=4 >/dev/null
+wait_for "after kill -9 of the leader, the Deployment scaled then converges within 15 s + 5 s" 20 pods 4
+echo "   converged $(python3 -c "print(round($(date +%s.%N) - $killed, 1))") s after the kill -9"
+grep -q "became leader" "$work/server-b.log" || fail "the second server does not say it leads"
+[ "$(kb get lease -n kube-system skiff-controllers -o jsonpath='{.spec.holderIdentity}')" != "$leader" ] ||
+  fail "the Lease still names the dead leader"
+pass "the second server holds the Lease now"
 kill "$b_pid" && wait "$b_pid" || true
+b_pid=""
+server_pid=""
 expect_error "a server with another cluster's token is refused" "holds another cluster" \
   timeout 30 "$SKIFF_BIN" server --disable-agent --data-dir "$work/data-c" --https-listen-port "$(free_port)" \
   --bind-address 127.0.0.1 --write-kubeconfig "$work/kubeconfig-c" --datastore-endpoint "$endpoint" --token other-secret
-stop_server
 
 # --- skiff datastore migrate: a server's SQLite datastore moves to PostgreSQL, every resourceVersion intact ------------
 # A fresh server on SQLite (the PostgreSQL one's data dir moves aside), a few writes, stopped, its log copied into a new
