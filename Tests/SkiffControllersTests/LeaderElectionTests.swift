@@ -52,6 +52,18 @@ import Testing
                     resourceVersion: "5"))
     }
 
+    @Test func aCandidateKnowsWhenTheHoldersLeaseExpires() {
+        var state = LeaderElectionState(identity: "me")
+        #expect(state.untilExpiry(now: .zero) == nil, "nothing observed")
+        _ = state.observe(held(by: "other"), resourceVersion: "5", now: .seconds(100), wallTime: wall)
+        #expect(state.untilExpiry(now: .seconds(104)) == .seconds(11))
+        #expect(state.untilExpiry(now: .seconds(120)) == .zero)
+        // Once it leads, there is nothing to wait for.
+        _ = state.observe(held(by: "other"), resourceVersion: "5", now: .seconds(115), wallTime: wall)
+        _ = state.written(held(by: "me"), resourceVersion: "6", now: .seconds(115))
+        #expect(state.untilExpiry(now: .seconds(116)) == nil)
+    }
+
     @Test func aChangedRecordRestartsTheExpiry() {
         var state = LeaderElectionState(identity: "me")
         #expect(state.observe(held(by: "other"), resourceVersion: "5", now: .zero, wallTime: wall) != .lostLeadership)

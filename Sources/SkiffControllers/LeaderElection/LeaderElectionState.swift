@@ -174,6 +174,13 @@ public struct LeaderElectionState: Sendable {
         )
     }
 
+    /// For a candidate that saw another holder's lease: how long until it expires on this candidate's clock (zero
+    /// once it has); nil when leading or when no one holds it.
+    public func untilExpiry(now: Duration) -> Duration? {
+        guard !isLeader, let observed, !observed.holderIdentity.isEmpty, let observedTime else { return nil }
+        return max(.zero, observedTime + .seconds(observed.leaseDurationSeconds) - now)
+    }
+
     /// Expired: unchanged for its own `leaseDurationSeconds` since this candidate saw it change (client-go's
     /// `isLeaseValid`, negated).
     public func expired(_ lease: LeaseRecord, now: Duration) -> Bool {

@@ -73,9 +73,14 @@ public struct LeaderElector: Sendable {
                 leader = nil
             }
             guard !Task.isCancelled, !Task.isShuttingDownGracefully else { break }
-            let delay = configuration.retryPeriod * (1 + Double.random(in: 0...max(jitter, 0)))
+            var delay = configuration.retryPeriod * (1 + Double.random(in: 0...max(jitter, 0)))
+            // A candidate wakes when the holder's lease expires rather than up to a retry period later: a dead
+            // leader is replaced after the lease duration, not the duration plus a retry period.
+            if let remaining = state.untilExpiry(now: clock.now), remaining > .zero, remaining < delay {
+                delay = remaining
+            }
             // A candidate's wait ends at once on graceful shutdown: it has nothing to finish.
-            _ = try? await cancelWhenGracefulShutdown { [clock] in try await clock.sleep(for: delay) }
+            _ = try? await cancelWhenGracefulShutdown { [clock, delay] in try await clock.sleep(for: delay) }
         }
     }
 
