@@ -55,13 +55,9 @@ extension PostgresStore {
         } catch {
             try? await connection.close()
             // PostgresNIO wraps what the transaction's body threw; a refusal is reported as itself.
-            var error: any Error = error
-            if let failed = error as? PostgresTransactionError {
-                error = failed.closureError ?? failed.beginError ?? failed.commitError ?? failed
+            throw preparationError(error, endpoint: endpoint) {
+                "copy into PostgreSQL \(endpoint.displayName) failed: \($0)"
             }
-            if let error = error as? StoreError { throw error }
-            throw StoreError(
-                .unavailable, "copy into PostgreSQL \(endpoint.displayName) failed: \(reason(error))", cause: error)
         }
     }
 

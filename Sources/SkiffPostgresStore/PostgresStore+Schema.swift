@@ -66,18 +66,39 @@ extension PostgresStore {
         do {
             return try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
         } catch {
+            let why = tlsReason(error, endpoint: endpoint) ?? reason(error)
             throw StoreError(
-                .unavailable, "cannot connect to PostgreSQL at \(endpoint.displayName): \(reason(error))", cause: error)
+                .unavailable, "cannot connect to PostgreSQL at \(endpoint.displayName): \(why)", cause: error)
         }
     }
 
-    /// Creates the schema if missing and checks its version, inside the caller's transaction (under the schema lock).
+    /// Creates the schema if missing and checks its version and shape, inside the caller's transaction (under the
+    /// schema lock). Throws `StoreError(.corrupt)` with a `PostgresSchemaError` cause for a schema that is not this
+    /// skiff's.
     static func createSchema(
         _ connection: PostgresConnection, endpoint: PostgresEndpoint, logger: Logger
     ) async throws {
         try await connection.query("SELECT pg_advisory_xact_lock(\(schemaLock))", logger: logger)
         for statement in schema {
             try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+        }
+        // CREATE TABLE IF NOT EXISTS accepts a table of the same name whatever its columns: compare them, so a
+        // foreign table fails here rather than every later query.
+        var found: [String: [String: String]] = [:]
+        let columns = try await connection.query(
+            """
+            SELECT c.relname::text, a.attname::text, format_type(a.atttypid, a.atttypmod)
+            FROM pg_attribute AS a JOIN pg_class AS c ON c.oid = a.attrelid
+            WHERE c.oid IN (to_regclass('skiff_log'), to_regclass('skiff_revision'), to_regclass('skiff_meta'))
+              AND a.attnum > 0 AND NOT a.attisdropped
+            """, logger: logger)
+        for try await (table, column, type) in columns.decode((String, String, String).self) {
+            found[table, default: [:]][column] = type
+        }
+        if let problem = schemaShapeProblem(found) {
+            throw StoreError(
+                .corrupt, "PostgreSQL database \(endpoint.displayName) is not skiff's: \(problem)",
+                cause: PostgresSchemaError.shape(problem))
         }
         let version =
             try await connection.query(
@@ -87,8 +108,42 @@ extension PostgresStore {
             throw StoreError(
                 .corrupt,
                 "PostgreSQL database \(endpoint.displayName) has skiff schema version \(version); "
-                    + "this skiff knows \(schemaVersion)")
+                    + "this skiff knows \(schemaVersion)",
+                cause: PostgresSchemaError.version(found: version, supported: schemaVersion))
         }
+    }
+
+    /// The columns and types of skiff's tables, as `format_type` names them.
+    static let expectedColumns: [String: [String: String]] = [
+        "skiff_log": [
+            "revision": "bigint", "key": "text", "create_revision": "bigint", "prev_revision": "bigint",
+            "deleted": "boolean", "value": "bytea",
+        ],
+        "skiff_revision": ["id": "smallint", "value": "bigint"],
+        "skiff_meta": ["name": "text", "value": "bigint"],
+    ]
+
+    /// What differs between the tables found (table → column → type) and skiff's, in one line; nil if nothing.
+    /// Extra columns are allowed (an operator's own), missing ones and other types are not.
+    static func schemaShapeProblem(_ found: [String: [String: String]]) -> String? {
+        var problems: [String] = []
+        for table in expectedColumns.keys.sorted() {
+            let expected = expectedColumns[table]!
+            guard let columns = found[table] else {
+                problems.append("table \(table) is missing")
+                continue
+            }
+            for column in expected.keys.sorted() {
+                guard let type = columns[column] else {
+                    problems.append("\(table) has no column \(column)")
+                    continue
+                }
+                if type != expected[column] {
+                    problems.append("\(table).\(column) is \(type), skiff needs \(expected[column]!)")
+                }
+            }
+        }
+        return problems.isEmpty ? nil : problems.joined(separator: "; ")
     }
 
     /// The advisory lock schema creation (and a migration into the database) runs under.
@@ -103,12 +158,51 @@ extension PostgresStore {
                 return try await connection.query("SELECT value FROM skiff_revision WHERE id = 1", logger: logger)
                     .decode(Int64.self).first { _ in true } ?? 0
             }
-        } catch let error as StoreError {
-            throw error
         } catch {
-            throw StoreError(
-                .unavailable, "cannot prepare PostgreSQL database \(endpoint.displayName): \(reason(error))",
-                cause: error)
+            throw preparationError(error, endpoint: endpoint) {
+                "cannot prepare PostgreSQL database \(endpoint.displayName): \($0)"
+            }
+        }
+    }
+
+    /// What went wrong while creating or checking the schema, as the store reports it: PostgresNIO's transaction
+    /// wrapper taken off, a refusal thrown inside as itself, a missing privilege (SQLSTATE 42501) as `.unavailable`
+    /// with a `PostgresSchemaError.permissionDenied` cause, anything else as `.unavailable`; `describe` words the
+    /// reason into the message.
+    static func preparationError(
+        _ error: any Error, endpoint: PostgresEndpoint, describe: (String) -> String
+    ) -> StoreError {
+        let error = unwrapped(error)
+        if let error = error as? StoreError { return error }
+        if let error = error as? PSQLError, error.serverInfo?[.sqlState] == "42501" {
+            let user = endpoint.username
+            let message = error.serverInfo?[.message] ?? "permission denied"
+            return StoreError(
+                .unavailable,
+                describe(
+                    "\(message) (SQLSTATE 42501): user \(user) needs CREATE on the schema and to own skiff's "
+                        + "tables (e.g. make \(user) the database's owner)"),
+                cause: PostgresSchemaError.permissionDenied(message))
+        }
+        return StoreError(.unavailable, describe(reason(error)), cause: error)
+    }
+}
+
+/// Why a database cannot hold skiff's log: the `cause` of the `StoreError` `PostgresStore.connect` (and the
+/// migration) throw.
+public enum PostgresSchemaError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// `skiff_meta` says another schema version than this skiff's.
+    case version(found: Int64, supported: Int64)
+    /// A table of skiff's name has other columns or types.
+    case shape(String)
+    /// The user may not create or use skiff's tables (the server's message).
+    case permissionDenied(String)
+
+    public var description: String {
+        switch self {
+        case .version(let found, let supported): "schema version \(found), this skiff knows \(supported)"
+        case .shape(let problem): "not skiff's schema: \(problem)"
+        case .permissionDenied(let message): message
         }
     }
 }

@@ -1,5 +1,6 @@
 import Logging
 import NIOCore
+import NIOSSL
 import PostgresNIO
 import ServiceLifecycle
 @_spi(StoreImplementation) import SkiffStore
@@ -373,14 +374,51 @@ public final class PostgresStore: KeyValueStore, Service {
     /// A PostgreSQL or pool failure as the store reports it: the database is unavailable (→ 503), or the caller
     /// went away.
     func storeError(_ error: any Error, _ what: String) -> StoreError {
+        let error = Self.unwrapped(error)
         if let error = error as? StoreError { return error }
         if error is CancellationError { return StoreError(.cancelled, "\(what) on \(endpoint.displayName) cancelled") }
-        return StoreError(
-            .unavailable, "\(what) on PostgreSQL \(endpoint.displayName) failed: \(Self.reason(error))", cause: error)
+        let why = Self.tlsReason(error, endpoint: endpoint) ?? Self.reason(error)
+        return StoreError(.unavailable, "\(what) on PostgreSQL \(endpoint.displayName) failed: \(why)", cause: error)
+    }
+
+    /// Why a TLS connection to `endpoint` failed, in the operator's terms (which file or name to fix); nil when
+    /// `error` is not about TLS.
+    static func tlsReason(_ error: any Error, endpoint: PostgresEndpoint) -> String? {
+        var error = unwrapped(error)
+        if let failed = error as? PSQLError {
+            if failed.code == .sslUnsupported {
+                return "the server does not accept TLS, and sslmode=\(endpoint.sslMode.rawValue) requires it"
+            }
+            guard let underlying = failed.underlying else { return nil }
+            error = underlying
+        }
+        let roots = endpoint.caFile.map { "the datastore CA file's CA (\($0))" } ?? "the system's trusted CAs"
+        if let extra = error as? NIOSSLExtraError, extra == .failedToValidateHostname {
+            let host =
+                switch endpoint.address {
+                case .tcp(let host, _): host
+                case .unixSocket(let path): path
+                }
+            return "TLS: the server's certificate does not name \(host) (sslmode=verify-full checks the host name; "
+                + "connect by a name the certificate holds, or use sslmode=verify-ca)"
+        }
+        guard let tls = error as? NIOSSLError else { return nil }
+        if case .handshakeFailed(let reason) = tls, "\(reason)".contains("CERTIFICATE_VERIFY_FAILED") {
+            return "TLS: the server's certificate is not signed by \(roots), or is not valid now"
+        }
+        return "TLS handshake failed: \(tls)"
+    }
+
+    /// What a transaction's body, BEGIN or COMMIT threw, without PostgresNIO's `PostgresTransactionError` around it
+    /// (a `StoreError` thrown inside a transaction comes back as itself).
+    static func unwrapped(_ error: any Error) -> any Error {
+        guard let failed = error as? PostgresTransactionError else { return error }
+        return failed.closureError ?? failed.beginError ?? failed.commitError ?? failed
     }
 
     /// One line saying why PostgreSQL refused or failed, without the query or its values.
     static func reason(_ error: any Error) -> String {
+        let error = unwrapped(error)
         if let error = error as? PSQLError {
             if let message = error.serverInfo?[.message] {
                 let state = error.serverInfo?[.sqlState].map { " (SQLSTATE \($0))" } ?? ""
