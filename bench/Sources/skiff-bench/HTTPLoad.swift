@@ -59,10 +59,21 @@ enum HTTPLoad {
         _ endpoint: Endpoint, concurrency: Int, total: Int,
         request: @escaping @Sendable (_ worker: Int, _ index: Int) -> Request
     ) async throws -> LoadRunner.Result {
+        try await run([endpoint], concurrency: concurrency, total: total, request: request)
+    }
+
+    /// The same, with the connections spread over `endpoints` in turn (worker `i` talks to `endpoints[i % count]`):
+    /// the load of several servers sharing one datastore.
+    static func run(
+        _ endpoints: [Endpoint], concurrency: Int, total: Int,
+        request: @escaping @Sendable (_ worker: Int, _ index: Int) -> Request
+    ) async throws -> LoadRunner.Result {
+        precondition(!endpoints.isEmpty, "no endpoint to load")
         let perWorker = max(1, total / concurrency)
         let group = MultiThreadedEventLoopGroup.singleton
         var channels: [(any Channel, EventLoopFuture<ClosedLoopHandler.Outcome>)] = []
         for worker in 0..<concurrency {
+            let endpoint = endpoints[worker % endpoints.count]
             let promise = group.next().makePromise(of: ClosedLoopHandler.Outcome.self)
             let channel = try await ClientBootstrap(group: group)
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)

@@ -6,7 +6,8 @@ struct SkiffBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "skiff-bench", abstract: "skiff benchmarks",
         subcommands: [
-            StoreBenchmark.self, APIBenchmark.self, SchedulerBenchmark.self, AuthorizationBenchmark.self,
+            StoreBenchmark.self, APIBenchmark.self, DatastoreBenchmark.self, SchedulerBenchmark.self,
+            AuthorizationBenchmark.self,
             DNSServerBenchmark.self, ProxyBenchmark.self, ProxyApplyBenchmark.self,
         ])
 }
