@@ -11,7 +11,9 @@ import SkiffPKI
 public struct NodeAgent: Service {
     /// What the agent joins and runs.
     public struct Configuration: Sendable {
-        public var server: String
+        /// The servers given with `--server` (`https://HOST:PORT`), tried in order; more are learned from the
+        /// `kubernetes` Endpoints.
+        public var servers: [String]
         public var token: JoinToken
         /// Prefix of the simulated nodes' names, so they never collide with another agent's or the server's.
         public var nodeName: String
@@ -27,11 +29,11 @@ public struct NodeAgent: Service {
         public var link = ServerLinkMonitor.Configuration()
 
         public init(
-            server: String, token: JoinToken, nodeName: String, simulate: Int?, heartbeat: Duration = .seconds(10),
+            servers: [String], token: JoinToken, nodeName: String, simulate: Int?, heartbeat: Duration = .seconds(10),
             backoff: Backoff = Backoff(), identityDirectory: String? = nil
         ) {
             self.identityDirectory = identityDirectory
-            self.server = server
+            self.servers = servers
             self.token = token
             self.nodeName = nodeName
             self.simulate = simulate
@@ -68,7 +70,7 @@ public struct NodeAgent: Service {
 
     public func run() async throws {
         let join = try ClusterJoin(
-            server: configuration.server, token: configuration.token, backoff: configuration.backoff, logger: logger)
+            servers: configuration.servers, token: configuration.token, backoff: configuration.backoff, logger: logger)
         let directory = configuration.identityDirectory ?? FileManager.default.temporaryDirectory.path + "/skiff-agent"
         guard let count = configuration.simulate, count > 0 else {
             try await runNode(join: join, directory: directory)
@@ -90,7 +92,7 @@ public struct NodeAgent: Service {
         do {
             for (name, credential) in credentials {
                 apis[name] = try HTTPClusterAPI(
-                    server: join.server, trustedCAPEM: ca, credentials: credential, logger: logger)
+                    servers: join.servers, trustedCAPEM: ca, credentials: credential, logger: logger)
             }
             let writers = apis
             if let reader = writers[names[0]],
@@ -139,7 +141,7 @@ public struct NodeAgent: Service {
             credentials = issued
         }
         try await HTTPClusterAPI.withAPI(
-            server: join.server, trustedCAPEM: ca, credentials: credentials,
+            servers: join.servers, trustedCAPEM: ca, credentials: credentials,
             requestTimeout: configuration.requestTimeout,
             logger: logger
         ) { http in
@@ -169,6 +171,7 @@ public struct NodeAgent: Service {
                     try await renewal.run()
                 }
                 group.addTask { try await link.run() }
+                group.addTask { try await ServerDiscovery(api: http, logger: logger).run() }
                 if let cache { group.addTask { try await cache.run() } }
                 try await node(connection)
                 group.cancelAll()

@@ -22,15 +22,20 @@ public struct TestAPIServer: Sendable {
     public struct NotListening: Error {}
 
     /// Runs the server for the duration of `body`, then shuts it down gracefully (also when `body` throws).
+    /// - Parameters:
+    ///   - pkiDirectory: where the cluster PKI is (made if missing); two servers given one share their CAs.
+    ///   - store: the datastore; two servers given one are one cluster (seeding it twice changes nothing).
     public static func run(
-        logger: Logger, configure: (inout APIServerConfiguration, ClusterPKI) throws -> Void = { _, _ in },
+        logger: Logger, pkiDirectory: String? = nil, store: MemoryStore? = nil,
+        configure: (inout APIServerConfiguration, ClusterPKI) throws -> Void = { _, _ in },
         services: [any Service] = [], _ body: (TestAPIServer) async throws -> Void
     ) async throws {
         let directory = try TemporaryDirectory("skiff-test-server")
         defer { directory.remove() }
         let pki = try ClusterPKI.loadOrCreate(
-            directory: directory.file("tls"), sans: try ServingNames(ServingNames.kubernetesAPIDefaults))
-        let store = MemoryStore()
+            directory: pkiDirectory ?? directory.file("tls"),
+            sans: try ServingNames(ServingNames.kubernetesAPIDefaults))
+        let store = store ?? MemoryStore()
         let registry = ObjectRegistry(store: store, logger: logger)
         try await registry.seed()
         let (ports, listening) = AsyncStream<Int>.makeStream()

@@ -24,7 +24,34 @@ start_pg() {
     fail "PostgreSQL did not start: $(tail -3 "$work/pg_ctl.out")"
 }
 stop_pg() { pg_ctl_ -m fast stop || true; }
+# The agent (later) runs containerd, pods and the node's network on this host: all of it goes when it stops.
+agent_pid=""
+sampler_pid=""
+stop_agent() {
+  [ -n "$sampler_pid" ] && kill "$sampler_pid" 2>/dev/null; sampler_pid=""
+  if [ -n "$agent_pid" ]; then
+    kill "$agent_pid" 2>/dev/null
+    local code=0
+    wait "$agent_pid" 2>/dev/null || code=$?
+    [ "$code" = 0 ] || echo "   (the agent exited with status $code after SIGTERM)"
+  fi
+  agent_pid=""
+  local sock="$work/agent/agent/containerd/containerd.sock" c shim pod_ns m
+  if [ -S "$sock" ]; then
+    for c in $(ctr -a "$sock" -n k8s.io tasks ls -q 2>/dev/null); do ctr -a "$sock" -n k8s.io tasks kill -s KILL "$c" >/dev/null 2>&1; done
+  fi
+  pkill -f "containerd --config $work/agent" 2>/dev/null; sleep 0.5
+  for shim in $(pgrep -f "containerd-shim-runc-v2 .*-address $work/"); do pkill -KILL -P "$shim"; kill -KILL "$shim"; done
+  for pod_ns in $(ip netns list 2>/dev/null | awk '/^cni-/ {print $1}'); do
+    [ -z "$(ip netns pids "$pod_ns" 2>/dev/null)" ] && ip netns delete "$pod_ns"
+  done
+  for m in $(awk -v w="$work" 'index($2, w) == 1 {print $2}' /proc/mounts | sort -r); do umount -l "$m" 2>/dev/null; done
+  nft delete table ip skiff-proxy 2>/dev/null; ip addr del 10.43.0.53/32 dev lo 2>/dev/null; ip link del skiff0 2>/dev/null
+  return 0
+}
 trap 'status=$?; set +e; [ $status -ne 0 ] && [ -f "$pg/log" ] && { echo "--- postgres log"; tail -n 15 "$pg/log"; }
+  [ $status -ne 0 ] && [ -f "$work/agent.log" ] && { echo "--- agent log"; tail -n 25 "$work/agent.log"; }
+  stop_agent
   if [ -n "$server_pid" ]; then kill "$server_pid"; wait "$server_pid"; server_pid=""; fi
   [ -n "${b_pid:-}" ] && kill "$b_pid" 2>/dev/null; stop_pg; (exit $status); cleanup' EXIT
 start_pg
@@ -123,13 +150,58 @@ kill $watch_pid 2>/dev/null || true
   fail "the first server's watch saw the second's writes out of order: $(cat "$work/watch-a.log")"
 pass "in order"
 
+# --- Both servers in the kubernetes Endpoints; an agent that knows only the first learns the second there and keeps a
+# tunnel to each (its containerd, pods and network on this host, as the embedded agent's in e2e 60).
+endpoints_are() {
+  [ "$(kb get endpoints kubernetes -o jsonpath='{range .subsets[*]}{.addresses[*].ip}:{.ports[0].port} {end}')" = "$1" ]
+}
+wait_for "the kubernetes Endpoints list both servers" 20 \
+  endpoints_are "127.0.0.1:$(( port < b_port ? port : b_port )) 127.0.0.1:$(( port < b_port ? b_port : port )) "
+bundle=$(realpath "$(dirname "$0")/../../airgap/dist/skiff-airgap-images-amd64.tar")
+[ -f "$bundle" ] || fail "the airgap bundle is missing: make airgap builds $bundle"
+mkdir -p "$work/agent/agent/images" && cp "$bundle" "$work/agent/agent/images/"
+"$SKIFF_BIN" agent --server "https://127.0.0.1:$port" --token "$(cat "$work/data/server/node-token")" \
+  --node-name e2e-ha --data-dir "$work/agent" >>"$work/agent.log" 2>&1 &
+agent_pid=$!
+ready() { kb get node e2e-ha -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null; }
+node_ready() { [ "$(ready)" = True ]; }
+wait_for "an agent joins the two-server cluster and its node is Ready" 90 node_ready
+# (Log lines carry their metadata before the message.)
+logged() { grep "$2" "$1" | grep -q "$3"; }  # FILE MESSAGE METADATA
+wait_for "the agent learns the second server from the kubernetes Endpoints" 30 \
+  logged "$work/agent.log" "API servers" "https://127.0.0.1:$b_port"
+wait_for "the agent keeps a tunnel to the second server too" 30 logged "$work/server-b.log" "tunnel connected" node=e2e-ha
+grep "tunnel connected" "$work/server.log" | grep -q "node=e2e-ha" || fail "the agent has no tunnel to the server it joined"
+kb run ha-logger --image=busybox --image-pull-policy=IfNotPresent --restart=Never \
+  -- sh -c 'i=0; while true; do echo line-$i; i=$((i+1)); sleep 1; done' >/dev/null
+running() { [ "$(kb get pod ha-logger -o jsonpath='{.status.phase}')" = Running ]; }
+wait_for "a pod runs on the agent" 60 running
+logs_via() { "$@" logs ha-logger --tail=1 | grep -q "^line-"; }
+wait_for "kubectl logs works through the second server (which the node never joined)" 20 logs_via kb
+wait_for "and through the first" 20 logs_via kubectl
+# The node's Ready condition, sampled every second from here to the end of the leader's death.
+(while true; do echo "$(date +%s) $(ready)"; sleep 1; done) >"$work/ready.log" 2>&1 &
+sampler_pid=$!
+
 # --- Leader election: the controllers run on the first server (it held the Lease when the second came); kill -9 it and
 # the second takes over within the lease duration (15 s); a Deployment scaled then converges.
 wait_for "the first server leads the controllers" 20 grep -q "became leader" "$work/server.log"
 grep -q "became leader" "$work/server-b.log" && fail "both servers lead"
 wait_for "the second server follows" 20 grep -q "leader is " "$work/server-b.log"
 leader=$(kb get lease -n kube-system skiff-controllers -o jsonpath='{.spec.holderIdentity}')
-kb create deployment web --image=busybox --replicas=2 -- sleep 3600 >/dev/null
+# IfNotPresent: the pods land on the agent, which has busybox from the airgap bundle and must not try a registry.
+kb apply -f - >/dev/null <<'YAML'
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: web, image: busybox, imagePullPolicy: IfNotPresent, command: [sleep, "3600"]}]
+YAML
 pods() { [ "$(kb get pods -l app=web --no-headers 2>/dev/null | wc -l)" = "$1" ]; }
 wait_for "the leader's controllers create the Deployment's pods" 15 pods 2
 kill -9 "$server_pid"; wait "$server_pid" 2>/dev/null || true
@@ -142,6 +214,23 @@ grep -q "became leader" "$work/server-b.log" || fail "the second server does not
 [ "$(kb get lease -n kube-system skiff-controllers -o jsonpath='{.spec.holderIdentity}')" != "$leader" ] ||
   fail "the Lease still names the dead leader"
 pass "the second server holds the Lease now"
+# The agent: its heartbeats go on through the survivor, its node never left Ready, logs come through the survivor.
+renewed_after_kill() {
+  python3 -c 'import sys, datetime
+t = datetime.datetime.fromisoformat(sys.argv[1].replace("Z", "+00:00")).timestamp()
+sys.exit(0 if t > float(sys.argv[2]) else 1)' "$(kb get lease -n kube-node-lease e2e-ha -o jsonpath='{.spec.renewTime}')" "$killed"
+}
+wait_for "the node's heartbeats reach the surviving server" 25 renewed_after_kill
+wait_for "the first server leaves the kubernetes Endpoints when its lease runs out" 25 \
+  endpoints_are "127.0.0.1:$b_port "
+expect_output "kubectl logs works through the surviving server" '^line-[0-9]+$' kb logs ha-logger --tail=1
+kill "$sampler_pid" 2>/dev/null; wait "$sampler_pid" 2>/dev/null || true; sampler_pid=""
+samples=$(awk -v k="$killed" '$1 >= k' "$work/ready.log" | wc -l)
+[ "$samples" -ge 15 ] || fail "too few Ready samples after the kill ($samples): $(cat "$work/ready.log")"
+! grep -v " True$" "$work/ready.log" | grep -q "False\|Unknown" ||
+  fail "the node left Ready while the leader died: $(grep -v ' True$' "$work/ready.log")"
+pass "the node stayed Ready throughout ($samples samples after the kill -9)"
+stop_agent || true  # (|| keeps set -e out of the cleanup: a pkill that finds nothing is fine)
 kill "$b_pid" && wait "$b_pid" || true
 b_pid=""
 server_pid=""

@@ -94,7 +94,9 @@ extension ObjectRegistry {
 
     /// The `kubernetes` Service in `default` (the first service IP, 443 → the API port) and its Endpoints and
     /// EndpointSlice at the API server's address; creates what is missing and corrects an address that changed.
-    public func seedKubernetesService(address: String, port: Int) async throws(APIError) {
+    /// - Parameter keepOthers: existing Endpoints are left as they are (other servers are listed there; the
+    ///   `kubernetes` reconciler adds this one), instead of being set to this server alone.
+    public func seedKubernetesService(address: String, port: Int, keepOthers: Bool = false) async throws(APIError) {
         var service: JSON = [
             "metadata": ["name": "kubernetes", "labels": ["component": "apiserver", "provider": "kubernetes"]],
             "spec": [
@@ -113,14 +115,22 @@ extension ObjectRegistry {
                 ]
             ],
         ]
-        try await upsert(Self.endpointsType, endpoints, fields: ["subsets"])
+        if keepOthers {
+            try await createIfMissing(Self.endpointsType, endpoints)
+        } else {
+            try await upsert(Self.endpointsType, endpoints, fields: ["subsets"])
+        }
         let slice: JSON = [
             "metadata": ["name": "kubernetes", "labels": ["kubernetes.io/service-name": "kubernetes"]],
             "addressType": "IPv4",
             "endpoints": [["addresses": [.string(address)], "conditions": ["ready": true]]],
             "ports": [["name": "https", "port": .int(port), "protocol": "TCP"]],
         ]
-        try await upsert(Self.endpointSliceType, slice, fields: ["addressType", "endpoints", "ports"])
+        if keepOthers {
+            try await createIfMissing(Self.endpointSliceType, slice)
+        } else {
+            try await upsert(Self.endpointSliceType, slice, fields: ["addressType", "endpoints", "ports"])
+        }
     }
 
     private func createIfMissing(_ type: ResourceType, _ object: JSON) async throws(APIError) {

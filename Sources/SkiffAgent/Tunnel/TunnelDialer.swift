@@ -85,12 +85,13 @@ public struct TunnelDialer: Service {
         }
     }
 
-    /// Dials, and dials again after every loss, until cancelled.
-    public func dial() async {
+    /// Dials, and dials again after every loss, until cancelled or `keepDialing` says no more (asked after each
+    /// connection ends or fails).
+    public func dial(while keepDialing: @Sendable () -> Bool = { true }) async {
         var failures = 0
         while !Task.isCancelled {
-            let result = await dialOnce()
-            if Task.isCancelled { return }
+            let result = await dialOnce(quiet: failures > 0 && failures % 30 != 0)
+            if Task.isCancelled || !keepDialing() { return }
             failures = result == .connected ? 1 : failures + 1
             do {
                 try await clock.sleep(for: configuration.backoff.delay(attempt: failures))
@@ -111,7 +112,9 @@ public struct TunnelDialer: Service {
     }
 
     /// One connection, for as long as it lasts.
-    public func dialOnce() async -> DialResult {
+    /// - Parameter quiet: a failure to connect is logged at debug level only (a server that stays down is reported
+    ///   on the first failure and then every 30th, not every 2 s).
+    public func dialOnce(quiet: Bool = false) async -> DialResult {
         var headers = HTTPHeaders()
         headers.add(name: "X-Skiff-Node-Name", value: configuration.nodeName)
         if let authorization = configuration.authorization { headers.add(name: "Authorization", value: authorization) }
@@ -124,7 +127,9 @@ public struct TunnelDialer: Service {
                 serverName: configuration.serverName)
         } catch {
             if !Task.isCancelled {
-                logger.warning("cannot open the tunnel", metadata: ["server": "\(server)", "error": "\(error)"])
+                logger.log(
+                    level: quiet ? .debug : .warning, "cannot open the tunnel",
+                    metadata: ["server": "\(server)", "error": "\(error)"])
             }
             return .unreachable
         }

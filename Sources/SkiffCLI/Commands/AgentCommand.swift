@@ -48,7 +48,7 @@ struct AgentCommand: AsyncParsableCommand {
             clusterDNS: Defaults.clusterDNS)
         let nodeAgent = NodeAgent(
             configuration: .init(
-                server: config.serverURL ?? "", token: token, nodeName: config.nodeName, simulate: config.simulate,
+                servers: config.serverURLs, token: token, nodeName: config.nodeName, simulate: config.simulate,
                 identityDirectory: "\(config.dataDir)/agent"),
             logger: logger,
             node: { connection in
@@ -71,7 +71,8 @@ struct AgentCommand: AsyncParsableCommand {
                         metadata: ["cluster-cidr": "\(kubelet.clusterCIDR)", "cluster-dns": "\(kubelet.clusterDNS)"])
                 }
                 let http = connection.server
-                let kubeletAPI = ContainerdNode.KubeletAPIRoute.tunnel(
+                let kubeletAPI = ContainerdNode.KubeletAPIRoute.tunnels(
+                    http.servers,
                     TunnelDialer.Configuration(
                         server: http.server, nodeName: config.nodeName, tls: http.tls,
                         authorization: http.authorization))

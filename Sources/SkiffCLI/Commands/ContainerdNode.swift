@@ -21,10 +21,12 @@ struct ContainerdNode: Service {
 
     /// How the server reaches a node's kubelet API: always through a tunnel, in process for the embedded agent.
     enum KubeletAPIRoute {
-        /// The server's own node: an in-process tunnel registered in its directory.
-        case inProcess(KubeletDirectory)
-        /// A remote agent: the WebSocket tunnel it dials.
-        case tunnel(TunnelDialer.Configuration)
+        /// The server's own node: an in-process tunnel registered in its directory, and WebSocket tunnels to the
+        /// other servers of the pool (several servers on one datastore), so they reach this node's kubelet too.
+        case inProcess(KubeletDirectory, peers: (ServerPool, TunnelDialer.Configuration)?)
+        /// A remote agent: the WebSocket tunnels it dials, one to each server of the pool (the configuration's
+        /// server is replaced by each).
+        case tunnels(ServerPool, TunnelDialer.Configuration)
         case none
     }
 
@@ -75,7 +77,7 @@ struct ContainerdNode: Service {
         _ endpoint: any KubeletEndpoint, route: KubeletAPIRoute, node: String, logger: Logger
     ) async throws {
         switch route {
-        case .inProcess(let directory):
+        case .inProcess(let directory, let peers):
             let loopback = LoopbackTunnel()
             let (listener, dialer) = (TunnelSession(side: .listener), TunnelSession(side: .dialer))
             let registration = directory.register(
@@ -85,10 +87,16 @@ struct ContainerdNode: Service {
                 group.addTask {
                     try await loopback.serve(listener, accept: { $0.reset(reason: "the server accepts no streams") })
                 }
+                if let (pool, template) = peers {
+                    group.addTask {
+                        await TunnelFleet(pool: pool, template: template, endpoint: endpoint, logger: logger).dial()
+                    }
+                }
                 try await loopback.serve(dialer, accept: { await KubeletTunnel.answer($0, with: endpoint) })
+                group.cancelAll()
             }
-        case .tunnel(let configuration):
-            try await TunnelDialer(configuration: configuration, endpoint: endpoint, logger: logger).dial()
+        case .tunnels(let pool, let template):
+            await TunnelFleet(pool: pool, template: template, endpoint: endpoint, logger: logger).dial()
         case .none:
             logger.warning("the server has no way to reach this node's kubelet API: no logs, exec or port-forward")
         }

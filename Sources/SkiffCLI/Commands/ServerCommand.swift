@@ -167,7 +167,11 @@ struct ServerCommand: AsyncParsableCommand {
         }
         try await registry.enableServiceAllocation(serviceNetwork: serviceNetwork)
         let apiAddress = HostAddress.primary(config)
-        try await registry.seedKubernetesService(address: apiAddress, port: config.httpsListenPort)
+        // Several servers on one database: a starting server leaves the others in the Endpoints (its reconciler adds
+        // it, and drops the servers whose lease expired).
+        let severalServers = config.datastore != .sqlite
+        try await registry.seedKubernetesService(
+            address: apiAddress, port: config.httpsListenPort, keepOthers: severalServers)
         try await registry.loadCustomResources()
         let apiServer = APIServer(
             configuration: control.apiConfiguration, registry: registry, logger: logger,
@@ -198,7 +202,8 @@ struct ServerCommand: AsyncParsableCommand {
             .init(
                 service: KubernetesServiceReconciler(
                     api: api, address: apiAddress, port: config.httpsListenPort,
-                    clusterIP: registry.serviceAllocations.snapshot?.firstAddress, logger: logger)),
+                    clusterIP: registry.serviceAllocations.snapshot?.firstAddress,
+                    membership: severalServers ? .seconds(15) : nil, logger: logger)),
         ]
         services += storeServices.map { .init(service: $0) }
         if let auditLog { services.append(.init(service: auditLog)) }
@@ -266,11 +271,20 @@ struct ServerCommand: AsyncParsableCommand {
                 readyNode = config.agent.nodeName
                 // The embedded agent speaks as its node, with a remote node's rights (the node authorizer).
                 let nodeAPI = InProcessClusterAPI.node(config.agent.nodeName, registry: registry)
+                var peers: (ServerPool, TunnelDialer.Configuration)?
+                if severalServers {
+                    // The other servers reach this node through tunnels it dials to them, as a remote agent's.
+                    let own = "https://\(apiAddress):\(config.httpsListenPort)"
+                    let (pool, template) = try control.peerTunnels(node: config.agent.nodeName)
+                    peers = (pool, template)
+                    services.append(
+                        .init(service: ServerDiscovery(api: nodeAPI, pool: pool, excluding: own, logger: logger)))
+                }
                 services.append(
                     .init(
                         service: ContainerdNode(
                             api: nodeAPI, agent: config.agent, kubelet: kubelet,
-                            kubeletAPI: .inProcess(control.apiConfiguration.kubelets), logger: logger)))
+                            kubeletAPI: .inProcess(control.apiConfiguration.kubelets, peers: peers), logger: logger)))
             }
         }
         if let notifier {
@@ -299,6 +313,8 @@ struct ServerCommand: AsyncParsableCommand {
 struct ControlPlane {
     var apiConfiguration: APIServerConfiguration
     var token: NodeToken
+    /// Signs the embedded node's certificate for its tunnels to the other servers.
+    var clientCA: CertificateAuthority
     /// Renews the serving and admin certificates while the server runs.
     var renewal: ServerCertificateRenewal
 
@@ -333,8 +349,25 @@ struct ControlPlane {
             certificatePEM: pki.serving.certificatePEM + pki.serverCA.certificatePEM, keyPEM: pki.serving.privateKeyPEM)
         api.servingCertificate = serving
         return ControlPlane(
-            apiConfiguration: api, token: token,
+            apiConfiguration: api, token: token, clientCA: pki.clientCA,
             renewal: ServerCertificateRenewal(settings: pkiSettings, serving: serving, loaded: pki, logger: logger))
+    }
+}
+
+extension ControlPlane {
+    /// The embedded node's tunnels to the other servers: an empty pool (`ServerDiscovery` fills it from the
+    /// `kubernetes` Endpoints) and the dialers' settings — the cluster's server CA, and a client certificate for
+    /// `system:node:<node>` signed here with the client CA every server shares.
+    func peerTunnels(node: String) throws -> (ServerPool, TunnelDialer.Configuration) {
+        let issued = try clientCA.issueClientCertificate(
+            commonName: "system:node:\(node)", organizations: ["system:nodes"])
+        let tls = try ClientTLS(
+            trustedCAPEM: Array((apiConfiguration.serverCAPEM ?? "").utf8),
+            certificatePEM: Array(issued.certificatePEM.utf8), keyPEM: Array(issued.privateKeyPEM.utf8))
+        return (
+            ServerPool([]),
+            TunnelDialer.Configuration(server: "", nodeName: node, tls: tls, authorization: nil)
+        )
     }
 }
 

@@ -5,10 +5,14 @@
 #endif
 
 /// The address other machines reach this one at, for the `kubernetes` Service's endpoints: the configured
-/// advertise address or node IP, else the first up, non-loopback IPv4 interface address (k3s does the same).
+/// advertise address, a specific bind address or the node IP, else the first up, non-loopback IPv4 interface address (k3s does the same).
 enum HostAddress {
     static func primary(_ config: ServerConfig) -> String {
         if let address = config.advertiseAddress, IPv4CIDR.parseAddress(address) != nil { return address }
+        // An API bound to one address is reachable there only (kube-apiserver advertises its bind address too).
+        if config.bindAddress != "0.0.0.0", IPv4CIDR.parseAddress(config.bindAddress) != nil {
+            return config.bindAddress
+        }
         if let address = config.agent.nodeIP, IPv4CIDR.parseAddress(address) != nil { return address }
         return firstInterfaceAddress() ?? "127.0.0.1"
     }

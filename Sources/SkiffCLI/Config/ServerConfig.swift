@@ -68,6 +68,7 @@ public struct SnapshotSettings: Sendable, Equatable {
 /// Settings of a (standalone or embedded) agent.
 public struct AgentConfig: Sendable, Equatable {
     public var dataDir: String
+    /// `--server`: one URL or several, comma-separated.
     public var serverURL: String?
     public var token: String?
     public var nodeName: String
@@ -248,6 +249,13 @@ extension ServerConfig {
 }
 
 extension AgentConfig {
+    /// The servers `--server` names: one `https://HOST:PORT`, or several separated by commas.
+    var serverURLs: [String] { serverURL.map(Self.serverURLs) ?? [] }
+
+    static func serverURLs(_ text: String) -> [String] {
+        text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
     static let fileKeys: Set<String> = [
         "data-dir", "debug", "server", "token", "token-file", "node-name", "node-ip", "node-label", "node-taint",
         "container-runtime-endpoint", "pause-image", "simulate", "autonomous",
@@ -261,9 +269,12 @@ extension AgentConfig {
         let server = layers.string("server", flag: agent.server, aliases: ["SKIFF_URL"])
         if requireServer {
             guard let server else { throw ConfigError("--server (or SKIFF_URL) is required to run an agent") }
-            guard let url = URL(string: server), url.scheme == "https", url.host != nil else {
-                throw ConfigError("--server must be an https URL like https://HOST:6443, not \"\(server)\"")
+            for url in Self.serverURLs(server) {
+                guard let parsed = URL(string: url), parsed.scheme == "https", parsed.host != nil else {
+                    throw ConfigError("--server must be an https URL like https://HOST:6443, not \"\(url)\"")
+                }
             }
+            if Self.serverURLs(server).isEmpty { throw ConfigError("--server names no server") }
         }
         let simulate = try layers.int("simulate", flag: agent.simulate)
         if let simulate, simulate < 0 { throw ConfigError("simulate must not be negative") }

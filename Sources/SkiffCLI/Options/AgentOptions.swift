@@ -2,7 +2,12 @@ import ArgumentParser
 
 /// Flags of `skiff agent`, also accepted by `skiff server` for its embedded agent.
 struct AgentOptions: ParsableArguments {
-    @Option(name: [.customShort("s"), .long], help: "Server to connect to, https://HOST:6443 (env SKIFF_URL).")
+    @Option(
+        name: [.customShort("s"), .long],
+        help: """
+            Server to connect to, https://HOST:6443; several servers of one cluster separated by commas \
+            (more are learned from the kubernetes Endpoints) (env SKIFF_URL).
+            """)
     var server: String?
 
     @Option(help: "Node name (default: hostname).")

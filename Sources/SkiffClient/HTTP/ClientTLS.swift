@@ -10,6 +10,19 @@ public final class ClientTLS: Sendable {
         self.configuration = Mutex(configuration)
     }
 
+    /// TLS that trusts the cluster CA alone (never the system store) and presents the client certificate (PEM).
+    public convenience init(trustedCAPEM: [UInt8], certificatePEM: [UInt8], keyPEM: [UInt8]) throws(ClientError) {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.applicationProtocols = ["http/1.1"]
+        do {
+            tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(trustedCAPEM))
+        } catch {
+            throw ClientError(.invalidCredentials, "cannot load the CA", cause: error)
+        }
+        self.init(tls)
+        try useClientCertificate(certificatePEM: certificatePEM, keyPEM: keyPEM)
+    }
+
     /// The configuration for the next connection.
     public var current: TLSConfiguration { configuration.withLock { $0 } }
 

@@ -18,8 +18,10 @@ public enum ClusterCredentials: Sendable {
 ///
 /// Call `shutdown()` when done, or use `withAPI`, which always does.
 public struct HTTPClusterAPI: ClusterAPI {
-    /// `https://host:port`, without a trailing slash.
-    public let server: String
+    /// The servers requests may go to; a request that cannot reach one moves the pool to the next.
+    public let servers: ServerPool
+    /// The server requests go to now (`https://host:port`, without a trailing slash).
+    public var server: String { servers.current }
     public let resources: ResourceRegistry
     let client: HTTPClient
     /// The `Authorization` header every request carries (the join secret), if the credentials are not a certificate.
@@ -39,6 +41,16 @@ public struct HTTPClusterAPI: ClusterAPI {
 
     public init(
         server: String, trustedCAPEM: [UInt8], credentials: ClusterCredentials,
+        resources: ResourceRegistry = ResourceRegistry(), requestTimeout: Duration = .seconds(30),
+        watchTimeoutSeconds: ClosedRange<Int> = 300...600, logger: Logger
+    ) throws(ClientError) {
+        try self.init(
+            servers: ServerPool(server), trustedCAPEM: trustedCAPEM, credentials: credentials, resources: resources,
+            requestTimeout: requestTimeout, watchTimeoutSeconds: watchTimeoutSeconds, logger: logger)
+    }
+
+    public init(
+        servers: ServerPool, trustedCAPEM: [UInt8], credentials: ClusterCredentials,
         resources: ResourceRegistry = ResourceRegistry(), requestTimeout: Duration = .seconds(30),
         watchTimeoutSeconds: ClosedRange<Int> = 300...600, logger: Logger
     ) throws(ClientError) {
@@ -62,20 +74,20 @@ public struct HTTPClusterAPI: ClusterAPI {
             throw ClientError(.invalidCredentials, "cannot load the CA or client certificate", cause: error)
         }
         self.init(
-            server: server, tls: tls, authorization: authorization, resources: resources,
+            servers: servers, tls: tls, authorization: authorization, resources: resources,
             requestTimeout: requestTimeout, watchTimeoutSeconds: watchTimeoutSeconds,
             logger: logger)
     }
 
     init(
-        server: String, tls: TLSConfiguration, authorization: String?, resources: ResourceRegistry,
+        servers: ServerPool, tls: TLSConfiguration, authorization: String?, resources: ResourceRegistry,
         requestTimeout: Duration, watchTimeoutSeconds: ClosedRange<Int> = 300...600, logger: Logger
     ) {
         var configuration = HTTPClient.Configuration(
             tlsConfiguration: tls, redirectConfiguration: .disallow,
             timeout: .init(connect: .seconds(10)), connectionPool: .init(idleTimeout: .seconds(60)))
         configuration.httpVersion = .http1Only
-        self.server = server.hasSuffix("/") ? String(server.dropLast()) : server
+        self.servers = servers
         self.client = HTTPClient(
             eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration,
             backgroundActivityLogger: logger)
@@ -102,8 +114,18 @@ public struct HTTPClusterAPI: ClusterAPI {
         server: String, trustedCAPEM: [UInt8], credentials: ClusterCredentials, requestTimeout: Duration = .seconds(30),
         logger: Logger, _ body: (HTTPClusterAPI) async throws -> Result
     ) async throws -> Result {
+        try await withAPI(
+            servers: ServerPool(server), trustedCAPEM: trustedCAPEM, credentials: credentials,
+            requestTimeout: requestTimeout, logger: logger, body)
+    }
+
+    /// `withAPI` on several servers.
+    public static func withAPI<Result: Sendable>(
+        servers: ServerPool, trustedCAPEM: [UInt8], credentials: ClusterCredentials,
+        requestTimeout: Duration = .seconds(30), logger: Logger, _ body: (HTTPClusterAPI) async throws -> Result
+    ) async throws -> Result {
         let api = try HTTPClusterAPI(
-            server: server, trustedCAPEM: trustedCAPEM, credentials: credentials, requestTimeout: requestTimeout,
+            servers: servers, trustedCAPEM: trustedCAPEM, credentials: credentials, requestTimeout: requestTimeout,
             logger: logger)
         let result: Result
         do {
@@ -249,10 +271,28 @@ public struct HTTPClusterAPI: ClusterAPI {
         }
     }
 
-    /// Sends a request and returns once the response head has arrived; the body is left to the caller.
+    /// Sends a request and returns once the response head has arrived; the body is left to the caller. A server
+    /// that cannot be reached moves the pool to the next one; a read (GET) is then tried once more there, as it
+    /// changes nothing if the first attempt did reach the server after all.
     func send(_ method: HTTPMethod, _ path: String, body: [UInt8]? = nil, contentType: String = "application/json")
         async throws(APIError) -> HTTPClientResponse
     {
+        let target = server
+        do throws(APIError) {
+            return try await send(to: target, method, path, body: body, contentType: contentType)
+        } catch {
+            guard !Task.isCancelled, let next = servers.failed(target) else { throw error }
+            logger.warning(
+                "server unreachable: switching to the next one",
+                metadata: ["server": "\(target)", "next": "\(next)", "error": "\(error.message)"])
+            guard method == .GET else { throw error }
+            return try await send(to: next, method, path, body: body, contentType: contentType)
+        }
+    }
+
+    private func send(
+        to server: String, _ method: HTTPMethod, _ path: String, body: [UInt8]?, contentType: String
+    ) async throws(APIError) -> HTTPClientResponse {
         var request = HTTPClientRequest(url: server + path)
         request.method = method
         request.headers.add(name: "Accept", value: "application/json")

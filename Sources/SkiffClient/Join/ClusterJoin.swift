@@ -9,8 +9,10 @@ import SkiffModel
 /// yet), accept the bytes only if they hash to the value pinned in the token, then trust that CA alone for every
 /// further request. An unreachable server is retried with backoff; a wrong CA or a refused secret ends the join.
 public struct ClusterJoin: Sendable {
-    /// `https://host:port`, without a trailing slash.
-    public let server: String
+    /// The servers the join may use; one that cannot be reached moves it to the next.
+    public let servers: ServerPool
+    /// The server the join talks to now (`https://host:port`, without a trailing slash).
+    public var server: String { servers.current }
     public let token: JoinToken
     public var backoff: Backoff
     /// What the back-off between attempts waits on.
@@ -18,11 +20,19 @@ public struct ClusterJoin: Sendable {
     let logger: Logger
 
     public init(server: String, token: JoinToken, backoff: Backoff = Backoff(), logger: Logger) throws(ClientError) {
-        guard let url = URL(string: server), url.scheme == "https", let host = url.host, !host.isEmpty else {
-            throw ClientError(
-                .invalidServer, "the server must be an https URL like https://HOST:6443, not \"\(server)\"")
+        try self.init(servers: [server], token: token, backoff: backoff, logger: logger)
+    }
+
+    /// - Parameter servers: at least one `https://HOST:PORT`; the first is tried first.
+    public init(servers: [String], token: JoinToken, backoff: Backoff = Backoff(), logger: Logger) throws(ClientError) {
+        guard !servers.isEmpty else { throw ClientError(.invalidServer, "no server to join") }
+        for server in servers {
+            guard let url = URL(string: server), url.scheme == "https", let host = url.host, !host.isEmpty else {
+                throw ClientError(
+                    .invalidServer, "the server must be an https URL like https://HOST:6443, not \"\(server)\"")
+            }
         }
-        self.server = server.hasSuffix("/") ? String(server.dropLast()) : server
+        self.servers = ServerPool(servers)
         self.token = token
         self.backoff = backoff
         self.logger = logger
@@ -83,12 +93,14 @@ public struct ClusterJoin: Sendable {
                     if Task.isCancelled { throw ClientError(.cancelled, "cancelled before the join finished") }
                     failures += 1
                     let delay = backoff.delay(attempt: failures)
-                    logger.warning(
-                        "cannot \(what), retrying",
-                        metadata: [
-                            "server": "\(server)", "attempt": "\(failures)", "retry.in": "\(delay)",
-                            "error": "\(cause)",
-                        ])
+                    let failed = server
+                    // The next attempt goes to the next server, if there are several.
+                    let next = servers.failed(failed)
+                    var metadata: Logger.Metadata = [
+                        "server": "\(failed)", "attempt": "\(failures)", "retry.in": "\(delay)", "error": "\(cause)",
+                    ]
+                    if let next { metadata["next"] = "\(next)" }
+                    logger.warning("cannot \(what), retrying", metadata: metadata)
                     do {
                         try await clock.sleep(for: delay)
                     } catch {
