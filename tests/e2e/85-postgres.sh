@@ -24,7 +24,8 @@ start_pg() {
     fail "PostgreSQL did not start: $(tail -3 "$work/pg_ctl.out")"
 }
 stop_pg() { pg_ctl_ -m fast stop || true; }
-# The agent (later) runs containerd, pods and the node's network on this host: all of it goes when it stops.
+# The agents (later: one of its own, then a server's embedded one, data dirs $work/agent*) run containerd, pods and the
+# node's network on this host: all of it goes when they stop.
 agent_pid=""
 sampler_pid=""
 stop_agent() {
@@ -36,10 +37,11 @@ stop_agent() {
     [ "$code" = 0 ] || echo "   (the agent exited with status $code after SIGTERM)"
   fi
   agent_pid=""
-  local sock="$work/agent/agent/containerd/containerd.sock" c shim pod_ns m
-  if [ -S "$sock" ]; then
+  local sock c shim pod_ns m
+  for sock in "$work"/agent*/agent/containerd/containerd.sock; do
+    [ -S "$sock" ] || continue
     for c in $(ctr -a "$sock" -n k8s.io tasks ls -q 2>/dev/null); do ctr -a "$sock" -n k8s.io tasks kill -s KILL "$c" >/dev/null 2>&1; done
-  fi
+  done
   pkill -f "containerd --config $work/agent" 2>/dev/null; sleep 0.5
   for shim in $(pgrep -f "containerd-shim-runc-v2 .*-address $work/"); do pkill -KILL -P "$shim"; kill -KILL "$shim"; done
   for pod_ns in $(ip netns list 2>/dev/null | awk '/^cni-/ {print $1}'); do
@@ -295,3 +297,31 @@ stop_server
 expect_error "a second migration into the now non-empty database is refused" \
   "skiff datastore migrate: PostgreSQL database .* already holds skiff data" \
   "$SKIFF_BIN" datastore migrate --data-dir "$work/data" --to "$migrated"
+
+# --- A server's embedded agent tunnels to the other servers too: kubectl logs through a server without an agent shows
+# a pod on the first server's own node.
+as_postgres env PGPASSWORD=secret-pw "$bin/createdb" -h "$pg/run" -U postgres embedded
+embedded="postgres://postgres:secret-pw@/embedded?host=$pg/run&sslmode=disable"
+mkdir -p "$work/agent-emb/agent/images" && cp "$bundle" "$work/agent-emb/agent/images/"
+port=$(free_port)
+"$SKIFF_BIN" server --data-dir "$work/agent-emb" --https-listen-port "$port" --bind-address 127.0.0.1 --node-name emb \
+  --write-kubeconfig "$KUBECONFIG" --datastore-endpoint "$embedded" >>"$work/server-emb.log" 2>&1 &
+server_pid=$!
+agent_pid=$server_pid  # stop_agent stops it and cleans its node up
+wait_ready
+b_port=$(free_port)
+rm -rf "$work/kube-cache-b"
+"$SKIFF_BIN" server --disable-agent --data-dir "$work/data-emb-b" --https-listen-port "$b_port" --bind-address 127.0.0.1 \
+  --write-kubeconfig "$work/kubeconfig-b" --datastore-endpoint "$embedded" \
+  --token "$(cat "$work/agent-emb/server/node-token")" >>"$work/server-emb-b.log" 2>&1 &
+b_pid=$!
+wait_for "the server's embedded node is Ready" 60 is node/emb '{.status.conditions[?(@.type=="Ready")].status}' True
+kubectl run emb-logger --image=busybox --image-pull-policy=IfNotPresent --restart=Never \
+  -- sh -c 'while true; do echo hello-from-emb; sleep 1; done' >/dev/null
+wait_for "a pod runs on the server's own node" 60 is pod/emb-logger '{.status.phase}' Running
+emb_logs_via_b() { kb logs emb-logger --tail=1 | grep -q "^hello-from-emb$"; }
+wait_for "kubectl logs through the other server reaches the embedded node" 30 emb_logs_via_b
+kill "$b_pid" && wait "$b_pid" || true
+b_pid=""
+stop_agent || true
+server_pid=""
