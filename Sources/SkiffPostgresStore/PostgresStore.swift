@@ -205,18 +205,19 @@ public final class PostgresStore: KeyValueStore, Service {
                         }
                     }
                     guard revision > base else { return results }
+                    // The rows, the counter and the notification in one statement (one round trip; the data-modifying
+                    // CTEs always run, the SELECT reads neither). The NOTIFY is delivered to every listening server
+                    // when, and only if, this transaction commits.
                     try await connection.query(
                         """
-                        INSERT INTO skiff_log (revision, key, create_revision, prev_revision, deleted, value)
-                        SELECT * FROM unnest(\(columns.revisions)::bigint[], \(columns.keys)::text[],
-                            \(columns.creates)::bigint[], \(columns.prevs)::bigint[], \(columns.deleted)::boolean[],
-                            \(columns.values)::bytea[])
+                        WITH rows AS (
+                            INSERT INTO skiff_log (revision, key, create_revision, prev_revision, deleted, value)
+                            SELECT * FROM unnest(\(columns.revisions)::bigint[], \(columns.keys)::text[],
+                                \(columns.creates)::bigint[], \(columns.prevs)::bigint[], \(columns.deleted)::boolean[],
+                                \(columns.values)::bytea[])),
+                        counter AS (UPDATE skiff_revision SET value = \(revision) WHERE id = 1)
+                        SELECT pg_notify(\(Self.channel), \(String(revision)))
                         """, logger: logger)
-                    try await connection.query(
-                        "UPDATE skiff_revision SET value = \(revision) WHERE id = 1", logger: logger)
-                    // Delivered to every listening server when (and only if) this transaction commits.
-                    try await connection.query(
-                        "SELECT pg_notify(\(Self.channel), \(String(revision)))", logger: logger)
                     return results
                 }
             }

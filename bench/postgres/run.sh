@@ -28,7 +28,7 @@ cleanup() {
   # Servers first (newest first), then etcd and PostgreSQL (SIGINT: fast shutdown).
   local i
   for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
-    kill "${pids[i]}" 2>/dev/null || true
+    if [ "${pids[i]}" = "${pg_pid:-}" ]; then kill -INT "${pids[i]}" 2>/dev/null || true; else kill "${pids[i]}" 2>/dev/null || true; fi
     wait "${pids[i]}" 2>/dev/null || true
   done
   rm -rf "$work"
@@ -39,20 +39,25 @@ trap cleanup EXIT
 pg="$work/pg"
 mkdir -p "$pg/run" && chown -R postgres: "$pg"
 as_postgres() { setpriv --reuid=postgres --regid=postgres --init-groups -- "$@"; }
+# A port nobody listens on (a PostgreSQL left over elsewhere would answer for ours).
 pgport=25432
+while ss -Hltn | awk '{print $4}' | grep -q ":$pgport\$"; do pgport=$((pgport + 1)); done
 as_postgres "$pgbin/initdb" -D "$pg/data" -U postgres -A trust -E UTF8 >"$work/initdb.log" 2>&1 ||
   { cat "$work/initdb.log"; exit 1; }
-as_postgres "$pgbin/postgres" -D "$pg/data" -k "$pg/run" -c listen_addresses=127.0.0.1 -c port=$pgport \
-  -c max_connections=100 >"$pg/log" 2>&1 &
+# setpriv itself, not the as_postgres function: a function in the background is a subshell, whose pid is not the
+# server's (killing it would leave PostgreSQL running).
+setpriv --reuid=postgres --regid=postgres --init-groups -- "$pgbin/postgres" -D "$pg/data" -k "$pg/run" \
+  -c listen_addresses=127.0.0.1 -c port=$pgport -c max_connections=100 >"$pg/log" 2>&1 &
 pg_pid=$!
 pids+=($pg_pid)
 for _ in $(seq 300); do
   [ "$(tail -n 1 "$pg/data/postmaster.pid" 2>/dev/null | tr -d ' ')" = ready ] && break
+  kill -0 "$pg_pid" 2>/dev/null || { echo "PostgreSQL exited:"; tail -5 "$pg/log"; exit 1; }
   sleep 0.05
 done
 psql_() { as_postgres psql -h 127.0.0.1 -p $pgport -U postgres -X -q -At "$@"; }
 psql_ -c "CREATE DATABASE skiff_one" -c "CREATE DATABASE skiff_two"
-settings=$(psql_ -F= -c "SELECT name, setting FROM pg_settings WHERE name IN ('fsync', 'synchronous_commit',
+settings=$(psql_ -F= -c "SELECT name, current_setting(name) FROM pg_settings WHERE name IN ('fsync', 'synchronous_commit',
   'full_page_writes', 'wal_sync_method', 'shared_buffers', 'wal_level', 'max_connections') ORDER BY name" | paste -sd' ')
 pgversion=$(psql_ -c "SHOW server_version")
 
