@@ -100,12 +100,18 @@ cmp -s "$work/pg2a/server/tls/server-ca.crt" "$work/pg2b/server/tls/server-ca.cr
   { echo "the second PostgreSQL server has a CA of its own"; exit 1; }
 for _ in $(seq 50); do curl -sf http://127.0.0.1:23790/health >/dev/null && break; sleep 0.2; done
 sleep 2
+# Idle servers should hardly write (leases every few seconds); two servers fighting over an object would load the
+# database before the benchmark does.
+revision() { psql_ -d "$1" -c "SELECT value FROM skiff_revision"; }
+one=$(revision skiff_one) two=$(revision skiff_two)
+sleep 5
+echo "idle writes over 5 s: one server $(($(revision skiff_one) - one)), two servers $(($(revision skiff_two) - two))"
 
 echo "skiff ${BENCH_COMMIT:-$(git rev-parse --short HEAD 2>/dev/null)}, PostgreSQL $pgversion ($settings; loopback TCP, no TLS;" \
   "data on $(df --output=fstype "$work" | tail -1) under /var/tmp), etcd $(etcd --version | head -1 | awk '{print $3}')" \
   "(one member, default fsync), $(nproc) cores, $(date -u +%FT%TZ)"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-"$bin/skiff-bench" datastores \
+stdbuf -oL "$bin/skiff-bench" datastores \
   --target "sqlite,$work/sqlite/server/tls,https://127.0.0.1:16443,$sqlite_pid" \
   --target "postgres-1,$work/pg1/server/tls,https://127.0.0.1:16444,$pg1_pid" \
   --target "postgres-2,$work/pg2a/server/tls,https://127.0.0.1:16445+https://127.0.0.1:16446,$pg2a_pid+$pg2b_pid" \
