@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # A server on PostgreSQL (root only: Debian's PostgreSQL, started by this test in a temporary directory on a unix socket
 # as the postgres user, with password authentication): bad endpoints and credentials are one-line errors and never fall
-# back to SQLite; kubectl works on it, a watch sees writes in order, objects survive a server restart; restarting
-# PostgreSQL under the running server fails requests with 503 (no crash) and the server recovers by itself, with no
-# acknowledged write lost.
+# back to SQLite; kubectl works on it, a watch sees writes in order, objects survive a server restart. A second server
+# joins with the token (same CA, same objects, one watch order); restarting PostgreSQL under both fails requests with
+# 503 (no crash) and both recover by themselves, with no acknowledged write lost. An agent joins the leader, learns the
+# other server and tunnels to it; kill -9 of the leader: the survivor's controllers take over, the node stays Ready and
+# `kubectl logs` works through the survivor. Then `skiff datastore migrate`, and a server's embedded agent reached
+# through another server.
 source "$(dirname "$0")/lib/common.sh"
 if [ "$(id -u)" != 0 ]; then echo "SKIP 85-postgres: needs root (PostgreSQL runs as the postgres user)"; exit 0; fi
 bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
@@ -28,11 +31,19 @@ stop_pg() { pg_ctl_ -m fast stop || true; }
 # node's network on this host: all of it goes when they stop.
 agent_pid=""
 sampler_pid=""
+stuck=""
 stop_agent() {
   [ -n "$sampler_pid" ] && kill "$sampler_pid" 2>/dev/null; sampler_pid=""
   if [ -n "$agent_pid" ]; then
     kill "$agent_pid" 2>/dev/null
-    local code=0
+    # Bounded: a process that does not stop is reported, never left to hang the test run.
+    local code=0 i
+    for i in $(seq 300); do kill -0 "$agent_pid" 2>/dev/null || break; sleep 0.1; done
+    if kill -0 "$agent_pid" 2>/dev/null; then
+      kill -9 "$agent_pid" 2>/dev/null
+      echo "   (pid $agent_pid did not stop within 30 s of SIGTERM: killed)"
+      stuck=1
+    fi
     wait "$agent_pid" 2>/dev/null || code=$?
     [ "$code" = 0 ] || echo "   (the agent exited with status $code after SIGTERM)"
   fi
@@ -103,21 +114,6 @@ is configmap/cm-3 '{.data.n}' 33 || fail "cm-3 lost across a server restart"
 is configmap/cm-3 '{.metadata.resourceVersion}' "$rv" || fail "cm-3's resourceVersion changed across a restart"
 pass "objects and resourceVersions survive a server restart"
 
-# --- PostgreSQL restarts under the running server ------------------------------------------------------------------------
-stop_pg
-# client-go retries a 503 with Retry-After until its timeout; -v=6 shows each answer.
-expect_error "a write while PostgreSQL is down is answered 503 (retried by kubectl)" "POST .*/configmaps.* 503 Service Unavailable" \
-  kubectl -v=6 --request-timeout=12s create configmap during-outage --from-literal=n=1
-expect_error "/readyz reports the datastore outage" '\[-\]datastore failed' kubectl get --raw '/readyz?verbose'
-expect_output "/livez stays ok (nothing to restart)" '^ok$' kubectl get --raw /livez
-kill -0 "$server_pid" 2>/dev/null || fail "the server exited while PostgreSQL was down"
-pass "the server keeps running while PostgreSQL is down"
-start_pg
-wait_for "the server recovers by itself once PostgreSQL is back" 30 kubectl create configmap after-outage --from-literal=n=1
-expect_output "/readyz is ok again" '\[\+\]datastore ok' kubectl get --raw '/readyz?verbose'
-for i in 1 2 3 4; do is "configmap/cm-$i" '{.metadata.name}' "cm-$i" || fail "cm-$i lost across the outage"; done
-pass "no acknowledged write is lost across the outage"
-
 # --- A second server on the same database: the same CA, the same objects, one watch order ---------------------------
 b_port=$(free_port)
 kb() { command kubectl --cache-dir "$work/kube-cache-b" --kubeconfig "$work/kubeconfig-b" "$@"; }
@@ -152,47 +148,88 @@ kill $watch_pid 2>/dev/null || true
   fail "the first server's watch saw the second's writes out of order: $(cat "$work/watch-a.log")"
 pass "in order"
 
-# --- Both servers in the kubernetes Endpoints; an agent that knows only the first learns the second there and keeps a
-# tunnel to each (its containerd, pods and network on this host, as the embedded agent's in e2e 60).
+# --- PostgreSQL restarts under both servers ---------------------------------------------------------------------------
+stop_pg
+# client-go retries a 503 with Retry-After until its timeout; -v=6 shows each answer.
+expect_error "a write through the first server while PostgreSQL is down is answered 503 (retried by kubectl)" \
+  "POST .*/configmaps.* 503 Service Unavailable" \
+  kubectl -v=6 --request-timeout=12s create configmap during-outage --from-literal=n=1
+expect_error "and through the second" "POST .*/configmaps.* 503 Service Unavailable" \
+  kb -v=6 --request-timeout=12s create configmap during-outage-b --from-literal=n=1
+expect_error "/readyz of the first server reports the datastore outage" '\[-\]datastore failed' \
+  kubectl get --raw '/readyz?verbose'
+expect_error "/readyz of the second too" '\[-\]datastore failed' kb get --raw '/readyz?verbose'
+expect_output "/livez stays ok (nothing to restart)" '^ok$' kubectl get --raw /livez
+kill -0 "$server_pid" 2>/dev/null || fail "the first server exited while PostgreSQL was down"
+kill -0 "$b_pid" 2>/dev/null || fail "the second server exited while PostgreSQL was down"
+pass "both servers keep running while PostgreSQL is down"
+start_pg
+wait_for "the first server recovers by itself once PostgreSQL is back" 30 \
+  kubectl create configmap after-outage --from-literal=n=1
+wait_for "the second too" 30 kb create configmap after-outage-b --from-literal=n=1
+expect_output "/readyz of the first is ok again" '\[\+\]datastore ok' kubectl get --raw '/readyz?verbose'
+expect_output "/readyz of the second is ok again" '\[\+\]datastore ok' kb get --raw '/readyz?verbose'
+for cm in cm-1 cm-2 cm-3 cm-4 via-b-1 via-b-3 via-b-4 via-b-5 via-b-6; do
+  is "configmap/$cm" '{.metadata.name}' "$cm" || fail "$cm lost across the outage"
+done
+pass "no acknowledged write is lost across the outage"
+
+# --- Leader election: one server holds the Lease (which one depends on who renewed first after the outage). ------------
+holder() { kb get lease -n kube-system skiff-controllers -o jsonpath='{.spec.holderIdentity}' 2>/dev/null; }
+# (Log lines carry their metadata before the message.)
+logged() { grep "$2" "$1" | grep -q "$3"; }  # FILE MESSAGE METADATA
+one_leads() {
+  local h; h=$(holder); [ -n "$h" ] || return 1
+  logged "$work/server.log" "became leader" "identity=$h" || logged "$work/server-b.log" "became leader" "identity=$h"
+}
+wait_for "one server leads the controllers" 30 one_leads
+leader=$(holder)
+ka() { kubectl "$@"; }
+if logged "$work/server.log" "became leader" "identity=$leader"; then
+  leader_pid=$server_pid leader_port=$port leader_log=server.log lk=ka
+  survivor_pid=$b_pid survivor_port=$b_port survivor_log=server-b.log sk=kb
+else
+  leader_pid=$b_pid leader_port=$b_port leader_log=server-b.log lk=kb
+  survivor_pid=$server_pid survivor_port=$port survivor_log=server.log sk=ka
+fi
+! logged "$work/$survivor_log" "became leader" "identity=$leader" || fail "both servers claim one identity"
+echo "   the leader is the server on port $leader_port"
+
+# --- Both servers in the kubernetes Endpoints; an agent that knows only the leader learns the other server there and
+# keeps a tunnel to each (its containerd, pods and network on this host, as the embedded agent's in e2e 60).
 endpoints_are() {
-  [ "$(kb get endpoints kubernetes -o jsonpath='{range .subsets[*]}{.addresses[*].ip}:{.ports[0].port} {end}')" = "$1" ]
+  [ "$($sk get endpoints kubernetes -o jsonpath='{range .subsets[*]}{.addresses[*].ip}:{.ports[0].port} {end}')" = "$1" ]
 }
 wait_for "the kubernetes Endpoints list both servers" 20 \
   endpoints_are "127.0.0.1:$(( port < b_port ? port : b_port )) 127.0.0.1:$(( port < b_port ? b_port : port )) "
 bundle=$(realpath "$(dirname "$0")/../../airgap/dist/skiff-airgap-images-amd64.tar")
 [ -f "$bundle" ] || fail "the airgap bundle is missing: make airgap builds $bundle"
 mkdir -p "$work/agent/agent/images" && cp "$bundle" "$work/agent/agent/images/"
-"$SKIFF_BIN" agent --server "https://127.0.0.1:$port" --token "$(cat "$work/data/server/node-token")" \
+"$SKIFF_BIN" agent --server "https://127.0.0.1:$leader_port" --token "$(cat "$work/data/server/node-token")" \
   --node-name e2e-ha --data-dir "$work/agent" >>"$work/agent.log" 2>&1 &
 agent_pid=$!
-ready() { kb get node e2e-ha -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null; }
+ready() { $sk get node e2e-ha -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null; }
 node_ready() { [ "$(ready)" = True ]; }
 wait_for "an agent joins the two-server cluster and its node is Ready" 90 node_ready
-# (Log lines carry their metadata before the message.)
-logged() { grep "$2" "$1" | grep -q "$3"; }  # FILE MESSAGE METADATA
-wait_for "the agent learns the second server from the kubernetes Endpoints" 30 \
-  logged "$work/agent.log" "API servers" "https://127.0.0.1:$b_port"
-wait_for "the agent keeps a tunnel to the second server too" 30 logged "$work/server-b.log" "tunnel connected" node=e2e-ha
-grep "tunnel connected" "$work/server.log" | grep -q "node=e2e-ha" || fail "the agent has no tunnel to the server it joined"
-kb run ha-logger --image=busybox --image-pull-policy=IfNotPresent --restart=Never \
+wait_for "the agent learns the other server from the kubernetes Endpoints" 30 \
+  logged "$work/agent.log" "API servers" "https://127.0.0.1:$survivor_port"
+wait_for "the agent keeps a tunnel to the other server too" 30 logged "$work/$survivor_log" "tunnel connected" node=e2e-ha
+logged "$work/$leader_log" "tunnel connected" node=e2e-ha || fail "the agent has no tunnel to the server it joined"
+$sk run ha-logger --image=busybox --image-pull-policy=IfNotPresent --restart=Never \
   -- sh -c 'i=0; while true; do echo line-$i; i=$((i+1)); sleep 1; done' >/dev/null
-running() { [ "$(kb get pod ha-logger -o jsonpath='{.status.phase}')" = Running ]; }
+running() { [ "$($sk get pod ha-logger -o jsonpath='{.status.phase}')" = Running ]; }
 wait_for "a pod runs on the agent" 60 running
 logs_via() { "$@" logs ha-logger --tail=1 | grep -q "^line-"; }
-wait_for "kubectl logs works through the second server (which the node never joined)" 20 logs_via kb
-wait_for "and through the first" 20 logs_via kubectl
+wait_for "kubectl logs works through the other server (which the node never joined)" 20 logs_via $sk
+wait_for "and through the one it joined" 20 logs_via $lk
 # The node's Ready condition, sampled every second from here to the end of the leader's death.
 (while true; do echo "$(date +%s) $(ready)"; sleep 1; done) >"$work/ready.log" 2>&1 &
 sampler_pid=$!
 
-# --- Leader election: the controllers run on the first server (it held the Lease when the second came); kill -9 it and
-# the second takes over within the lease duration (15 s); a Deployment scaled then converges.
-wait_for "the first server leads the controllers" 20 grep -q "became leader" "$work/server.log"
-grep -q "became leader" "$work/server-b.log" && fail "both servers lead"
-wait_for "the second server follows" 20 grep -q "leader is " "$work/server-b.log"
-leader=$(kb get lease -n kube-system skiff-controllers -o jsonpath='{.spec.holderIdentity}')
+# --- Kill -9 the leader: the other server takes over within the lease duration (15 s); a Deployment scaled then
+# converges; the agent, which joined the dead server, carries on through the survivor.
 # IfNotPresent: the pods land on the agent, which has busybox from the airgap bundle and must not try a registry.
-kb apply -f - >/dev/null <<'YAML'
+$sk apply -f - >/dev/null <<'YAML'
 apiVersion: apps/v1
 kind: Deployment
 metadata: {name: web}
@@ -204,28 +241,29 @@ spec:
     spec:
       containers: [{name: web, image: busybox, imagePullPolicy: IfNotPresent, command: [sleep, "3600"]}]
 YAML
-pods() { [ "$(kb get pods -l app=web --no-headers 2>/dev/null | wc -l)" = "$1" ]; }
+pods() { [ "$($sk get pods -l app=web --no-headers 2>/dev/null | wc -l)" = "$1" ]; }
 wait_for "the leader's controllers create the Deployment's pods" 15 pods 2
-kill -9 "$server_pid"; wait "$server_pid" 2>/dev/null || true
-server_pid=$b_pid  # the survivor is the server whose exit wait_for watches
+kill -9 "$leader_pid"; wait "$leader_pid" 2>/dev/null || true
+# The survivor is the server whose exit wait_for watches, and the one the cleanup stops.
+server_pid=$survivor_pid
+b_pid=""
 killed=$(date +%s.%N)
-kb scale deployment web --replicas=4 >/dev/null
+$sk scale deployment web --replicas=4 >/dev/null
 wait_for "after kill -9 of the leader, the Deployment scaled then converges within 15 s + 5 s" 20 pods 4
 echo "   converged $(python3 -c "print(round($(date +%s.%N) - $killed, 1))") s after the kill -9"
-grep -q "became leader" "$work/server-b.log" || fail "the second server does not say it leads"
-[ "$(kb get lease -n kube-system skiff-controllers -o jsonpath='{.spec.holderIdentity}')" != "$leader" ] ||
-  fail "the Lease still names the dead leader"
-pass "the second server holds the Lease now"
-# The agent: its heartbeats go on through the survivor, its node never left Ready, logs come through the survivor.
+new_holder=$(holder)
+[ "$new_holder" != "$leader" ] || fail "the Lease still names the dead leader"
+logged "$work/$survivor_log" "became leader" "identity=$new_holder" || fail "the Lease names $new_holder, not the survivor"
+pass "the surviving server holds the Lease now"
 renewed_after_kill() {
   python3 -c 'import sys, datetime
 t = datetime.datetime.fromisoformat(sys.argv[1].replace("Z", "+00:00")).timestamp()
-sys.exit(0 if t > float(sys.argv[2]) else 1)' "$(kb get lease -n kube-node-lease e2e-ha -o jsonpath='{.spec.renewTime}')" "$killed"
+sys.exit(0 if t > float(sys.argv[2]) else 1)' "$($sk get lease -n kube-node-lease e2e-ha -o jsonpath='{.spec.renewTime}')" "$killed"
 }
 wait_for "the node's heartbeats reach the surviving server" 25 renewed_after_kill
-wait_for "the first server leaves the kubernetes Endpoints when its lease runs out" 25 \
-  endpoints_are "127.0.0.1:$b_port "
-expect_output "kubectl logs works through the surviving server" '^line-[0-9]+$' kb logs ha-logger --tail=1
+wait_for "the dead server leaves the kubernetes Endpoints when its lease runs out" 25 \
+  endpoints_are "127.0.0.1:$survivor_port "
+expect_output "kubectl logs works through the surviving server" '^line-[0-9]+$' $sk logs ha-logger --tail=1
 kill "$sampler_pid" 2>/dev/null; wait "$sampler_pid" 2>/dev/null || true; sampler_pid=""
 samples=$(awk -v k="$killed" '$1 >= k' "$work/ready.log" | wc -l)
 [ "$samples" -ge 15 ] || fail "too few Ready samples after the kill ($samples): $(cat "$work/ready.log")"
@@ -233,8 +271,8 @@ samples=$(awk -v k="$killed" '$1 >= k' "$work/ready.log" | wc -l)
   fail "the node left Ready while the leader died: $(grep -v ' True$' "$work/ready.log")"
 pass "the node stayed Ready throughout ($samples samples after the kill -9)"
 stop_agent || true  # (|| keeps set -e out of the cleanup: a pkill that finds nothing is fine)
-kill "$b_pid" && wait "$b_pid" || true
-b_pid=""
+[ -z "$stuck" ] || fail "the agent did not stop within 30 s of SIGTERM"
+kill "$server_pid" && wait "$server_pid" || true
 server_pid=""
 expect_error "a server with another cluster's token is refused" "holds another cluster" \
   timeout 30 "$SKIFF_BIN" server --disable-agent --data-dir "$work/data-c" --https-listen-port "$(free_port)" \
@@ -325,3 +363,4 @@ kill "$b_pid" && wait "$b_pid" || true
 b_pid=""
 stop_agent || true
 server_pid=""
+[ -z "$stuck" ] || fail "a server or agent did not stop within 30 s of SIGTERM"
