@@ -137,7 +137,14 @@ extension PostgresStore {
                         try await connection.listen(on: Self.channel) { notifications in
                             // Commits may have happened while no LISTEN was in place.
                             self.wakeFollowerNow()
-                            for try await _ in notifications { self.wakeFollowerNow() }
+                            for try await notification in notifications {
+                                // The payload is the committed transaction's last revision. One this server has
+                                // already published (its own commit, read after the local wake-up) needs no read.
+                                if let revision = Int64(notification.payload), revision <= self.hub.lastPublished {
+                                    continue
+                                }
+                                self.wakeFollowerNow()
+                            }
                         }
                     } onCancel: {
                         // The notification sequence ends only with its connection.

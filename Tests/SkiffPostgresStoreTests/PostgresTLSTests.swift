@@ -43,6 +43,12 @@ struct PostgresTLSTests {
         let tls = try #require(server.tls)
         try await roundTrip(
             try PostgresEndpoint(url: try await database(on: server, "sslmode=verify-full"), caFile: tls.caFile))
+        // By host name: the name is checked (SNI and the certificate's DNS name), not the address.
+        try await roundTrip(
+            try PostgresEndpoint(
+                url: try await database(on: server, "sslmode=verify-full").replacingOccurrences(
+                    of: "@127.0.0.1:", with: "@localhost:"),
+                caFile: tls.caFile))
         // The same through the URL's sslrootcert, and verify-ca.
         try await roundTrip(
             try PostgresEndpoint(
