@@ -6,6 +6,8 @@
 # PostgreSQL is Debian's, started here in a temporary directory on disk (/var/tmp) as the postgres user, on loopback
 # TCP, with its durable defaults (fsync=on, synchronous_commit=on, full_page_writes=on); the script prints them.
 # Usage: [SCRATCH=/path/to/scratch] bench/postgres/run.sh [skiff-bench datastores options]   (root; release build)
+# To measure a commit while the checkout has other work in it, run the script from an export of the commit
+# (git archive) and name it with BENCH_COMMIT=<hash>, which the first line of the output then shows.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SCRATCH=${SCRATCH:-.build}
