@@ -7,7 +7,7 @@ DATA_DIR ?= $(if $(filter 0,$(shell id -u)),/var/lib/skiff,$(HOME)/.skiff)
 KUBECONFIG_OUT ?= $(if $(filter 0,$(shell id -u)),/etc/skiff/skiff.yaml,$(HOME)/.skiff/skiff.yaml)
 BIN := .build/debug/skiff
 
-.PHONY: deps build run test bench bench-store clean fmt fmt-check
+.PHONY: deps build run test bench bench-store bench-datastores clean fmt fmt-check
 
 deps:
 	@contrib/install-deps.sh
@@ -48,6 +48,10 @@ bench: bench-store
 
 bench-store:
 	bench/store/run.sh
+
+# Every datastore in one run: SQLite, PostgreSQL with one and two servers, etcd (root; a few minutes).
+bench-datastores:
+	bench/postgres/run.sh
 
 clean:
 	rm -rf .build .build-* airgap/dist

@@ -266,7 +266,13 @@ extension AgentConfig {
         layers: ConfigLayers, dataDir: String, agent: AgentOptions, token: String?, debug: Bool, requireServer: Bool,
         runsContainers: Bool = true
     ) throws(ConfigError) {
-        let server = layers.string("server", flag: agent.server, aliases: ["SKIFF_URL"])
+        var server = layers.string("server", flag: agent.server, aliases: ["SKIFF_URL"])
+        // The config file may list several servers (`server: [https://a:6443, https://b:6443]`).
+        let fromFile =
+            agent.server == nil && ["SKIFF_SERVER", "SKIFF_URL"].allSatisfy { layers.environment[$0] == nil }
+        if fromFile, let listed = layers.file["server"], listed.count > 1 {
+            server = listed.joined(separator: ",")
+        }
         if requireServer {
             guard let server else { throw ConfigError("--server (or SKIFF_URL) is required to run an agent") }
             for url in Self.serverURLs(server) {
