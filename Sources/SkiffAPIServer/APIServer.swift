@@ -7,6 +7,7 @@ import NIOSSL
 import ServiceLifecycle
 import SkiffModel
 import SkiffPKI
+import Synchronization
 
 /// What the API server listens on and how it proves and checks identities.
 public struct APIServerConfiguration: Sendable {
@@ -132,8 +133,7 @@ public struct APIServer: Service {
             auditLog: configuration.auditLog)
         let date = HTTPDateService()
         let onListening = self.onListening
-        let loops = MultiThreadedEventLoopGroup(numberOfThreads: configuration.eventLoopThreads)
-        defer { loops.shutdownGracefully { _ in } }
+        let loops = Self.eventLoops(threads: configuration.eventLoopThreads)
         let server = Server(
             childChannelSetup: APIConnectionChannel(
                 base: try TLSChannel(
@@ -164,4 +164,21 @@ public struct APIServer: Service {
             shutdown.begin()
         }
     }
+}
+
+extension APIServer {
+    /// The API servers' event loops: one group per thread count, kept for the life of the process as NIO's
+    /// singleton is. Hummingbird ends its graceful shutdown in a task of its own that can still wait on a connection's
+    /// loop after `Server.run()` returned; a group shut down at that moment drops the wait's callback ("Cannot
+    /// schedule tasks on an EventLoop that has already shut down"), and whatever waits on it waits forever.
+    static func eventLoops(threads: Int) -> MultiThreadedEventLoopGroup {
+        loopGroups.withLock { groups in
+            if let group = groups[threads] { return group }
+            let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
+            groups[threads] = group
+            return group
+        }
+    }
+
+    private static let loopGroups = Mutex<[Int: MultiThreadedEventLoopGroup]>([:])
 }
