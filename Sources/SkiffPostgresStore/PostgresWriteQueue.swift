@@ -6,26 +6,13 @@ import Synchronization
 /// what queued meanwhile. `GroupCommitter` does the same on GRDB's writer queue with a synchronous commit; PostgresNIO
 /// is asynchronous, so here the loop is a task of the store's own.
 final class PostgresWriteQueue: Sendable {
-    private struct Waiting {
-        var operation: WriteOperation
-        var continuation: CheckedContinuation<Result<KeyValue, StoreError>, Never>
-    }
-
-    private struct State {
-        var queue: [Waiting] = []
-        var closed = false
-        var transactions = 0
-        var writes = 0
-    }
-
-    private let state = Mutex(State())
+    private let state: Mutex<WriteBatches>
     private let wakeups: AsyncStream<Void>.Continuation
     /// Yields whenever a write queues; the writer loop iterates it.
     let signals: AsyncStream<Void>
-    private let maxBatch: Int
 
     init(maxBatch: Int) {
-        self.maxBatch = maxBatch
+        state = Mutex(WriteBatches(maxBatch: maxBatch))
         (signals, wakeups) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
@@ -35,15 +22,13 @@ final class PostgresWriteQueue: Sendable {
     func submit(_ operation: WriteOperation) async throws(StoreError) -> KeyValue {
         let result = await withCheckedContinuation {
             (continuation: CheckedContinuation<Result<KeyValue, StoreError>, Never>) in
-            let admitted = state.withLock { state -> Bool in
-                if state.closed { return false }
-                state.queue.append(Waiting(operation: operation, continuation: continuation))
-                return true
+            let admitted = state.withLock {
+                $0.admit(WriteBatches.Waiting(operation: operation, continuation: continuation))
             }
             if admitted {
                 wakeups.yield()
             } else {
-                continuation.resume(returning: .failure(StoreError(.closed, "store is closed")))
+                continuation.resume(returning: .failure(WriteBatches.closedError))
             }
         }
         return try result.get()
@@ -52,39 +37,18 @@ final class PostgresWriteQueue: Sendable {
     /// Commits queued writes in batches until the queue is empty. Only the writer loop calls it.
     func drain(_ commit: ([WriteOperation]) async -> Result<[Result<KeyValue, StoreError>], StoreError>) async {
         while true {
-            let batch = state.withLock { state -> [Waiting] in
-                let taken = Array(state.queue.prefix(maxBatch))
-                state.queue.removeFirst(taken.count)
-                return taken
-            }
+            let batch = state.withLock { $0.take() }
             guard !batch.isEmpty else { return }
-            let results: [Result<KeyValue, StoreError>]
-            switch await commit(batch.map(\.operation)) {
-            case .success(let perOperation) where perOperation.count == batch.count:
-                results = perOperation
-            case .success:
-                results = Array(
-                    repeating: .failure(StoreError(.unavailable, "batch answered the wrong number of writes")),
-                    count: batch.count)
-            case .failure(let error):
-                results = Array(repeating: .failure(error), count: batch.count)
-            }
-            state.withLock { state in
-                state.transactions += 1
-                state.writes += batch.count
-            }
+            let results = WriteBatches.answers(await commit(batch.map(\.operation)), count: batch.count)
+            state.withLock { $0.record(batch) }
             for (waiting, result) in zip(batch, results) { waiting.continuation.resume(returning: result) }
         }
     }
 
     /// Refuses new writes and fails those still queued (the writer loop is gone).
     func close() {
-        let waiting = state.withLock { state in
-            state.closed = true
-            defer { state.queue.removeAll() }
-            return state.queue
-        }
+        let waiting = state.withLock { $0.close() }
         wakeups.finish()
-        for entry in waiting { entry.continuation.resume(returning: .failure(StoreError(.closed, "store is closed"))) }
+        for entry in waiting { entry.continuation.resume(returning: .failure(WriteBatches.closedError)) }
     }
 }

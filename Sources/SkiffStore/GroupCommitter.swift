@@ -13,33 +13,26 @@ final class GroupCommitter: Sendable {
     /// Runs the drain loop on the store's serial writer, handing it the function that commits a batch there.
     typealias Writer = @Sendable (_ drain: @escaping @Sendable (Commit) -> Void) -> Void
 
-    private struct Waiting {
-        var operation: WriteOperation
-        var continuation: CheckedContinuation<Result<KeyValue, StoreError>, Never>
-    }
-
     private struct State {
+        var batches: WriteBatches
         var draining = false
-        var queue: [Waiting] = []
-        var closed = false
-        var transactions = 0
-        var writes = 0
     }
 
     /// Transactions committed and writes they carried, since the store opened.
-    var statistics: (transactions: Int, writes: Int) { state.withLock { ($0.transactions, $0.writes) } }
+    var statistics: (transactions: Int, writes: Int) {
+        state.withLock { ($0.batches.transactions, $0.batches.writes) }
+    }
 
     /// Writes waiting for a batch (tests).
-    var queued: Int { state.withLock { $0.queue.count } }
+    var queued: Int { state.withLock { $0.batches.queue.count } }
 
-    private let state = Mutex(State())
+    private let state: Mutex<State>
     private let writer: Writer
     private let hub: WatchHub
-    private let maxBatch: Int
 
     init(hub: WatchHub, maxBatch: Int = 512, writer: @escaping Writer) {
         self.hub = hub
-        self.maxBatch = maxBatch
+        self.state = Mutex(State(batches: WriteBatches(maxBatch: maxBatch)))
         self.writer = writer
     }
 
@@ -48,14 +41,14 @@ final class GroupCommitter: Sendable {
             (continuation: CheckedContinuation<Result<KeyValue, StoreError>, Never>) in
             enum Admission { case queued, start, closed }
             let admission = state.withLock { state -> Admission in
-                if state.closed { return .closed }
-                state.queue.append(Waiting(operation: operation, continuation: continuation))
+                guard state.batches.admit(WriteBatches.Waiting(operation: operation, continuation: continuation))
+                else { return .closed }
                 if state.draining { return .queued }
                 state.draining = true
                 return .start
             }
             switch admission {
-            case .closed: continuation.resume(returning: .failure(StoreError(.closed, "store is closed")))
+            case .closed: continuation.resume(returning: .failure(WriteBatches.closedError))
             case .queued: break
             case .start: writer { commit in self.drain(commit) }
             }
@@ -66,35 +59,24 @@ final class GroupCommitter: Sendable {
     /// Commits batches until the queue is empty. Runs on the writer, one drain at a time.
     private func drain(_ commit: Commit) {
         while true {
-            let batch = state.withLock { state -> [Waiting] in
-                let taken = Array(state.queue.prefix(maxBatch))
-                state.queue.removeFirst(taken.count)
+            let batch = state.withLock { state -> [WriteBatches.Waiting] in
+                let taken = state.batches.take()
                 if taken.isEmpty { state.draining = false }
                 return taken
             }
             guard !batch.isEmpty else { return }
-            let results: [Result<KeyValue, StoreError>]
-            switch commit(batch.map(\.operation)) {
-            case .success(let perOperation) where perOperation.count == batch.count:
+            let outcome = commit(batch.map(\.operation))
+            if case .success(let perOperation) = outcome, perOperation.count == batch.count {
                 hub.publish(perOperation.compactMap { try? $0.get().1 })
-                results = perOperation.map { $0.map(\.0) }
-            case .success:
-                results = Array(
-                    repeating: .failure(StoreError(.unavailable, "batch answered the wrong number of writes")),
-                    count: batch.count)
-            case .failure(let error):
-                results = Array(repeating: .failure(error), count: batch.count)
             }
-            state.withLock { state in
-                state.transactions += 1
-                state.writes += batch.count
-            }
+            let results = WriteBatches.answers(outcome.map { $0.map { $0.map(\.0) } }, count: batch.count)
+            state.withLock { $0.batches.record(batch) }
             for (waiting, result) in zip(batch, results) { waiting.continuation.resume(returning: result) }
         }
     }
 
     /// Refuses new writes; writes already queued still commit.
     func close() {
-        state.withLock { $0.closed = true }
+        state.withLock { $0.batches.refuseNew() }
     }
 }
