@@ -113,6 +113,19 @@ metadata: {name: typo, namespace: e2e}
 dataa: {a: b}
 YAML
 expect_error "unknown field with strict validation" 'BadRequest.*unknown field "dataa"' kubectl apply -f "$work/typo.yaml"
+# A file of kind: List (what `kubectl get -o yaml` writes): kubectl checks it against /openapi/v2 first.
+cat >"$work/list.yaml" <<'YAML'
+apiVersion: v1
+kind: List
+items:
+- {apiVersion: v1, kind: ConfigMap, metadata: {name: listed-1, namespace: e2e}, data: {count: "1"}}
+- {apiVersion: v1, kind: ConfigMap, metadata: {name: listed-2, namespace: e2e}, data: {count: "2"}}
+YAML
+expect_output "apply of a kind: List creates every item" 'configmap/listed-2 created' kubectl apply -f "$work/list.yaml"
+v=$(kubectl -n e2e get configmap listed-1 -o jsonpath="{.data.count}" 2>&1) && [ "$v" = 1 ] || fail "listed-1 was not created: $v"
+sed -i 's/data: {count: "2"}/datum: {count: "2"}/' "$work/list.yaml"
+expect_error "an item of a List is validated strictly by the server" 'strict decoding error: unknown field "datum"' \
+  kubectl apply -f "$work/list.yaml"
 
 expect_output "delete waits until gone" 'configmap "settings" deleted' kubectl -n e2e delete configmap settings
 expect_error "deleted object is gone" 'NotFound' kubectl -n e2e get configmap settings

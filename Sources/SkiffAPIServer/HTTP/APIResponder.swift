@@ -202,7 +202,17 @@ public struct APIResponder: HTTPResponder {
             return try tunnel(request, user: user, connection: connection)
         case .nodeCertificate:
             return try await nodeCertificate(&request, user: user)
-        case .openAPIv2, .unknown, .caCertificates, .ping:
+        case .openAPIv2:
+            // kubectl asks for protobuf only; JSON for anyone who asks for it.
+            let accept = request.headers[.accept] ?? ""
+            if accept.contains(OpenAPIv2Document.protobufAccept) || accept.contains(OpenAPIv2Document.protobufMediaType)
+            {
+                return Self.bytes(
+                    .ok, OpenAPIv2Document.protobuf(kubernetesVersion: SkiffVersion.gitVersion),
+                    contentType: OpenAPIv2Document.protobufMediaType)
+            }
+            return Self.json(.ok, OpenAPIv2Document.json(kubernetesVersion: SkiffVersion.gitVersion))
+        case .unknown, .caCertificates, .ping:
             throw APIError.unknownPath
         case .resource(let route):
             guard
