@@ -1,5 +1,6 @@
 import Foundation
 import SkiffCRI
+import SkiffModel
 import Testing
 
 @testable import SkiffCLI
@@ -231,5 +232,26 @@ import Testing
         #expect(exec.container == "ad24")
         #expect(exec.command == ["sh", "-c", "echo hi; exit 3"])
         #expect(throws: (any Error).self) { try SkiffCommand.parseAsRoot(["crictl", "exec", "-it", "ad24", "sh"]) }
+    }
+
+    @Test func versionPrintsCrictlsFourLines() {
+        let version = RuntimeVersion(runtimeName: "containerd", runtimeVersion: "1.6.20~ds1", runtimeAPIVersion: "v1")
+        #expect(
+            CrictlFormat.version(version) == [
+                "Version:  0.1.0", "RuntimeName:  containerd", "RuntimeVersion:  1.6.20~ds1", "RuntimeApiVersion:  v1",
+            ])
+    }
+
+    @Test func infoCarriesEveryCondition() {
+        let info = CrictlFormat.info([
+            RuntimeCondition(type: RuntimeCondition.runtimeReady, status: true, reason: "", message: ""),
+            RuntimeCondition(
+                type: RuntimeCondition.networkReady, status: false, reason: "NetworkPluginNotReady", message: "no CNI"),
+        ])
+        #expect(info["status"]["conditions"][0]["type"] == "RuntimeReady")
+        #expect(info["status"]["conditions"][0]["status"] == true)
+        #expect(info["status"]["conditions"][1]["status"] == false)
+        #expect(info["status"]["conditions"][1]["reason"] == "NetworkPluginNotReady")
+        #expect(info["status"]["conditions"][1]["message"] == "no CNI")
     }
 }

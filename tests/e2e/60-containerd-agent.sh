@@ -282,6 +282,8 @@ web_sandbox=$(crictl_ pods -q --name "^$web_pod\$" --namespace '^default$')
 [[ "$web_sandbox" =~ ^[0-9a-f]{64}$ ]] || fail "skiff crictl pods -q --name --namespace: one sandbox ID, not [$web_sandbox]"
 expect_output "skiff crictl ps --pod (an ID prefix): that pod's container" "^$web_cid$" crictl_ ps -q --pod "${web_sandbox:0:10}"
 expect_output "skiff crictl images: busybox, its tag, ID and size" '^docker\.io/library/busybox +latest +[0-9a-f]{13} +[0-9.]+(kB|MB)$' crictl_ images
+expect_output "skiff crictl version: the runtime's name and CRI version" '^RuntimeName:  containerd$' crictl_ version
+expect_output "skiff crictl info: the runtime's conditions" '"type": "NetworkReady"' crictl_ info
 expect_output "skiff crictl logs (by an ID prefix): the container's output" '^serving on 8080$' crictl_ logs "${web_cid:0:10}"
 streams_split() {
   local id; id=$(crictl_ ps -q --name '^streams$') && [ -n "$id" ] || return 1

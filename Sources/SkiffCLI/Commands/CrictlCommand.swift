@@ -4,6 +4,7 @@ import Logging
 import SkiffAgent
 import SkiffCRI
 import SkiffContainerd
+import SkiffModel
 
 /// `skiff crictl`: crictl's debugging commands against this node's own containerd (the embedded agent's socket
 /// under the data dir), so an operator on the box needs no crictl binary nor a crictl.yaml.
@@ -13,6 +14,7 @@ struct CrictlCommand: AsyncParsableCommand {
         abstract: "Inspect this node's pods, containers and images over CRI, as crictl does.",
         subcommands: [
             Ps.self, Pods.self, Images.self, Logs.self, Exec.self, Inspect.self, InspectPod.self, InspectImage.self,
+            Version.self, Info.self,
         ])
 
     /// crictl's global options, given before the subcommand (`crictl -r … ps`); a subcommand's own win.
@@ -220,6 +222,33 @@ struct CrictlCommand: AsyncParsableCommand {
             var images = try await endpoint.withRuntime { runtime in try await runtime.listImages() }
             if let image { images = [try CrictlFormat.findImage(image, in: images)] }
             for line in CrictlFormat.images(images, quiet: quiet) { print(line) }
+        }
+    }
+
+    struct Version: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show the runtime's name and version.")
+
+        @OptionGroup var own: Endpoint
+        @ParentCommand var crictl: CrictlCommand
+        var endpoint: Endpoint { own.merged(over: crictl.global) }
+
+        func run() async throws {
+            let version = try await endpoint.withRuntime { runtime in try await runtime.version() }
+            for line in CrictlFormat.version(version) { print(line) }
+        }
+    }
+
+    struct Info: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show the runtime's conditions (RuntimeReady, NetworkReady) as JSON.")
+
+        @OptionGroup var own: Endpoint
+        @ParentCommand var crictl: CrictlCommand
+        var endpoint: Endpoint { own.merged(over: crictl.global) }
+
+        func run() async throws {
+            let conditions = try await endpoint.withRuntime { runtime in try await runtime.status() }
+            print(String(decoding: CrictlFormat.info(conditions).serialized(.pretty), as: UTF8.self))
         }
     }
 

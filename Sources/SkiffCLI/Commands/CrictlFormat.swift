@@ -1,6 +1,7 @@
 import Foundation
 import SkiffAgent
 import SkiffCRI
+import SkiffModel
 
 /// What `skiff crictl` prints, as crictl prints it: pure functions from CRI records to lines, plus the filters and
 /// ID-prefix matching the subcommands share. No I/O, so every column is unit-tested.
@@ -36,6 +37,29 @@ enum CrictlFormat {
             ])
         }
         return table(rows)
+    }
+
+    /// `version`: crictl's four lines (its own CRI client version is the API's, 0.1.0, as crictl prints).
+    static func version(_ version: RuntimeVersion) -> [String] {
+        [
+            "Version:  0.1.0", "RuntimeName:  \(version.runtimeName)",
+            "RuntimeVersion:  \(version.runtimeVersion)", "RuntimeApiVersion:  \(version.runtimeAPIVersion)",
+        ]
+    }
+
+    /// `info`: the runtime's conditions as crictl prints its Status answer, `{"status": {"conditions": […]}}`.
+    static func info(_ conditions: [RuntimeCondition]) -> JSON {
+        [
+            "status": [
+                "conditions": .array(
+                    conditions.map {
+                        [
+                            "type": .string($0.type), "status": .bool($0.status), "reason": .string($0.reason),
+                            "message": .string($0.message),
+                        ]
+                    })
+            ]
+        ]
     }
 
     /// `images`: IMAGE TAG IMAGE ID SIZE, a row per tag (an untagged image shows its digest's repository and
