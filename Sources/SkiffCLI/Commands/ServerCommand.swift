@@ -275,8 +275,16 @@ struct ServerCommand: AsyncParsableCommand {
                 if severalServers {
                     // The other servers reach this node through tunnels it dials to them, as a remote agent's.
                     let own = "https://\(apiAddress):\(config.httpsListenPort)"
-                    let (pool, template) = try control.peerTunnels(node: config.agent.nodeName)
-                    peers = (pool, template)
+                    let certificate = try PeerTunnelCertificate(
+                        clientCA: control.clientCA, serverCAPEM: control.apiConfiguration.serverCAPEM ?? "",
+                        node: config.agent.nodeName, logger: logger)
+                    let pool = ServerPool([])
+                    peers = (
+                        pool,
+                        TunnelDialer.Configuration(
+                            server: "", nodeName: config.agent.nodeName, tls: certificate.tls, authorization: nil)
+                    )
+                    services.append(.init(service: certificate))
                     services.append(
                         .init(service: ServerDiscovery(api: nodeAPI, pool: pool, excluding: own, logger: logger)))
                 }
@@ -351,23 +359,6 @@ struct ControlPlane {
         return ControlPlane(
             apiConfiguration: api, token: token, clientCA: pki.clientCA,
             renewal: ServerCertificateRenewal(settings: pkiSettings, serving: serving, loaded: pki, logger: logger))
-    }
-}
-
-extension ControlPlane {
-    /// The embedded node's tunnels to the other servers: an empty pool (`ServerDiscovery` fills it from the
-    /// `kubernetes` Endpoints) and the dialers' settings — the cluster's server CA, and a client certificate for
-    /// `system:node:<node>` signed here with the client CA every server shares.
-    func peerTunnels(node: String) throws -> (ServerPool, TunnelDialer.Configuration) {
-        let issued = try clientCA.issueClientCertificate(
-            commonName: "system:node:\(node)", organizations: ["system:nodes"])
-        let tls = try ClientTLS(
-            trustedCAPEM: Array((apiConfiguration.serverCAPEM ?? "").utf8),
-            certificatePEM: Array(issued.certificatePEM.utf8), keyPEM: Array(issued.privateKeyPEM.utf8))
-        return (
-            ServerPool([]),
-            TunnelDialer.Configuration(server: "", nodeName: node, tls: tls, authorization: nil)
-        )
     }
 }
 
