@@ -2,6 +2,8 @@
 # The real system kubectl (v1.32) against a fresh `skiff server --disable-agent`.
 source "$(dirname "$0")/lib/common.sh"
 start_server
+# Its output goes to a file here (as to journald under systemd): the how-to line must arrive while it runs.
+wait_for "the server says how to use it while it runs (output to a file)" 5 grep -q "skiff is running" "$work/server.log"
 
 expect_output "version reports server 1.32" 'Server Version: v1\.32' kubectl version
 # Built from a git checkout (CI's fresh clone), /version names the commit the binary was built from.

@@ -186,6 +186,8 @@ struct ServerCommand: AsyncParsableCommand {
                 print(
                     "skiff is running. Use it with:\n  export KUBECONFIG=\(config.kubeconfigPath)\n  kubectl get namespaces"
                 )
+                // Standard output to a pipe or file (journald, a log) is block-buffered: say it now, not at exit.
+                fflush(nil)
             })
         let api = InProcessClusterAPI(registry: registry)
         // What joining agents read instead of assuming the defaults (their pod network and pods' DNS).
