@@ -92,21 +92,20 @@ extension PostgresStore {
                 return
             }
             guard let head = rows.first?.0, let compacted = rows.first?.1 else { return }
-            var expected = last + 1
+            var reached = last
             var hole = false
             for row in rows {
                 guard let event = Self.event(row.2, row.3, row.4, row.5, row.6, row.7, row.8, row.9, row.10) else {
                     continue
                 }
-                guard event.revision == expected else {
+                // One event per publish: a watcher's backlog limit counts events, as with SQLite's per-commit pushes.
+                // The writer may have published this server's own commits meanwhile; those are skipped.
+                reached = hub.publishContinuing([event])
+                guard reached >= event.revision else {
                     hole = true
                     break
                 }
-                // One event per publish: a watcher's backlog limit counts events, as with SQLite's per-commit pushes.
-                hub.publish([event])
-                expected += 1
             }
-            let reached = expected - 1
             let pageFull = rows.count == options.followerPage
             if hole || (!pageFull && reached < head) {
                 // A hole below head: compacted away (or written by something that does not take the counter lock).

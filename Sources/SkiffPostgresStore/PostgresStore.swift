@@ -35,6 +35,11 @@ public final class PostgresStore: KeyValueStore, Service {
         /// How long an operation may wait for a connection before it fails with `.unavailable`. While the database
         /// is unreachable the pool keeps retrying with growing back-off and would hold requests for a minute or more.
         public var operationTimeout: Duration = .seconds(5)
+        /// Whether a batch is first committed without the counter's lock (two round trips instead of five), and
+        /// under the lock only when another server's commit came in between.
+        public var optimisticWrites = true
+        /// Tests: runs between the optimistic read and the append, to let another server commit meanwhile.
+        var afterOptimisticRead: (@Sendable () async -> Void)?
 
         public init() {}
     }
@@ -47,6 +52,7 @@ public final class PostgresStore: KeyValueStore, Service {
     let client: PostgresClient
     let hub: WatchHub
     private let writes: PostgresWriteQueue
+    private let retries = Atomic<Int>(0)
     let wakeFollower: AsyncStream<Void>.Continuation
     private let followerSignals: AsyncStream<Void>
     let logger: Logger
@@ -98,6 +104,9 @@ public final class PostgresStore: KeyValueStore, Service {
 
     /// Write transactions committed and the writes they carried (their ratio is the group-commit batch size).
     public var commitStatistics: (transactions: Int, writes: Int) { writes.statistics }
+
+    /// Batches whose optimistic commit lost the race to another server's and were committed under the lock.
+    public var lockedRetries: Int { retries.load(ordering: .relaxed) }
 
     /// How many watches are subscribed.
     public var watcherCount: Int { hub.subscriberCount }
@@ -152,80 +161,130 @@ public final class PostgresStore: KeyValueStore, Service {
         return try await writes.submit(.delete(key: key, expectedRevision: expectedRevision))
     }
 
-    /// One batch in one transaction. Each operation sees the ones before it.
+    /// One batch, committed at once; each operation sees the ones before it.
+    ///
+    /// First optimistically, in two statements on one connection: one reads the log's head and the keys' latest
+    /// rows, the other appends the planned rows, moves the counter from that head to the new one and notifies — the
+    /// counter's update is a compare-and-swap (`WHERE value = base`), so the statement does all of it or, when another
+    /// server committed in between, nothing. A batch that lost that race is planned again under the counter's row
+    /// lock (`commitLocked`), which cannot lose. Either way every writer updates the counter row and holds its lock
+    /// until COMMIT: commits are in revision order, and a rollback gives its revisions back.
     private func commit(_ batch: [WriteOperation]) async -> Result<[Result<KeyValue, StoreError>], StoreError> {
-        let logger = self.logger
+        let plan: PostgresWritePlan
         do {
-            let results = try await withDeadline("write") {
-                try await self.client.withTransaction(logger: logger) {
-                    connection -> [Result<KeyValue, StoreError>] in
-                    // The counter's row lock is the log's order: every writer on every server takes it first and holds
-                    // it until COMMIT, so revisions commit in order, and a rollback leaves the counter where it was.
-                    let base = try await connection.query(
-                        "SELECT value FROM skiff_revision WHERE id = 1 FOR UPDATE", logger: logger
-                    ).decode(Int64.self).first { _ in true }
-                    guard let base else { throw StoreError(.corrupt, "the revision counter row is missing") }
-                    let keys = Array(Set(batch.map(\.key)))
-                    var latest: [String: WriteOperation.Latest] = [:]
-                    let rows = try await connection.query(
-                        """
-                        SELECT DISTINCT ON (key) key, revision, create_revision, deleted, value FROM skiff_log
-                        WHERE key = ANY(\(keys)) ORDER BY key, revision DESC
-                        """, logger: logger)
-                    for try await (key, revision, createRevision, deleted, value) in rows.decode(
-                        (String, Int64, Int64, Bool, ByteBuffer).self)
-                    {
-                        latest[key] = WriteOperation.Latest(
-                            revision: revision, createRevision: createRevision, deleted: deleted,
-                            value: Array(value.readableBytesView))
-                    }
-                    var revision = base
-                    var results: [Result<KeyValue, StoreError>] = []
-                    var columns = (
-                        revisions: [Int64](), keys: [String](), creates: [Int64](), prevs: [Int64](), deleted: [Bool](),
-                        values: [ByteBuffer]()
-                    )
-                    for operation in batch {
-                        switch operation.plan(latest: latest[operation.key]) {
-                        case .failure(let error):
-                            results.append(.failure(error))
-                        case .success(let append):
-                            revision += 1
-                            let (committed, _) = append.committed(at: revision)
-                            columns.revisions.append(revision)
-                            columns.keys.append(append.key)
-                            columns.creates.append(committed.createRevision)
-                            columns.prevs.append(append.prevRevision)
-                            columns.deleted.append(append.deleted)
-                            columns.values.append(ByteBuffer(bytes: append.value))
-                            latest[append.key] = WriteOperation.Latest(
-                                revision: revision, createRevision: committed.createRevision, deleted: append.deleted,
-                                value: append.value)
-                            results.append(.success(committed))
-                        }
-                    }
-                    guard revision > base else { return results }
-                    // The rows, the counter and the notification in one statement (one round trip; the data-modifying
-                    // CTEs always run, the SELECT reads neither). The NOTIFY is delivered to every listening server
-                    // when, and only if, this transaction commits.
-                    try await connection.query(
-                        """
-                        WITH rows AS (
-                            INSERT INTO skiff_log (revision, key, create_revision, prev_revision, deleted, value)
-                            SELECT * FROM unnest(\(columns.revisions)::bigint[], \(columns.keys)::text[],
-                                \(columns.creates)::bigint[], \(columns.prevs)::bigint[], \(columns.deleted)::boolean[],
-                                \(columns.values)::bytea[])),
-                        counter AS (UPDATE skiff_revision SET value = \(revision) WHERE id = 1)
-                        SELECT pg_notify(\(Self.channel), \(String(revision)))
-                        """, logger: logger)
-                    return results
-                }
+            plan = try await withDeadline("write") {
+                if self.options.optimisticWrites, let plan = try await self.commitOptimistically(batch) { return plan }
+                return try await self.commitLocked(batch)
             }
-            wakeFollowerNow()
-            return .success(results)
         } catch {
             return .failure(storeError(error, "write"))
         }
+        if plan.appends { publishOwn(plan) }
+        return .success(plan.results)
+    }
+
+    /// The optimistic attempt: nil when another server's commit came between the read and the append.
+    private func commitOptimistically(_ batch: [WriteOperation]) async throws -> PostgresWritePlan? {
+        let logger = self.logger
+        return try await client.withConnection { connection -> PostgresWritePlan? in
+            let keys = Array(Set(batch.map(\.key)))
+            // One statement is one snapshot: the head and the rows it covers.
+            let rows = try await connection.query(
+                """
+                SELECT r.value, k.key, k.revision, k.create_revision, k.deleted, k.value FROM skiff_revision AS r
+                LEFT JOIN LATERAL (SELECT DISTINCT ON (key) key, revision, create_revision, deleted, value
+                    FROM skiff_log WHERE key = ANY(\(keys)) ORDER BY key, revision DESC) AS k ON true
+                WHERE r.id = 1
+                """, logger: logger)
+            var base: Int64?
+            var latest: [String: WriteOperation.Latest] = [:]
+            for try await (head, key, revision, createRevision, deleted, value) in rows.decode(
+                (Int64, String?, Int64?, Int64?, Bool?, ByteBuffer?).self)
+            {
+                base = head
+                if let key, let revision, let createRevision, let deleted, let value {
+                    latest[key] = WriteOperation.Latest(
+                        revision: revision, createRevision: createRevision, deleted: deleted,
+                        value: Array(value.readableBytesView))
+                }
+            }
+            guard let base else { throw StoreError(.corrupt, "the revision counter row is missing") }
+            let plan = PostgresWritePlan(batch, base: base, latest: latest)
+            guard plan.appends else { return plan }
+            await self.options.afterOptimisticRead?()
+            guard try await Self.append(plan, on: connection, logger: logger) else {
+                logger.debug(
+                    "another server wrote meanwhile; committing under the lock", metadata: ["base": "\(base)"])
+                self.retries.add(1, ordering: .relaxed)
+                return nil
+            }
+            return plan
+        }
+    }
+
+    /// The batch planned and committed in a transaction that first takes the counter's row lock, so no other
+    /// server can commit between the read and the append.
+    private func commitLocked(_ batch: [WriteOperation]) async throws -> PostgresWritePlan {
+        let logger = self.logger
+        return try await client.withTransaction(logger: logger) { connection -> PostgresWritePlan in
+            let base = try await connection.query(
+                "SELECT value FROM skiff_revision WHERE id = 1 FOR UPDATE", logger: logger
+            ).decode(Int64.self).first { _ in true }
+            guard let base else { throw StoreError(.corrupt, "the revision counter row is missing") }
+            // A statement after the lock: its snapshot includes every commit before the lock was granted.
+            let keys = Array(Set(batch.map(\.key)))
+            var latest: [String: WriteOperation.Latest] = [:]
+            let rows = try await connection.query(
+                """
+                SELECT DISTINCT ON (key) key, revision, create_revision, deleted, value FROM skiff_log
+                WHERE key = ANY(\(keys)) ORDER BY key, revision DESC
+                """, logger: logger)
+            for try await (key, revision, createRevision, deleted, value) in rows.decode(
+                (String, Int64, Int64, Bool, ByteBuffer).self)
+            {
+                latest[key] = WriteOperation.Latest(
+                    revision: revision, createRevision: createRevision, deleted: deleted,
+                    value: Array(value.readableBytesView))
+            }
+            let plan = PostgresWritePlan(batch, base: base, latest: latest)
+            guard plan.appends else { return plan }
+            guard try await Self.append(plan, on: connection, logger: logger) else {
+                throw StoreError(.corrupt, "the revision counter moved while this server held its lock")
+            }
+            return plan
+        }
+    }
+
+    /// Appends the plan's rows, moves the counter from the plan's base to its head and notifies every listening
+    /// server, in one statement (one round trip; the data-modifying CTEs run once, before the final SELECT reads
+    /// the counter's). The counter's update is a compare-and-swap: false, with nothing written, when the counter is
+    /// no longer at the base. The notification is delivered when, and only if, the transaction commits.
+    private static func append(
+        _ plan: PostgresWritePlan, on connection: PostgresConnection, logger: Logger
+    ) async throws -> Bool {
+        let columns = plan.columns
+        let rows = try await connection.query(
+            """
+            WITH counter AS (UPDATE skiff_revision SET value = \(plan.head) WHERE id = 1 AND value = \(plan.base)
+                RETURNING value),
+            rows AS (
+                INSERT INTO skiff_log (revision, key, create_revision, prev_revision, deleted, value)
+                SELECT u.revision, u.key, u.create_revision, u.prev_revision, u.deleted, u.value
+                FROM unnest(\(columns.revisions)::bigint[], \(columns.keys)::text[],
+                    \(columns.createRevisions)::bigint[], \(columns.prevRevisions)::bigint[],
+                    \(columns.deleted)::boolean[], \(columns.values)::bytea[])
+                    AS u(revision, key, create_revision, prev_revision, deleted, value), counter)
+            SELECT pg_notify(\(channel), \(String(plan.head))) FROM counter
+            """, logger: logger)
+        var count = 0
+        for try await _ in rows { count += 1 }
+        return count == 1
+    }
+
+    /// Publishes this server's commit straight to its watches when the hub has published everything before it;
+    /// otherwise (another server's commits not read yet) the follower reads it back with those.
+    private func publishOwn(_ plan: PostgresWritePlan) {
+        if hub.publishContinuing(plan.events) < plan.head { wakeFollowerNow() }
     }
 
     // MARK: Reads

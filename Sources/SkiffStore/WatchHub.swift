@@ -36,21 +36,36 @@ import Synchronization
 
     /// Delivers one committed batch, in revision order. Called by the single committer.
     public func publish(_ events: [WatchEvent]) {
-        guard let last = events.last else { return }
+        guard !events.isEmpty else { return }
+        state.withLock { Self.deliver(events[...], &$0) }
+    }
+
+    /// For a store with two publishers (its writer publishing its own commits, a follower reading everyone's):
+    /// delivers the part of `events` (consecutive revisions, in order) that continues what was published. Events at
+    /// or below `lastPublished` were delivered already and are skipped; if the first remaining one is not the next
+    /// revision, nothing is delivered. Returns `lastPublished` afterwards.
+    public func publishContinuing(_ events: [WatchEvent]) -> Revision {
         state.withLock { state in
-            state.lastPublished = last.revision
-            for (id, subscriber) in state.subscribers {
-                // Byte comparison: keys are ASCII paths, and `hasPrefix` compares by Unicode rules (measurably
-                // slower, run for every subscriber on every commit).
-                let matching = events.filter {
-                    $0.revision > subscriber.after && $0.current.key.utf8.starts(with: subscriber.prefix.utf8)
-                }
-                if matching.isEmpty { continue }
-                if subscriber.held != nil {
-                    state.subscribers[id]?.held?.append(contentsOf: matching)
-                } else {
-                    subscriber.queue.push(matching)
-                }
+            let fresh = events.drop { $0.revision <= state.lastPublished }
+            if let first = fresh.first, first.revision == state.lastPublished + 1 { Self.deliver(fresh, &state) }
+            return state.lastPublished
+        }
+    }
+
+    private static func deliver(_ events: ArraySlice<WatchEvent>, _ state: inout State) {
+        guard let last = events.last else { return }
+        state.lastPublished = last.revision
+        for (id, subscriber) in state.subscribers {
+            // Byte comparison: keys are ASCII paths, and `hasPrefix` compares by Unicode rules (measurably slower,
+            // run for every subscriber on every commit).
+            let matching = events.filter {
+                $0.revision > subscriber.after && $0.current.key.utf8.starts(with: subscriber.prefix.utf8)
+            }
+            if matching.isEmpty { continue }
+            if subscriber.held != nil {
+                state.subscribers[id]?.held?.append(contentsOf: matching)
+            } else {
+                subscriber.queue.push(matching)
             }
         }
     }

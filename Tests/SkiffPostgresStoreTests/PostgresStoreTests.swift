@@ -1,9 +1,11 @@
 import Foundation
 import Logging
-import SkiffPostgresStore
 import SkiffStore
 import SkiffTesting
+import Synchronization
 import Testing
+
+@testable import SkiffPostgresStore
 
 /// Two stores on one database stand for two servers of one cluster.
 @Suite(.enabled(if: TemporaryPostgres.unavailableReason == nil, "PostgreSQL is not available"))
@@ -49,8 +51,14 @@ struct PostgresStoreTests {
 
     /// Writers on both servers at once: every watcher, on either server, sees every revision exactly once, in order,
     /// with no gap — the property kine needs gap rows for.
-    @Test func concurrentWritersOnTwoServersAreSeenContiguouslyByBoth() async throws {
-        try await withTwoServers { a, b in
+    ///
+    /// Run with optimistic writes (batches that lose the race are committed again under the lock) and with every
+    /// batch under the lock.
+    @Test(arguments: [true, false])
+    func concurrentWritersOnTwoServersAreSeenContiguouslyByBoth(optimistic: Bool) async throws {
+        var options = PostgresStore.Options()
+        options.optimisticWrites = optimistic
+        try await withTwoServers(options: options) { a, b in
             let start = try await a.currentRevision()
             let total = 2 * 16 * 25
             let watchA = try await a.watch(prefix: "/c/", after: start)
@@ -82,6 +90,37 @@ struct PostgresStoreTests {
             #expect(try await seenB.map(\.revision) == expected)
             #expect(try await a.currentRevision() == start + Revision(total))
             #expect(a.commitStatistics.transactions < a.commitStatistics.writes, "writes must share transactions")
+        }
+    }
+
+    /// Another server commits between a batch's optimistic read and its append: the append writes nothing, and the
+    /// batch is planned again under the lock — a create of the key the other server just created now fails, a
+    /// create of another key gets the revision after the other server's. The server's watch sees all of it, once,
+    /// in order.
+    @Test func aBatchThatLosesTheRaceToAnotherServerIsPlannedAgainUnderTheLock() async throws {
+        let server = try await TemporaryPostgres.shared()
+        let endpoint = try PostgresEndpoint(url: try await server.createDatabase("race"))
+        let interference = Interference()
+        var options = PostgresStore.Options()
+        options.afterOptimisticRead = { await interference.writeNext() }
+        try await PostgresStore.withStore(endpoint: endpoint, logger: logger) { b in
+            interference.start(through: b, keys: ["/race/k", "/race/b"])
+            try await PostgresStore.withStore(endpoint: endpoint, options: options, logger: logger) { a in
+                let start = try await a.currentRevision()
+                let watch = try await a.watch(prefix: "/race/", after: start)
+                async let seen = collect(watch, count: 3)
+                let exists = await #expect(throws: StoreError.self) {
+                    try await a.create("/race/k", value: Array("a".utf8))
+                }
+                #expect(exists?.code == .keyExists)
+                let mine = try await a.create("/race/a", value: Array("a".utf8))
+                #expect(mine.modRevision == start + 3)
+                #expect(a.lockedRetries == 2)
+                let events = try await seen
+                #expect(events.map(\.revision) == [start + 1, start + 2, start + 3])
+                #expect(events.map(\.current.key) == ["/race/k", "/race/b", "/race/a"])
+                #expect(try await b.get("/race/k")?.value == Array("b".utf8))
+            }
         }
     }
 
@@ -202,6 +241,22 @@ struct PostgresStoreTests {
         }
         #expect(unreachable?.code == .unavailable)
         #expect(unreachable?.message.hasPrefix("cannot connect to PostgreSQL at skiff@/nonexistent-socket-dir") == true)
+    }
+}
+
+/// Another server's writes, one per call of `writeNext`, until its keys run out.
+final class Interference: Sendable {
+    private let state = Mutex<(store: PostgresStore?, keys: [String])>((nil, []))
+
+    func start(through store: PostgresStore, keys: [String]) { state.withLock { $0 = (store, keys) } }
+
+    func writeNext() async {
+        let next = state.withLock { state -> (PostgresStore, String)? in
+            guard let store = state.store, !state.keys.isEmpty else { return nil }
+            return (store, state.keys.removeFirst())
+        }
+        guard let (store, key) = next else { return }
+        _ = try? await store.create(key, value: Array("b".utf8))
     }
 }
 
