@@ -188,18 +188,10 @@ public final class PostgresStore: KeyValueStore, Service {
         let logger = self.logger
         return try await client.withConnection { connection -> PostgresWritePlan? in
             let keys = Array(Set(batch.map(\.key)))
-            // One statement is one snapshot: the head and the rows it covers.
-            let rows = try await connection.query(
-                """
-                SELECT r.value, k.key, k.revision, k.create_revision, k.deleted, k.value FROM skiff_revision AS r
-                LEFT JOIN LATERAL (SELECT DISTINCT ON (key) key, revision, create_revision, deleted, value
-                    FROM skiff_log WHERE key = ANY(\(keys)) ORDER BY key, revision DESC) AS k ON true
-                WHERE r.id = 1
-                """, logger: logger)
             var base: Int64?
             var latest: [String: WriteOperation.Latest] = [:]
-            for try await (head, key, revision, createRevision, deleted, value) in rows.decode(
-                (Int64, String?, Int64?, Int64?, Bool?, ByteBuffer?).self)
+            for try await (head, key, revision, createRevision, deleted, value) in try await connection.execute(
+                PostgresWriteStatements.Latest(keys: keys), logger: logger)
             {
                 base = head
                 if let key, let revision, let createRevision, let deleted, let value {
@@ -255,28 +247,15 @@ public final class PostgresStore: KeyValueStore, Service {
         }
     }
 
-    /// Appends the plan's rows, moves the counter from the plan's base to its head and notifies every listening
-    /// server, in one statement (one round trip; the data-modifying CTEs run once, before the final SELECT reads
-    /// the counter's). The counter's update is a compare-and-swap: false, with nothing written, when the counter is
-    /// no longer at the base. The notification is delivered when, and only if, the transaction commits.
+    /// Runs `PostgresWriteStatements.Append`: false, with nothing written, when the counter is no longer at the
+    /// plan's base.
     private static func append(
         _ plan: PostgresWritePlan, on connection: PostgresConnection, logger: Logger
     ) async throws -> Bool {
-        let columns = plan.columns
-        let rows = try await connection.query(
-            """
-            WITH counter AS (UPDATE skiff_revision SET value = \(plan.head) WHERE id = 1 AND value = \(plan.base)
-                RETURNING value),
-            rows AS (
-                INSERT INTO skiff_log (revision, key, create_revision, prev_revision, deleted, value)
-                SELECT u.revision, u.key, u.create_revision, u.prev_revision, u.deleted, u.value
-                FROM unnest(\(columns.revisions)::bigint[], \(columns.keys)::text[],
-                    \(columns.createRevisions)::bigint[], \(columns.prevRevisions)::bigint[],
-                    \(columns.deleted)::boolean[], \(columns.values)::bytea[])
-                    AS u(revision, key, create_revision, prev_revision, deleted, value), counter)
-            SELECT pg_notify(\(channel), \(String(plan.head))) FROM counter
-            """, logger: logger)
         var count = 0
+        // A prepared statement with no rows to decode returns its command tag; count the rows instead.
+        let rows: AsyncThrowingMapSequence<PostgresRowSequence, Void> = try await connection.execute(
+            PostgresWriteStatements.Append(plan: plan), logger: logger)
         for try await _ in rows { count += 1 }
         return count == 1
     }
