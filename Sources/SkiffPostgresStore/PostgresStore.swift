@@ -38,7 +38,7 @@ public final class PostgresStore: KeyValueStore, Service {
         /// Whether a batch is first committed without the counter's lock (two round trips instead of five), and
         /// under the lock only when another server's commit came in between.
         public var optimisticWrites = true
-        /// Tests: runs between the optimistic read and the append, to let another server commit meanwhile.
+        /// Tests: runs between a batch's optimistic read and its append, to let another server commit meanwhile.
         var afterOptimisticRead: (@Sendable () async -> Void)?
 
         public init() {}
@@ -51,8 +51,8 @@ public final class PostgresStore: KeyValueStore, Service {
     let options: Options
     let client: PostgresClient
     let hub: WatchHub
-    private let writes: PostgresWriteQueue
-    private let retries = Atomic<Int>(0)
+    let writes: PostgresWriteQueue
+    let retries = Atomic<Int>(0)
     let wakeFollower: AsyncStream<Void>.Continuation
     private let followerSignals: AsyncStream<Void>
     let logger: Logger
@@ -117,9 +117,7 @@ public final class PostgresStore: KeyValueStore, Service {
         await withDiscardingTaskGroup { group in
             group.addTask { await self.client.run() }
             group.addTask {
-                for await _ in self.writes.signals {
-                    await self.writes.drain { batch in await self.commit(batch) }
-                }
+                for await _ in self.writes.signals { await self.writeQueued() }
             }
             group.addTask {
                 for await _ in self.followerSignals { await self.catchUp() }
@@ -159,111 +157,6 @@ public final class PostgresStore: KeyValueStore, Service {
     public func delete(_ key: String, expectedRevision: Revision?) async throws(StoreError) -> KeyValue {
         try Keys.validate(key)
         return try await writes.submit(.delete(key: key, expectedRevision: expectedRevision))
-    }
-
-    /// One batch, committed at once; each operation sees the ones before it.
-    ///
-    /// First optimistically, in two statements on one connection: one reads the log's head and the keys' latest
-    /// rows, the other appends the planned rows, moves the counter from that head to the new one and notifies — the
-    /// counter's update is a compare-and-swap (`WHERE value = base`), so the statement does all of it or, when another
-    /// server committed in between, nothing. A batch that lost that race is planned again under the counter's row
-    /// lock (`commitLocked`), which cannot lose. Either way every writer updates the counter row and holds its lock
-    /// until COMMIT: commits are in revision order, and a rollback gives its revisions back.
-    private func commit(_ batch: [WriteOperation]) async -> Result<[Result<KeyValue, StoreError>], StoreError> {
-        let plan: PostgresWritePlan
-        do {
-            plan = try await withDeadline("write") {
-                if self.options.optimisticWrites, let plan = try await self.commitOptimistically(batch) { return plan }
-                return try await self.commitLocked(batch)
-            }
-        } catch {
-            return .failure(storeError(error, "write"))
-        }
-        if plan.appends { publishOwn(plan) }
-        return .success(plan.results)
-    }
-
-    /// The optimistic attempt: nil when another server's commit came between the read and the append.
-    private func commitOptimistically(_ batch: [WriteOperation]) async throws -> PostgresWritePlan? {
-        let logger = self.logger
-        return try await client.withConnection { connection -> PostgresWritePlan? in
-            let keys = Array(Set(batch.map(\.key)))
-            var base: Int64?
-            var latest: [String: WriteOperation.Latest] = [:]
-            for try await (head, key, revision, createRevision, deleted, value) in try await connection.execute(
-                PostgresWriteStatements.Latest(keys: keys), logger: logger)
-            {
-                base = head
-                if let key, let revision, let createRevision, let deleted, let value {
-                    latest[key] = WriteOperation.Latest(
-                        revision: revision, createRevision: createRevision, deleted: deleted,
-                        value: Array(value.readableBytesView))
-                }
-            }
-            guard let base else { throw StoreError(.corrupt, "the revision counter row is missing") }
-            let plan = PostgresWritePlan(batch, base: base, latest: latest)
-            guard plan.appends else { return plan }
-            await self.options.afterOptimisticRead?()
-            guard try await Self.append(plan, on: connection, logger: logger) else {
-                logger.debug(
-                    "another server wrote meanwhile; committing under the lock", metadata: ["base": "\(base)"])
-                self.retries.add(1, ordering: .relaxed)
-                return nil
-            }
-            return plan
-        }
-    }
-
-    /// The batch planned and committed in a transaction that first takes the counter's row lock, so no other
-    /// server can commit between the read and the append.
-    private func commitLocked(_ batch: [WriteOperation]) async throws -> PostgresWritePlan {
-        let logger = self.logger
-        return try await client.withTransaction(logger: logger) { connection -> PostgresWritePlan in
-            let base = try await connection.query(
-                "SELECT value FROM skiff_revision WHERE id = 1 FOR UPDATE", logger: logger
-            ).decode(Int64.self).first { _ in true }
-            guard let base else { throw StoreError(.corrupt, "the revision counter row is missing") }
-            // A statement after the lock: its snapshot includes every commit before the lock was granted.
-            let keys = Array(Set(batch.map(\.key)))
-            var latest: [String: WriteOperation.Latest] = [:]
-            let rows = try await connection.query(
-                """
-                SELECT DISTINCT ON (key) key, revision, create_revision, deleted, value FROM skiff_log
-                WHERE key = ANY(\(keys)) ORDER BY key, revision DESC
-                """, logger: logger)
-            for try await (key, revision, createRevision, deleted, value) in rows.decode(
-                (String, Int64, Int64, Bool, ByteBuffer).self)
-            {
-                latest[key] = WriteOperation.Latest(
-                    revision: revision, createRevision: createRevision, deleted: deleted,
-                    value: Array(value.readableBytesView))
-            }
-            let plan = PostgresWritePlan(batch, base: base, latest: latest)
-            guard plan.appends else { return plan }
-            guard try await Self.append(plan, on: connection, logger: logger) else {
-                throw StoreError(.corrupt, "the revision counter moved while this server held its lock")
-            }
-            return plan
-        }
-    }
-
-    /// Runs `PostgresWriteStatements.Append`: false, with nothing written, when the counter is no longer at the
-    /// plan's base.
-    private static func append(
-        _ plan: PostgresWritePlan, on connection: PostgresConnection, logger: Logger
-    ) async throws -> Bool {
-        var count = 0
-        // A prepared statement with no rows to decode returns its command tag; count the rows instead.
-        let rows: AsyncThrowingMapSequence<PostgresRowSequence, Void> = try await connection.execute(
-            PostgresWriteStatements.Append(plan: plan), logger: logger)
-        for try await _ in rows { count += 1 }
-        return count == 1
-    }
-
-    /// Publishes this server's commit straight to its watches when the hub has published everything before it;
-    /// otherwise (another server's commits not read yet) the follower reads it back with those.
-    private func publishOwn(_ plan: PostgresWritePlan) {
-        if hub.publishContinuing(plan.events) < plan.head { wakeFollowerNow() }
     }
 
     // MARK: Reads

@@ -2,8 +2,8 @@
 import Synchronization
 
 /// Group commit for the PostgreSQL store: writers queue their operation and wait; the store's writer loop (inside
-/// `run()`) takes everything queued, commits it as one transaction, answers those writers and goes straight on with
-/// what queued meanwhile. `GroupCommitter` does the same on GRDB's writer queue with a synchronous commit; PostgresNIO
+/// `run()`, `PostgresStore+Writes.swift`) takes everything queued as one batch, commits it, answers those writers and
+/// goes on with what queued meanwhile. `GroupCommitter` does the same on GRDB's writer queue with a synchronous commit; PostgresNIO
 /// is asynchronous, so here the loop is a task of the store's own.
 final class PostgresWriteQueue: Sendable {
     private let state: Mutex<WriteBatches>
@@ -34,15 +34,14 @@ final class PostgresWriteQueue: Sendable {
         return try result.get()
     }
 
-    /// Commits queued writes in batches until the queue is empty. Only the writer loop calls it.
-    func drain(_ commit: ([WriteOperation]) async -> Result<[Result<KeyValue, StoreError>], StoreError>) async {
-        while true {
-            let batch = state.withLock { $0.take() }
-            guard !batch.isEmpty else { return }
-            let results = WriteBatches.answers(await commit(batch.map(\.operation)), count: batch.count)
-            state.withLock { $0.record(batch) }
-            for (waiting, result) in zip(batch, results) { waiting.continuation.resume(returning: result) }
-        }
+    /// The next batch, oldest first; empty when nobody waits. Only the writer loop takes.
+    func take() -> [WriteBatches.Waiting] { state.withLock { $0.take() } }
+
+    /// Answers a batch's writers with its outcome.
+    func answer(_ batch: [WriteBatches.Waiting], _ outcome: Result<[Result<KeyValue, StoreError>], StoreError>) {
+        let results = WriteBatches.answers(outcome, count: batch.count)
+        state.withLock { $0.record(batch) }
+        for (waiting, result) in zip(batch, results) { waiting.continuation.resume(returning: result) }
     }
 
     /// Refuses new writes and fails those still queued (the writer loop is gone).
