@@ -70,19 +70,9 @@ extension PostgresStore {
     func catchUp() async {
         while !Task.isCancelled {
             let last = hub.lastPublished
-            let rows: [(Int64, Int64, Int64?, String?, Int64?, Bool?, ByteBuffer?, Int64?, Int64?, Bool?, ByteBuffer?)]
+            let rows: [FollowerPage.Row]
             do throws(StoreError) {
-                rows = try await query(
-                    """
-                    WITH bounds AS (\(unescaped: Self.bounds))
-                    SELECT bounds.head, bounds.compacted, e.* FROM bounds LEFT JOIN LATERAL (
-                        \(unescaped: Self.eventColumns)
-                        WHERE c.revision > \(last) AND c.revision <= bounds.head
-                        ORDER BY c.revision LIMIT \(Int64(options.followerPage))) AS e ON true
-                    ORDER BY e.revision
-                    """, "follow",
-                    as: (Int64, Int64, Int64?, String?, Int64?, Bool?, ByteBuffer?, Int64?, Int64?, Bool?, ByteBuffer?)
-                        .self)
+                rows = try await execute(FollowerPage(after: last, limit: Int64(options.followerPage)), "follow")
             } catch {
                 if error.code == .cancelled { return }
                 if hub.subscriberCount > 0 {
@@ -126,6 +116,32 @@ extension PostgresStore {
         }
     }
 
+    /// The follower's read, prepared once per connection (it runs after every commit of another server's): the
+    /// head, the compaction floor and the next page of events after `after`, in one snapshot.
+    struct FollowerPage: PostgresPreparedStatement {
+        static let sql = """
+            WITH bounds AS (\(PostgresStore.bounds))
+            SELECT bounds.head, bounds.compacted, e.* FROM bounds LEFT JOIN LATERAL (
+                \(PostgresStore.eventColumns)
+                WHERE c.revision > $1 AND c.revision <= bounds.head
+                ORDER BY c.revision LIMIT $2) AS e ON true
+            ORDER BY e.revision
+            """
+        typealias Row = (Int64, Int64, Int64?, String?, Int64?, Bool?, ByteBuffer?, Int64?, Int64?, Bool?, ByteBuffer?)
+
+        var after: Int64
+        var limit: Int64
+
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 2)
+            bindings.append(after)
+            bindings.append(limit)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+    }
+
     /// Holds a connection of its own that LISTENs for commits (from every server) and wakes the follower; reconnects
     /// after a second when it drops. The poll covers the time it is down.
     func listen() async {
@@ -138,8 +154,11 @@ extension PostgresStore {
                             self.wakeFollowerNow()
                             for try await notification in notifications {
                                 // The payload is the committed transaction's last revision. One this server has
-                                // already published (its own commit, read after the local wake-up) needs no read.
-                                if let revision = Int64(notification.payload), revision <= self.hub.lastPublished {
+                                // published needs no read, nor one at or below what its writer appended or tried
+                                // to: the write path publishes those or wakes the follower itself.
+                                if let revision = Int64(notification.payload),
+                                    revision <= max(self.hub.lastPublished, self.ownHead.load(ordering: .relaxed))
+                                {
                                     continue
                                 }
                                 self.wakeFollowerNow()

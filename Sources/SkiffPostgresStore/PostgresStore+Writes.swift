@@ -30,14 +30,35 @@ extension PostgresStore {
         let plan: PostgresWritePlan
         do {
             plan = try await withDeadline("write") {
-                if self.options.optimisticWrites, let plan = try await self.commitOptimistically(batch) { return plan }
+                if self.options.optimisticWrites {
+                    for _ in 0..<max(1, self.options.optimisticAttempts) {
+                        if let plan = try await self.commitOptimistically(batch) { return plan }
+                    }
+                }
                 return try await self.commitLocked(batch)
             }
         } catch {
+            wakeFollowerIfBehind()
             return .failure(storeError(error, "write"))
         }
-        if plan.appends { publishOwn(plan) }
+        if plan.appends { hub.publishContinuing(plan.events) }
+        wakeFollowerIfBehind()
         return .success(plan.results)
+    }
+
+    /// Records that this server is about to append up to `head`: the LISTEN loop skips notifications at or below
+    /// it, because the write path either publishes everything up to it or wakes the follower
+    /// (`wakeFollowerIfBehind`) — after its own commit, after losing the race to another server's, after a failure.
+    private func appending(upTo head: Revision) {
+        // Only the writer loop stores; the LISTEN loop reads.
+        if head > ownHead.load(ordering: .relaxed) { ownHead.store(head, ordering: .relaxed) }
+    }
+
+    /// Wakes the follower when the hub has not published up to the highest revision this server appended, or tried
+    /// to: its own commit could not be published (another server's commits before it are not read yet), or another
+    /// server committed the revisions it had planned.
+    private func wakeFollowerIfBehind() {
+        if hub.lastPublished < ownHead.load(ordering: .relaxed) { wakeFollowerNow() }
     }
 
     /// The optimistic attempt: nil when another server's commit came between the read and the append.
@@ -46,9 +67,10 @@ extension PostgresStore {
         return try await client.withConnection { connection -> PostgresWritePlan? in
             let (base, latest) = try await Self.readLatest(
                 keys: Array(Set(batch.map(\.key))), on: connection, logger: logger)
-            await self.options.afterOptimisticRead?()
             let plan = PostgresWritePlan(batch, base: base, latest: latest)
             guard plan.appends else { return plan }
+            self.appending(upTo: plan.head)
+            await self.options.beforeOptimisticAppend?()
             guard try await Self.append(plan, on: connection, logger: logger) else {
                 logger.debug(
                     "another server wrote meanwhile; committing under the lock", metadata: ["base": "\(base)"])
@@ -93,6 +115,7 @@ extension PostgresStore {
                 keys: Array(Set(batch.map(\.key))), on: connection, logger: logger)
             let plan = PostgresWritePlan(batch, base: base, latest: latest)
             guard plan.appends else { return plan }
+            self.appending(upTo: plan.head)
             guard try await Self.append(plan, on: connection, logger: logger) else {
                 throw StoreError(.corrupt, "the revision counter moved while this server held its lock")
             }
@@ -111,11 +134,5 @@ extension PostgresStore {
             PostgresWriteStatements.Append(plan: plan), logger: logger)
         for try await _ in rows { count += 1 }
         return count == 1
-    }
-
-    /// Publishes this server's commit straight to its watches when the hub has published everything before it;
-    /// otherwise (another server's commits not read yet) the follower reads it back with those.
-    private func publishOwn(_ plan: PostgresWritePlan) {
-        if hub.publishContinuing(plan.events) < plan.head { wakeFollowerNow() }
     }
 }

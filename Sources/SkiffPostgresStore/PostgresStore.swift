@@ -38,8 +38,11 @@ public final class PostgresStore: KeyValueStore, Service {
         /// Whether a batch is first committed without the counter's lock (two round trips instead of five), and
         /// under the lock only when another server's commit came in between.
         public var optimisticWrites = true
-        /// Tests: runs between a batch's optimistic read and its append, to let another server commit meanwhile.
-        var afterOptimisticRead: (@Sendable () async -> Void)?
+        /// Optimistic attempts before a batch is committed under the lock.
+        public var optimisticAttempts = 1
+        /// Tests: runs just before a batch's optimistic append (after its read), to let another server commit
+        /// meanwhile.
+        var beforeOptimisticAppend: (@Sendable () async -> Void)?
 
         public init() {}
     }
@@ -53,6 +56,8 @@ public final class PostgresStore: KeyValueStore, Service {
     let hub: WatchHub
     let writes: PostgresWriteQueue
     let retries = Atomic<Int>(0)
+    /// The highest revision this server's writer appended, or tried to (`appending(upTo:)`).
+    let ownHead = Atomic<Int64>(0)
     let wakeFollower: AsyncStream<Void>.Continuation
     private let followerSignals: AsyncStream<Void>
     let logger: Logger
@@ -271,6 +276,25 @@ public final class PostgresStore: KeyValueStore, Service {
                     rows.append(row)
                 }
                 return rows
+            }
+        } catch {
+            throw storeError(error, what)
+        }
+    }
+
+    /// Runs a prepared statement on a pooled connection and returns every row.
+    func execute<Statement: PostgresPreparedStatement>(
+        _ statement: Statement, _ what: String
+    ) async throws(StoreError) -> [Statement.Row] where Statement.Row: Sendable {
+        do {
+            return try await withDeadline(what) {
+                try await self.client.withConnection { connection in
+                    var rows: [Statement.Row] = []
+                    for try await row in try await connection.execute(statement, logger: self.logger) {
+                        rows.append(row)
+                    }
+                    return rows
+                }
             }
         } catch {
             throw storeError(error, what)

@@ -44,6 +44,7 @@ import Synchronization
     /// delivers the part of `events` (consecutive revisions, in order) that continues what was published. Events at
     /// or below `lastPublished` were delivered already and are skipped; if the first remaining one is not the next
     /// revision, nothing is delivered. Returns `lastPublished` afterwards.
+    @discardableResult
     public func publishContinuing(_ events: [WatchEvent]) -> Revision {
         state.withLock { state in
             let fresh = events.drop { $0.revision <= state.lastPublished }

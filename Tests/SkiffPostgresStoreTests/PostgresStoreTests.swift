@@ -14,7 +14,7 @@ struct PostgresStoreTests {
 
     /// Runs `body` with two running stores (two "servers") on one new database.
     func withTwoServers(
-        options: PostgresStore.Options = PostgresStore.Options(),
+        options: PostgresStore.Options = .withoutPoll,
         _ body: (PostgresStore, PostgresStore) async throws -> Void
     ) async throws {
         let server = try await TemporaryPostgres.shared()
@@ -56,7 +56,7 @@ struct PostgresStoreTests {
     /// batch under the lock.
     @Test(arguments: [true, false])
     func concurrentWritersOnTwoServersAreSeenContiguouslyByBoth(optimistic: Bool) async throws {
-        var options = PostgresStore.Options()
+        var options = PostgresStore.Options.withoutPoll
         options.optimisticWrites = optimistic
         try await withTwoServers(options: options) { a, b in
             let start = try await a.currentRevision()
@@ -96,14 +96,15 @@ struct PostgresStoreTests {
     /// Another server commits between a batch's optimistic read and its append: the append writes nothing, and the
     /// batch is planned again under the lock — a create of the key the other server just created now fails, a
     /// create of another key gets the revision after the other server's. The server's watch sees all of it, once,
-    /// in order.
+    /// in order, with no poll: the other server's notifications carry revisions this server was about to append,
+    /// which the LISTEN loop skips, so the write path itself must wake the follower.
     @Test func aBatchThatLosesTheRaceToAnotherServerIsPlannedAgainUnderTheLock() async throws {
         let server = try await TemporaryPostgres.shared()
         let endpoint = try PostgresEndpoint(url: try await server.createDatabase("race"))
         let interference = Interference()
-        var options = PostgresStore.Options()
-        options.afterOptimisticRead = { await interference.writeNext() }
-        try await PostgresStore.withStore(endpoint: endpoint, logger: logger) { b in
+        var options = PostgresStore.Options.withoutPoll
+        options.beforeOptimisticAppend = { await interference.writeNext() }
+        try await PostgresStore.withStore(endpoint: endpoint, options: .withoutPoll, logger: logger) { b in
             interference.start(through: b, keys: ["/race/k", "/race/b"])
             try await PostgresStore.withStore(endpoint: endpoint, options: options, logger: logger) { a in
                 let start = try await a.currentRevision()
@@ -241,6 +242,16 @@ struct PostgresStoreTests {
         }
         #expect(unreachable?.code == .unavailable)
         #expect(unreachable?.message.hasPrefix("cannot connect to PostgreSQL at skiff@/nonexistent-socket-dir") == true)
+    }
+}
+
+extension PostgresStore.Options {
+    /// No poll: watches get other servers' writes only through LISTEN/NOTIFY and the write path's wake-ups, so a
+    /// wake-up that goes missing stalls them (instead of being covered a second later).
+    static var withoutPoll: Self {
+        var options = Self()
+        options.pollInterval = .seconds(3600)
+        return options
     }
 }
 
