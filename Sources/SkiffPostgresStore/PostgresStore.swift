@@ -73,6 +73,8 @@ public final class PostgresStore: KeyValueStore, Service {
             throw StoreError(.invalidRequest, error.message)
         }
         configuration.options.maximumConnections = options.maxConnections
+        // Plans made for each execution's parameters and the tables' current size (PostgresWriteStatements).
+        configuration.options.additionalStartupParameters = [("plan_cache_mode", "force_custom_plan")]
         configuration.options.connectTimeout = options.connectTimeout
         client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         hub = WatchHub(lastPublished: head, maxBacklog: options.maxWatchBacklog)

@@ -1,16 +1,22 @@
 import NIOCore
 import PostgresNIO
 
-/// The write path's two statements, prepared once per connection: PostgreSQL parses and plans them once instead of
-/// for every batch (PostgresNIO prepares a statement on a connection the first time it runs there).
+/// The write path's two statements, prepared once per connection: PostgreSQL parses them once instead of for every
+/// batch (PostgresNIO prepares a statement on a connection the first time it runs there). The store's connections
+/// plan every execution with its parameters (`plan_cache_mode = force_custom_plan`, `PostgresStore`): a generic plan
+/// made while the log was small (a sequential scan) would otherwise stay while the log grows — measured: two servers
+/// slowed from 1 450 to 870 creates/s over 18 000 creates, every write scanning the whole log.
 enum PostgresWriteStatements {
     /// The head and the latest row of each key, in one snapshot (one row per key found; one row of NULLs after the
-    /// head when none is).
+    /// head when none is). Each key is its own backward walk of the `(key, revision)` index, stopping at its newest
+    /// row: the cost does not grow with a key's history.
     struct Latest: PostgresPreparedStatement {
         static let sql = """
             SELECT r.value, k.key, k.revision, k.create_revision, k.deleted, k.value FROM skiff_revision AS r
-            LEFT JOIN LATERAL (SELECT DISTINCT ON (key) key, revision, create_revision, deleted, value
-                FROM skiff_log WHERE key = ANY($1::text[]) ORDER BY key, revision DESC) AS k ON true
+            LEFT JOIN LATERAL (SELECT l.key, l.revision, l.create_revision, l.deleted, l.value
+                FROM unnest($1::text[]) AS wanted(key)
+                CROSS JOIN LATERAL (SELECT * FROM skiff_log WHERE skiff_log.key = wanted.key
+                    ORDER BY skiff_log.revision DESC LIMIT 1) AS l) AS k ON true
             WHERE r.id = 1
             """
         typealias Row = (Int64, String?, Int64?, Int64?, Bool?, ByteBuffer?)

@@ -125,6 +125,19 @@ struct PostgresStoreTests {
         }
     }
 
+    /// The pool's connections plan each statement for its parameters and the log's current size: a prepared
+    /// statement's generic plan, made while the log was small, was a sequential scan of the whole log that stayed as
+    /// the log grew.
+    @Test func theStoresConnectionsPlanEveryExecution() async throws {
+        try await withTwoServers { a, _ in
+            let mode = try await a.client.withConnection { connection in
+                try await connection.query("SHOW plan_cache_mode", logger: logger).decode(String.self)
+                    .first { _ in true }
+            }
+            #expect(mode == "force_custom_plan")
+        }
+    }
+
     @Test func compareAndSwapConflictsAcrossServers() async throws {
         try await withTwoServers { a, b in
             let created = try await a.create("/cas/k", value: Array("v0".utf8))
