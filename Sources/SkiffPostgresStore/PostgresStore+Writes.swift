@@ -30,11 +30,7 @@ extension PostgresStore {
         let plan: PostgresWritePlan
         do {
             plan = try await withDeadline("write") {
-                if self.options.optimisticWrites {
-                    for _ in 0..<max(1, self.options.optimisticAttempts) {
-                        if let plan = try await self.commitOptimistically(batch) { return plan }
-                    }
-                }
+                if self.options.optimisticWrites, let plan = try await self.commitOptimistically(batch) { return plan }
                 return try await self.commitLocked(batch)
             }
         } catch {

@@ -38,8 +38,6 @@ public final class PostgresStore: KeyValueStore, Service {
         /// Whether a batch is first committed without the counter's lock (two round trips instead of five), and
         /// under the lock only when another server's commit came in between.
         public var optimisticWrites = true
-        /// Optimistic attempts before a batch is committed under the lock.
-        public var optimisticAttempts = 1
         /// Tests: runs just before a batch's optimistic append (after its read), to let another server commit
         /// meanwhile.
         var beforeOptimisticAppend: (@Sendable () async -> Void)?
